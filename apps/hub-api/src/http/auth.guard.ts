@@ -1,0 +1,28 @@
+import { AccessTokenService } from '@drehscheibe/security';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ProblemError } from './problem.js';
+import { PUBLIC_ROUTE, type AuthenticatedRequest } from './request-context.js';
+
+/** Every route needs a valid bearer token unless marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly tokens: AccessTokenService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) {
+      throw new ProblemError('unauthorized', 'send an access token from POST /v1/oauth/token as Authorization: Bearer <token>', {}, {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    request.principal = await this.tokens.verify(match[1]);
+    return true;
+  }
+}

@@ -1,0 +1,81 @@
+import type { DomainErrorCode } from '@drehscheibe/domain';
+
+/** Every problem code the API answers with, and its one HTTP status. */
+export type ProblemCode =
+  | DomainErrorCode
+  | 'malformed-request'
+  | 'validation-failed'
+  | 'unauthorized'
+  | 'invalid-client'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'method-not-allowed'
+  | 'internal-error'
+  | 'service-unavailable';
+
+const STATUS: Record<ProblemCode, number> = {
+  'malformed-request': 400,
+  'validation-failed': 400,
+  unauthorized: 401,
+  'invalid-client': 401,
+  forbidden: 403,
+  'not-found': 404,
+  'method-not-allowed': 405,
+  'illegal-transition': 409,
+  'duplicate-external-id': 409,
+  'version-mismatch': 412,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'unknown-code': 422,
+  'unknown-service': 422,
+  unroutable: 422,
+  'internal-error': 500,
+  'service-unavailable': 503,
+};
+
+const TITLE: Record<ProblemCode, string> = {
+  'malformed-request': 'The request is not well-formed',
+  'validation-failed': 'The request does not match the API contract',
+  unauthorized: 'Authentication required',
+  'invalid-client': 'Client authentication failed',
+  forbidden: 'Not allowed',
+  'not-found': 'Not found',
+  'method-not-allowed': 'Method not allowed',
+  'illegal-transition': 'The ticket cannot make this transition',
+  'duplicate-external-id': 'A ticket with this external id exists',
+  'version-mismatch': 'The ticket has changed since you read it',
+  'payload-too-large': 'The request body is too large',
+  'unsupported-media-type': 'Unsupported media type',
+  'unknown-code': 'Unknown code',
+  'unknown-service': 'Unknown service',
+  unroutable: 'The ticket cannot be routed',
+  'internal-error': 'Internal error',
+  'service-unavailable': 'Service unavailable',
+};
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  correlationId?: string;
+  [extension: string]: unknown;
+}
+
+export function problem(code: ProblemCode, detail: string | undefined, extensions: Record<string, unknown> = {}): ProblemDocument {
+  return { type: `urn:drehscheibe:problem:${code}`, title: TITLE[code], status: STATUS[code], ...(detail ? { detail } : {}), ...extensions };
+}
+
+/** An error the HTTP layer raises itself (authentication, contract validation). */
+export class ProblemError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}

@@ -1,0 +1,84 @@
+import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
+import type { HubConfig } from '@drehscheibe/config';
+import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
+import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
+import { createDataSource } from '@drehscheibe/persistence';
+import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
+import { CreateTicket, DELIVERY_DISPATCHER, TicketCommandRunner, TicketCommands, TicketQueries } from '@drehscheibe/tickets';
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { JwksController, PUBLISHED_KEYS } from './auth/jwks.controller.js';
+import { OAuthController } from './auth/oauth.controller.js';
+import { CodelistsController } from './codelists/codelists.controller.js';
+import { HEALTH_REDIS, HealthController } from './health/health.controller.js';
+import { AuthGuard } from './http/auth.guard.js';
+import { SpecValidationInterceptor } from './http/spec-validation.interceptor.js';
+import { TicketsController } from './tickets/tickets.controller.js';
+
+const TOKEN_KEY = Symbol('TokenSigningKey');
+
+/** Closes what the module opened, in reverse order, when Nest shuts down. */
+class ResourceCloser implements OnApplicationShutdown {
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly redis: Redis,
+    private readonly dataSource: DataSource,
+  ) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    this.redis.disconnect();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Module({})
+export class HubApiModule {
+  static forRoot(config: HubConfig, logger: Logger): DynamicModule {
+    return {
+      module: HubApiModule,
+      controllers: [OAuthController, JwksController, HealthController, CodelistsController, TicketsController],
+      providers: [
+        {
+          provide: DataSource,
+          useFactory: () => createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'drehscheibe-api' }).initialize(),
+        },
+        { provide: HEALTH_REDIS, useFactory: () => createRedis(config.redisUrl, false) },
+        {
+          provide: DELIVERY_DISPATCHER,
+          useFactory: (redis: Redis) => new DeliveryQueue(redis, config.queuePrefix, logger.child({ component: 'delivery-queue' })),
+          inject: [HEALTH_REDIS],
+        },
+        { provide: DeliveryQueue, useExisting: DELIVERY_DISPATCHER },
+        { provide: CodelistRegistry, useFactory: () => CodelistRegistry.fromDirectory(defaultCodelistDirectory()) },
+        { provide: SpecValidator, useFactory: () => new SpecValidator(loadOpenApiDocument()) },
+        { provide: FieldCipher, useFactory: () => new FieldCipher(config.keys.dataKey) },
+        { provide: TOKEN_KEY, useFactory: () => SigningKey.fromSecret(config.keys.tokenSigningKey) },
+        {
+          provide: PUBLISHED_KEYS,
+          useFactory: async (tokenKey: SigningKey) => [tokenKey.publicJwk, (await SigningKey.fromSecret(config.keys.webhookSigningKey)).publicJwk],
+          inject: [TOKEN_KEY],
+        },
+        {
+          provide: AccessTokenService,
+          useFactory: (key: SigningKey) => new AccessTokenService(key, config.auth.issuer, config.auth.tokenTtlSeconds),
+          inject: [TOKEN_KEY],
+        },
+        { provide: ReceiptSigner, useFactory: (key: SigningKey) => new ReceiptSigner(key, config.auth.issuer), inject: [TOKEN_KEY] },
+        {
+          provide: 'ResourceCloser',
+          useFactory: (q: DeliveryQueue, r: Redis, d: DataSource) => new ResourceCloser(q, r, d),
+          inject: [DeliveryQueue, HEALTH_REDIS, DataSource],
+        },
+        TicketCommandRunner,
+        CreateTicket,
+        TicketCommands,
+        TicketQueries,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: SpecValidationInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import type { Acknowledgement, CloseInput, ReopenInput, ResolutionInput, StatusChange, Ticket, TicketCreate, TicketEvent } from '@drehscheibe/contracts';
+import { ReceiptSigner } from '@drehscheibe/security';
+import { CreateTicket, TicketCommands, TicketQueries, type CommandResult } from '@drehscheibe/tickets';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+
+/** HTTP ↔ use cases; rules live in libs/tickets and libs/domain. */
+@Controller('v1/tickets')
+export class TicketsController {
+  constructor(
+    private readonly createTicket: CreateTicket,
+    private readonly commands: TicketCommands,
+    private readonly queries: TicketQueries,
+    private readonly receipts: ReceiptSigner,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(
+    @CallerParticipant() caller: string,
+    @Body() body: TicketCreate,
+    @Req() request: FastifyRequest & { rawBody?: Buffer },
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    const ticket = await this.createTicket.execute(caller, body);
+    const receipt = await this.receipts.sign({
+      ticketId: ticket.id,
+      version: ticket.version,
+      origin: caller,
+      externalId: body.externalId,
+      body: request.rawBody ?? JSON.stringify(body),
+    });
+    void reply.header('location', `/v1/tickets/${ticket.id}`).header('etag', etag(ticket.version)).header('drehscheibe-receipt', receipt);
+    return ticket;
+  }
+
+  @Get(':ticketId')
+  async get(@CallerParticipant() caller: string, @Param('ticketId') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Ticket> {
+    const ticket = await this.queries.get(caller, id);
+    void reply.header('etag', etag(ticket.version));
+    return ticket;
+  }
+
+  @Get(':ticketId/events')
+  async events(@CallerParticipant() caller: string, @Param('ticketId') id: string): Promise<{ items: TicketEvent[] }> {
+    return { items: await this.queries.events(caller, id) };
+  }
+
+  @Post(':ticketId/acknowledgement')
+  @HttpCode(200)
+  acknowledge(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: Acknowledgement,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.acknowledge(caller, id, body, version));
+  }
+
+  @Post(':ticketId/status')
+  @HttpCode(200)
+  changeStatus(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: StatusChange,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.changeStatus(caller, id, body, version));
+  }
+
+  @Post(':ticketId/resolution')
+  @HttpCode(200)
+  resolve(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: ResolutionInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.resolve(caller, id, body, version));
+  }
+
+  @Post(':ticketId/close')
+  @HttpCode(200)
+  close(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: CloseInput | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.close(caller, id, body ?? {}, version));
+  }
+
+  @Post(':ticketId/reopen')
+  @HttpCode(200)
+  reopen(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: ReopenInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.reopen(caller, id, body, version));
+  }
+
+  private async respond(reply: FastifyReply, result: Promise<CommandResult>): Promise<Ticket> {
+    const { ticket } = await result;
+    void reply.header('etag', etag(ticket.version));
+    return ticket;
+  }
+}

@@ -1,0 +1,102 @@
+import { verifyWebhook, WebhookVerificationError } from '@drehscheibe/webhooks';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import { HubClient } from './hub-client.js';
+import { SimulatedParticipant, type Behaviour } from './simulated-participant.js';
+
+export interface SimulatorOptions {
+  hubUrl: string;
+  participants: string[];
+  credentials: () => Record<string, { clientId: string; clientSecret: string }>;
+  autoAcknowledge: boolean;
+  logger: Logger;
+}
+
+/**
+ * Simulated Land ticket systems speaking the real protocol: they verify the
+ * hub's signatures against its JWKS, drop duplicates by webhook-id, and a
+ * simulated BeLa acknowledges forwarded tickets through the API.
+ */
+export function createSimulator(options: SimulatorOptions) {
+  const hub = new HubClient(options.hubUrl, options.credentials);
+  const participants = new Map(options.participants.map((id) => [id, new SimulatedParticipant(id, { autoAcknowledge: options.autoAcknowledge })]));
+  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true });
+  let externalCounter = 0;
+
+  // Signatures cover the exact bytes, so keep the raw body.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  const participantOr404 = (id: string) => participants.get(id);
+
+  app.post<{ Params: { id: string }; Body: string }>('/participants/:id/webhook', async (request, reply) => {
+    const participant = participantOr404(request.params.id);
+    if (!participant) return reply.status(404).send({ error: 'unknown participant' });
+    if (participant.behaviour.delayMs > 0) await new Promise((r) => setTimeout(r, participant.behaviour.delayMs));
+    if (participant.shouldFail()) return reply.status(participant.behaviour.failStatus).send({ error: 'simulated failure' });
+    let verified;
+    try {
+      verified = verifyWebhook(request.headers, request.body, { ed25519PublicKeys: await hub.publicKeys() });
+    } catch (e) {
+      if (!(e instanceof WebhookVerificationError) || e.reason !== 'no_matching_signature') {
+        return reply.status(400).send({ error: (e as Error).message });
+      }
+      // The hub may have rotated its key: fetch the JWKS once more.
+      try {
+        verified = verifyWebhook(request.headers, request.body, { ed25519PublicKeys: await hub.publicKeys(true) });
+      } catch (again) {
+        return reply.status(401).send({ error: (again as Error).message });
+      }
+    }
+    const body = JSON.parse(request.body) as { id: string; type: string; ticketId: string; ticketVersion: number; ticket?: { assignee?: { participantId?: string } } };
+    const fresh = participant.receive({
+      webhookId: verified.id,
+      timestamp: verified.timestamp,
+      receivedAt: new Date().toISOString(),
+      signatureVersion: verified.version,
+      raw: {
+        body: request.body,
+        headers: Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(request.headers[h])])),
+      },
+      body,
+    });
+    if (fresh && participant.behaviour.autoAcknowledge && body.type === 'ticket.forwarded' && body.ticket?.assignee?.participantId === participant.id) {
+      externalCounter += 1;
+      const externalId = `SIM-${participant.id.toUpperCase()}-${externalCounter}`;
+      // Acknowledge after answering, as a ticket system would from its own queue.
+      setImmediate(() => {
+        hub
+          .post(participant.id, `/v1/tickets/${body.ticketId}/acknowledgement`, { externalId })
+          .then((r) => {
+            if (r.ok) participant.acknowledged += 1;
+            else options.logger.info({ ticketId: body.ticketId, status: r.status }, 'auto-acknowledgement refused');
+          })
+          .catch((e: unknown) => options.logger.warn({ err: (e as Error).message }, 'auto-acknowledgement failed'));
+      });
+    }
+    return reply.status(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/participants/:id/deliveries', async (request, reply) => {
+    const p = participantOr404(request.params.id);
+    if (!p) return reply.status(404).send({ error: 'unknown participant' });
+    return { items: p.deliveries, duplicates: p.duplicates, refused: p.refused, acknowledged: p.acknowledged };
+  });
+
+  app.delete<{ Params: { id: string } }>('/participants/:id/deliveries', async (request, reply) => {
+    const p = participantOr404(request.params.id);
+    if (!p) return reply.status(404).send({ error: 'unknown participant' });
+    p.reset();
+    return reply.status(204).send();
+  });
+
+  app.put<{ Params: { id: string }; Body: string }>('/participants/:id/behaviour', async (request, reply) => {
+    const p = participantOr404(request.params.id);
+    if (!p) return reply.status(404).send({ error: 'unknown participant' });
+    const changes = JSON.parse(request.body || '{}') as Partial<Behaviour>;
+    p.behaviour = { ...p.behaviour, ...changes };
+    return p.behaviour;
+  });
+
+  app.get('/health', async () => ({ status: 'ok', participants: [...participants.keys()] }));
+  return { app, participants };
+}

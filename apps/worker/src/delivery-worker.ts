@@ -1,0 +1,86 @@
+import type { HubConfig } from '@drehscheibe/config';
+import {
+  createRedis,
+  DeliveryAttemptFailed,
+  DeliveryProcessor,
+  DeliveryQueue,
+  DeliveryReconciler,
+  QueueName,
+  queuePrefix,
+  type DeliverJob,
+} from '@drehscheibe/delivery';
+import type { Logger } from '@drehscheibe/observability';
+import { createDataSource } from '@drehscheibe/persistence';
+import { SigningKey } from '@drehscheibe/security';
+import { ed25519Signer } from '@drehscheibe/webhooks';
+import { DelayedError, Worker, type Job } from 'bullmq';
+
+/** How long a delivery waits before re-checking an earlier one for the same ticket and receiver. */
+const BLOCKED_RECHECK_MS = 250;
+
+export interface DeliveryWorkerHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker process: consumes the delivery queue and runs the reconciler.
+ * Plain classes wired by hand — the worker has no HTTP surface, and every
+ * dependency is visible here.
+ */
+export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
+  const dataSource = await createDataSource({ url: config.databaseUrl, poolSize: config.delivery.concurrency + 4, applicationName: 'drehscheibe-worker' }).initialize();
+  const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
+  const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }));
+  const producerRedis = createRedis(config.redisUrl, true);
+  const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
+  const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000);
+
+  const worker = new Worker<DeliverJob>(
+    QueueName.Deliveries,
+    async (job: Job<DeliverJob>, token?: string) => {
+      const outcome = await processor.process(job.data.deliveryId);
+      if (outcome.kind === 'blocked') {
+        await job.moveToDelayed(Date.now() + BLOCKED_RECHECK_MS, token);
+        throw new DelayedError();
+      }
+      if (outcome.kind === 'delivered' || outcome.kind === 'dead') {
+        const next = await processor.successor(outcome.ticketId, outcome.receiverId);
+        if (next) await queue.ensure(next, true).catch(() => undefined);
+      }
+      return outcome.kind;
+    },
+    {
+      connection: createRedis(config.redisUrl, true),
+      prefix: queuePrefix(config.queuePrefix),
+      concurrency: config.delivery.concurrency,
+      settings: {
+        backoffStrategy: (_attempts: number, _type?: string, error?: Error) =>
+          error instanceof DeliveryAttemptFailed ? Math.max(0, error.retryAt.getTime() - Date.now()) : 1000,
+      },
+    },
+  );
+  worker.on('error', (e) => logger.warn({ err: e.message }, 'worker connection error'));
+  worker.on('failed', (job, e) => {
+    if (!(e instanceof DeliveryAttemptFailed)) logger.error({ err: e, deliveryId: job?.data.deliveryId }, 'delivery job failed unexpectedly');
+  });
+
+  let reconciling = false;
+  const timer = setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    reconciler
+      .reconcileOnce()
+      .catch((e) => logger.warn({ err: (e as Error).message }, 'reconciler run failed'))
+      .finally(() => (reconciling = false));
+  }, config.delivery.reconcileIntervalMs);
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await worker.close();
+      await queue.close();
+      producerRedis.disconnect();
+      await dataSource.destroy();
+    },
+  };
+}

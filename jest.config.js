@@ -1,0 +1,36 @@
+// Jest runs our TypeScript as native ESM (NestJS 12 is ESM-only), transformed by
+// swc with the same decorator settings as the build.
+const swcTransform = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      keepClassNames: true,
+    },
+    module: { type: 'es6' },
+  },
+];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swcTransform },
+  moduleNameMapper: {
+    '^@drehscheibe/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Servers and databases are started per file by test/support; the
+      // runner (scripts/test.mjs) provides TEST_DATABASE_URL and TEST_REDIS_URL.
+      testTimeout: 60_000,
+    },
+  ],
+};

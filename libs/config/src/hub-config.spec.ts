@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from '@drehscheibe/config';
+
+const key = 'whsk_' + Buffer.alloc(32, 7).toString('base64');
+const valid = {
+  DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/hub',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  HUB_TOKEN_SIGNING_KEY: key,
+  HUB_WEBHOOK_SIGNING_KEY: key,
+  HUB_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
+
+describe('loadConfig', () => {
+  it('reads a valid environment with defaults', () => {
+    const c = loadConfig(valid);
+    expect(c.http.port).toBe(3000);
+    expect(c.delivery.allowPrivateEndpoints).toBe(false);
+    expect(c.databaseUrl).toBe(valid.DATABASE_URL);
+  });
+
+  it('names every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...valid, DATABASE_URL: undefined, PORT: 'eighty', HUB_DATA_KEY: 'short', REDIS_URL: 'http://x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/DATABASE_URL is required/);
+    expect(problems).toMatch(/PORT must be an integer/);
+    expect(problems).toMatch(/HUB_DATA_KEY must be/);
+    expect(problems).toMatch(/REDIS_URL must use redis/);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The hub's configuration, read once at boot from the environment. A bad or
+ * missing variable stops the process with a message naming every problem.
+ */
+export interface HubConfig {
+  env: 'production' | 'development' | 'test';
+  http: { host: string; port: number; bodyLimitBytes: number; publicUrl: string };
+  databaseUrl: string;
+  redisUrl: string;
+  /** BullMQ key prefix; lets several hubs or test runs share one Redis. */
+  queuePrefix: string;
+  auth: { issuer: string; tokenTtlSeconds: number };
+  keys: {
+    /** Ed25519 secret key (`whsk_…`) that signs access tokens and receipts. */
+    tokenSigningKey: string;
+    /** Ed25519 secret key (`whsk_…`) that signs webhook deliveries. */
+    webhookSigningKey: string;
+    /** 32-byte AES key (base64) for personal data at rest. */
+    dataKey: string;
+  };
+  delivery: {
+    timeoutMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    concurrency: number;
+    /** Loopback and private endpoint addresses are refused unless this is set (SSRF). */
+    allowPrivateEndpoints: boolean;
+    reconcileIntervalMs: number;
+  };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback?: string): string {
+    const value = this.env[name]?.trim();
+    if (value) return value;
+    if (fallback !== undefined) return fallback;
+    this.problems.push(`${name} is required`);
+    return '';
+  }
+
+  int(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[], fallback?: string): string {
+    const value = this.string(name, fallback);
+    if (!value) return value;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) this.problems.push(`${name} must use ${protocols.join(' or ')}`);
+    } catch {
+      this.problems.push(`${name} is not a URL`);
+    }
+    return value;
+  }
+
+  key(name: string, pattern: RegExp, what: string): string {
+    const value = this.string(name);
+    if (value && !pattern.test(value)) this.problems.push(`${name} must be ${what}`);
+    return value;
+  }
+}
+
+const ED25519_SECRET = /^whsk_[A-Za-z0-9+/]{43}=$/;
+const AES_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+export function loadConfig(env: Env = process.env): HubConfig {
+  const r = new Reader(env);
+  const nodeEnv = r.string('NODE_ENV', 'development');
+  if (!['production', 'development', 'test'].includes(nodeEnv)) r.problems.push('NODE_ENV must be production, development or test');
+  const port = r.int('PORT', 3000, 0, 65535);
+  const host = r.string('HOST', '127.0.0.1');
+  const config: HubConfig = {
+    env: nodeEnv as HubConfig['env'],
+    http: {
+      host,
+      port,
+      bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      publicUrl: r.url('PUBLIC_URL', ['http:', 'https:'], `http://${host}:${port}`),
+    },
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    queuePrefix: r.string('QUEUE_PREFIX', 'drehscheibe'),
+    auth: {
+      issuer: r.string('TOKEN_ISSUER', 'drehscheibe'),
+      tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 900, 60, 86400),
+    },
+    keys: {
+      tokenSigningKey: r.key('HUB_TOKEN_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
+      webhookSigningKey: r.key('HUB_WEBHOOK_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
+      dataKey: r.key('HUB_DATA_KEY', AES_KEY, '32 random bytes in base64'),
+    },
+    delivery: {
+      timeoutMs: r.int('DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
+      maxAttempts: r.int('DELIVERY_MAX_ATTEMPTS', 20, 1, 100),
+      backoffBaseMs: r.int('DELIVERY_BACKOFF_BASE_MS', 5_000, 10, 3_600_000),
+      backoffMaxMs: r.int('DELIVERY_BACKOFF_MAX_MS', 4 * 3_600_000, 10, 86_400_000),
+      concurrency: r.int('DELIVERY_CONCURRENCY', 32, 1, 1000),
+      allowPrivateEndpoints: r.bool('ALLOW_PRIVATE_ENDPOINTS', false),
+      reconcileIntervalMs: r.int('RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
+    },
+    logLevel: r.string('LOG_LEVEL', 'info'),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

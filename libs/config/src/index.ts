@@ -1,0 +1,1 @@
+export { loadConfig, ConfigError, type HubConfig } from './hub-config.js';

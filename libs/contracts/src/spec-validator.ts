@@ -1,0 +1,183 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { OpenApiDocument } from './openapi-document.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
+
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+export interface Violation {
+  /** JSON Pointer into the request: `/body/subject`, `/query/limit`, `/headers/if-match`. */
+  pointer: string;
+  message: string;
+}
+
+interface ParameterSpec {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  schema: unknown;
+}
+
+interface OperationValidators {
+  body?: { required: boolean; byMediaType: Map<string, ValidateFunction> };
+  parameters: Array<{ spec: ParameterSpec; validate: ValidateFunction }>;
+  responses: Map<string, Map<string, ValidateFunction>>;
+}
+
+const SPEC_ID = 'https://drehscheibe.invalid/openapi.json';
+const SCHEMA_REF = /^#\/components\/schemas\//;
+
+function describe(error: ErrorObject, prefix: string): Violation {
+  let pointer = prefix + error.instancePath;
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
+    const extra = (error.params as { additionalProperty?: string; unevaluatedProperty?: string });
+    pointer += `/${extra.additionalProperty ?? extra.unevaluatedProperty}`;
+    message = 'is not a known field';
+  } else if (error.keyword === 'required') {
+    pointer += `/${(error.params as { missingProperty: string }).missingProperty}`;
+    message = 'is required';
+  } else if (error.keyword === 'enum') {
+    message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  }
+  return { pointer, message };
+}
+
+/**
+ * Validates requests and responses against the OpenAPI document with ajv —
+ * the same schemas Swagger UI shows and the TypeScript types come from.
+ */
+export class SpecValidator {
+  private readonly ajv: Ajv2020;
+  private readonly operations = new Map<string, OperationValidators>();
+
+  constructor(private readonly document: OpenApiDocument) {
+    this.ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false, useDefaults: true });
+    addFormats(this.ajv);
+    this.ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs']);
+    // The component schemas become one registered schema's $defs; refs are rewritten to point there.
+    this.ajv.addSchema({ $id: SPEC_ID, $defs: this.rebase(document.components.schemas) as Record<string, object> });
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of HTTP_METHODS) {
+        const op = item[method] as Record<string, unknown> | undefined;
+        if (op) this.operations.set(`${method.toUpperCase()} ${path}`, this.compileOperation(item, op));
+      }
+    }
+  }
+
+  /** `METHOD /path/{param}` for every operation in the document. */
+  operationKeys(): string[] {
+    return [...this.operations.keys()];
+  }
+
+  has(method: string, path: string): boolean {
+    return this.operations.has(`${method.toUpperCase()} ${path}`);
+  }
+
+  private compile(schema: unknown): ValidateFunction {
+    return this.ajv.compile(this.rebase(schema) as object);
+  }
+
+  /** Points `#/components/schemas/X` refs at the registered `$defs`. */
+  private rebase(schema: unknown): unknown {
+    if (Array.isArray(schema)) return schema.map((s) => this.rebase(s));
+    if (schema && typeof schema === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(schema)) {
+        out[k] = k === '$ref' && typeof v === 'string' ? v.replace(SCHEMA_REF, `${SPEC_ID}#/$defs/`) : this.rebase(v);
+      }
+      return out;
+    }
+    return schema;
+  }
+
+  private deref<T>(value: T): T {
+    const ref = (value as { $ref?: string })?.$ref;
+    if (!ref) return value;
+    const resolved = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], this.document);
+    return this.deref(resolved as T);
+  }
+
+  private compileOperation(item: Record<string, unknown>, op: Record<string, unknown>): OperationValidators {
+    const params = [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])].map((p) => this.deref(p) as ParameterSpec);
+    const result: OperationValidators = {
+      parameters: params.map((spec) => ({ spec, validate: this.compile(spec.schema) })),
+      responses: new Map(),
+    };
+    const body = this.deref(op.requestBody as { required?: boolean; content: Record<string, { schema: unknown }> } | undefined);
+    if (body) {
+      result.body = { required: body.required ?? false, byMediaType: new Map() };
+      for (const [mediaType, content] of Object.entries(body.content)) {
+        result.body.byMediaType.set(mediaType, this.compile(content.schema));
+      }
+    }
+    for (const [status, response] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
+      const content = (this.deref(response) as { content?: Record<string, { schema: unknown }> }).content ?? {};
+      const byType = new Map<string, ValidateFunction>();
+      for (const [mediaType, c] of Object.entries(content)) byType.set(mediaType, this.compile(c.schema));
+      result.responses.set(status, byType);
+    }
+    return result;
+  }
+
+  private operation(method: string, path: string): OperationValidators {
+    const op = this.operations.get(`${method.toUpperCase()} ${path}`);
+    if (!op) throw new Error(`no operation ${method} ${path} in the OpenAPI document`);
+    return op;
+  }
+
+  /**
+   * Checks a request's parameters and body. Applies schema defaults to the
+   * body in place. Returns an empty list when the request is valid.
+   */
+  validateRequest(
+    method: string,
+    path: string,
+    request: { body?: unknown; mediaType?: string; query?: Record<string, unknown>; params?: Record<string, unknown>; headers?: Record<string, unknown> },
+  ): Violation[] {
+    const op = this.operation(method, path);
+    const violations: Violation[] = [];
+    for (const { spec, validate } of op.parameters) {
+      const source = spec.in === 'path' ? request.params : spec.in === 'query' ? request.query : request.headers;
+      const value = source?.[spec.in === 'header' ? spec.name.toLowerCase() : spec.name];
+      const where = `/${spec.in === 'path' ? 'path' : spec.in}/${spec.name}`;
+      if (value === undefined) {
+        if (spec.required) violations.push({ pointer: where, message: 'is required' });
+        continue;
+      }
+      if (!validate(value)) violations.push(...(validate.errors ?? []).map((e) => describe(e, where)));
+    }
+    if (op.body) {
+      const absent = request.body === undefined || request.body === null;
+      if (absent) {
+        if (op.body.required) violations.push({ pointer: '/body', message: 'a request body is required' });
+      } else {
+        const validate = op.body.byMediaType.get(request.mediaType ?? 'application/json');
+        if (validate && !validate(request.body)) violations.push(...(validate.errors ?? []).map((e) => describe(e, '/body')));
+      }
+    }
+    return violations;
+  }
+
+  /** Media types the operation accepts as a body, or none. */
+  requestMediaTypes(method: string, path: string): string[] {
+    return [...(this.operation(method, path).body?.byMediaType.keys() ?? [])];
+  }
+
+  /** For tests: does a response match what the document promises? */
+  validateResponse(method: string, path: string, status: number, mediaType: string | undefined, body: unknown): Violation[] {
+    const op = this.operation(method, path);
+    const byType = op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('default');
+    if (!byType) return [{ pointer: '/status', message: `status ${status} is not documented for ${method} ${path}` }];
+    if (byType.size === 0) return [];
+    const type = mediaType?.split(';')[0].trim() ?? '';
+    const validate = byType.get(type);
+    if (!validate) return [{ pointer: '/content-type', message: `${type || 'no content type'} is not documented for ${status} (expected ${[...byType.keys()].join(', ')})` }];
+    return validate(body) ? [] : (validate.errors ?? []).map((e) => describe(e, '/body'));
+  }
+}

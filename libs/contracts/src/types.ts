@@ -1,0 +1,20 @@
+import type { components } from './generated/openapi.js';
+
+type Schemas = components['schemas'];
+
+export type Ticket = Schemas['Ticket'];
+export type TicketCreate = Schemas['TicketCreate'];
+export type TicketEvent = Schemas['TicketEvent'];
+export type TicketEventType = Schemas['EventType'];
+export type Delivery = Schemas['Delivery'];
+export type Acknowledgement = Schemas['Acknowledgement'];
+export type StatusChange = Schemas['StatusChange'];
+export type ResolutionInput = Schemas['ResolutionInput'];
+export type CloseInput = Schemas['CloseInput'];
+export type ReopenInput = Schemas['ReopenInput'];
+export type Problem = Schemas['Problem'];
+export type Codelist = Schemas['Codelist'];
+export type TokenResponse = Schemas['TokenResponse'];
+export type Requester = Schemas['Requester'];
+export type Health = Schemas['Health'];
+export type { components, paths } from './generated/openapi.js';

@@ -1,0 +1,129 @@
+import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, TicketEventEntity } from '@drehscheibe/persistence';
+import { toEventView } from '@drehscheibe/tickets';
+import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
+import type { Logger } from 'pino';
+import { DataSource, LessThan } from 'typeorm';
+import { retryDelayMs } from './backoff.js';
+import { assertEndpointAllowed } from './endpoint-policy.js';
+import { postWebhook, type SendResult } from './webhook-sender.js';
+
+export interface DeliverySettings {
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  allowPrivateEndpoints: boolean;
+}
+
+/** Thrown for a failed attempt that will be retried; BullMQ waits until `retryAt`. */
+export class DeliveryAttemptFailed extends Error {
+  constructor(
+    readonly retryAt: Date,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'DeliveryAttemptFailed';
+  }
+}
+
+export type ProcessOutcome =
+  | { kind: 'delivered'; ticketId: string; receiverId: string }
+  | { kind: 'dead'; ticketId: string; receiverId: string }
+  /** An earlier event for the same ticket and receiver is still pending. */
+  | { kind: 'blocked' }
+  /** Already delivered, dead-lettered or unknown: a duplicate job. */
+  | { kind: 'skipped' };
+
+/**
+ * Sends one delivery. PostgreSQL is the record: every attempt is stored, the
+ * delivery row says what is pending, and the retry time comes from here.
+ */
+export class DeliveryProcessor {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly signer: WebhookSigner,
+    private readonly settings: DeliverySettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async process(deliveryId: string): Promise<ProcessOutcome> {
+    const em = this.dataSource.manager;
+    const delivery = await em.findOneBy(DeliveryEntity, { id: deliveryId });
+    if (!delivery || delivery.status !== 'pending') return { kind: 'skipped' };
+    const earlier = await em.exists(DeliveryEntity, {
+      where: { ticketId: delivery.ticketId, receiverId: delivery.receiverId, status: 'pending', ticketVersion: LessThan(delivery.ticketVersion) },
+    });
+    if (earlier) return { kind: 'blocked' };
+
+    const [event, receiver] = await Promise.all([
+      em.findOneByOrFail(TicketEventEntity, { id: delivery.eventId }),
+      em.findOneByOrFail(ParticipantEntity, { id: delivery.receiverId }),
+    ]);
+    const result = await this.send(delivery, event, receiver);
+    return this.record(delivery, result);
+  }
+
+  private async send(delivery: DeliveryEntity, event: TicketEventEntity, receiver: ParticipantEntity): Promise<SendResult> {
+    if (!receiver.deliveryUrl) {
+      return { ok: false, statusCode: null, latencyMs: 0, error: 'the receiver has no delivery endpoint', responseExcerpt: null };
+    }
+    try {
+      await assertEndpointAllowed(receiver.deliveryUrl, this.settings.allowPrivateEndpoints);
+    } catch (e) {
+      return { ok: false, statusCode: null, latencyMs: 0, error: (e as Error).message, responseExcerpt: null };
+    }
+    const body = JSON.stringify({ ...toEventView(event), ticket: event.snapshot });
+    const headers = {
+      ...signWebhook({ id: delivery.id, timestamp: Math.floor(Date.now() / 1000), body, signers: [this.signer] }),
+      'content-type': 'application/json',
+      'user-agent': 'Drehscheibe-Hub/1',
+    };
+    return postWebhook(receiver.deliveryUrl, body, headers, this.settings.timeoutMs);
+  }
+
+  private async record(delivery: DeliveryEntity, result: SendResult): Promise<ProcessOutcome> {
+    const now = new Date();
+    const attempts = delivery.attempts + 1;
+    const dead = !result.ok && attempts >= this.settings.maxAttempts;
+    const retryAt = new Date(now.getTime() + retryDelayMs(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs));
+    await this.dataSource.transaction(async (em) => {
+      await em.insert(DeliveryAttemptEntity, {
+        deliveryId: delivery.id,
+        attemptedAt: now,
+        statusCode: result.statusCode,
+        latencyMs: result.latencyMs,
+        error: result.error,
+        responseExcerpt: result.responseExcerpt,
+      });
+      await em.update(
+        DeliveryEntity,
+        { id: delivery.id, status: 'pending' },
+        {
+          attempts,
+          status: result.ok ? 'delivered' : dead ? 'dead' : 'pending',
+          deliveredAt: result.ok ? now : null,
+          lastError: result.error,
+          nextAttemptAt: result.ok || dead ? now : retryAt,
+        },
+      );
+    });
+    const context = { deliveryId: delivery.id, receiverId: delivery.receiverId, attempts, statusCode: result.statusCode, latencyMs: result.latencyMs };
+    if (result.ok) return { kind: 'delivered', ticketId: delivery.ticketId, receiverId: delivery.receiverId };
+    if (dead) {
+      this.logger.warn({ ...context, error: result.error }, 'delivery dead-lettered');
+      return { kind: 'dead', ticketId: delivery.ticketId, receiverId: delivery.receiverId };
+    }
+    this.logger.info({ ...context, error: result.error, retryAt }, 'delivery attempt failed');
+    throw new DeliveryAttemptFailed(retryAt, result.error ?? 'delivery failed');
+  }
+
+  /** The next pending delivery for the same ticket and receiver, to release it at once. */
+  async successor(ticketId: string, receiverId: string): Promise<string | null> {
+    const next = await this.dataSource.manager.findOne(DeliveryEntity, {
+      select: { id: true },
+      where: { ticketId, receiverId, status: 'pending' },
+      order: { ticketVersion: 'ASC' },
+    });
+    return next?.id ?? null;
+  }
+}

@@ -1,0 +1,77 @@
+import type { DeliveryDispatcher } from '@drehscheibe/tickets';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DELIVER_JOB_OPTIONS, JobName, QueueName, queuePrefix, type DeliverJob } from './queues.js';
+
+const ENQUEUE_TIMEOUT_MS = 2000;
+
+/**
+ * Producer side of the delivery queue. Job id = delivery id, so enqueuing
+ * the same delivery twice (API and reconciler) yields one job.
+ */
+export class DeliveryQueue implements DeliveryDispatcher {
+  readonly queue: Queue<DeliverJob>;
+
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new Queue<DeliverJob>(QueueName.Deliveries, { connection, prefix: queuePrefix(prefix) });
+    // A Redis outage is reported by the readiness check; the queue's own error events would only repeat it.
+    this.queue.on('error', () => undefined);
+  }
+
+  /** Best effort: the rows are committed already; the reconciler sends what this misses. */
+  async dispatch(deliveryIds: string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    try {
+      await withTimeout(
+        this.queue.addBulk(deliveryIds.map((id) => ({ name: JobName.Deliver, data: { deliveryId: id }, opts: { ...DELIVER_JOB_OPTIONS, jobId: id } }))),
+        ENQUEUE_TIMEOUT_MS,
+      );
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message, count: deliveryIds.length }, 'enqueue failed; the reconciler will pick the deliveries up');
+    }
+  }
+
+  /**
+   * Makes sure a job exists for a pending delivery: releases a delayed one
+   * now, replaces a finished one, adds a missing one.
+   */
+  async ensure(deliveryId: string, releaseNow: boolean): Promise<'added' | 'present' | 'released'> {
+    const job = await this.queue.getJob(deliveryId);
+    if (job) {
+      const state = await job.getState();
+      if (state === 'delayed' && releaseNow) {
+        await job.promote().catch(() => undefined);
+        return 'released';
+      }
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'present';
+      await job.remove().catch(() => undefined);
+    }
+    await this.queue.add(JobName.Deliver, { deliveryId }, { ...DELIVER_JOB_OPTIONS, jobId: deliveryId });
+    return 'added';
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

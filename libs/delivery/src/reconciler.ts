@@ -1,0 +1,36 @@
+import { DeliveryEntity } from '@drehscheibe/persistence';
+import type { Logger } from 'pino';
+import { DataSource, LessThan } from 'typeorm';
+import type { DeliveryQueue } from './delivery-queue.js';
+
+const BATCH = 500;
+
+/**
+ * Finds deliveries that are due but have no live job — Redis restarted
+ * without data, was flushed, or the API crashed between commit and enqueue —
+ * and enqueues them again. Job ids are delivery ids, so this never doubles a job.
+ */
+export class DeliveryReconciler {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: DeliveryQueue,
+    private readonly logger: Logger,
+    /** How long past due a delivery may be before it counts as lost. */
+    private readonly graceMs: number,
+  ) {}
+
+  async reconcileOnce(): Promise<number> {
+    const due = await this.dataSource.manager.find(DeliveryEntity, {
+      select: { id: true },
+      where: { status: 'pending', nextAttemptAt: LessThan(new Date(Date.now() - this.graceMs)) },
+      order: { nextAttemptAt: 'ASC' },
+      take: BATCH,
+    });
+    let added = 0;
+    for (const { id } of due) {
+      if ((await this.queue.ensure(id, false)) === 'added') added += 1;
+    }
+    if (added > 0) this.logger.info({ added, scanned: due.length }, 'reconciler re-enqueued lost deliveries');
+    return added;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Domain error codes. Each maps to exactly one HTTP status and problem type
+ * (see the hub API's problem mapping); the code is also the stable part of the
+ * problem `type` URN.
+ */
+export type DomainErrorCode =
+  | 'not-found'
+  | 'forbidden'
+  | 'illegal-transition'
+  | 'duplicate-external-id'
+  | 'version-mismatch'
+  | 'unknown-code'
+  | 'unknown-service'
+  | 'unroutable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Extension members for the problem document (e.g. `allowed`). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,11 @@
+export { derivePriority, type Level, type Priority } from './priority.js';
+export { DomainError, type DomainErrorCode } from './errors.js';
+export {
+  TICKET_STATUSES,
+  allowedActions,
+  transition,
+  targetStatus,
+  type TicketStatus,
+  type TicketAction,
+  type ActorRoles,
+} from './lifecycle.js';

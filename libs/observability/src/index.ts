@@ -1,0 +1,2 @@
+export { createLogger, type Logger } from './logger.js';
+export { PinoNestLogger } from './nest-logger.js';

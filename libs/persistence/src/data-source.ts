@@ -1,0 +1,58 @@
+import { DataSource } from 'typeorm';
+import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
+import { DeliveryEntity } from './entities/delivery.entity.js';
+import { OAuthClientEntity } from './entities/oauth-client.entity.js';
+import { ParticipantEntity } from './entities/participant.entity.js';
+import { ServiceEntity } from './entities/service.entity.js';
+import { TicketEventEntity } from './entities/ticket-event.entity.js';
+import { TicketPartyEntity } from './entities/ticket-party.entity.js';
+import { TicketEntity } from './entities/ticket.entity.js';
+import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema.js';
+
+export const ENTITIES = [
+  ParticipantEntity,
+  OAuthClientEntity,
+  ServiceEntity,
+  TicketEntity,
+  TicketPartyEntity,
+  TicketEventEntity,
+  DeliveryEntity,
+  DeliveryAttemptEntity,
+];
+
+export const MIGRATIONS = [InitialSchema1732300000000];
+
+export interface DataSourceOptions {
+  url: string;
+  /** Pool size per process. */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** Schema changes only through migrations: `synchronize` stays off everywhere. */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    logging: false,
+    applicationName: options.applicationName ?? 'drehscheibe',
+    extra: { max: options.poolSize ?? 10 },
+  });
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const ds = createDataSource({ url, poolSize: 1, applicationName: 'drehscheibe-migrate' });
+  await ds.initialize();
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}

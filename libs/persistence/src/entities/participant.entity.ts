@@ -1,0 +1,33 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type ParticipantKind = 'land_ticket_system' | 'service_centre_115' | 'municipal_provider' | 'vendor' | 'portal';
+export type ParticipantStatus = 'active' | 'suspended';
+
+@Entity({ name: 'participants' })
+export class ParticipantEntity {
+  @PrimaryColumn({ type: 'text' })
+  id: string;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text' })
+  kind: ParticipantKind;
+
+  /** ISO 3166-2:DE code of the Land, e.g. `DE-HE`; null for federal participants. */
+  @Column({ type: 'text', nullable: true })
+  land: string | null;
+
+  @Column({ type: 'text', default: 'active' })
+  status: ParticipantStatus;
+
+  /** Webhook endpoint; null for participants that poll the feed. */
+  @Column({ name: 'delivery_url', type: 'text', nullable: true })
+  deliveryUrl: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,10 @@
+export { createDataSource, runMigrations, ENTITIES, type DataSourceOptions } from './data-source.js';
+export { ParticipantEntity, type ParticipantKind, type ParticipantStatus } from './entities/participant.entity.js';
+export { OAuthClientEntity } from './entities/oauth-client.entity.js';
+export { ServiceEntity } from './entities/service.entity.js';
+export { TicketEntity, type ResolutionRecord } from './entities/ticket.entity.js';
+export { TicketPartyEntity } from './entities/ticket-party.entity.js';
+export { TicketEventEntity } from './entities/ticket-event.entity.js';
+export { DeliveryEntity, type DeliveryStatus } from './entities/delivery.entity.js';
+export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
+export { isUniqueViolation } from './pg-errors.js';

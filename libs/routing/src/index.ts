@@ -1,0 +1,1 @@
+export { chooseAssignee, type RouteRequest, type RoutableParticipant } from './route.js';

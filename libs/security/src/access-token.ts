@@ -1,0 +1,58 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { SigningKey } from './signing-key.js';
+
+export type Scope = 'tickets' | 'admin';
+export const SCOPES: readonly Scope[] = ['tickets', 'admin'];
+
+/** Who is calling, as proven by a verified access token. */
+export interface Principal {
+  clientId: string;
+  /** The participant the client belongs to; null for operator clients. */
+  participantId: string | null;
+  scopes: Scope[];
+}
+
+export class InvalidTokenError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** Short-lived EdDSA JWTs for the client-credentials grant. */
+export class AccessTokenService {
+  constructor(
+    private readonly key: SigningKey,
+    private readonly issuer: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  async issue(principal: Principal): Promise<string> {
+    return new SignJWT({ scope: principal.scopes.join(' '), ...(principal.participantId ? { pid: principal.participantId } : {}) })
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: 'at+jwt' })
+      .setIssuer(this.issuer)
+      .setAudience(this.issuer)
+      .setSubject(principal.clientId)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key.privateKey);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.key.publicKey, {
+        issuer: this.issuer,
+        audience: this.issuer,
+        algorithms: ['EdDSA'],
+        typ: 'at+jwt',
+      });
+      const scopes = String(payload.scope ?? '')
+        .split(' ')
+        .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+      return { clientId: String(payload.sub), participantId: typeof payload.pid === 'string' ? payload.pid : null, scopes };
+    } catch (e) {
+      if (e instanceof errors.JWTExpired) throw new InvalidTokenError('the access token has expired');
+      throw new InvalidTokenError('the access token is not valid');
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 'v1';
+
+/**
+ * AES-256-GCM for personal data at rest. The stored form carries a version
+ * tag so the key can be rotated without a flag day.
+ */
+export class FieldCipher {
+  private readonly key: Buffer;
+
+  constructor(base64Key: string) {
+    this.key = Buffer.from(base64Key, 'base64');
+    if (this.key.length !== 32) throw new Error('the data key must be 32 bytes');
+  }
+
+  encrypt(value: unknown): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join('.');
+  }
+
+  decrypt<T>(stored: string): T {
+    const [version, iv, tag, data] = stored.split('.');
+    if (version !== VERSION) throw new Error(`unknown cipher version ${version}`);
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
+    return JSON.parse(plain.toString('utf8')) as T;
+  }
+}

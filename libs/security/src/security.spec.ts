@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import {
+  AccessTokenService,
+  FieldCipher,
+  generateClientSecret,
+  hashClientSecret,
+  InvalidTokenError,
+  ReceiptSigner,
+  SigningKey,
+  verifyClientSecret,
+} from '@drehscheibe/security';
+
+const secretKey = () => 'whsk_' + randomBytes(32).toString('base64');
+
+describe('client secrets', () => {
+  it('verifies the right secret and refuses a wrong one', async () => {
+    const secret = generateClientSecret();
+    const hash = await hashClientSecret(secret);
+    expect(hash).not.toContain(secret);
+    await expect(verifyClientSecret(secret, hash)).resolves.toBe(true);
+    await expect(verifyClientSecret(secret + 'x', hash)).resolves.toBe(false);
+    await expect(verifyClientSecret(secret, 'plain$text')).resolves.toBe(false);
+  });
+});
+
+describe('AccessTokenService', () => {
+  it('round-trips the principal and names the key', async () => {
+    const key = await SigningKey.fromSecret(secretKey());
+    const tokens = new AccessTokenService(key, 'hub', 60);
+    const token = await tokens.issue({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'] });
+    expect(decodeProtectedHeader(token).kid).toBe(key.kid);
+    await expect(tokens.verify(token)).resolves.toEqual({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'] });
+  });
+
+  it('refuses tokens signed by another key or for another issuer', async () => {
+    const a = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
+    const b = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
+    const c = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'other', 60);
+    const token = await a.issue({ clientId: 'c1', participantId: null, scopes: ['admin'] });
+    await expect(b.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(c.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(a.verify(token + 'x')).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
+
+describe('ReceiptSigner', () => {
+  it('signs a receipt that verifies with the public key and binds the body', async () => {
+    const key = await SigningKey.fromSecret(secretKey());
+    const receipt = await new ReceiptSigner(key, 'hub').sign({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1', body: '{"a":1}' });
+    const { payload } = await jwtVerify(receipt, key.publicKey, { issuer: 'hub' });
+    expect(payload).toMatchObject({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1' });
+    expect(payload.bodySha256).toBe('015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862');
+  });
+});
+
+describe('FieldCipher', () => {
+  it('round-trips values and never stores them in clear', () => {
+    const cipher = new FieldCipher(randomBytes(32).toString('base64'));
+    const stored = cipher.encrypt({ name: 'Erika Mustermann' });
+    expect(stored).not.toContain('Erika');
+    expect(cipher.decrypt(stored)).toEqual({ name: 'Erika Mustermann' });
+  });
+
+  it('detects tampering', () => {
+    const cipher = new FieldCipher(randomBytes(32).toString('base64'));
+    const parts = cipher.encrypt('x').split('.');
+    parts[3] = Buffer.from('y').toString('base64');
+    expect(() => cipher.decrypt(parts.join('.'))).toThrow();
+  });
+});

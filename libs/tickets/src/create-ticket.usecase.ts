@@ -1,0 +1,99 @@
+import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
+import { CodelistRegistry } from '@drehscheibe/codelists';
+import { derivePriority, DomainError, type Level } from '@drehscheibe/domain';
+import { isUniqueViolation, ParticipantEntity, ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { chooseAssignee } from '@drehscheibe/routing';
+import { FieldCipher } from '@drehscheibe/security';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
+import { recordEvent } from './event-recorder.js';
+import { toTicketView } from './ticket-view.js';
+
+/**
+ * Use case 2.1: the MiLa hands a ticket to the hub, which routes it to the
+ * BeLa. Creation and routing are one change (version 1, `ticket.forwarded`).
+ */
+@Injectable()
+export class CreateTicket {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly codelists: CodelistRegistry,
+    private readonly cipher: FieldCipher,
+    @Inject(DELIVERY_DISPATCHER) private readonly dispatcher: DeliveryDispatcher,
+  ) {}
+
+  async execute(originId: string, input: TicketCreate): Promise<Ticket> {
+    if (input.category !== undefined && !this.codelists.has('category', input.category)) {
+      throw new DomainError('unknown-code', `category ${input.category} is not in codelist category`, {
+        errors: [{ pointer: '/body/category', message: 'is not in codelist category' }],
+      });
+    }
+    const { view, deliveryIds } = await this.dataSource.transaction(async (em) => {
+      const service = await em.findOneBy(ServiceEntity, { id: input.serviceId });
+      if (!service) {
+        throw new DomainError('unknown-service', `service ${input.serviceId} is not registered`, {
+          errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
+        });
+      }
+      const explicitId = input.assignee?.participantId;
+      const [operator, explicit] = await Promise.all([
+        em.findOneByOrFail(ParticipantEntity, { id: service.operatorId }),
+        explicitId ? em.findOneBy(ParticipantEntity, { id: explicitId }) : Promise.resolve(undefined),
+      ]);
+      const assigneeId = chooseAssignee({ originId, operator, explicitId, explicit });
+
+      const now = new Date();
+      const ticket = em.create(TicketEntity, {
+        id: uuidv7(),
+        version: 1,
+        type: input.type,
+        subject: input.subject,
+        description: input.description ?? null,
+        serviceId: service.id,
+        category: input.category ?? null,
+        impact: input.impact,
+        urgency: input.urgency,
+        priority: derivePriority(input.impact as Level, input.urgency as Level),
+        status: 'forwarded',
+        originId,
+        originExternalId: input.externalId,
+        assigneeId,
+        resolverId: null,
+        supportLevel: input.supportLevel ?? 1,
+        channel: input.channel,
+        requesterEnc: input.requester ? this.cipher.encrypt(input.requester) : null,
+        resolution: null,
+        reportedAt: input.reportedAt ? new Date(input.reportedAt) : null,
+        createdAt: now,
+        updatedAt: now,
+        dueAt: input.dueAt ? new Date(input.dueAt) : null,
+        resolvedAt: null,
+        closedAt: null,
+      });
+      try {
+        await em.insert(TicketEntity, ticket);
+      } catch (e) {
+        if (isUniqueViolation(e, 'tickets_origin_external_id_key')) {
+          throw new DomainError('duplicate-external-id', `you already created a ticket with externalId ${input.externalId}`);
+        }
+        throw e;
+      }
+      const parties = [
+        em.create(TicketPartyEntity, { ticketId: ticket.id, participantId: originId, externalId: input.externalId, joinedAt: now }),
+        em.create(TicketPartyEntity, { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now }),
+      ];
+      await em.insert(TicketPartyEntity, parties);
+      const aggregate = { ticket, parties, service };
+      const { deliveryIds } = await recordEvent(em, aggregate, originId, 'ticket.forwarded', {
+        status: 'forwarded',
+        previousStatus: 'new',
+        assignee: { participantId: assigneeId },
+      }, now);
+      return { view: toTicketView(aggregate, input.requester), deliveryIds };
+    });
+    await this.dispatcher.dispatch(deliveryIds);
+    return view;
+  }
+}

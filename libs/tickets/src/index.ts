@@ -1,0 +1,6 @@
+export { CreateTicket } from './create-ticket.usecase.js';
+export { TicketCommands } from './ticket-commands.js';
+export { TicketQueries, toEventView } from './ticket-queries.js';
+export { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
+export { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
+export { toTicketView } from './ticket-view.js';

@@ -1,0 +1,76 @@
+import type { Ticket, TicketEventType } from '@drehscheibe/contracts';
+import { DomainError, type ActorRoles } from '@drehscheibe/domain';
+import { FieldCipher } from '@drehscheibe/security';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
+import { recordEvent } from './event-recorder.js';
+import { loadTicketFor } from './ticket-store.js';
+import { mayReadRequester, toTicketView, type TicketAggregate } from './ticket-view.js';
+import type { Requester } from '@drehscheibe/contracts';
+
+/** What a command did: the event to record, or null when it changed nothing. */
+export interface ChangeOutcome {
+  type: TicketEventType;
+  data: Record<string, unknown>;
+}
+
+export interface CommandContext extends TicketAggregate {
+  em: EntityManager;
+  actorId: string;
+  roles: ActorRoles;
+  now: Date;
+}
+
+export interface CommandResult {
+  ticket: Ticket;
+  changed: boolean;
+}
+
+/**
+ * The unit of work shared by every change to an existing ticket: lock, check
+ * party and version, apply, bump the version, record the event and its
+ * deliveries — one transaction — then hand the deliveries to the queue.
+ */
+@Injectable()
+export class TicketCommandRunner {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cipher: FieldCipher,
+    @Inject(DELIVERY_DISPATCHER) private readonly dispatcher: DeliveryDispatcher,
+  ) {}
+
+  async run(
+    actorId: string,
+    ticketId: string,
+    expectedVersion: number | undefined,
+    apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
+  ): Promise<CommandResult> {
+    const { aggregate, deliveryIds, changed } = await this.dataSource.transaction(async (em) => {
+      const aggregate = await loadTicketFor(em, ticketId, actorId, true);
+      const { ticket } = aggregate;
+      if (expectedVersion !== undefined && expectedVersion !== ticket.version) {
+        throw new DomainError('version-mismatch', `the ticket is at version ${ticket.version}, not ${expectedVersion}`, {
+          currentVersion: ticket.version,
+        });
+      }
+      const now = new Date();
+      const roles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId };
+      const outcome = await apply({ ...aggregate, em, actorId, roles, now });
+      if (!outcome) return { aggregate, deliveryIds: [] as string[], changed: false };
+      ticket.version += 1;
+      ticket.updatedAt = now;
+      await em.save(ticket);
+      const recorded = await recordEvent(em, aggregate, actorId, outcome.type, outcome.data, now);
+      return { aggregate, deliveryIds: recorded.deliveryIds, changed: true };
+    });
+    await this.dispatcher.dispatch(deliveryIds);
+    return { ticket: this.view(aggregate, actorId), changed };
+  }
+
+  view(aggregate: TicketAggregate, viewerId: string): Ticket {
+    const { requesterEnc } = aggregate.ticket;
+    const requester = requesterEnc && mayReadRequester(aggregate.ticket, viewerId) ? this.cipher.decrypt<Requester>(requesterEnc) : undefined;
+    return toTicketView(aggregate, requester);
+  }
+}

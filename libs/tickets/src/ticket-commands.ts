@@ -1,0 +1,88 @@
+import type { Acknowledgement, CloseInput, ReopenInput, ResolutionInput, StatusChange } from '@drehscheibe/contracts';
+import { CodelistRegistry } from '@drehscheibe/codelists';
+import { DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
+import { TicketPartyEntity } from '@drehscheibe/persistence';
+import { Injectable } from '@nestjs/common';
+import { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
+
+const withNote = (note: string | undefined) => (note ? { note } : {});
+
+/** The lifecycle operations on an existing ticket (DESIGN.md section 5). */
+@Injectable()
+export class TicketCommands {
+  constructor(
+    private readonly runner: TicketCommandRunner,
+    private readonly codelists: CodelistRegistry,
+  ) {}
+
+  /** The assignee confirms receipt and links its own ticket number. */
+  acknowledge(actorId: string, ticketId: string, input: Acknowledgement, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, roles }) => {
+      const own = parties.find((p) => p.participantId === actorId);
+      if (ticket.status === 'acknowledged' && roles.isAssignee && own?.externalId === input.externalId) return null;
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'acknowledge', roles);
+      await em.update(TicketPartyEntity, { ticketId, participantId: actorId }, { externalId: input.externalId });
+      if (own) own.externalId = input.externalId;
+      return { type: 'ticket.acknowledged', data: { status: ticket.status, previousStatus, externalId: input.externalId, ...withNote(input.note) } };
+    });
+  }
+
+  /** `in_progress` or `waiting` (a question to the other side). */
+  changeStatus(actorId: string, ticketId: string, input: StatusChange, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
+      if (ticket.status === input.status && roles.isAssignee) return null;
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, input.status === 'waiting' ? 'wait' : 'start', roles);
+      return {
+        type: 'ticket.status_changed',
+        data: { status: ticket.status, previousStatus, ...(input.reason ? { reason: input.reason } : {}) },
+      };
+    });
+  }
+
+  /** Resolution returns the ticket to its origin (assignee = origin). */
+  resolve(actorId: string, ticketId: string, input: ResolutionInput, version?: number): Promise<CommandResult> {
+    if (!this.codelists.has('resolution-code', input.code)) {
+      throw new DomainError('unknown-code', `resolution code ${input.code} is not in codelist resolution-code`, {
+        errors: [{ pointer: '/body/code', message: 'is not in codelist resolution-code' }],
+      });
+    }
+    return this.runner.run(actorId, ticketId, version, ({ ticket, roles, now }) => {
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'resolve', roles);
+      ticket.resolution = { code: input.code, text: input.text, resolvedAt: now.toISOString(), resolvedBy: actorId };
+      ticket.resolvedAt = now;
+      ticket.resolverId = actorId;
+      ticket.assigneeId = ticket.originId;
+      return { type: 'ticket.resolved', data: { status: ticket.status, previousStatus, resolution: ticket.resolution } };
+    });
+  }
+
+  /** The origin closes after informing the citizen. */
+  close(actorId: string, ticketId: string, input: CloseInput, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, ({ ticket, roles, now }) => {
+      if (ticket.status === 'closed' && roles.isOrigin) return null;
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'close', roles);
+      ticket.closedAt = now;
+      return { type: 'ticket.closed', data: { status: ticket.status, previousStatus, ...withNote(input.note) } };
+    });
+  }
+
+  /** The origin reopens; the ticket goes back to whoever resolved it. */
+  reopen(actorId: string, ticketId: string, input: ReopenInput, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'reopen', roles);
+      ticket.assigneeId = ticket.resolverId ?? ticket.assigneeId;
+      ticket.closedAt = null;
+      ticket.resolution = null;
+      ticket.resolvedAt = null;
+      return {
+        type: 'ticket.reopened',
+        data: { status: ticket.status, previousStatus, reason: input.reason, assignee: { participantId: ticket.assigneeId } },
+      };
+    });
+  }
+}

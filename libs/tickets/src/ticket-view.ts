@@ -1,0 +1,61 @@
+import type { Requester, Ticket } from '@drehscheibe/contracts';
+import type { ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+
+const iso = (d: Date | null | undefined): string | undefined => (d ? d.toISOString() : undefined);
+
+/** Drops undefined members so responses match the schema's "absent, not null" style. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export interface TicketAggregate {
+  ticket: TicketEntity;
+  parties: TicketPartyEntity[];
+  service: ServiceEntity;
+}
+
+/**
+ * Maps the stored ticket to the canonical contract. `requester` is passed
+ * only for viewers entitled to personal data; snapshots for events never
+ * carry it.
+ */
+export function toTicketView({ ticket: t, parties, service }: TicketAggregate, requester?: Requester): Ticket {
+  const role = (id: string): 'origin' | 'assignee' | 'watcher' => (id === t.originId ? 'origin' : id === t.assigneeId ? 'assignee' : 'watcher');
+  const externalIdOf = (id: string) => parties.find((p) => p.participantId === id)?.externalId ?? undefined;
+  const references = [...parties]
+    .sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || a.participantId.localeCompare(b.participantId))
+    .map((p) => compact({ participantId: p.participantId, externalId: p.externalId ?? undefined, role: role(p.participantId) }));
+  return compact({
+    id: t.id,
+    version: t.version,
+    type: t.type as Ticket['type'],
+    subject: t.subject,
+    description: t.description ?? undefined,
+    service: compact({ id: service.id, name: service.name, leikaKey: service.leikaKey ?? undefined }),
+    category: t.category ?? undefined,
+    impact: t.impact as Ticket['impact'],
+    urgency: t.urgency as Ticket['urgency'],
+    priority: t.priority as Ticket['priority'],
+    status: t.status as Ticket['status'],
+    origin: { participantId: t.originId, externalId: t.originExternalId },
+    assignee: compact({ participantId: t.assigneeId, externalId: externalIdOf(t.assigneeId) }),
+    references,
+    supportLevel: t.supportLevel as Ticket['supportLevel'],
+    channel: t.channel as Ticket['channel'],
+    requester,
+    comments: [],
+    attachments: [],
+    resolution: t.resolution ?? undefined,
+    reportedAt: iso(t.reportedAt),
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+    dueAt: iso(t.dueAt),
+    resolvedAt: iso(t.resolvedAt),
+    closedAt: iso(t.closedAt),
+  });
+}
+
+/** Personal data goes to the ticket's origin and its current assignee only. */
+export function mayReadRequester(ticket: TicketEntity, participantId: string): boolean {
+  return participantId === ticket.originId || participantId === ticket.assigneeId;
+}

@@ -1,0 +1,19 @@
+export {
+  signWebhook,
+  verifyWebhook,
+  hmacSigner,
+  ed25519Signer,
+  WebhookVerificationError,
+  type WebhookSigner,
+  type VerifyKeys,
+  type SignatureVersion,
+  type VerificationFailure,
+} from './standard-webhooks.js';
+export {
+  generateEd25519KeyPair,
+  generateHmacSecret,
+  ed25519PublicKeyFromSecret,
+  publicKeyToJwk,
+  jwkToPublicKey,
+  type Ed25519Jwk,
+} from './keys.js';

@@ -1,0 +1,73 @@
+import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
+import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
+
+let hub: InProcessHub;
+beforeAll(async () => {
+  hub = await startInProcessHub();
+});
+afterAll(() => hub?.close());
+
+/** Routes that are operations of the tooling, not of the API contract. */
+const TOOLING = /^(GET|POST|PUT|DELETE|PATCH|OPTIONS) \/docs/;
+
+describe('the OpenAPI document and the routes', () => {
+  it('describe the same operations — a route missing from either side fails', () => {
+    const inSpec = new SpecValidator(loadOpenApiDocument()).operationKeys().sort();
+    const served = hub.routes.filter((r) => !TOOLING.test(r)).sort();
+    expect(served).toEqual(inSpec);
+  });
+
+  it('Swagger UI serves exactly the hand-written document', async () => {
+    const docs = await fetch(`${hub.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
+    const json = await (await fetch(`${hub.url}/docs-json`)).json();
+    expect(json).toEqual(JSON.parse(JSON.stringify(loadOpenApiDocument())));
+  });
+});
+
+describe('operations endpoints', () => {
+  it('answers liveness and readiness with the dependencies checked', async () => {
+    expect((await hub.api.call('GET', '/health/live')).body).toEqual({ status: 'ok' });
+    const ready = await hub.api.call('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up' } });
+  });
+
+  it('publishes the token and webhook keys as Ed25519 JWKs', async () => {
+    const { body } = await hub.api.call('GET', '/.well-known/jwks.json');
+    expect(body.keys).toHaveLength(2);
+    for (const key of body.keys) expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA' });
+    expect(new Set(body.keys.map((k: { kid: string }) => k.kid)).size).toBe(2);
+  });
+
+  it('answers an unknown route with problem+json and a correlation id', async () => {
+    const response = await fetch(`${hub.url}/v1/nothing-here`, { headers: { 'x-correlation-id': 'trace-123' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.headers.get('x-correlation-id')).toBe('trace-123');
+    expect(await response.json()).toMatchObject({ type: 'urn:drehscheibe:problem:not-found', status: 404, correlationId: 'trace-123' });
+  });
+});
+
+describe('codelists', () => {
+  it('lists every codelist with URN, version and codes', async () => {
+    const { status, body } = await hub.api.call('GET', '/v1/codelists', { as: 'demo-mila' });
+    expect(status).toBe(200);
+    const ids = body.items.map((l: { id: string }) => l.id);
+    expect(ids).toEqual(expect.arrayContaining(['ticket-status', 'ticket-type', 'priority', 'impact', 'urgency', 'channel', 'category', 'resolution-code']));
+    const status_ = body.items.find((l: { id: string }) => l.id === 'ticket-status');
+    expect(status_.uri).toBe('urn:xoev-de:drehscheibe:codeliste:ticket-status');
+    expect(status_.version).toBe('1.0');
+  });
+
+  it('keeps the contract enums and the codelists identical', async () => {
+    const { body } = await hub.api.call('GET', '/v1/codelists', { as: 'demo-mila' });
+    const codes = (id: string) => body.items.find((l: { id: string }) => l.id === id).codes.map((c: { code: string }) => c.code);
+    const schemas = loadOpenApiDocument().components.schemas as Record<string, { enum: unknown[] }>;
+    expect(codes('ticket-status')).toEqual(schemas.TicketStatus.enum);
+    expect(codes('ticket-type')).toEqual(schemas.TicketType.enum);
+    expect(codes('channel')).toEqual(schemas.Channel.enum);
+    expect(codes('impact').map(Number)).toEqual(schemas.Level.enum);
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@drehscheibe/config';
+import { createLogger } from '@drehscheibe/observability';
+import { createDataSource } from '@drehscheibe/persistence';
+import { createHubApp } from '../../apps/hub-api/src/hub-app.js';
+import { seedDemo, type DemoCredentials } from '../../apps/hub-cli/src/demo-seed.js';
+import { ApiClient } from './api-client.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { hubEnvironment, testServers } from './environment.js';
+
+export interface InProcessHub {
+  url: string;
+  api: ApiClient;
+  db: TestDatabase;
+  credentials: DemoCredentials;
+  routes: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The API application in this process, listening on a real port, on a fresh
+ * database with the demo participants. No worker: deliveries stay queued.
+ */
+export async function startInProcessHub(simulatorUrl = 'http://127.0.0.1:9'): Promise<InProcessHub> {
+  const { redisUrl } = testServers();
+  const db = await createTestDatabase();
+  const credentialsFile = join(mkdtempSync(join(tmpdir(), 'hub-test-')), 'credentials.json');
+  const seedSource = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
+  const credentials = await seedDemo(seedSource, { credentialsFile, simulatorUrl });
+  await seedSource.destroy();
+
+  const config = loadConfig(hubEnvironment(db.url, redisUrl, { PORT: '0' }));
+  const logger = createLogger({ name: 'hub-api-test', level: config.logLevel });
+  const { app, routes } = await createHubApp(config, logger);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    url,
+    api: new ApiClient(url, credentials),
+    db,
+    credentials,
+    routes,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

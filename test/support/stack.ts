@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ApiClient } from './api-client.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { hubEnvironment, testServers } from './environment.js';
+
+const ROOT = resolve(import.meta.dirname ?? '.', '../..');
+const DIST = join(ROOT, 'dist/apps');
+
+export type AppName = 'hub-api' | 'worker' | 'simulator';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number, child: ChildProcess, name: string, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms; see ${logFile}`);
+}
+
+/**
+ * The real apps as separate processes (built into dist/ by the test runner),
+ * on a fresh database and queue prefix: what `npm start` runs, for end-to-end
+ * and fault tests.
+ */
+export class Stack {
+  readonly processes = new Map<AppName, ChildProcess>();
+  api!: ApiClient;
+  apiUrl!: string;
+  simulatorUrl!: string;
+  credentials!: Record<string, { clientId: string; clientSecret: string }>;
+  db!: TestDatabase;
+  private env!: Record<string, string>;
+  private dir!: string;
+
+  static async start(extraEnv: Record<string, string> = {}): Promise<Stack> {
+    const stack = new Stack();
+    await stack.boot(extraEnv);
+    return stack;
+  }
+
+  private async boot(extraEnv: Record<string, string>): Promise<void> {
+    const { redisUrl } = testServers();
+    this.db = await createTestDatabase();
+    this.dir = mkdtempSync(join(tmpdir(), 'hub-stack-'));
+    const [apiPort, simulatorPort] = [await freePort(), await freePort()];
+    this.apiUrl = `http://127.0.0.1:${apiPort}`;
+    this.simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+    const credentialsFile = join(this.dir, 'demo-credentials.json');
+    this.env = {
+      ...hubEnvironment(this.db.url, redisUrl, { PORT: String(apiPort), RECONCILE_INTERVAL_MS: '500', DELIVERY_BACKOFF_BASE_MS: '200', ...extraEnv }),
+      SIMULATOR_PORT: String(simulatorPort),
+      HUB_URL: this.apiUrl,
+      SIMULATOR_CREDENTIALS: credentialsFile,
+    };
+    await this.runCli(['seed-demo', '--credentials', credentialsFile, '--simulator-url', this.simulatorUrl]);
+    this.credentials = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+    await Promise.all([this.startApp('hub-api'), this.startApp('worker'), this.startApp('simulator')]);
+    this.api = new ApiClient(this.apiUrl, this.credentials);
+  }
+
+  private runCli(args: string[]): Promise<void> {
+    return new Promise((ok, fail) => {
+      const child = spawn(process.execPath, [join(DIST, 'hub-cli/src/main.js'), ...args], { env: { ...process.env, ...this.env }, stdio: 'pipe' });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`hub-cli ${args[0]} failed (${code}): ${output}`))));
+    });
+  }
+
+  async startApp(name: AppName): Promise<void> {
+    const logFile = join(this.dir, `${name}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, name, 'src/main.js')], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.processes.set(name, child);
+    if (name === 'hub-api') await waitFor(`${this.apiUrl}/health/ready`, 30_000, child, name, logFile);
+    else if (name === 'simulator') await waitFor(`${this.simulatorUrl}/health`, 30_000, child, name, logFile);
+    else await new Promise((r) => setTimeout(r, 500));
+  }
+
+  /** Stops one app: SIGTERM for a clean stop, SIGKILL to simulate a crash. */
+  async stopApp(name: AppName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    this.processes.delete(name);
+  }
+
+  async simulator<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(this.simulatorUrl + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (r.status === 204 ? undefined : await r.json()) as T;
+  }
+
+  log(name: AppName): string {
+    return readFileSync(join(this.dir, `${name}.log`), 'utf8');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.processes.keys()].map((name) => this.stopApp(name)));
+    await this.db.drop();
+  }
+}
+
+/** Polls until `check` returns a value, or fails with `what` after the timeout. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
