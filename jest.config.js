@@ -12,9 +12,17 @@ const swcTransform = [
     module: { type: 'es6' },
   },
 ];
+// CommonJS packages that require() an ESM-only dependency: Node 20 does that
+// natively, jest's module loader does not, so those dependencies are compiled
+// to CommonJS for jest only.
+const ESM_REQUIRED_FROM_CJS = ['content-disposition'];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swcTransform },
+  transform: {
+    '^.+\\.ts$': swcTransform,
+    [`node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`]: ['@swc/jest', { module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_REQUIRED_FROM_CJS.join('|')})/)`],
   moduleNameMapper: {
     '^@drehscheibe/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

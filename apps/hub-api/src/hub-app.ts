@@ -1,4 +1,3 @@
-import formBody from '@fastify/formbody';
 import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument } from '@drehscheibe/contracts';
 import { PinoNestLogger, type Logger } from '@drehscheibe/observability';
@@ -53,7 +52,6 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     rawBody: true,
     bufferLogs: false,
   });
-  await app.register(formBody as never);
   app.useGlobalFilters(new ProblemFilter(logger));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, loadOpenApiDocument() as unknown as OpenAPIObject, {

@@ -83,7 +83,7 @@ export function transition(status: TicketStatus, action: TicketAction, roles: Ac
   }
   if (!rule.from.includes(status)) {
     throw new DomainError('illegal-transition', `cannot ${action} a ticket in status ${status}`, {
-      status,
+      currentStatus: status,
       allowed: allowedActions(status, roles),
     });
   }

@@ -64,7 +64,8 @@ export interface ProblemDocument {
 }
 
 export function problem(code: ProblemCode, detail: string | undefined, extensions: Record<string, unknown> = {}): ProblemDocument {
-  return { type: `urn:drehscheibe:problem:${code}`, title: TITLE[code], status: STATUS[code], ...(detail ? { detail } : {}), ...extensions };
+  // Standard members last: an extension can never override them.
+  return { ...extensions, type: `urn:drehscheibe:problem:${code}`, title: TITLE[code], status: STATUS[code], ...(detail ? { detail } : {}) };
 }
 
 /** An error the HTTP layer raises itself (authentication, contract validation). */
