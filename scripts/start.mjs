@@ -7,7 +7,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
-import { ensureRedisServer, findFreePort, isPortFree, onExit, startPostgres, startRedis } from './lib/servers.mjs';
+import { ensureRedisServer, findFreePort, isPortFree, onExit, runExitHandlers, startPostgres, startRedis } from './lib/servers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const data = join(root, '.data');
@@ -16,18 +16,20 @@ mkdirSync(logs, { recursive: true });
 
 const say = (line) => console.log(`[drehscheibe] ${line}`);
 const children = [];
-const infra = [];
 let stopping = false;
 
-async function shutdown(code) {
-  if (stopping) return;
+/** Stops the apps (they need the servers to stop cleanly); the servers' handlers run after. */
+async function stopApps() {
   stopping = true;
   say('stopping…');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGTERM'))))));
-  for (const stop of infra.reverse()) await stop().catch(() => undefined);
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  await runExitHandlers();
   process.exit(code);
 }
-onExit(() => shutdown(0));
 
 async function portOr(preferred) {
   return (await isPortFree(preferred)) ? preferred : findFreePort();
@@ -92,7 +94,7 @@ await build();
 let databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
   const pg = await startPostgres({ dir: join(data, 'pg'), port: await portOr(Number(process.env.PG_PORT ?? 54329)) });
-  infra.push(() => pg.stop());
+  onExit(() => pg.stop());
   await pg.createDatabase('drehscheibe');
   databaseUrl = pg.url('drehscheibe');
   say(`embedded PostgreSQL on port ${pg.port} (data in .data/pg)`);
@@ -101,7 +103,7 @@ let redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   await ensureRedisServer();
   const redis = await startRedis({ dir: join(data, 'redis'), port: await portOr(Number(process.env.REDIS_PORT ?? 6390)), logFile: join(logs, 'redis.log') });
-  infra.push(() => redis.stop());
+  onExit(() => redis.stop());
   redisUrl = redis.url;
   say(`Redis on port ${redis.port} (AOF in .data/redis)`);
 }
@@ -129,6 +131,7 @@ const cli = join(root, 'dist/apps/hub-cli/src/main.js');
 await runOnce([cli, 'migrate'], env);
 await runOnce([cli, 'seed-demo', '--credentials', credentialsFile, '--simulator-url', simulatorUrl], env);
 
+onExit(stopApps);
 startApp('hub-api', env);
 startApp('worker', env);
 startApp('simulator', env);

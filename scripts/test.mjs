@@ -38,12 +38,14 @@ onExit(() => rmSync(scratch, { recursive: true, force: true }));
 let databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
   const pg = await startPostgres({ dir: join(scratch, 'pg'), port: await findFreePort(), fast: true });
+  onExit(() => pg.stop());
   databaseUrl = pg.url('postgres');
 }
 let redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   await ensureRedisServer();
   const redis = await startRedis({ dir: join(scratch, 'redis'), port: await findFreePort() });
+  onExit(() => redis.stop());
   redisUrl = redis.url;
 }
 console.log(`PostgreSQL ${new URL(databaseUrl).host}, Redis ${new URL(redisUrl).host}`);

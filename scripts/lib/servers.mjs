@@ -31,7 +31,10 @@ export function isPortFree(port) {
 
 const cleanups = [];
 let cleaning;
-/** Registers a cleanup that runs once on normal exit paths and on SIGINT/SIGTERM. */
+/**
+ * Registers a cleanup that runs once on SIGINT/SIGTERM or runExitHandlers().
+ * Last registered runs first, so register servers before what depends on them.
+ */
 export function onExit(fn) {
   if (cleanups.length === 0) {
     const runAll = async () => {
@@ -138,7 +141,6 @@ export async function startRedis({ dir, port, logFile }) {
     await exited;
     clearTimeout(timer);
   };
-  onExit(stop);
   return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, stop };
 }
 
@@ -203,7 +205,6 @@ export async function startPostgres({ dir, port, user = 'drehscheibe', password 
   }
   const url = (database) => `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   const stop = () => pg.stop();
-  onExit(stop);
   return {
     port,
     url,

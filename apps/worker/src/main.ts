@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   logger.info({ concurrency: config.delivery.concurrency }, 'worker started');
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'worker stopping');
+    // Never hang on a dependency that is already gone: PostgreSQL is the record, nothing is lost.
+    setTimeout(() => process.exit(1), 10_000).unref();
     await handle.stop().catch((e) => logger.error({ err: e }, 'worker stop failed'));
     process.exit(0);
   };
