@@ -361,6 +361,8 @@ export interface components {
             }[];
             /** @description For `illegal-transition`, the transitions allowed from the current status for this caller. */
             allowed?: string[];
+            /** @description For `illegal-transition`, the ticket's status. */
+            currentStatus?: string;
             /** @description For `version-mismatch`, the ticket's current version. */
             currentVersion?: number;
             /** @description For the token endpoint, the RFC 6749 error code. */
@@ -863,6 +865,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     createTicket: {
@@ -929,6 +932,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -957,6 +961,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
