@@ -4,7 +4,7 @@ import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
 import { createDataSource } from '@drehscheibe/persistence';
 import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
-import { CreateTicket, DELIVERY_DISPATCHER, TicketCommandRunner, TicketCommands, TicketQueries } from '@drehscheibe/tickets';
+import { CreateTicket, DELIVERY_DISPATCHER, EventFeed, TicketCommandRunner, TicketCommands, TicketList, TicketQueries } from '@drehscheibe/tickets';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
@@ -16,7 +16,9 @@ import { CodelistsController } from './codelists/codelists.controller.js';
 import { HEALTH_REDIS, HealthController } from './health/health.controller.js';
 import { AuthGuard } from './http/auth.guard.js';
 import { SpecValidationInterceptor } from './http/spec-validation.interceptor.js';
+import { EventsController } from './tickets/events.controller.js';
 import { TicketsController } from './tickets/tickets.controller.js';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 
 const TOKEN_KEY = Symbol('TokenSigningKey');
 
@@ -39,7 +41,7 @@ export class HubApiModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: HubApiModule,
-      controllers: [OAuthController, JwksController, HealthController, CodelistsController, TicketsController],
+      controllers: [OAuthController, JwksController, HealthController, CodelistsController, TicketsController, EventsController],
       providers: [
         {
           provide: DataSource,
@@ -76,8 +78,12 @@ export class HubApiModule {
         CreateTicket,
         TicketCommands,
         TicketQueries,
+        TicketList,
+        EventFeed,
         { provide: APP_GUARD, useClass: AuthGuard },
+        // Order matters: validate first, so a refused request never claims an idempotency key.
         { provide: APP_INTERCEPTOR, useClass: SpecValidationInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

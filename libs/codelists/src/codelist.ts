@@ -1,8 +1,10 @@
+/** One entry of a code list; `code` is what travels in tickets, the labels are for people. */
 export interface Code {
   code: string;
   name: string;
   nameEn: string;
   description?: string;
+  /** Code of the parent entry in the same list (only hierarchical lists such as `category`). */
   parent?: string;
 }
 
@@ -15,18 +17,4 @@ export interface Codelist {
   versionUri: string;
   description?: string;
   codes: Code[];
-}
-
-export class CodelistFormatError extends Error {
-  constructor(source: string, problem: string) {
-    super(`${source}: ${problem}`);
-    this.name = 'CodelistFormatError';
-  }
-}
-
-export class UnknownCodelistError extends Error {
-  constructor(id: string) {
-    super(`no codelist ${id} is loaded`);
-    this.name = 'UnknownCodelistError';
-  }
 }

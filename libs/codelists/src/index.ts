@@ -1,3 +1,9 @@
-export { CodelistFormatError, UnknownCodelistError, type Code, type Codelist } from './codelist.js';
-export { parseGenericode } from './genericode.parser.js';
-export { CodelistRegistry, CODELIST_IDS, defaultCodelistDirectory, type CodelistId } from './codelist.registry.js';
+export type { Code, Codelist } from './codelist.js';
+export { parseGenericode, CodelistFormatError } from './genericode.parser.js';
+export {
+  CodelistRegistry,
+  UnknownCodelistError,
+  CODELIST_IDS,
+  defaultCodelistDirectory,
+  type CodelistId,
+} from './codelist.registry.js';

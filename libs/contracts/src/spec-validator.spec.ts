@@ -31,7 +31,7 @@ describe('SpecValidator', () => {
       headers: { 'if-match': 'abc' },
       body: { status: 'in_progress' },
     });
-    expect(violations.map((v) => v.pointer)).toEqual(['/path/ticketId', '/header/If-Match']);
+    expect(violations.map((v) => v.pointer)).toEqual(['/path/ticketId', '/header/if-match']);
   });
 
   it('checks responses against the documented status and media type', () => {

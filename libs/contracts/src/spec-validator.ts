@@ -20,9 +20,12 @@ interface ParameterSpec {
   schema: unknown;
 }
 
+type ParameterLocation = 'path' | 'query' | 'header';
+
 interface OperationValidators {
   body?: { required: boolean; byMediaType: Map<string, ValidateFunction> };
-  parameters: Array<{ spec: ParameterSpec; validate: ValidateFunction }>;
+  /** One object schema per location; query strings are coerced to their types in place. */
+  parameters: Partial<Record<ParameterLocation, ValidateFunction>>;
   responses: Map<string, Map<string, ValidateFunction>>;
 }
 
@@ -51,6 +54,8 @@ function describe(error: ErrorObject, prefix: string): Violation {
  */
 export class SpecValidator {
   private readonly ajv: Ajv2020;
+  /** Parameters arrive as strings; this instance coerces them to the declared types. */
+  private readonly parameterAjv: Ajv2020;
   private readonly operations = new Map<string, OperationValidators>();
 
   constructor(private readonly document: OpenApiDocument) {
@@ -59,6 +64,10 @@ export class SpecValidator {
     this.ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs']);
     // The component schemas become one registered schema's $defs; refs are rewritten to point there.
     this.ajv.addSchema({ $id: SPEC_ID, $defs: this.rebase(document.components.schemas) as Record<string, object> });
+    this.parameterAjv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: 'array', useDefaults: true });
+    addFormats(this.parameterAjv);
+    this.parameterAjv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs']);
+    this.parameterAjv.addSchema({ $id: SPEC_ID, $defs: this.rebase(document.components.schemas) as Record<string, object> });
     for (const [path, item] of Object.entries(document.paths)) {
       for (const method of HTTP_METHODS) {
         const op = item[method] as Record<string, unknown> | undefined;
@@ -105,10 +114,21 @@ export class SpecValidator {
 
   private compileOperation(item: Record<string, unknown>, op: Record<string, unknown>): OperationValidators {
     const params = [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])].map((p) => this.deref(p) as ParameterSpec);
-    const result: OperationValidators = {
-      parameters: params.map((spec) => ({ spec, validate: this.compile(spec.schema) })),
-      responses: new Map(),
-    };
+    const result: OperationValidators = { parameters: {}, responses: new Map() };
+    for (const location of ['path', 'query', 'header'] as const) {
+      const here = params.filter((p) => p.in === location);
+      if (here.length === 0) continue;
+      const name = (p: ParameterSpec) => (location === 'header' ? p.name.toLowerCase() : p.name);
+      result.parameters[location] = this.parameterAjv.compile(
+        this.rebase({
+          type: 'object',
+          properties: Object.fromEntries(here.map((p) => [name(p), p.schema])),
+          required: here.filter((p) => p.required).map(name),
+          // Unknown query parameters are refused like unknown body fields; headers are open.
+          additionalProperties: location !== 'query',
+        }) as object,
+      );
+    }
     const body = this.deref(op.requestBody as { required?: boolean; content: Record<string, { schema: unknown }> } | undefined);
     if (body) {
       result.body = { required: body.required ?? false, byMediaType: new Map() };
@@ -142,15 +162,10 @@ export class SpecValidator {
   ): Violation[] {
     const op = this.operation(method, path);
     const violations: Violation[] = [];
-    for (const { spec, validate } of op.parameters) {
-      const source = spec.in === 'path' ? request.params : spec.in === 'query' ? request.query : request.headers;
-      const value = source?.[spec.in === 'header' ? spec.name.toLowerCase() : spec.name];
-      const where = `/${spec.in === 'path' ? 'path' : spec.in}/${spec.name}`;
-      if (value === undefined) {
-        if (spec.required) violations.push({ pointer: where, message: 'is required' });
-        continue;
-      }
-      if (!validate(value)) violations.push(...(validate.errors ?? []).map((e) => describe(e, where)));
+    const sources: Record<ParameterLocation, Record<string, unknown> | undefined> = { path: request.params, query: request.query, header: request.headers };
+    for (const [location, validate] of Object.entries(op.parameters) as Array<[ParameterLocation, ValidateFunction]>) {
+      const values = sources[location] ?? {};
+      if (!validate(values)) violations.push(...(validate.errors ?? []).map((e) => describe(e, `/${location}`)));
     }
     if (op.body) {
       const absent = request.body === undefined || request.body === null;

@@ -11,7 +11,8 @@ export type DomainErrorCode =
   | 'version-mismatch'
   | 'unknown-code'
   | 'unknown-service'
-  | 'unroutable';
+  | 'unroutable'
+  | 'invalid-cursor';
 
 export class DomainError extends Error {
   constructor(

@@ -57,7 +57,14 @@ describe('ticket lifecycle', () => {
     expect(allowedActions('in_progress', origin)).toEqual(['cancel']);
   });
 
-  it('lets the origin route a rejected ticket again', () => {
-    expect(transition('rejected', 'route', origin)).toBe('forwarded');
+  it('lets whoever a rejected ticket came back to forward it again', () => {
+    const senderNowAssignee = { isOrigin: true, isAssignee: true };
+    expect(transition('rejected', 'forward', senderNowAssignee)).toBe('forwarded');
+    expect(allowedActions('rejected', senderNowAssignee)).toEqual(['forward', 'cancel']);
+  });
+
+  it('lets the other side answer a question, but not the side that asked', () => {
+    expect(transition('waiting', 'answer', origin)).toBe('in_progress');
+    expect(failure(() => transition('waiting', 'answer', assignee)).code).toBe('forbidden');
   });
 });

@@ -19,33 +19,38 @@ export type TicketAction =
   | 'reject'
   | 'start'
   | 'wait'
+  | 'answer'
   | 'resolve'
   | 'forward'
-  | 'route'
   | 'close'
   | 'reopen'
   | 'cancel';
 
 interface Transition {
   from: readonly TicketStatus[];
-  /** Who may take the action: the current assignee works the ticket, the origin owns it. */
-  by: 'origin' | 'assignee';
+  /**
+   * Who may take the action: the current assignee works the ticket, the
+   * origin owns it, and `counterpart` is any other party (the side a
+   * question was put to).
+   */
+  by: 'origin' | 'assignee' | 'counterpart';
   to: TicketStatus;
 }
 
 /**
  * The status state machine (DESIGN.md section 5). `start` from `forwarded`
- * is an implicit acknowledgement; `route` is the origin sending a rejected
- * ticket elsewhere; `reopen` hands the ticket back to its last resolver.
+ * is an implicit acknowledgement; `reject` hands the ticket back to whoever
+ * sent it, who may `forward` it elsewhere; `answer` is the other side replying
+ * to a question (`waiting`); `reopen` hands the ticket back to its last resolver.
  */
 const TRANSITIONS: Record<TicketAction, Transition> = {
   acknowledge: { from: ['forwarded'], by: 'assignee', to: 'acknowledged' },
   reject: { from: ['forwarded', 'acknowledged'], by: 'assignee', to: 'rejected' },
   start: { from: ['forwarded', 'acknowledged', 'waiting'], by: 'assignee', to: 'in_progress' },
   wait: { from: ['acknowledged', 'in_progress'], by: 'assignee', to: 'waiting' },
+  answer: { from: ['waiting'], by: 'counterpart', to: 'in_progress' },
   resolve: { from: ['acknowledged', 'in_progress', 'waiting'], by: 'assignee', to: 'resolved' },
-  forward: { from: ['acknowledged', 'in_progress'], by: 'assignee', to: 'forwarded' },
-  route: { from: ['new', 'rejected'], by: 'origin', to: 'forwarded' },
+  forward: { from: ['acknowledged', 'in_progress', 'rejected'], by: 'assignee', to: 'forwarded' },
   close: { from: ['resolved'], by: 'origin', to: 'closed' },
   reopen: { from: ['resolved', 'closed'], by: 'origin', to: 'in_progress' },
   cancel: { from: ['new', 'forwarded', 'acknowledged', 'in_progress', 'waiting', 'rejected'], by: 'origin', to: 'cancelled' },
@@ -55,7 +60,7 @@ const ACTIONS = Object.keys(TRANSITIONS) as TicketAction[];
 
 /**
  * Roles a participant holds on a ticket. The origin can also be the assignee
- * (after resolution the ticket returns to it), so roles are a set.
+ * (after resolution or rejection the ticket returns to it), so roles are a set.
  */
 export interface ActorRoles {
   isOrigin: boolean;
@@ -63,7 +68,9 @@ export interface ActorRoles {
 }
 
 function permits(t: Transition, roles: ActorRoles): boolean {
-  return t.by === 'origin' ? roles.isOrigin : roles.isAssignee;
+  if (t.by === 'origin') return roles.isOrigin;
+  if (t.by === 'assignee') return roles.isAssignee;
+  return !roles.isAssignee;
 }
 
 /** Actions this actor may take on a ticket in `status`, for 409 answers and clients' menus. */
@@ -79,7 +86,8 @@ export function allowedActions(status: TicketStatus, roles: ActorRoles): TicketA
 export function transition(status: TicketStatus, action: TicketAction, roles: ActorRoles): TicketStatus {
   const rule = TRANSITIONS[action];
   if (!permits(rule, roles)) {
-    throw new DomainError('forbidden', `only the ticket's ${rule.by} may ${action} it`, { action });
+    const who = rule.by === 'counterpart' ? 'other side' : rule.by;
+    throw new DomainError('forbidden', `only the ticket's ${who} may ${action} it`, { action });
   }
   if (!rule.from.includes(status)) {
     throw new DomainError('illegal-transition', `cannot ${action} a ticket in status ${status}`, {

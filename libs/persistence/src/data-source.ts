@@ -7,7 +7,10 @@ import { ServiceEntity } from './entities/service.entity.js';
 import { TicketEventEntity } from './entities/ticket-event.entity.js';
 import { TicketPartyEntity } from './entities/ticket-party.entity.js';
 import { TicketEntity } from './entities/ticket.entity.js';
+import { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
+import { TicketCommentEntity } from './entities/ticket-comment.entity.js';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema.js';
+import { ConversationFeedIdempotency1732400000000 } from './migrations/1732400000000-conversation-feed-idempotency.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -18,9 +21,11 @@ export const ENTITIES = [
   TicketEventEntity,
   DeliveryEntity,
   DeliveryAttemptEntity,
+  TicketCommentEntity,
+  IdempotencyKeyEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1732300000000];
+export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000];
 
 export interface DataSourceOptions {
   url: string;

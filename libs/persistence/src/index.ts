@@ -7,4 +7,6 @@ export { TicketPartyEntity } from './entities/ticket-party.entity.js';
 export { TicketEventEntity } from './entities/ticket-event.entity.js';
 export { DeliveryEntity, type DeliveryStatus } from './entities/delivery.entity.js';
 export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
+export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-comment.entity.js';
+export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { isUniqueViolation } from './pg-errors.js';

@@ -1,1 +1,1 @@
-export { chooseAssignee, type RouteRequest, type RoutableParticipant } from './route.js';
+export { chooseAssignee, explicitTarget, type RouteRequest, type RoutableParticipant } from './route.js';

@@ -15,17 +15,22 @@ export interface RouteRequest {
 }
 
 /**
+ * Checks a target someone named (on creation or when forwarding): it must be
+ * registered, active, and not the sender itself.
+ */
+export function explicitTarget(senderId: string, targetId: string, target: RoutableParticipant | null | undefined): string {
+  if (!target) throw new DomainError('unroutable', `participant ${targetId} is not registered`, { reason: 'unknown-participant' });
+  if (target.status !== 'active') throw new DomainError('unroutable', `participant ${target.id} is suspended`, { reason: 'participant-suspended' });
+  if (target.id === senderId) throw new DomainError('unroutable', 'a ticket cannot be routed to its own sender', { reason: 'self-assignment' });
+  return target.id;
+}
+
+/**
  * Chooses who receives a new ticket (A01). Routing rules per origin Land and
  * category will sit between the explicit target and the operator.
  */
 export function chooseAssignee(request: RouteRequest): string {
-  if (request.explicitId !== undefined) {
-    const target = request.explicit;
-    if (!target) throw new DomainError('unroutable', `participant ${request.explicitId} is not registered`, { reason: 'unknown-participant' });
-    if (target.status !== 'active') throw new DomainError('unroutable', `participant ${target.id} is suspended`, { reason: 'participant-suspended' });
-    if (target.id === request.originId) throw new DomainError('unroutable', 'a ticket cannot be routed to its own origin', { reason: 'self-assignment' });
-    return target.id;
-  }
+  if (request.explicitId !== undefined) return explicitTarget(request.originId, request.explicitId, request.explicit);
   const { operator } = request;
   if (operator.id === request.originId) {
     throw new DomainError('unroutable', 'the caller operates this service itself; name an explicit assignee', { reason: 'origin-is-operator' });

@@ -61,6 +61,7 @@ export class CreateTicket {
         originExternalId: input.externalId,
         assigneeId,
         resolverId: null,
+        senderId: originId,
         supportLevel: input.supportLevel ?? 1,
         channel: input.channel,
         requesterEnc: input.requester ? this.cipher.encrypt(input.requester) : null,
@@ -85,13 +86,13 @@ export class CreateTicket {
         em.create(TicketPartyEntity, { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now }),
       ];
       await em.insert(TicketPartyEntity, parties);
-      const aggregate = { ticket, parties, service };
+      const aggregate = { ticket, parties, service, comments: [] };
       const { deliveryIds } = await recordEvent(em, aggregate, originId, 'ticket.forwarded', {
         status: 'forwarded',
         previousStatus: 'new',
         assignee: { participantId: assigneeId },
       }, now);
-      return { view: toTicketView(aggregate, input.requester), deliveryIds };
+      return { view: toTicketView(aggregate, originId, input.requester), deliveryIds };
     });
     await this.dispatcher.dispatch(deliveryIds);
     return view;

@@ -71,6 +71,6 @@ export class TicketCommandRunner {
   view(aggregate: TicketAggregate, viewerId: string): Ticket {
     const { requesterEnc } = aggregate.ticket;
     const requester = requesterEnc && mayReadRequester(aggregate.ticket, viewerId) ? this.cipher.decrypt<Requester>(requesterEnc) : undefined;
-    return toTicketView(aggregate, requester);
+    return toTicketView(aggregate, viewerId, requester);
   }
 }

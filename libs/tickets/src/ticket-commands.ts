@@ -1,7 +1,10 @@
-import type { Acknowledgement, CloseInput, ReopenInput, ResolutionInput, StatusChange } from '@drehscheibe/contracts';
+import type { Acknowledgement, CancelInput, CloseInput, CommentInput, ForwardInput, RejectionInput, ReopenInput, ResolutionInput, StatusChange } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
-import { TicketPartyEntity } from '@drehscheibe/persistence';
+import { ParticipantEntity, TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { explicitTarget } from '@drehscheibe/routing';
+import { v7 as uuidv7 } from 'uuid';
+import { toCommentView } from './ticket-view.js';
 import { Injectable } from '@nestjs/common';
 import { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
 
@@ -54,6 +57,7 @@ export class TicketCommands {
       ticket.resolution = { code: input.code, text: input.text, resolvedAt: now.toISOString(), resolvedBy: actorId };
       ticket.resolvedAt = now;
       ticket.resolverId = actorId;
+      ticket.senderId = actorId;
       ticket.assigneeId = ticket.originId;
       return { type: 'ticket.resolved', data: { status: ticket.status, previousStatus, resolution: ticket.resolution } };
     });
@@ -76,6 +80,7 @@ export class TicketCommands {
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'reopen', roles);
       ticket.assigneeId = ticket.resolverId ?? ticket.assigneeId;
+      ticket.senderId = actorId;
       ticket.closedAt = null;
       ticket.resolution = null;
       ticket.resolvedAt = null;
@@ -83,6 +88,74 @@ export class TicketCommands {
         type: 'ticket.reopened',
         data: { status: ticket.status, previousStatus, reason: input.reason, assignee: { participantId: ticket.assigneeId } },
       };
+    });
+  }
+
+  /** The assignee declines responsibility; the ticket goes back to whoever sent it. */
+  reject(actorId: string, ticketId: string, input: RejectionInput, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'reject', roles);
+      const returnTo = ticket.senderId ?? ticket.originId;
+      ticket.senderId = actorId;
+      ticket.assigneeId = returnTo;
+      return { type: 'ticket.rejected', data: { status: ticket.status, previousStatus, reason: input.reason, assignee: { participantId: returnTo } } };
+    });
+  }
+
+  /**
+   * Hands the ticket to another participant (multi-hop, or re-routing after a
+   * rejection). Everyone involved so far stays a party: read access and updates.
+   */
+  forward(actorId: string, ticketId: string, input: ForwardInput, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, roles, now }) => {
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'forward', roles);
+      const target = await em.findOneBy(ParticipantEntity, { id: input.participantId });
+      const targetId = explicitTarget(actorId, input.participantId, target);
+      if (!parties.some((p) => p.participantId === targetId)) {
+        const party = em.create(TicketPartyEntity, { ticketId, participantId: targetId, externalId: null, joinedAt: now });
+        await em.insert(TicketPartyEntity, party);
+        parties.push(party);
+      }
+      ticket.senderId = actorId;
+      ticket.assigneeId = targetId;
+      return {
+        type: 'ticket.forwarded',
+        data: { status: ticket.status, previousStatus, assignee: { participantId: targetId }, ...withNote(input.note) },
+      };
+    });
+  }
+
+  /** The origin withdraws the request. */
+  cancel(actorId: string, ticketId: string, input: CancelInput, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
+      if (ticket.status === 'cancelled' && roles.isOrigin) return null;
+      const previousStatus = ticket.status;
+      ticket.status = transition(ticket.status as TicketStatus, 'cancel', roles);
+      return { type: 'ticket.cancelled', data: { status: ticket.status, previousStatus, reason: input.reason } };
+    });
+  }
+
+  /**
+   * A comment. Internal ones are notes for the author's organisation: stored,
+   * shown only to it, no event, no version change. A public comment by the
+   * other side while the ticket waits for information is the answer: the
+   * ticket goes back to `in_progress`.
+   */
+  comment(actorId: string, ticketId: string, input: CommentInput, version?: number): Promise<CommandResult> {
+    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, comments, roles, now }) => {
+      const comment = em.create(TicketCommentEntity, { id: uuidv7(), ticketId, authorId: actorId, visibility: input.visibility ?? 'public', text: input.text, createdAt: now });
+      await em.insert(TicketCommentEntity, comment);
+      comments.push(comment);
+      if (comment.visibility === 'internal') return null;
+      const data: Record<string, unknown> = { comment: toCommentView(comment) };
+      if (ticket.status === 'waiting' && !roles.isAssignee) {
+        data.previousStatus = ticket.status;
+        ticket.status = transition(ticket.status as TicketStatus, 'answer', roles);
+        data.status = ticket.status;
+      }
+      return { type: 'ticket.comment_added', data };
     });
   }
 }

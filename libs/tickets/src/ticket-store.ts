@@ -1,5 +1,5 @@
 import { DomainError } from '@drehscheibe/domain';
-import { ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { ServiceEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import type { EntityManager } from 'typeorm';
 import type { TicketAggregate } from './ticket-view.js';
 
@@ -16,6 +16,9 @@ export async function loadTicketFor(em: EntityManager, ticketId: string, partici
   if (!ticket || !parties.some((p) => p.participantId === participantId)) {
     throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
   }
-  const service = await em.findOneByOrFail(ServiceEntity, { id: ticket.serviceId });
-  return { ticket, parties, service };
+  const [service, comments] = await Promise.all([
+    em.findOneByOrFail(ServiceEntity, { id: ticket.serviceId }),
+    em.find(TicketCommentEntity, { where: { ticketId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+  ]);
+  return { ticket, parties, service, comments };
 }

@@ -1,5 +1,5 @@
 import type { Requester, Ticket } from '@drehscheibe/contracts';
-import type { ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import type { ServiceEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? d.toISOString() : undefined);
 
@@ -12,14 +12,21 @@ export interface TicketAggregate {
   ticket: TicketEntity;
   parties: TicketPartyEntity[];
   service: ServiceEntity;
+  /** All comments, oldest first; the view filters what a viewer may see. */
+  comments: TicketCommentEntity[];
+}
+
+export function toCommentView(c: TicketCommentEntity): Ticket['comments'][number] {
+  return { id: c.id, author: c.authorId, visibility: c.visibility, text: c.text, createdAt: c.createdAt.toISOString() };
 }
 
 /**
- * Maps the stored ticket to the canonical contract. `requester` is passed
- * only for viewers entitled to personal data; snapshots for events never
- * carry it.
+ * Maps the stored ticket to the canonical contract for one viewer: internal
+ * comments only for their author's organisation, `requester` only when passed
+ * (viewers entitled to personal data). Event snapshots use no viewer: public
+ * comments only, never personal data.
  */
-export function toTicketView({ ticket: t, parties, service }: TicketAggregate, requester?: Requester): Ticket {
+export function toTicketView({ ticket: t, parties, service, comments }: TicketAggregate, viewerId?: string, requester?: Requester): Ticket {
   const role = (id: string): 'origin' | 'assignee' | 'watcher' => (id === t.originId ? 'origin' : id === t.assigneeId ? 'assignee' : 'watcher');
   const externalIdOf = (id: string) => parties.find((p) => p.participantId === id)?.externalId ?? undefined;
   const references = [...parties]
@@ -43,7 +50,7 @@ export function toTicketView({ ticket: t, parties, service }: TicketAggregate, r
     supportLevel: t.supportLevel as Ticket['supportLevel'],
     channel: t.channel as Ticket['channel'],
     requester,
-    comments: [],
+    comments: comments.filter((c) => c.visibility === 'public' || c.authorId === viewerId).map(toCommentView),
     attachments: [],
     resolution: t.resolution ?? undefined,
     reportedAt: iso(t.reportedAt),

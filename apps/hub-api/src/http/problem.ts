@@ -10,6 +10,8 @@ export type ProblemCode =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'method-not-allowed'
+  | 'idempotency-key-reused'
+  | 'idempotency-key-in-use'
   | 'internal-error'
   | 'service-unavailable';
 
@@ -29,6 +31,9 @@ const STATUS: Record<ProblemCode, number> = {
   'unknown-code': 422,
   'unknown-service': 422,
   unroutable: 422,
+  'invalid-cursor': 400,
+  'idempotency-key-reused': 422,
+  'idempotency-key-in-use': 409,
   'internal-error': 500,
   'service-unavailable': 503,
 };
@@ -49,6 +54,9 @@ const TITLE: Record<ProblemCode, string> = {
   'unknown-code': 'Unknown code',
   'unknown-service': 'Unknown service',
   unroutable: 'The ticket cannot be routed',
+  'invalid-cursor': 'Invalid cursor',
+  'idempotency-key-reused': 'The Idempotency-Key was used for another request',
+  'idempotency-key-in-use': 'A request with this Idempotency-Key is still being processed',
   'internal-error': 'Internal error',
   'service-unavailable': 'Service unavailable',
 };

@@ -1,7 +1,7 @@
-import type { Acknowledgement, CloseInput, ReopenInput, ResolutionInput, StatusChange, Ticket, TicketCreate, TicketEvent } from '@drehscheibe/contracts';
+import type { Acknowledgement, CancelInput, CloseInput, CommentInput, ForwardInput, RejectionInput, ReopenInput, ResolutionInput, StatusChange, Ticket, TicketCreate, TicketEvent } from '@drehscheibe/contracts';
 import { ReceiptSigner } from '@drehscheibe/security';
-import { CreateTicket, TicketCommands, TicketQueries, type CommandResult } from '@drehscheibe/tickets';
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { CreateTicket, TicketCommands, TicketList, TicketQueries, type CommandResult, type TicketFilter, type TicketPage } from '@drehscheibe/tickets';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
 
@@ -12,8 +12,14 @@ export class TicketsController {
     private readonly createTicket: CreateTicket,
     private readonly commands: TicketCommands,
     private readonly queries: TicketQueries,
+    private readonly list: TicketList,
     private readonly receipts: ReceiptSigner,
   ) {}
+
+  @Get()
+  find(@CallerParticipant() caller: string, @Query() query: Omit<TicketFilter, 'status'> & { status?: string }): Promise<TicketPage> {
+    return this.list.list(caller, { ...query, status: query.status?.split(',') });
+  }
 
   @Post()
   @HttpCode(201)
@@ -105,6 +111,54 @@ export class TicketsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
     return this.respond(reply, this.commands.reopen(caller, id, body, version));
+  }
+
+  @Post(':ticketId/rejection')
+  @HttpCode(200)
+  reject(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: RejectionInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.reject(caller, id, body, version));
+  }
+
+  @Post(':ticketId/forward')
+  @HttpCode(200)
+  forward(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: ForwardInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.forward(caller, id, body, version));
+  }
+
+  @Post(':ticketId/cancel')
+  @HttpCode(200)
+  cancel(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: CancelInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.cancel(caller, id, body, version));
+  }
+
+  @Post(':ticketId/comments')
+  @HttpCode(200)
+  comment(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @IfMatchVersion() version: number | undefined,
+    @Body() body: CommentInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    return this.respond(reply, this.commands.comment(caller, id, body, version));
   }
 
   private async respond(reply: FastifyReply, result: Promise<CommandResult>): Promise<Ticket> {

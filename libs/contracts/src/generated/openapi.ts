@@ -104,7 +104,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Find tickets you are party to
+         * @description Filters combine with AND. Results come in a stable order (ticket id, which is
+         *     time-ordered) with an opaque `nextCursor`; paging stays correct while tickets are
+         *     created or changed. To synchronise, keep `updatedSince` at the time of your last
+         *     run — or use the event feed (`GET /v1/events`).
+         */
+        get: operations["listTickets"];
         put?: never;
         /**
          * Create a ticket and route it to the responsible participant
@@ -168,6 +175,12 @@ export interface paths {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -194,6 +207,12 @@ export interface paths {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -222,6 +241,12 @@ export interface paths {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -245,6 +270,12 @@ export interface paths {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -268,6 +299,12 @@ export interface paths {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -279,6 +316,159 @@ export interface paths {
         put?: never;
         /** Reopen a resolved or closed ticket (origin); it goes back to its last resolver */
         post: operations["reopenTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/rejection": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline responsibility (assignee); the ticket goes back to whoever sent it
+         * @description The sender may then forward it elsewhere (`POST .../forward`) or, as origin, cancel it.
+         */
+        post: operations["rejectTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/forward": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the ticket on to another participant (assignee)
+         * @description Multi-hop (a BeLa involves a municipal provider or a vendor) or re-routing after a
+         *     rejection. Every earlier party keeps read access and keeps receiving updates.
+         */
+        post: operations["forwardTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw the request (origin) */
+        post: operations["cancelTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/comments": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment on a ticket (any party)
+         * @description `public` comments go to every party (`ticket.comment_added`). A public comment by
+         *     the other side while the ticket is `waiting` is the answer: the ticket returns to
+         *     `in_progress`. `internal` comments are notes for your own organisation: nobody
+         *     else sees them, they send nothing and do not change the ticket's version.
+         */
+        post: operations["addComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event feed — for systems that cannot receive deliveries
+         * @description Every event of every ticket you are party to, except your own changes, each exactly
+         *     once, in a stable order: the same bodies as webhook deliveries. Start without
+         *     `after`; store `nextCursor` after processing a page and pass it as `after` next
+         *     time. When nothing new has committed, `items` is empty and `nextCursor` is your
+         *     cursor again. Events of a ticket arrive in `ticketVersion` order.
+         */
+        get: operations["readEventFeed"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -343,7 +533,8 @@ export interface components {
          *     malformed-request, validation-failed, unauthorized, invalid-client, forbidden,
          *     not-found, illegal-transition, duplicate-external-id, version-mismatch,
          *     payload-too-large, unsupported-media-type, unknown-code, unknown-service,
-         *     unroutable, internal-error, service-unavailable.
+         *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
+         *     internal-error, service-unavailable.
          */
         Problem: {
             type: string;
@@ -590,8 +781,26 @@ export interface components {
         ReopenInput: {
             reason: string;
         };
+        RejectionInput: {
+            reason: string;
+        };
+        ForwardInput: {
+            participantId: components["schemas"]["ParticipantId"];
+            note?: string;
+        };
+        CancelInput: {
+            reason: string;
+        };
+        CommentInput: {
+            text: string;
+            /**
+             * @default public
+             * @enum {string}
+             */
+            visibility: "public" | "internal";
+        };
         /** @enum {string} */
-        EventType: "ticket.forwarded" | "ticket.acknowledged" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.reopened";
+        EventType: "ticket.forwarded" | "ticket.acknowledged" | "ticket.rejected" | "ticket.status_changed" | "ticket.comment_added" | "ticket.resolved" | "ticket.closed" | "ticket.reopened" | "ticket.cancelled";
         TicketEventBase: {
             /** Format: uuid */
             id: string;
@@ -605,7 +814,8 @@ export interface components {
             };
             /**
              * @description What changed: `status` and `previousStatus` for every status change; `assignee`
-             *     for `ticket.forwarded`; `externalId` for `ticket.acknowledged`; `reason` for
+             *     for `ticket.forwarded`, `ticket.rejected` and `ticket.reopened`; `comment` for
+             *     `ticket.comment_added`; `externalId` for `ticket.acknowledged`; `reason` for
              *     `waiting` and reopen; `resolution` for `ticket.resolved`; `note` where given.
              */
             data: {
@@ -616,6 +826,7 @@ export interface components {
                 reason?: string;
                 note?: string;
                 resolution?: components["schemas"]["Resolution"];
+                comment?: components["schemas"]["Comment"];
             };
         };
         /** @description An immutable fact about a ticket. */
@@ -672,7 +883,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Illegal status transition (`illegal-transition`, with `allowed`) or a duplicate `(origin, externalId)` (`duplicate-external-id`). */
+        /** @description Illegal status transition (`illegal-transition`, with `allowed`), a duplicate `(origin, externalId)` (`duplicate-external-id`), or a request with the same `Idempotency-Key` still in progress (`idempotency-key-in-use`). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -708,7 +919,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Well-formed but not acceptable — an unknown code (`unknown-code`), an unknown service (`unknown-service`) or a ticket that cannot be routed (`unroutable`). */
+        /** @description Well-formed but not acceptable — an unknown code (`unknown-code`), an unknown service (`unknown-service`), a ticket that cannot be routed (`unroutable`, with `reason`), or an `Idempotency-Key` reused for another request (`idempotency-key-reused`). */
         Unprocessable: {
             headers: {
                 [name: string]: unknown;
@@ -723,6 +934,16 @@ export interface components {
         TicketId: string;
         /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
         IfMatch: string;
+        /**
+         * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+         *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+         *     the same key with another body answers `422 idempotency-key-reused`.
+         */
+        IdempotencyKey: string;
+        /** @description Page size. */
+        Limit: number;
+        /** @description The `nextCursor` of the previous page. */
+        Cursor: string;
     };
     requestBodies: never;
     headers: {
@@ -868,10 +1089,60 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    listTickets: {
+        parameters: {
+            query?: {
+                /** @description One or more statuses, comma-separated. */
+                status?: string;
+                serviceId?: string;
+                /** @description Your role on the ticket; `any` (default) is every ticket you are party to. */
+                role?: "any" | "origin" | "assignee" | "watcher";
+                /** @description A category code; sub-categories match too (`access` finds `access.login`). */
+                category?: components["schemas"]["CategoryCode"];
+                priority?: number;
+                updatedSince?: components["schemas"]["Timestamp"];
+                /** @description Text in the subject (case-insensitive). */
+                q?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of tickets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Ticket"][];
+                        /** @description Present when there are more results; pass it as `cursor`. */
+                        nextCursor?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
     createTicket: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -971,6 +1242,12 @@ export interface operations {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -997,6 +1274,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     changeTicketStatus: {
@@ -1005,6 +1283,12 @@ export interface operations {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -1031,6 +1315,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     resolveTicket: {
@@ -1039,6 +1324,12 @@ export interface operations {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -1075,6 +1366,12 @@ export interface operations {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -1096,6 +1393,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     reopenTicket: {
@@ -1104,6 +1402,12 @@ export interface operations {
             header?: {
                 /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -1130,6 +1434,204 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    rejectTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Der Dienst wird von uns nicht betrieben; zuständig ist das Land Bremen."
+                 *     }
+                 */
+                "application/json": components["schemas"]["RejectionInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TicketUpdated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    forwardTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "participantId": "demo-vendor",
+                 *       "note": "Bitte Fehler im Formularserver prüfen."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ForwardInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TicketUpdated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    cancelTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Die Bürgerin hat ihr Anliegen zurückgezogen."
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TicketUpdated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    addComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "Die Bürgerin nutzt Firefox 128 unter Windows 11.",
+                 *       "visibility": "public"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TicketUpdated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    readEventFeed: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of your previous page. */
+                after?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Delivery"][];
+                        nextCursor: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
 }

@@ -55,6 +55,10 @@ export class TicketEntity {
   @Column({ name: 'assignee_id', type: 'text' })
   assigneeId: string;
 
+  /** Who handed the ticket to its current assignee; a rejection returns it there. */
+  @Column({ name: 'sender_id', type: 'text', nullable: true })
+  senderId: string | null;
+
   /** Who resolved it last; a reopen hands the ticket back to them. */
   @Column({ name: 'resolver_id', type: 'text', nullable: true })
   resolverId: string | null;
