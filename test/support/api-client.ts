@@ -60,8 +60,9 @@ export class ApiClient {
     const text = await response.text();
     const contentType = response.headers.get('content-type') ?? undefined;
     const parsed = text && contentType?.includes('json') ? JSON.parse(text) : text;
-    if (validator.has(method, template)) {
-      const violations = validator.validateResponse(method, template, response.status, contentType, parsed);
+    const operation = template.split('?')[0];
+    if (validator.has(method, operation)) {
+      const violations = validator.validateResponse(method, operation, response.status, contentType, parsed);
       if (violations.length > 0) {
         throw new Error(`${method} ${template} → ${response.status} breaks the contract: ${JSON.stringify(violations)}\nbody: ${text.slice(0, 500)}`);
       }
