@@ -7,7 +7,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
-import { ensureRedisServer, findFreePort, isPortFree, onExit, runExitHandlers, startPostgres, startRedis } from './lib/servers.mjs';
+import { ensureRedisServer, findFreePort, isPortFree, onExit, runExitHandlers, startPostgres, startRedis } from './lib/infra.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const data = join(root, '.data');
@@ -94,7 +94,6 @@ await build();
 let databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
   const pg = await startPostgres({ dir: join(data, 'pg'), port: await portOr(Number(process.env.PG_PORT ?? 54329)) });
-  onExit(() => pg.stop());
   await pg.createDatabase('drehscheibe');
   databaseUrl = pg.url('drehscheibe');
   say(`embedded PostgreSQL on port ${pg.port} (data in .data/pg)`);
@@ -103,7 +102,6 @@ let redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   await ensureRedisServer();
   const redis = await startRedis({ dir: join(data, 'redis'), port: await portOr(Number(process.env.REDIS_PORT ?? 6390)), logFile: join(logs, 'redis.log') });
-  onExit(() => redis.stop());
   redisUrl = redis.url;
   say(`Redis on port ${redis.port} (AOF in .data/redis)`);
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
-import { ensureRedisServer, findFreePort, onExit, runExitHandlers, startPostgres, startRedis } from './lib/servers.mjs';
+import { ensureRedisServer, findFreePort, onExit, runExitHandlers, startPostgres, startRedis } from './lib/infra.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,14 +38,12 @@ onExit(() => rmSync(scratch, { recursive: true, force: true }));
 let databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
   const pg = await startPostgres({ dir: join(scratch, 'pg'), port: await findFreePort(), fast: true });
-  onExit(() => pg.stop());
   databaseUrl = pg.url('postgres');
 }
 let redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   await ensureRedisServer();
   const redis = await startRedis({ dir: join(scratch, 'redis'), port: await findFreePort() });
-  onExit(() => redis.stop());
   redisUrl = redis.url;
 }
 console.log(`PostgreSQL ${new URL(databaseUrl).host}, Redis ${new URL(redisUrl).host}`);
