@@ -23,7 +23,7 @@ export interface InProcessHub {
  * The API application in this process, listening on a real port, on a fresh
  * database with the demo participants. No worker: deliveries stay queued.
  */
-export async function startInProcessHub(simulatorUrl = 'http://127.0.0.1:9'): Promise<InProcessHub> {
+export async function startInProcessHub(simulatorUrl = 'http://127.0.0.1:9', env: Record<string, string> = {}): Promise<InProcessHub> {
   const { redisUrl } = testServers();
   const db = await createTestDatabase();
   const credentialsFile = join(mkdtempSync(join(tmpdir(), 'hub-test-')), 'credentials.json');
@@ -31,7 +31,7 @@ export async function startInProcessHub(simulatorUrl = 'http://127.0.0.1:9'): Pr
   const credentials = await seedDemo(seedSource, { credentialsFile, simulatorUrl });
   await seedSource.destroy();
 
-  const config = loadConfig(hubEnvironment(db.url, redisUrl, { PORT: '0' }));
+  const config = loadConfig(hubEnvironment(db.url, redisUrl, { PORT: '0', ...env }));
   const logger = createLogger({ name: 'hub-api-test', level: config.logLevel });
   const { app, routes } = await createHubApp(config, logger);
   await app.listen(0, '127.0.0.1');

@@ -17,6 +17,8 @@ import { HEALTH_REDIS, HealthController } from './health/health.controller.js';
 import { AuthGuard } from './http/auth.guard.js';
 import { SpecValidationInterceptor } from './http/spec-validation.interceptor.js';
 import { EventsController } from './tickets/events.controller.js';
+import { ParticipantsController, RoutingRulesController, ServicesController } from './registry/registry.controllers.js';
+import { ParticipantRegistry, RoutingRuleBook, ServiceCatalog } from '@drehscheibe/registry';
 import { TicketsController } from './tickets/tickets.controller.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 
@@ -41,7 +43,17 @@ export class HubApiModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: HubApiModule,
-      controllers: [OAuthController, JwksController, HealthController, CodelistsController, TicketsController, EventsController],
+      controllers: [
+        OAuthController,
+        JwksController,
+        HealthController,
+        CodelistsController,
+        TicketsController,
+        EventsController,
+        ParticipantsController,
+        ServicesController,
+        RoutingRulesController,
+      ],
       providers: [
         {
           provide: DataSource,
@@ -80,6 +92,9 @@ export class HubApiModule {
         TicketQueries,
         TicketList,
         EventFeed,
+        { provide: ParticipantRegistry, useFactory: (ds: DataSource) => new ParticipantRegistry(ds, config.delivery.allowPrivateEndpoints), inject: [DataSource] },
+        { provide: ServiceCatalog, useFactory: (ds: DataSource) => new ServiceCatalog(ds), inject: [DataSource] },
+        { provide: RoutingRuleBook, useFactory: (ds: DataSource, c: CodelistRegistry) => new RoutingRuleBook(ds, c), inject: [DataSource, CodelistRegistry] },
         { provide: APP_GUARD, useClass: AuthGuard },
         // Order matters: validate first, so a refused request never claims an idempotency key.
         { provide: APP_INTERCEPTOR, useClass: SpecValidationInterceptor },

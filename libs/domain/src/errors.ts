@@ -12,7 +12,13 @@ export type DomainErrorCode =
   | 'unknown-code'
   | 'unknown-service'
   | 'unroutable'
-  | 'invalid-cursor';
+  | 'invalid-cursor'
+  | 'already-exists'
+  | 'participant-in-use'
+  | 'service-in-use'
+  | 'unknown-participant'
+  | 'endpoint-not-allowed'
+  | 'invalid-rule';
 
 export class DomainError extends Error {
   constructor(

@@ -11,6 +11,8 @@ import { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 import { TicketCommentEntity } from './entities/ticket-comment.entity.js';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema.js';
 import { ConversationFeedIdempotency1732400000000 } from './migrations/1732400000000-conversation-feed-idempotency.js';
+import { Registry1732500000000 } from './migrations/1732500000000-registry.js';
+import { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -23,9 +25,10 @@ export const ENTITIES = [
   DeliveryAttemptEntity,
   TicketCommentEntity,
   IdempotencyKeyEntity,
+  RoutingRuleEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000];
+export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -1,1 +1,1 @@
-export { chooseAssignee, explicitTarget, type RouteRequest, type RoutableParticipant } from './route.js';
+export { chooseAssignee, explicitTarget, ruleMatches, type RouteRequest, type RouteDecision, type RoutableParticipant, type RoutingRule } from './route.js';

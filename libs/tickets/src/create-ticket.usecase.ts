@@ -1,11 +1,11 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { derivePriority, DomainError, type Level } from '@drehscheibe/domain';
-import { isUniqueViolation, ParticipantEntity, ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { isUniqueViolation, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
 import { recordEvent } from './event-recorder.js';
@@ -37,12 +37,7 @@ export class CreateTicket {
           errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
         });
       }
-      const explicitId = input.assignee?.participantId;
-      const [operator, explicit] = await Promise.all([
-        em.findOneByOrFail(ParticipantEntity, { id: service.operatorId }),
-        explicitId ? em.findOneBy(ParticipantEntity, { id: explicitId }) : Promise.resolve(undefined),
-      ]);
-      const assigneeId = chooseAssignee({ originId, operator, explicitId, explicit });
+      const { assigneeId, via } = await this.route(em, originId, service, input);
 
       const now = new Date();
       const ticket = em.create(TicketEntity, {
@@ -91,10 +86,34 @@ export class CreateTicket {
         status: 'forwarded',
         previousStatus: 'new',
         assignee: { participantId: assigneeId },
+        ...(via.kind === 'rule' ? { routingRule: via.ruleId } : {}),
       }, now);
       return { view: toTicketView(aggregate, originId, input.requester), deliveryIds };
     });
     await this.dispatcher.dispatch(deliveryIds);
     return view;
+  }
+
+  /** Explicit target, else routing rules, else the service's operator. */
+  private async route(em: EntityManager, originId: string, service: ServiceEntity, input: TicketCreate) {
+    const explicitId = input.assignee?.participantId;
+    const [origin, operator, explicit, rules] = await Promise.all([
+      em.findOneByOrFail(ParticipantEntity, { id: originId }),
+      em.findOneByOrFail(ParticipantEntity, { id: service.operatorId }),
+      explicitId ? em.findOneBy(ParticipantEntity, { id: explicitId }) : Promise.resolve(undefined),
+      explicitId ? Promise.resolve([]) : em.find(RoutingRuleEntity, { where: { enabled: true }, order: { position: 'ASC' } }),
+    ]);
+    const targets = rules.length ? await em.find(ParticipantEntity, { where: { id: In([...new Set(rules.map((r) => r.targetId))]) } }) : [];
+    const byId = new Map(targets.map((p) => [p.id, p]));
+    return chooseAssignee({
+      origin: { id: originId, land: origin.land },
+      serviceId: service.id,
+      category: input.category,
+      operator,
+      rules,
+      participant: (id) => byId.get(id),
+      explicitId,
+      explicit,
+    });
   }
 }

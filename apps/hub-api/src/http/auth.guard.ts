@@ -1,8 +1,8 @@
-import { AccessTokenService } from '@drehscheibe/security';
+import { AccessTokenService, type Scope } from '@drehscheibe/security';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from './problem.js';
-import { PUBLIC_ROUTE, type AuthenticatedRequest } from './request-context.js';
+import { PUBLIC_ROUTE, REQUIRED_SCOPE, type AuthenticatedRequest } from './request-context.js';
 
 /** Every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
@@ -23,6 +23,10 @@ export class AuthGuard implements CanActivate {
       });
     }
     request.principal = await this.tokens.verify(match[1]);
+    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
+    if (scope && !request.principal.scopes.includes(scope)) {
+      throw new ProblemError('forbidden', `this operation needs the ${scope} scope`);
+    }
     return true;
   }
 }

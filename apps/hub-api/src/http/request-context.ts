@@ -1,4 +1,4 @@
-import type { Principal } from '@drehscheibe/security';
+import type { Principal, Scope } from '@drehscheibe/security';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from './problem.js';
@@ -6,6 +6,9 @@ import { ProblemError } from './problem.js';
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 export const PUBLIC_ROUTE = 'drehscheibe:public';
+export const REQUIRED_SCOPE = 'drehscheibe:scope';
+/** The route needs a token with this scope (e.g. `admin`). */
+export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE, scope);
 /** The route needs no access token (token endpoint, JWKS, health). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 

@@ -475,6 +475,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All participants (admin) */
+        get: operations["listParticipants"];
+        put?: never;
+        /**
+         * Register a participant (admin)
+         * @description A delivery endpoint on a loopback, private or link-local address is refused
+         *     (`endpoint-not-allowed`) unless the hub is configured to allow it.
+         */
+        post: operations["registerParticipant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{participantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        /** One participant (admin) */
+        get: operations["getParticipant"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a participant that was never involved in a ticket (admin)
+         * @description A participant with tickets (open or closed), services or routing rules answers `409 participant-in-use`; suspend it instead.
+         */
+        delete: operations["deleteParticipant"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a participant, or suspend it (admin)
+         * @description JSON Merge Patch semantics: members present replace, `null` clears. Set `status`
+         *     to `suspended` to stop a participant from authenticating and receiving new
+         *     tickets; its tickets and history stay.
+         */
+        patch: operations["updateParticipant"];
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue client credentials for a participant (admin)
+         * @description The secret is shown once; the hub keeps only a hash.
+         */
+        post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service catalogue (every authenticated caller) */
+        get: operations["listServices"];
+        put?: never;
+        /** Register an online service and its operator (admin) */
+        post: operations["registerService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{serviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        /** One service (every authenticated caller) */
+        get: operations["getService"];
+        put?: never;
+        post?: never;
+        /** Remove a service no ticket refers to (admin) */
+        delete: operations["deleteService"];
+        options?: never;
+        head?: never;
+        /** Change a service, e.g. its operator (admin) */
+        patch: operations["updateService"];
+        trace?: never;
+    };
+    "/v1/routing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Routing rules in the order they are tried (admin) */
+        get: operations["listRoutingRules"];
+        put?: never;
+        /**
+         * Add a routing rule (admin)
+         * @description A rule overrides the service's operator for tickets whose origin is in
+         *     `originLand` and/or whose category is `category` (or a sub-category). Rules are
+         *     tried by ascending `position`; the first match wins. An explicit `assignee` on
+         *     the ticket beats every rule.
+         */
+        post: operations["createRoutingRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/routing-rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        /** One routing rule (admin) */
+        get: operations["getRoutingRule"];
+        put?: never;
+        post?: never;
+        /** Remove a routing rule (admin) */
+        delete: operations["deleteRoutingRule"];
+        options?: never;
+        head?: never;
+        /** Change a routing rule (admin) */
+        patch: operations["updateRoutingRule"];
+        trace?: never;
+    };
 }
 export interface webhooks {
     ticketEvent: {
@@ -534,6 +691,8 @@ export interface components {
          *     not-found, illegal-transition, duplicate-external-id, version-mismatch,
          *     payload-too-large, unsupported-media-type, unknown-code, unknown-service,
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
+         *     already-exists, participant-in-use, service-in-use, unknown-participant,
+         *     endpoint-not-allowed, invalid-rule,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -612,6 +771,129 @@ export interface components {
         };
         /** @description A participant's hub id, e.g. `de-he-hzd`. */
         ParticipantId: string;
+        /** @description Hub id of an online service. */
+        ServiceId: string;
+        /**
+         * @description ISO 3166-2:DE code of a Land.
+         * @enum {string}
+         */
+        Land: "DE-BW" | "DE-BY" | "DE-BE" | "DE-BB" | "DE-HB" | "DE-HH" | "DE-HE" | "DE-MV" | "DE-NI" | "DE-NW" | "DE-RP" | "DE-SL" | "DE-SN" | "DE-ST" | "DE-SH" | "DE-TH";
+        /**
+         * Format: uri
+         * @description Where the hub POSTs deliveries; omit (or null) for participants that poll the feed.
+         */
+        DeliveryUrl: string;
+        /** @description Technical contact for integration problems. */
+        Contact: {
+            name?: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+        };
+        /** @enum {string} */
+        ParticipantKind: "land_ticket_system" | "service_centre_115" | "municipal_provider" | "vendor" | "portal";
+        /** @enum {string} */
+        FederalLevel: "federal" | "state" | "municipal";
+        Participant: {
+            id: components["schemas"]["ParticipantId"];
+            name: string;
+            kind: components["schemas"]["ParticipantKind"];
+            level: components["schemas"]["FederalLevel"];
+            land?: components["schemas"]["Land"];
+            /** @enum {string} */
+            status: "active" | "suspended";
+            deliveryUrl?: components["schemas"]["DeliveryUrl"];
+            contact?: components["schemas"]["Contact"];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        ParticipantCreate: {
+            id: components["schemas"]["ParticipantId"];
+            name: string;
+            kind: components["schemas"]["ParticipantKind"];
+            level?: components["schemas"]["FederalLevel"];
+            land?: components["schemas"]["Land"];
+            deliveryUrl?: components["schemas"]["DeliveryUrl"];
+            contact?: components["schemas"]["Contact"];
+        };
+        ParticipantUpdate: {
+            name?: string;
+            kind?: components["schemas"]["ParticipantKind"];
+            level?: components["schemas"]["FederalLevel"];
+            land?: components["schemas"]["Land"] | null;
+            /** @enum {string} */
+            status?: "active" | "suspended";
+            deliveryUrl?: components["schemas"]["DeliveryUrl"] | null;
+            contact?: components["schemas"]["Contact"] | null;
+        };
+        ClientCreate: {
+            /**
+             * @default [
+             *       "tickets"
+             *     ]
+             */
+            scopes: "tickets"[];
+        };
+        ClientCredentials: {
+            clientId: string;
+            /** @description Shown once. */
+            clientSecret: string;
+            scopes: string[];
+        };
+        Service: {
+            id: components["schemas"]["ServiceId"];
+            name: string;
+            /** @description Key in the federal service catalogue (LeiKa). */
+            leikaKey?: string;
+            operatorId: components["schemas"]["ParticipantId"];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        ServiceCreate: {
+            id: components["schemas"]["ServiceId"];
+            name: string;
+            leikaKey?: string;
+            operatorId: components["schemas"]["ParticipantId"];
+        };
+        ServiceUpdate: {
+            name?: string;
+            leikaKey?: string | null;
+            operatorId?: components["schemas"]["ParticipantId"];
+        };
+        RoutingRule: {
+            /** Format: uuid */
+            id: string;
+            position: number;
+            serviceId?: components["schemas"]["ServiceId"];
+            originLand?: components["schemas"]["Land"];
+            category?: components["schemas"]["CategoryCode"];
+            targetId: components["schemas"]["ParticipantId"];
+            enabled: boolean;
+            description?: string;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description Needs `originLand`, `category` or both (else `422 invalid-rule`). */
+        RoutingRuleCreate: {
+            /** @description Unique; lower is tried first. */
+            position: number;
+            serviceId?: components["schemas"]["ServiceId"];
+            originLand?: components["schemas"]["Land"];
+            category?: components["schemas"]["CategoryCode"];
+            targetId: components["schemas"]["ParticipantId"];
+            /** @default true */
+            enabled: boolean;
+            description?: string;
+        };
+        RoutingRuleUpdate: {
+            position?: number;
+            serviceId?: components["schemas"]["ServiceId"] | null;
+            originLand?: components["schemas"]["Land"] | null;
+            category?: components["schemas"]["CategoryCode"] | null;
+            targetId?: components["schemas"]["ParticipantId"];
+            enabled?: boolean;
+            description?: string | null;
+        };
         /** @description A participant's own ticket number. Printable characters, no spaces at the ends. */
         ExternalId: string;
         /**
@@ -892,6 +1174,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The id exists already (`already-exists`), or the entry is still referenced (`participant-in-use`, `service-in-use`, with `references`). */
+        RegistryConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description `If-Match` names an older version than the current one (`version-mismatch`). */
         PreconditionFailed: {
             headers: {
@@ -934,6 +1225,8 @@ export interface components {
         TicketId: string;
         /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
         IfMatch: string;
+        ParticipantIdParam: components["schemas"]["ParticipantId"];
+        ServiceIdParam: components["schemas"]["ServiceId"];
         /**
          * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
          *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
@@ -1632,6 +1925,484 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listParticipants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The registry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Participant"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    registerParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "de-hb-dataport",
+                 *       "name": "Dataport (Bremen)",
+                 *       "kind": "land_ticket_system",
+                 *       "level": "state",
+                 *       "land": "DE-HB",
+                 *       "deliveryUrl": "https://tickets.example.bremen.de/drehscheibe/webhook",
+                 *       "contact": {
+                 *         "name": "Servicedesk",
+                 *         "email": "servicedesk@example.bremen.de"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ParticipantCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["RegistryConflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["RegistryConflict"];
+        };
+    };
+    updateParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "suspended"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ParticipantUpdate"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    createClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Issued. */
+            201: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCredentials"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every registered online service with its operator. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Service"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    registerService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "svc-hb-anwohnerparken",
+                 *       "name": "Anwohnerparken online",
+                 *       "operatorId": "de-hb-dataport"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ServiceCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["RegistryConflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["RegistryConflict"];
+        };
+    };
+    updateService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listRoutingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules, by ascending `position`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RoutingRule"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "position": 10,
+                 *       "originLand": "DE-HB",
+                 *       "category": "payment",
+                 *       "targetId": "de-hb-dataport",
+                 *       "description": "Zahlungsfragen aus Bremen an Dataport"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoutingRuleCreate"];
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["RegistryConflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingRuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["RegistryConflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
         };
     };
 }

@@ -2,6 +2,12 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 
 export type ParticipantKind = 'land_ticket_system' | 'service_centre_115' | 'municipal_provider' | 'vendor' | 'portal';
 export type ParticipantStatus = 'active' | 'suspended';
+export type FederalLevel = 'federal' | 'state' | 'municipal';
+export interface ParticipantContact {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
 
 @Entity({ name: 'participants' })
 export class ParticipantEntity {
@@ -13,6 +19,13 @@ export class ParticipantEntity {
 
   @Column({ type: 'text' })
   kind: ParticipantKind;
+
+  @Column({ type: 'text', default: 'state' })
+  level: FederalLevel;
+
+  /** Technical contact, told about integration problems. */
+  @Column({ type: 'jsonb', nullable: true })
+  contact: ParticipantContact | null;
 
   /** ISO 3166-2:DE code of the Land, e.g. `DE-HE`; null for federal participants. */
   @Column({ type: 'text', nullable: true })

@@ -1,0 +1,110 @@
+import type { components } from '@drehscheibe/contracts';
+import { assertEndpointAllowed, EndpointNotAllowedError } from '@drehscheibe/delivery';
+import { DomainError } from '@drehscheibe/domain';
+import { isUniqueViolation, OAuthClientEntity, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { generateClientSecret, hashClientSecret } from '@drehscheibe/security';
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { toParticipantView, type Participant } from './views.js';
+
+type Schemas = components['schemas'];
+
+/** Who is connected to the hub, and with which credentials. */
+export class ParticipantRegistry {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly allowPrivateEndpoints: boolean,
+  ) {}
+
+  async list(): Promise<Participant[]> {
+    return (await this.dataSource.manager.find(ParticipantEntity, { order: { id: 'ASC' } })).map(toParticipantView);
+  }
+
+  async get(id: string): Promise<Participant> {
+    return toParticipantView(await this.find(id));
+  }
+
+  async register(input: Schemas['ParticipantCreate']): Promise<Participant> {
+    if (input.deliveryUrl) await this.checkEndpoint(input.deliveryUrl);
+    const entity = this.dataSource.manager.create(ParticipantEntity, {
+      id: input.id,
+      name: input.name,
+      kind: input.kind,
+      level: input.level ?? 'state',
+      land: input.land ?? null,
+      status: 'active',
+      deliveryUrl: input.deliveryUrl ?? null,
+      contact: input.contact ?? null,
+    });
+    try {
+      await this.dataSource.manager.insert(ParticipantEntity, entity);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DomainError('already-exists', `participant ${input.id} is registered already`);
+      throw e;
+    }
+    return this.get(input.id);
+  }
+
+  /** JSON Merge Patch: present members replace, null clears. */
+  async update(id: string, patch: Schemas['ParticipantUpdate']): Promise<Participant> {
+    const entity = await this.find(id);
+    if (patch.deliveryUrl) await this.checkEndpoint(patch.deliveryUrl);
+    if (patch.name !== undefined) entity.name = patch.name;
+    if (patch.kind !== undefined) entity.kind = patch.kind;
+    if (patch.level !== undefined) entity.level = patch.level;
+    if (patch.land !== undefined) entity.land = patch.land;
+    if (patch.status !== undefined) entity.status = patch.status;
+    if (patch.deliveryUrl !== undefined) entity.deliveryUrl = patch.deliveryUrl;
+    if (patch.contact !== undefined) entity.contact = patch.contact;
+    await this.dataSource.manager.save(entity);
+    return this.get(id);
+  }
+
+  /**
+   * Only a participant that was never involved can go: tickets and their
+   * history must keep naming who took part. Suspend the others.
+   */
+  async remove(id: string): Promise<void> {
+    await this.find(id);
+    await this.dataSource.transaction(async (em) => {
+      const [tickets, services, rules] = await Promise.all([
+        em.count(TicketPartyEntity, { where: { participantId: id } }),
+        em.count(ServiceEntity, { where: { operatorId: id } }),
+        em.count(RoutingRuleEntity, { where: { targetId: id } }),
+      ]);
+      if (tickets + services + rules > 0) {
+        throw new DomainError('participant-in-use', `participant ${id} is still referenced; suspend it instead (PATCH status=suspended)`, {
+          references: { tickets, services, routingRules: rules },
+        });
+      }
+      await em.delete(OAuthClientEntity, { participantId: id });
+      await em.delete(ParticipantEntity, { id });
+    });
+  }
+
+  async createClient(participantId: string, scopes: string[]): Promise<Schemas['ClientCredentials']> {
+    await this.find(participantId);
+    const clientId = `${participantId}-${randomBytes(4).toString('hex')}`;
+    const clientSecret = generateClientSecret();
+    await this.dataSource.manager.insert(OAuthClientEntity, { clientId, participantId, secretHash: await hashClientSecret(clientSecret), scopes, enabled: true });
+    return { clientId, clientSecret, scopes };
+  }
+
+  private async find(id: string): Promise<ParticipantEntity> {
+    const entity = await this.dataSource.manager.findOneBy(ParticipantEntity, { id });
+    if (!entity) throw new DomainError('not-found', `participant ${id} is not registered`);
+    return entity;
+  }
+
+  private async checkEndpoint(url: string): Promise<void> {
+    try {
+      await assertEndpointAllowed(url, this.allowPrivateEndpoints);
+    } catch (e) {
+      if (e instanceof EndpointNotAllowedError) {
+        throw new DomainError('endpoint-not-allowed', e.message, { errors: [{ pointer: '/body/deliveryUrl', message: e.message }] });
+      }
+      // DNS failures: the name may exist later; the worker checks again before every delivery.
+      throw new DomainError('endpoint-not-allowed', `the endpoint's host cannot be resolved (${(e as Error).message})`);
+    }
+  }
+}

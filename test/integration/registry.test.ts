@@ -1,0 +1,168 @@
+import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
+
+let hub: InProcessHub;
+beforeAll(async () => {
+  // As in production: loopback and private delivery endpoints are refused.
+  hub = await startInProcessHub(undefined, { ALLOW_PRIVATE_ENDPOINTS: 'false' });
+});
+afterAll(() => hub?.close());
+
+const admin = <T = any>(method: string, path: string, body?: unknown, params: Record<string, string> = {}) =>
+  hub.api.call<T>(method, path, { as: 'hub-admin', body, params });
+
+let seq = 0;
+const participant = (overrides: Record<string, unknown> = {}) => ({
+  id: `de-hb-test-${Date.now().toString(36)}-${++seq}`,
+  name: 'Testland Bremen',
+  kind: 'land_ticket_system',
+  level: 'state',
+  land: 'DE-HB',
+  ...overrides,
+});
+
+async function clientFor(id: string) {
+  const r = await admin('POST', '/v1/participants/{participantId}/clients', {}, { participantId: id });
+  expect(r.status).toBe(201);
+  hub.api.addCredentials(id, r.body);
+  return r.body;
+}
+
+describe('participants', () => {
+  it('registers, reads, changes and lists participants', async () => {
+    const input = participant({ deliveryUrl: 'https://93.184.215.14/hook', contact: { name: 'Servicedesk', email: 'sd@example.org' } });
+    const created = await admin('POST', '/v1/participants', input);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ ...input, status: 'active' });
+    const changed = await admin('PATCH', '/v1/participants/{participantId}', { name: 'Neu', deliveryUrl: null }, { participantId: input.id });
+    expect(changed.body.name).toBe('Neu');
+    expect(changed.body.deliveryUrl).toBeUndefined();
+    const list = await admin('GET', '/v1/participants');
+    expect(list.body.items.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['demo-mila', 'demo-bela', input.id]));
+  });
+
+  it('refuses private and loopback delivery endpoints (SSRF)', async () => {
+    for (const deliveryUrl of ['http://127.0.0.1:8080/hook', 'http://169.254.169.254/latest', 'http://10.0.0.8/hook']) {
+      const r = await admin('POST', '/v1/participants', participant({ deliveryUrl }));
+      expect(r.status).toBe(422);
+      expect(r.body.type).toBe('urn:drehscheibe:problem:endpoint-not-allowed');
+    }
+  });
+
+  it('refuses a second participant with the same id', async () => {
+    const input = participant();
+    await admin('POST', '/v1/participants', input);
+    const again = await admin('POST', '/v1/participants', input);
+    expect(again.status).toBe(409);
+    expect(again.body.type).toBe('urn:drehscheibe:problem:already-exists');
+  });
+
+  it('issues client credentials that work once, shown once', async () => {
+    const input = participant();
+    await admin('POST', '/v1/participants', input);
+    const creds = await clientFor(input.id);
+    expect(creds.scopes).toEqual(['tickets']);
+    const codelists = await hub.api.call('GET', '/v1/codelists', { as: input.id });
+    expect(codelists.status).toBe(200);
+    const [row] = await hub.db.query<{ secret_hash: string }>('SELECT secret_hash FROM oauth_clients WHERE client_id = $1', [creds.clientId]);
+    expect(row.secret_hash).not.toContain(creds.clientSecret);
+  });
+
+  it('deletes a participant that was never involved, refuses one with tickets, which can be suspended', async () => {
+    const unused = participant();
+    await admin('POST', '/v1/participants', unused);
+    expect((await admin('DELETE', '/v1/participants/{participantId}', undefined, { participantId: unused.id })).status).toBe(204);
+    expect((await admin('GET', '/v1/participants/{participantId}', undefined, { participantId: unused.id })).status).toBe(404);
+
+    await hub.api.call('POST', '/v1/tickets', {
+      as: 'demo-mila',
+      body: { externalId: `REG-${Date.now()}`, type: 'question', subject: 'x', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
+    });
+    const inUse = await admin('DELETE', '/v1/participants/{participantId}', undefined, { participantId: 'demo-bela' });
+    expect(inUse.status).toBe(409);
+    expect(inUse.body).toMatchObject({ type: 'urn:drehscheibe:problem:participant-in-use', references: { services: 1 } });
+    expect(inUse.body.references.tickets).toBeGreaterThan(0);
+  });
+
+  it('keeps participant administration to the admin scope', async () => {
+    const r = await hub.api.call('GET', '/v1/participants', { as: 'demo-mila' });
+    expect(r.status).toBe(403);
+    const w = await hub.api.call('POST', '/v1/participants', { as: 'demo-mila', body: participant() });
+    expect(w.status).toBe(403);
+  });
+});
+
+describe('services and routing', () => {
+  const ticket = (as: string, overrides: Record<string, unknown> = {}) =>
+    hub.api.call('POST', '/v1/tickets', {
+      as,
+      body: { externalId: `RT-${Date.now()}-${++seq}`, type: 'incident', subject: 'Routing', impact: 2, urgency: 2, channel: 'email', ...overrides },
+    });
+
+  it('routes by service operator, then by rules in position order, and explains unroutable tickets', async () => {
+    const bremen = participant({ land: 'DE-HB' });
+    const hamburgDesk = participant({ land: 'DE-HH', name: 'Hamburg Desk' });
+    const vendor = participant({ kind: 'vendor', level: 'federal', land: undefined, name: 'Vendor' });
+    for (const p of [bremen, hamburgDesk, vendor]) {
+      await admin('POST', '/v1/participants', p);
+      await clientFor(p.id);
+    }
+    const serviceId = `svc-route-${seq}`;
+    const svc = await admin('POST', '/v1/services', { id: serviceId, name: 'Routing-Test', operatorId: 'demo-bela' });
+    expect(svc.status).toBe(201);
+    // Everyone may read the catalogue.
+    expect((await hub.api.call('GET', '/v1/services/{serviceId}', { as: bremen.id, params: { serviceId } })).body.operatorId).toBe('demo-bela');
+
+    expect((await ticket(bremen.id, { serviceId })).body.assignee.participantId).toBe('demo-bela');
+
+    const byCategory = await admin('POST', '/v1/routing-rules', { position: 20, serviceId, category: 'payment', targetId: vendor.id });
+    const byLand = await admin('POST', '/v1/routing-rules', { position: 10, serviceId, originLand: 'DE-HB', targetId: hamburgDesk.id });
+    expect(byCategory.status).toBe(201);
+    expect((await ticket(bremen.id, { serviceId, category: 'payment.failed' })).body.assignee.participantId).toBe(hamburgDesk.id);
+    expect((await ticket('demo-mila', { serviceId, category: 'payment.failed' })).body.assignee.participantId).toBe(vendor.id);
+    expect((await ticket('demo-mila', { serviceId, category: 'form' })).body.assignee.participantId).toBe('demo-bela');
+
+    const rules = await admin('GET', '/v1/routing-rules');
+    expect(rules.body.items.filter((r: { serviceId?: string }) => r.serviceId === serviceId).map((r: { id: string }) => r.id)).toEqual([byLand.body.id, byCategory.body.id]);
+
+    await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId: hamburgDesk.id });
+    const refused = await ticket(bremen.id, { serviceId });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ type: 'urn:drehscheibe:problem:unroutable', reason: 'rule-target-inactive', ruleId: byLand.body.id });
+
+    await admin('PATCH', '/v1/routing-rules/{ruleId}', { enabled: false }, { ruleId: byLand.body.id });
+    expect((await ticket(bremen.id, { serviceId })).body.assignee.participantId).toBe('demo-bela');
+  });
+
+  it('refuses incomplete or dangling rules and services', async () => {
+    const noCondition = await admin('POST', '/v1/routing-rules', { position: 900, targetId: 'demo-bela' });
+    expect(noCondition.status).toBe(422);
+    expect(noCondition.body.type).toBe('urn:drehscheibe:problem:invalid-rule');
+    const ghost = await admin('POST', '/v1/routing-rules', { position: 901, category: 'payment', targetId: 'de-xx-ghost' });
+    expect(ghost.body.type).toBe('urn:drehscheibe:problem:unknown-participant');
+    const code = await admin('POST', '/v1/routing-rules', { position: 902, category: 'payment.teleport', targetId: 'demo-bela' });
+    expect(code.body.type).toBe('urn:drehscheibe:problem:unknown-code');
+    const svc = await admin('POST', '/v1/services', { id: 'svc-orphan', name: 'x', operatorId: 'de-xx-ghost' });
+    expect(svc.status).toBe(422);
+    const [{ n }] = await hub.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_rules WHERE position >= 900");
+    expect(n).toBe(0);
+  });
+
+  it('deletes a service only while nothing refers to it', async () => {
+    const inUse = await admin('DELETE', '/v1/services/{serviceId}', undefined, { serviceId: 'svc-demo-wohngeld' });
+    expect(inUse.status).toBe(409);
+    await admin('POST', '/v1/services', { id: 'svc-temporary', name: 'Temp', operatorId: 'demo-bela' });
+    expect((await admin('DELETE', '/v1/services/{serviceId}', undefined, { serviceId: 'svc-temporary' })).status).toBe(204);
+  });
+
+  it('stops a suspended participant from authenticating', async () => {
+    const p = participant();
+    await admin('POST', '/v1/participants', p);
+    const creds = await clientFor(p.id);
+    await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId: p.id });
+    const r = await hub.api.call('POST', '/v1/oauth/token', {
+      rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(r.status).toBe(401);
+  });
+});
