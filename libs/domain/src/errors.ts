@@ -18,7 +18,10 @@ export type DomainErrorCode =
   | 'service-in-use'
   | 'unknown-participant'
   | 'endpoint-not-allowed'
-  | 'invalid-rule';
+  | 'invalid-rule'
+  | 'attachment-type-not-allowed'
+  | 'attachment-too-large'
+  | 'invalid-attachment';
 
 export class DomainError extends Error {
   constructor(

@@ -13,6 +13,8 @@ import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-s
 import { ConversationFeedIdempotency1732400000000 } from './migrations/1732400000000-conversation-feed-idempotency.js';
 import { Registry1732500000000 } from './migrations/1732500000000-registry.js';
 import { RoutingRuleEntity } from './entities/routing-rule.entity.js';
+import { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
+import { Attachments1732600000000 } from './migrations/1732600000000-attachments.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -26,9 +28,10 @@ export const ENTITIES = [
   TicketCommentEntity,
   IdempotencyKeyEntity,
   RoutingRuleEntity,
+  TicketAttachmentEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000];
+export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000, Attachments1732600000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -1,6 +1,7 @@
 export { createDataSource, runMigrations, ENTITIES, type DataSourceOptions } from './data-source.js';
 export { ParticipantEntity, type ParticipantKind, type ParticipantStatus, type FederalLevel, type ParticipantContact } from './entities/participant.entity.js';
 export { RoutingRuleEntity } from './entities/routing-rule.entity.js';
+export { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
 export { OAuthClientEntity } from './entities/oauth-client.entity.js';
 export { ServiceEntity } from './entities/service.entity.js';
 export { TicketEntity, type ResolutionRecord } from './entities/ticket.entity.js';

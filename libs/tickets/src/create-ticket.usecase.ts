@@ -81,7 +81,7 @@ export class CreateTicket {
         em.create(TicketPartyEntity, { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now }),
       ];
       await em.insert(TicketPartyEntity, parties);
-      const aggregate = { ticket, parties, service, comments: [] };
+      const aggregate = { ticket, parties, service, comments: [], attachments: [] };
       const { deliveryIds } = await recordEvent(em, aggregate, originId, 'ticket.forwarded', {
         status: 'forwarded',
         previousStatus: 'new',

@@ -6,3 +6,5 @@ export { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatc
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';
 export { EventFeed, type FeedPage } from './event-feed.js';
+export { TicketAttachments, cleanFilename, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
+export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';

@@ -1,5 +1,5 @@
 import type { Requester, Ticket } from '@drehscheibe/contracts';
-import { ServiceEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { FieldCipher } from '@drehscheibe/security';
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
@@ -69,10 +69,11 @@ export class TicketList {
     if (tickets.length === 0) return [];
     const ids = tickets.map((t) => t.id);
     const em = this.dataSource.manager;
-    const [parties, services, comments] = await Promise.all([
+    const [parties, services, comments, attachments] = await Promise.all([
       em.find(TicketPartyEntity, { where: { ticketId: In(ids) } }),
       em.find(ServiceEntity, { where: { id: In([...new Set(tickets.map((t) => t.serviceId))]) } }),
       em.find(TicketCommentEntity, { where: { ticketId: In(ids) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      em.find(TicketAttachmentEntity, { where: { ticketId: In(ids) }, order: { createdAt: 'ASC', id: 'ASC' } }),
     ]);
     const serviceById = new Map(services.map((s) => [s.id, s]));
     return tickets.map((ticket) => {
@@ -83,6 +84,7 @@ export class TicketList {
           parties: parties.filter((p) => p.ticketId === ticket.id),
           service: serviceById.get(ticket.serviceId)!,
           comments: comments.filter((c) => c.ticketId === ticket.id),
+          attachments: attachments.filter((a) => a.ticketId === ticket.id),
         },
         viewerId,
         requester,

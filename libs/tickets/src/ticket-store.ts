@@ -1,5 +1,5 @@
 import { DomainError } from '@drehscheibe/domain';
-import { ServiceEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import type { EntityManager } from 'typeorm';
 import type { TicketAggregate } from './ticket-view.js';
 
@@ -16,9 +16,10 @@ export async function loadTicketFor(em: EntityManager, ticketId: string, partici
   if (!ticket || !parties.some((p) => p.participantId === participantId)) {
     throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
   }
-  const [service, comments] = await Promise.all([
+  const [service, comments, attachments] = await Promise.all([
     em.findOneByOrFail(ServiceEntity, { id: ticket.serviceId }),
     em.find(TicketCommentEntity, { where: { ticketId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    em.find(TicketAttachmentEntity, { where: { ticketId }, order: { createdAt: 'ASC', id: 'ASC' } }),
   ]);
-  return { ticket, parties, service, comments };
+  return { ticket, parties, service, comments, attachments };
 }

@@ -1,5 +1,5 @@
 import type { Requester, Ticket } from '@drehscheibe/contracts';
-import type { ServiceEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import type { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? d.toISOString() : undefined);
 
@@ -14,6 +14,12 @@ export interface TicketAggregate {
   service: ServiceEntity;
   /** All comments, oldest first; the view filters what a viewer may see. */
   comments: TicketCommentEntity[];
+  /** Attachment metadata, oldest first. */
+  attachments: TicketAttachmentEntity[];
+}
+
+export function toAttachmentView(a: TicketAttachmentEntity): Ticket['attachments'][number] {
+  return { id: a.id, filename: a.filename, mediaType: a.mediaType, size: a.size, sha256: a.sha256 };
 }
 
 export function toCommentView(c: TicketCommentEntity): Ticket['comments'][number] {
@@ -26,7 +32,7 @@ export function toCommentView(c: TicketCommentEntity): Ticket['comments'][number
  * (viewers entitled to personal data). Event snapshots use no viewer: public
  * comments only, never personal data.
  */
-export function toTicketView({ ticket: t, parties, service, comments }: TicketAggregate, viewerId?: string, requester?: Requester): Ticket {
+export function toTicketView({ ticket: t, parties, service, comments, attachments }: TicketAggregate, viewerId?: string, requester?: Requester): Ticket {
   const role = (id: string): 'origin' | 'assignee' | 'watcher' => (id === t.originId ? 'origin' : id === t.assigneeId ? 'assignee' : 'watcher');
   const externalIdOf = (id: string) => parties.find((p) => p.participantId === id)?.externalId ?? undefined;
   const references = [...parties]
@@ -51,7 +57,7 @@ export function toTicketView({ ticket: t, parties, service, comments }: TicketAg
     channel: t.channel as Ticket['channel'],
     requester,
     comments: comments.filter((c) => c.visibility === 'public' || c.authorId === viewerId).map(toCommentView),
-    attachments: [],
+    attachments: attachments.map(toAttachmentView),
     resolution: t.resolution ?? undefined,
     reportedAt: iso(t.reportedAt),
     createdAt: t.createdAt.toISOString(),

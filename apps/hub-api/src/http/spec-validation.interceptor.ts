@@ -24,7 +24,7 @@ export class SpecValidationInterceptor implements NestInterceptor {
     if (!this.validator.has(request.method, path)) return next.handle();
     const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
     const accepted = this.validator.requestMediaTypes(request.method, path);
-    if (request.body !== undefined && accepted.length > 0 && (!mediaType || !accepted.includes(mediaType))) {
+    if (request.body !== undefined && accepted.length > 0 && !accepted.includes('*/*') && (!mediaType || !accepted.includes(mediaType))) {
       throw new ProblemError('unsupported-media-type', `send the body as ${accepted.join(' or ')}`);
     }
     const violations = this.validator.validateRequest(request.method, path, {

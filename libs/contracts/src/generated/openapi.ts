@@ -451,6 +451,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file (any party)
+         * @description Send the file as the raw request body with its own `Content-Type` (by default PDF,
+         *     PNG, JPEG, GIF, WebP, plain text, CSV, XML, JSON and e-mail messages; the hub
+         *     operator may change the list) and its name in `filename`. At most 10 MiB by
+         *     default. The hub stores its SHA-256, tells every party (`ticket.attachment_added`)
+         *     and answers with the ticket; `Location` is where to download the file.
+         */
+        post: operations["uploadAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Download an attachment (any party)
+         * @description The content with its stored media type; `Repr-Digest` carries its SHA-256.
+         */
+        get: operations["downloadAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -692,7 +752,8 @@ export interface components {
          *     payload-too-large, unsupported-media-type, unknown-code, unknown-service,
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
-         *     endpoint-not-allowed, invalid-rule,
+         *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
+         *     attachment-too-large, invalid-attachment,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -1082,7 +1143,7 @@ export interface components {
             visibility: "public" | "internal";
         };
         /** @enum {string} */
-        EventType: "ticket.forwarded" | "ticket.acknowledged" | "ticket.rejected" | "ticket.status_changed" | "ticket.comment_added" | "ticket.resolved" | "ticket.closed" | "ticket.reopened" | "ticket.cancelled";
+        EventType: "ticket.forwarded" | "ticket.acknowledged" | "ticket.rejected" | "ticket.status_changed" | "ticket.comment_added" | "ticket.attachment_added" | "ticket.resolved" | "ticket.closed" | "ticket.reopened" | "ticket.cancelled";
         TicketEventBase: {
             /** Format: uuid */
             id: string;
@@ -1109,6 +1170,7 @@ export interface components {
                 note?: string;
                 resolution?: components["schemas"]["Resolution"];
                 comment?: components["schemas"]["Comment"];
+                attachment?: components["schemas"]["Attachment"];
             };
         };
         /** @description An immutable fact about a ticket. */
@@ -1894,6 +1956,86 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+        };
+    };
+    uploadAttachment: {
+        parameters: {
+            query: {
+                filename: string;
+            };
+            header?: {
+                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Attached. */
+            201: {
+                headers: {
+                    /** @description The attachment's download URL. */
+                    Location?: string;
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    downloadAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    "Repr-Digest"?: string;
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     readEventFeed: {

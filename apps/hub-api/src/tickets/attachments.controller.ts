@@ -1,0 +1,44 @@
+import type { Ticket } from '@drehscheibe/contracts';
+import { TicketAttachments } from '@drehscheibe/tickets';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+
+/** Upload as the raw body (its own Content-Type), download with the stored type and digest. */
+@Controller('v1/tickets/:ticketId/attachments')
+export class AttachmentsController {
+  constructor(private readonly attachments: TicketAttachments) {}
+
+  @Post()
+  @HttpCode(201)
+  async upload(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') ticketId: string,
+    @IfMatchVersion() version: number | undefined,
+    @Query('filename') filename: string,
+    @Headers('content-type') mediaType: string,
+    @Body() content: Buffer,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Ticket> {
+    const { ticket, attachmentId } = await this.attachments.attach(caller, ticketId, { filename, mediaType, content }, version);
+    void reply.header('etag', etag(ticket.version)).header('location', `/v1/tickets/${ticketId}/attachments/${attachmentId}`);
+    return ticket;
+  }
+
+  @Get(':attachmentId')
+  async download(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') ticketId: string,
+    @Param('attachmentId') attachmentId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const { attachment, content } = await this.attachments.download(caller, ticketId, attachmentId);
+    void reply
+      .header('content-type', attachment.mediaType)
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`)
+      .header('repr-digest', `sha-256=:${Buffer.from(attachment.sha256, 'hex').toString('base64')}:`)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store');
+    return content;
+  }
+}
