@@ -1,0 +1,97 @@
+import { eventually, Stack } from '../support/stack.js';
+
+/**
+ * The full exchange of use cases 2.1 and 2.2 plus multi-hop, through the real
+ * apps as processes: hub-api, worker, and simulated Länder and a vendor that
+ * receive signed deliveries.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await Stack.start({ SIMULATOR_PARTICIPANTS: 'demo-mila,demo-bela,demo-vendor', SIMULATOR_AUTO_ACKNOWLEDGE: 'false' });
+  const vendor = await stack.api.call('POST', '/v1/participants', {
+    as: 'hub-admin',
+    body: { id: 'demo-vendor', name: 'Fachverfahrenshersteller', kind: 'vendor', level: 'federal', deliveryUrl: `${stack.simulatorUrl}/participants/demo-vendor/webhook` },
+  });
+  expect(vendor.status).toBe(201);
+  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', { as: 'hub-admin', params: { participantId: 'demo-vendor' }, body: {} });
+  stack.api.addCredentials('demo-vendor', client.body);
+}, 90_000);
+afterAll(() => stack?.stop());
+
+interface Received {
+  body: { type: string; ticketId: string; ticketVersion: number; actor: { participantId: string }; ticket: { status: string } };
+}
+const received = async (participant: string, ticketId: string) =>
+  (await stack.simulator<{ items: Received[] }>('GET', `/participants/${participant}/deliveries`)).items
+    .filter((d) => d.body.ticketId === ticketId)
+    .map((d) => `${d.body.ticketVersion}:${d.body.type}`);
+
+async function step(as: string, action: string, ticketId: string, body: unknown, etag?: string) {
+  const r = await stack.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers: etag ? { 'if-match': etag } : {} });
+  expect(r.status).toBe(200);
+  return r;
+}
+
+describe('the exchange protocol end to end', () => {
+  it('forward → acknowledge → question → answer → multi-hop → resolve → close → reopen, delivered in order to every party', async () => {
+    const created = await stack.api.call('POST', '/v1/tickets', {
+      as: 'demo-mila',
+      body: { externalId: 'MILA-JOURNEY', type: 'incident', subject: 'Bescheid-Download leer', serviceId: 'svc-demo-wohngeld', impact: 2, urgency: 2, channel: 'phone_115' },
+      headers: { 'idempotency-key': 'journey-create' },
+    });
+    const id = created.body.id as string;
+    // A client retrying after a lost answer gets the same ticket, not a second one.
+    const retried = await stack.api.call('POST', '/v1/tickets', {
+      as: 'demo-mila',
+      body: { externalId: 'MILA-JOURNEY', type: 'incident', subject: 'Bescheid-Download leer', serviceId: 'svc-demo-wohngeld', impact: 2, urgency: 2, channel: 'phone_115' },
+      headers: { 'idempotency-key': 'journey-create' },
+    });
+    expect(retried.body.id).toBe(id);
+
+    let r = await step('demo-bela', 'acknowledgement', id, { externalId: 'BELA-9' }, created.headers.get('etag')!);
+    r = await step('demo-bela', 'status', id, { status: 'waiting', reason: 'Welcher Bescheid genau?' }, r.headers.get('etag')!);
+    r = await step('demo-mila', 'comments', id, { text: 'Wohngeldbescheid vom 3.11.' }, r.headers.get('etag')!);
+    expect(r.body.status).toBe('in_progress');
+    r = await step('demo-bela', 'forward', id, { participantId: 'demo-vendor', note: 'PDF-Erzeugung prüfen' }, r.headers.get('etag')!);
+    r = await step('demo-vendor', 'acknowledgement', id, { externalId: 'VENDOR-123' }, r.headers.get('etag')!);
+    r = await step('demo-vendor', 'resolution', id, { code: 'solved', text: 'Vorlage repariert' }, r.headers.get('etag')!);
+    r = await step('demo-mila', 'close', id, {}, r.headers.get('etag')!);
+    r = await step('demo-mila', 'reopen', id, { reason: 'Zweiter Bescheid ebenfalls leer' }, r.headers.get('etag')!);
+    expect(r.body).toMatchObject({ status: 'in_progress', version: 9, assignee: { participantId: 'demo-vendor', externalId: 'VENDOR-123' } });
+
+    const expectMila = ['2:ticket.acknowledged', '3:ticket.status_changed', '5:ticket.forwarded', '6:ticket.acknowledged', '7:ticket.resolved'];
+    const expectBela = ['1:ticket.forwarded', '4:ticket.comment_added', '6:ticket.acknowledged', '7:ticket.resolved', '8:ticket.closed', '9:ticket.reopened'];
+    const expectVendor = ['5:ticket.forwarded', '8:ticket.closed', '9:ticket.reopened'];
+    await eventually('every party to receive its deliveries', async () => {
+      const [mila, bela, vendor] = await Promise.all([received('demo-mila', id), received('demo-bela', id), received('demo-vendor', id)]);
+      return mila.length === expectMila.length && bela.length === expectBela.length && vendor.length === expectVendor.length;
+    }, 20_000);
+    expect(await received('demo-mila', id)).toEqual(expectMila);
+    expect(await received('demo-bela', id)).toEqual(expectBela);
+    expect(await received('demo-vendor', id)).toEqual(expectVendor);
+  });
+
+  it('lets exactly one of two concurrent updates on the same version win; the other gets 412', async () => {
+    const created = await stack.api.call('POST', '/v1/tickets', {
+      as: 'demo-mila',
+      body: { externalId: 'MILA-RACE', type: 'question', subject: 'Race', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
+    });
+    const etag = created.headers.get('etag')!;
+    const [a, b] = await Promise.all([
+      stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId: created.body.id }, body: { externalId: 'A' }, headers: { 'if-match': etag } }),
+      stack.api.call('POST', '/v1/tickets/{ticketId}/cancel', { as: 'demo-mila', params: { ticketId: created.body.id }, body: { reason: 'doch erledigt' }, headers: { 'if-match': etag } }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 412]);
+    const loser = a.status === 412 ? a : b;
+    expect(loser.body).toMatchObject({ type: 'urn:drehscheibe:problem:version-mismatch', currentVersion: 2 });
+  });
+
+  it('answers 404 to a participant that is not party to the ticket', async () => {
+    const created = await stack.api.call('POST', '/v1/tickets', {
+      as: 'demo-mila',
+      body: { externalId: 'MILA-PRIVATE', type: 'question', subject: 'Privat', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
+    });
+    const r = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-vendor', params: { ticketId: created.body.id } });
+    expect(r.status).toBe(404);
+  });
+});
