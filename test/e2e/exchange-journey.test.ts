@@ -94,4 +94,20 @@ describe('the exchange protocol end to end', () => {
     const r = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-vendor', params: { ticketId: created.body.id } });
     expect(r.status).toBe(404);
   });
+
+  it('delivers a service notice, signed, to a subscribed participant', async () => {
+    await stack.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
+    const published = await stack.api.call('POST', '/v1/services/{serviceId}/notices', {
+      as: 'demo-bela',
+      params: { serviceId: 'svc-demo-wohngeld' },
+      body: { kind: 'outage', startsAt: new Date().toISOString(), text: 'Der Bezahldienst ist gestört.' },
+    });
+    expect(published.status).toBe(201);
+    const notice = await eventually('the notice delivery', async () => {
+      const { items } = await stack.simulator<{ items: Array<{ signatureVersion: string; body: { type: string; notice?: { id: string; text: string } } }> }>('GET', '/participants/demo-mila/deliveries');
+      return items.find((d) => d.body.type === 'service.notice_published');
+    });
+    expect(notice.signatureVersion).toBe('v1a');
+    expect(notice.body.notice).toMatchObject({ id: published.body.id, text: 'Der Bezahldienst ist gestört.' });
+  });
 });

@@ -19,6 +19,8 @@ import {
   TicketQueries,
 } from '@drehscheibe/tickets';
 import { AttachmentsController } from './tickets/attachments.controller.js';
+import { ServiceNoticesController } from './registry/notices.controller.js';
+import { ServiceNotices } from '@drehscheibe/notices';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
@@ -67,6 +69,7 @@ export class HubApiModule {
         AttachmentsController,
         ParticipantsController,
         ServicesController,
+        ServiceNoticesController,
         RoutingRulesController,
       ],
       providers: [
@@ -108,6 +111,7 @@ export class HubApiModule {
         TicketList,
         EventFeed,
         TicketAttachments,
+        ServiceNotices,
         { provide: ATTACHMENT_POLICY, useValue: { maxBytes: config.attachments.maxBytes, mediaTypes: config.attachments.mediaTypes } },
         {
           provide: ATTACHMENT_STORE,

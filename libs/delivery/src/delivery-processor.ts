@@ -1,4 +1,5 @@
-import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, TicketEventEntity } from '@drehscheibe/persistence';
+import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ServiceNoticeEntity, TicketEventEntity } from '@drehscheibe/persistence';
+import { toNoticeDelivery } from '@drehscheibe/notices';
 import { toEventView } from '@drehscheibe/tickets';
 import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
 import type { Logger } from 'pino';
@@ -27,8 +28,9 @@ export class DeliveryAttemptFailed extends Error {
 }
 
 export type ProcessOutcome =
-  | { kind: 'delivered'; ticketId: string; receiverId: string }
-  | { kind: 'dead'; ticketId: string; receiverId: string }
+  /** `ticketId` is null for service notices, which have no order to keep. */
+  | { kind: 'delivered'; ticketId: string | null; receiverId: string }
+  | { kind: 'dead'; ticketId: string | null; receiverId: string }
   /** An earlier event for the same ticket and receiver is still pending. */
   | { kind: 'blocked' }
   /** Already delivered, dead-lettered or unknown: a duplicate job. */
@@ -50,20 +52,28 @@ export class DeliveryProcessor {
     const em = this.dataSource.manager;
     const delivery = await em.findOneBy(DeliveryEntity, { id: deliveryId });
     if (!delivery || delivery.status !== 'pending') return { kind: 'skipped' };
-    const earlier = await em.exists(DeliveryEntity, {
-      where: { ticketId: delivery.ticketId, receiverId: delivery.receiverId, status: 'pending', ticketVersion: LessThan(delivery.ticketVersion) },
-    });
-    if (earlier) return { kind: 'blocked' };
-
-    const [event, receiver] = await Promise.all([
-      em.findOneByOrFail(TicketEventEntity, { id: delivery.eventId }),
-      em.findOneByOrFail(ParticipantEntity, { id: delivery.receiverId }),
-    ]);
-    const result = await this.send(delivery, event, receiver);
+    if (delivery.ticketId !== null && delivery.ticketVersion !== null) {
+      const earlier = await em.exists(DeliveryEntity, {
+        where: { ticketId: delivery.ticketId, receiverId: delivery.receiverId, status: 'pending', ticketVersion: LessThan(delivery.ticketVersion) },
+      });
+      if (earlier) return { kind: 'blocked' };
+    }
+    const [body, receiver] = await Promise.all([this.body(delivery), em.findOneByOrFail(ParticipantEntity, { id: delivery.receiverId })]);
+    const result = await this.send(delivery, body, receiver);
     return this.record(delivery, result);
   }
 
-  private async send(delivery: DeliveryEntity, event: TicketEventEntity, receiver: ParticipantEntity): Promise<SendResult> {
+  /** The delivered JSON: a ticket event with the ticket as of that event, or a service notice. */
+  private async body(delivery: DeliveryEntity): Promise<string> {
+    const em = this.dataSource.manager;
+    if (delivery.eventId) {
+      const event = await em.findOneByOrFail(TicketEventEntity, { id: delivery.eventId });
+      return JSON.stringify({ ...toEventView(event), ticket: event.snapshot });
+    }
+    return JSON.stringify(toNoticeDelivery(await em.findOneByOrFail(ServiceNoticeEntity, { id: delivery.noticeId! })));
+  }
+
+  private async send(delivery: DeliveryEntity, body: string, receiver: ParticipantEntity): Promise<SendResult> {
     if (!receiver.deliveryUrl) {
       return { ok: false, statusCode: null, latencyMs: 0, error: 'the receiver has no delivery endpoint', responseExcerpt: null };
     }
@@ -72,7 +82,6 @@ export class DeliveryProcessor {
     } catch (e) {
       return { ok: false, statusCode: null, latencyMs: 0, error: (e as Error).message, responseExcerpt: null };
     }
-    const body = JSON.stringify({ ...toEventView(event), ticket: event.snapshot });
     const headers = {
       ...signWebhook({ id: delivery.id, timestamp: Math.floor(Date.now() / 1000), body, signers: [this.signer] }),
       'content-type': 'application/json',
@@ -118,7 +127,8 @@ export class DeliveryProcessor {
   }
 
   /** The next pending delivery for the same ticket and receiver, to release it at once. */
-  async successor(ticketId: string, receiverId: string): Promise<string | null> {
+  async successor(ticketId: string | null, receiverId: string): Promise<string | null> {
+    if (ticketId === null) return null;
     const next = await this.dataSource.manager.findOne(DeliveryEntity, {
       select: { id: true },
       where: { ticketId, receiverId, status: 'pending' },

@@ -21,7 +21,8 @@ export type DomainErrorCode =
   | 'invalid-rule'
   | 'attachment-type-not-allowed'
   | 'attachment-too-large'
-  | 'invalid-attachment';
+  | 'invalid-attachment'
+  | 'invalid-period';
 
 export class DomainError extends Error {
   constructor(

@@ -15,6 +15,9 @@ import { Registry1732500000000 } from './migrations/1732500000000-registry.js';
 import { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 import { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
 import { Attachments1732600000000 } from './migrations/1732600000000-attachments.js';
+import { ServiceNotices1732700000000 } from './migrations/1732700000000-service-notices.js';
+import { ServiceNoticeEntity } from './entities/service-notice.entity.js';
+import { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -29,9 +32,11 @@ export const ENTITIES = [
   IdempotencyKeyEntity,
   RoutingRuleEntity,
   TicketAttachmentEntity,
+  ServiceNoticeEntity,
+  ServiceSubscriptionEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000, Attachments1732600000000];
+export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000, Attachments1732600000000, ServiceNotices1732700000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -647,6 +647,49 @@ export interface paths {
         patch: operations["updateService"];
         trace?: never;
     };
+    "/v1/services/{serviceId}/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        /** Current and upcoming notices of a service (every authenticated caller) */
+        get: operations["listServiceNotices"];
+        put?: never;
+        /**
+         * Publish an outage, maintenance or information notice (the service's operator)
+         * @description Every subscriber with a delivery endpoint receives a `service.notice_published` delivery (see the `serviceNotice` webhook).
+         */
+        post: operations["publishServiceNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{serviceId}/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Receive this service's notices (any participant, e.g. a portal) */
+        put: operations["subscribeToService"];
+        post?: never;
+        /** Stop receiving this service's notices */
+        delete: operations["unsubscribeFromService"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/routing-rules": {
         parameters: {
             query?: never;
@@ -742,6 +785,47 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    serviceNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notice about a service you subscribed to (hub → participant)
+         * @description Same endpoint, headers and retry rules as `ticketEvent`; dispatch on `type`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NoticeDelivery"];
+                };
+            };
+            responses: {
+                /** @description Received. Any 2xx counts. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -753,7 +837,7 @@ export interface components {
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment,
+         *     attachment-too-large, invalid-attachment, invalid-period,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -954,6 +1038,34 @@ export interface components {
             targetId?: components["schemas"]["ParticipantId"];
             enabled?: boolean;
             description?: string | null;
+        };
+        ServiceNoticeInput: {
+            /** @enum {string} */
+            kind: "outage" | "maintenance" | "information";
+            startsAt: components["schemas"]["Timestamp"];
+            endsAt?: components["schemas"]["Timestamp"];
+            text: string;
+        };
+        ServiceNotice: {
+            /** Format: uuid */
+            id: string;
+            serviceId: components["schemas"]["ServiceId"];
+            /** @enum {string} */
+            kind: "outage" | "maintenance" | "information";
+            startsAt: components["schemas"]["Timestamp"];
+            endsAt?: components["schemas"]["Timestamp"];
+            text: string;
+            author: components["schemas"]["ParticipantId"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        NoticeDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** @constant */
+            type: "service.notice_published";
+            occurredAt: components["schemas"]["Timestamp"];
+            serviceId: components["schemas"]["ServiceId"];
+            notice: components["schemas"]["ServiceNotice"];
         };
         /** @description A participant's own ticket number. Printable characters, no spaces at the ends. */
         ExternalId: string;
@@ -2399,6 +2511,130 @@ export interface operations {
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+        };
+    };
+    listServiceNotices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Notices that have not ended, soonest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ServiceNotice"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    publishServiceNotice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "maintenance",
+                 *       "startsAt": "2026-12-01T20:00:00Z",
+                 *       "endsAt": "2026-12-01T23:00:00Z",
+                 *       "text": "Wartung des Antragsservers; Anträge können in dieser Zeit nicht abgesendet werden."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ServiceNoticeInput"];
+            };
+        };
+        responses: {
+            /** @description Published. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceNotice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    subscribeToService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscribed (also when already subscribed). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    unsubscribeFromService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceId: components["parameters"]["ServiceIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listRoutingRules: {

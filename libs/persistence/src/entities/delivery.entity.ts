@@ -2,20 +2,27 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
-/** One event to one receiver (the outbox row). Its id is the `webhook-id`. */
+/**
+ * One event — a ticket event or a service notice — to one receiver (the
+ * outbox row). Its id is the `webhook-id`.
+ */
 @Entity({ name: 'deliveries' })
 export class DeliveryEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
 
-  @Column({ name: 'event_id', type: 'uuid' })
-  eventId: string;
+  @Column({ name: 'event_id', type: 'uuid', nullable: true })
+  eventId: string | null;
 
-  @Column({ name: 'ticket_id', type: 'uuid' })
-  ticketId: string;
+  @Column({ name: 'notice_id', type: 'uuid', nullable: true })
+  noticeId: string | null;
 
-  @Column({ name: 'ticket_version', type: 'integer' })
-  ticketVersion: number;
+  /** Set for ticket events: deliveries per ticket and receiver go out in version order. */
+  @Column({ name: 'ticket_id', type: 'uuid', nullable: true })
+  ticketId: string | null;
+
+  @Column({ name: 'ticket_version', type: 'integer', nullable: true })
+  ticketVersion: number | null;
 
   @Column({ name: 'receiver_id', type: 'text' })
   receiverId: string;
