@@ -9,3 +9,4 @@ export {
   type TicketAction,
   type ActorRoles,
 } from './lifecycle.js';
+export { parseInstant } from './instant.js';

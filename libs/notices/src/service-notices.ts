@@ -1,5 +1,5 @@
 import type { components } from '@drehscheibe/contracts';
-import { DomainError } from '@drehscheibe/domain';
+import { DomainError, parseInstant } from '@drehscheibe/domain';
 import { DeliveryEntity, ParticipantEntity, ServiceEntity, ServiceNoticeEntity, ServiceSubscriptionEntity } from '@drehscheibe/persistence';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from '@drehscheibe/tickets';
 import { Inject, Injectable } from '@nestjs/common';
@@ -20,8 +20,8 @@ export class ServiceNotices {
   ) {}
 
   async publish(authorId: string, serviceId: string, input: components['schemas']['ServiceNoticeInput']): Promise<ServiceNotice> {
-    const startsAt = new Date(input.startsAt);
-    const endsAt = input.endsAt ? new Date(input.endsAt) : null;
+    const startsAt = parseInstant(input.startsAt);
+    const endsAt = input.endsAt ? parseInstant(input.endsAt) : null;
     if (endsAt && endsAt <= startsAt) {
       throw new DomainError('invalid-period', 'endsAt must be after startsAt', { errors: [{ pointer: '/body/endsAt', message: 'must be after startsAt' }] });
     }

@@ -1,6 +1,6 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
-import { derivePriority, DomainError, type Level } from '@drehscheibe/domain';
+import { derivePriority, DomainError, parseInstant, type Level } from '@drehscheibe/domain';
 import { isUniqueViolation, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
@@ -61,10 +61,10 @@ export class CreateTicket {
         channel: input.channel,
         requesterEnc: input.requester ? this.cipher.encrypt(input.requester) : null,
         resolution: null,
-        reportedAt: input.reportedAt ? new Date(input.reportedAt) : null,
+        reportedAt: input.reportedAt ? parseInstant(input.reportedAt) : null,
         createdAt: now,
         updatedAt: now,
-        dueAt: input.dueAt ? new Date(input.dueAt) : null,
+        dueAt: input.dueAt ? parseInstant(input.dueAt) : null,
         resolvedAt: null,
         closedAt: null,
       });

@@ -22,8 +22,11 @@ interface FeedRow {
   position: string;
 }
 
-const isFeedCursor = (v: Record<string, unknown>): v is { x: string; p: string } =>
-  typeof v.x === 'string' && /^\d{1,20}$/.test(v.x) && typeof v.p === 'string' && /^\d{1,20}$/.test(v.p);
+const XID8_MAX = 2n ** 64n - 1n;
+const BIGINT_MAX = 2n ** 63n - 1n;
+const within = (value: unknown, max: bigint): boolean => typeof value === 'string' && /^\d{1,20}$/.test(value) && BigInt(value) <= max;
+/** A cursor must fit PostgreSQL's xid8 and bigint, or the query itself would fail. */
+const isFeedCursor = (v: Record<string, unknown>): v is { x: string; p: string } => within(v.x, XID8_MAX) && within(v.p, BIGINT_MAX);
 
 const START = { x: '0', p: '0' };
 

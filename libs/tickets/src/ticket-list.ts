@@ -1,6 +1,7 @@
 import type { Requester, Ticket } from '@drehscheibe/contracts';
 import { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { FieldCipher } from '@drehscheibe/security';
+import { parseInstant } from '@drehscheibe/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -26,7 +27,8 @@ export interface TicketPage {
   nextCursor?: string;
 }
 
-const isIdCursor = (v: Record<string, unknown>): v is { id: string } => typeof v.id === 'string' && /^[0-9a-f-]{36}$/.test(v.id);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isIdCursor = (v: Record<string, unknown>): v is { id: string } => typeof v.id === 'string' && UUID.test(v.id);
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -51,7 +53,7 @@ export class TicketList {
     if (filter.status?.length) qb.andWhere('t.status IN (:...status)', { status: filter.status });
     if (filter.serviceId) qb.andWhere('t.service_id = :serviceId', { serviceId: filter.serviceId });
     if (filter.priority) qb.andWhere('t.priority = :priority', { priority: filter.priority });
-    if (filter.updatedSince) qb.andWhere('t.updated_at >= :since', { since: new Date(filter.updatedSince) });
+    if (filter.updatedSince) qb.andWhere('t.updated_at >= :since', { since: parseInstant(filter.updatedSince) });
     if (filter.category) qb.andWhere("(t.category = :category OR t.category LIKE :categoryPrefix ESCAPE '\\')", { category: filter.category, categoryPrefix: `${escapeLike(filter.category)}.%` });
     if (filter.q) qb.andWhere("t.subject ILIKE :q ESCAPE '\\'", { q: `%${escapeLike(filter.q)}%` });
     if (filter.role === 'origin') qb.andWhere('t.origin_id = :viewer');
