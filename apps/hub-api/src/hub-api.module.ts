@@ -1,7 +1,8 @@
 import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
-import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
+import { createRedis, DeliveryAdmin, DeliveryQueue } from '@drehscheibe/delivery';
+import { DeliveriesController, ReceiversController } from './deliveries/deliveries.controller.js';
 import { createDataSource } from '@drehscheibe/persistence';
 import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
 import {
@@ -71,6 +72,8 @@ export class HubApiModule {
         ServicesController,
         ServiceNoticesController,
         RoutingRulesController,
+        DeliveriesController,
+        ReceiversController,
       ],
       providers: [
         {
@@ -111,6 +114,7 @@ export class HubApiModule {
         TicketList,
         EventFeed,
         TicketAttachments,
+        { provide: DeliveryAdmin, useFactory: (ds: DataSource, q: DeliveryQueue) => new DeliveryAdmin(ds, q), inject: [DataSource, DeliveryQueue] },
         ServiceNotices,
         { provide: ATTACHMENT_POLICY, useValue: { maxBytes: config.attachments.maxBytes, mediaTypes: config.attachments.mediaTypes } },
         {

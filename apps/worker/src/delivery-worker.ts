@@ -6,6 +6,8 @@ import {
   DeliveryQueue,
   DeliveryReconciler,
   QueueName,
+  ReceiverCircuit,
+  ReceiverSlots,
   queuePrefix,
   type DeliverJob,
 } from '@drehscheibe/delivery';
@@ -30,7 +32,9 @@ export interface DeliveryWorkerHandle {
 export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
   const dataSource = await createDataSource({ url: config.databaseUrl, poolSize: config.delivery.concurrency + 4, applicationName: 'drehscheibe-worker' }).initialize();
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
-  const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }));
+  const circuit = new ReceiverCircuit(dataSource, { failureThreshold: config.delivery.circuitFailureThreshold, probeIntervalMs: config.delivery.circuitProbeIntervalMs });
+  const slots = new ReceiverSlots(config.delivery.perReceiverConcurrency);
+  const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }), circuit, slots);
   const producerRedis = createRedis(config.redisUrl, true);
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
   const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000);
@@ -39,8 +43,9 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
     QueueName.Deliveries,
     async (job: Job<DeliverJob>, token?: string) => {
       const outcome = await processor.process(job.data.deliveryId);
-      if (outcome.kind === 'blocked') {
-        await job.moveToDelayed(Date.now() + BLOCKED_RECHECK_MS, token);
+      if (outcome.kind === 'blocked' || outcome.kind === 'deferred') {
+        // Put back without using an attempt: an earlier event is pending, or the receiver cannot take it now.
+        await job.moveToDelayed(outcome.kind === 'blocked' ? Date.now() + BLOCKED_RECHECK_MS : outcome.until.getTime(), token);
         throw new DelayedError();
       }
       if (outcome.kind === 'delivered' || outcome.kind === 'dead') {

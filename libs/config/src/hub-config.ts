@@ -27,6 +27,10 @@ export interface HubConfig {
     /** Loopback and private endpoint addresses are refused unless this is set (SSRF). */
     allowPrivateEndpoints: boolean;
     reconcileIntervalMs: number;
+    /** Deliveries in flight per receiver and worker process: a slow receiver cannot take every slot. */
+    perReceiverConcurrency: number;
+    circuitFailureThreshold: number;
+    circuitProbeIntervalMs: number;
   };
   attachments: {
     maxBytes: number;
@@ -138,6 +142,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
       concurrency: r.int('DELIVERY_CONCURRENCY', 32, 1, 1000),
       allowPrivateEndpoints: r.bool('ALLOW_PRIVATE_ENDPOINTS', false),
       reconcileIntervalMs: r.int('RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
+      perReceiverConcurrency: r.int('DELIVERY_RECEIVER_CONCURRENCY', 4, 1, 1000),
+      circuitFailureThreshold: r.int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
+      circuitProbeIntervalMs: r.int('CIRCUIT_PROBE_INTERVAL_MS', 30_000, 100, 3_600_000),
     },
     attachments: {
       maxBytes: r.int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),

@@ -8,7 +8,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 export interface Violation {
-  /** JSON Pointer into the request: `/body/subject`, `/query/limit`, `/headers/if-match`. */
+  /** JSON Pointer into the request: `/body/subject`, `/query/limit`, `/header/if-match`. */
   pointer: string;
   message: string;
 }

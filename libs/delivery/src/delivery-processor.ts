@@ -6,6 +6,11 @@ import type { Logger } from 'pino';
 import { DataSource, LessThan } from 'typeorm';
 import { retryDelayMs } from './backoff.js';
 import { assertEndpointAllowed } from './endpoint-policy.js';
+import type { ReceiverCircuit } from './receiver-circuit.js';
+import type { ReceiverSlots } from './receiver-slots.js';
+
+/** How soon a delivery that found its receiver's slots full looks again. */
+const BUSY_RECHECK_MS = 200;
 import { postWebhook, type SendResult } from './webhook-sender.js';
 
 export interface DeliverySettings {
@@ -28,6 +33,8 @@ export class DeliveryAttemptFailed extends Error {
 }
 
 export type ProcessOutcome =
+  /** Not sent and no attempt used: try again at `until` (circuit open, paused, or no free slot). */
+  | { kind: 'deferred'; until: Date; reason: 'paused' | 'circuit-open' | 'receiver-busy' }
   /** `ticketId` is null for service notices, which have no order to keep. */
   | { kind: 'delivered'; ticketId: string | null; receiverId: string }
   | { kind: 'dead'; ticketId: string | null; receiverId: string }
@@ -46,6 +53,8 @@ export class DeliveryProcessor {
     private readonly signer: WebhookSigner,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
+    private readonly circuit: ReceiverCircuit,
+    private readonly slots: ReceiverSlots,
   ) {}
 
   async process(deliveryId: string): Promise<ProcessOutcome> {
@@ -58,9 +67,22 @@ export class DeliveryProcessor {
       });
       if (earlier) return { kind: 'blocked' };
     }
-    const [body, receiver] = await Promise.all([this.body(delivery), em.findOneByOrFail(ParticipantEntity, { id: delivery.receiverId })]);
-    const result = await this.send(delivery, body, receiver);
-    return this.record(delivery, result);
+    const admission = await this.circuit.admit(delivery.receiverId);
+    if (admission.kind === 'wait') return { kind: 'deferred', until: admission.until, reason: admission.reason };
+    if (!this.slots.tryAcquire(delivery.receiverId)) {
+      return { kind: 'deferred', until: new Date(Date.now() + BUSY_RECHECK_MS), reason: 'receiver-busy' };
+    }
+    try {
+      const [body, receiver] = await Promise.all([this.body(delivery), em.findOneByOrFail(ParticipantEntity, { id: delivery.receiverId })]);
+      const result = await this.send(delivery, body, receiver);
+      if (result.ok) await this.circuit.succeeded(delivery.receiverId);
+      else if (await this.circuit.failed(delivery.receiverId)) {
+        this.logger.warn({ receiverId: delivery.receiverId, probe: admission.probe }, 'receiver circuit open: deliveries wait for the next probe');
+      }
+      return await this.record(delivery, result);
+    } finally {
+      this.slots.release(delivery.receiverId);
+    }
   }
 
   /** The delivered JSON: a ticket event with the ticket as of that event, or a service notice. */

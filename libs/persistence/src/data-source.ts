@@ -16,6 +16,8 @@ import { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 import { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
 import { Attachments1732600000000 } from './migrations/1732600000000-attachments.js';
 import { ServiceNotices1732700000000 } from './migrations/1732700000000-service-notices.js';
+import { ReceiverHealth1732800000000 } from './migrations/1732800000000-receiver-health.js';
+import { ReceiverHealthEntity } from './entities/receiver-health.entity.js';
 import { ServiceNoticeEntity } from './entities/service-notice.entity.js';
 import { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 
@@ -34,9 +36,10 @@ export const ENTITIES = [
   TicketAttachmentEntity,
   ServiceNoticeEntity,
   ServiceSubscriptionEntity,
+  ReceiverHealthEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000, Attachments1732600000000, ServiceNotices1732700000000];
+export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000, Attachments1732600000000, ServiceNotices1732700000000, ReceiverHealth1732800000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -735,6 +735,139 @@ export interface paths {
         patch: operations["updateRoutingRule"];
         trace?: never;
     };
+    "/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find deliveries — the message trace (admin) */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The delivery id (= the `webhook-id` the receiver saw). */
+                deliveryId: components["parameters"]["DeliveryIdParam"];
+            };
+            cookie?: never;
+        };
+        /** One delivery with every attempt (admin) */
+        get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The delivery id (= the `webhook-id` the receiver saw). */
+                deliveryId: components["parameters"]["DeliveryIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a pending delivery now, or give a dead letter a fresh schedule (admin) */
+        post: operations["retryDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receivers/{participantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        /** Delivery health of a receiver — circuit, pause, backlog (admin) */
+        get: operations["getReceiverState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receivers/{participantId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold deliveries to a receiver, e.g. during its maintenance (admin) */
+        post: operations["pauseReceiver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receivers/{participantId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let deliveries to a paused receiver flow again (admin) */
+        post: operations["resumeReceiver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receivers/{participantId}/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send every dead-lettered delivery of a receiver again (admin) */
+        post: operations["replayDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     ticketEvent: {
@@ -850,7 +983,7 @@ export interface components {
             correlationId?: string;
             /** @description For `validation-failed`, one entry per violation. */
             errors?: {
-                /** @description JSON Pointer into the request, e.g. /subject or /query/limit. */
+                /** @description JSON Pointer into the request, e.g. /body/subject, /query/limit or /header/if-match. */
                 pointer: string;
                 message: string;
             }[];
@@ -1066,6 +1199,56 @@ export interface components {
             occurredAt: components["schemas"]["Timestamp"];
             serviceId: components["schemas"]["ServiceId"];
             notice: components["schemas"]["ServiceNotice"];
+        };
+        /** @description One event (or notice) to one receiver. */
+        DeliveryRecord: components["schemas"]["DeliveryRecordBase"];
+        DeliveryRecordBase: {
+            /**
+             * Format: uuid
+             * @description Also the `webhook-id`.
+             */
+            id: string;
+            /** Format: uuid */
+            eventId?: string;
+            /** Format: uuid */
+            noticeId?: string;
+            /** Format: uuid */
+            ticketId?: string;
+            ticketVersion?: number;
+            receiverId: components["schemas"]["ParticipantId"];
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead";
+            attempts: number;
+            nextAttemptAt?: components["schemas"]["Timestamp"];
+            lastError?: string;
+            deliveredAt?: components["schemas"]["Timestamp"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        DeliveryDetail: {
+            /** @description Every attempt, oldest first. */
+            history: {
+                attemptedAt: components["schemas"]["Timestamp"];
+                statusCode?: number;
+                latencyMs: number;
+                error?: string;
+                /** @description The first 512 bytes of the answer. */
+                responseExcerpt?: string;
+            }[];
+        } & components["schemas"]["DeliveryRecordBase"];
+        ReceiverState: {
+            receiverId: components["schemas"]["ParticipantId"];
+            /**
+             * @description `open` after repeated failures: deliveries wait, one probe per interval.
+             * @enum {string}
+             */
+            circuit: "closed" | "open" | "half_open";
+            paused: boolean;
+            consecutiveFailures: number;
+            nextProbeAt?: components["schemas"]["Timestamp"];
+            lastSuccessAt?: components["schemas"]["Timestamp"];
+            lastFailureAt?: components["schemas"]["Timestamp"];
+            pending: number;
+            dead: number;
         };
         /** @description A participant's own ticket number. Printable characters, no spaces at the ends. */
         ExternalId: string;
@@ -1401,6 +1584,8 @@ export interface components {
         IfMatch: string;
         ParticipantIdParam: components["schemas"]["ParticipantId"];
         ServiceIdParam: components["schemas"]["ServiceId"];
+        /** @description The delivery id (= the `webhook-id` the receiver saw). */
+        DeliveryIdParam: string;
         /**
          * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
          *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
@@ -2781,6 +2966,201 @@ export interface operations {
             409: components["responses"]["RegistryConflict"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                receiverId?: components["schemas"]["ParticipantId"];
+                status?: "pending" | "delivered" | "dead";
+                ticketId?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["DeliveryRecord"][];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The delivery id (= the `webhook-id` the receiver saw). */
+                deliveryId: components["parameters"]["DeliveryIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery and its attempts, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    retryDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The delivery id (= the `webhook-id` the receiver saw). */
+                deliveryId: components["parameters"]["DeliveryIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getReceiverState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receiver's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    pauseReceiver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paused; deliveries stay pending and keep their order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    resumeReceiver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    replayDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were queued again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        replayed: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
 }

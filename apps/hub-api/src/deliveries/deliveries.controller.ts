@@ -1,0 +1,54 @@
+import { DeliveryAdmin, type DeliveryDetail, type DeliveryFilter, type DeliveryRecord, type ReceiverState } from '@drehscheibe/delivery';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { RequireScope } from '../http/request-context.js';
+
+@Controller('v1/deliveries')
+@RequireScope('admin')
+export class DeliveriesController {
+  constructor(private readonly admin: DeliveryAdmin) {}
+
+  @Get()
+  list(@Query() query: DeliveryFilter): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
+    return this.admin.list(query);
+  }
+
+  @Get(':deliveryId')
+  get(@Param('deliveryId') id: string): Promise<DeliveryDetail> {
+    return this.admin.get(id);
+  }
+
+  @Post(':deliveryId/retry')
+  @HttpCode(200)
+  retry(@Param('deliveryId') id: string): Promise<DeliveryRecord> {
+    return this.admin.retry(id);
+  }
+}
+
+@Controller('v1/receivers/:participantId')
+@RequireScope('admin')
+export class ReceiversController {
+  constructor(private readonly admin: DeliveryAdmin) {}
+
+  @Get()
+  state(@Param('participantId') id: string): Promise<ReceiverState> {
+    return this.admin.state(id);
+  }
+
+  @Post('pause')
+  @HttpCode(200)
+  pause(@Param('participantId') id: string): Promise<ReceiverState> {
+    return this.admin.setPaused(id, true);
+  }
+
+  @Post('resume')
+  @HttpCode(200)
+  resume(@Param('participantId') id: string): Promise<ReceiverState> {
+    return this.admin.setPaused(id, false);
+  }
+
+  @Post('dead-letters/replay')
+  @HttpCode(200)
+  async replay(@Param('participantId') id: string): Promise<{ replayed: number }> {
+    return { replayed: await this.admin.replayDead(id) };
+  }
+}

@@ -1,0 +1,156 @@
+import type { components } from '@drehscheibe/contracts';
+import { DomainError } from '@drehscheibe/domain';
+import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ReceiverHealthEntity } from '@drehscheibe/persistence';
+import type { DataSource } from 'typeorm';
+import type { DeliveryQueue } from './delivery-queue.js';
+
+type Schemas = components['schemas'];
+export type DeliveryRecord = Schemas['DeliveryRecord'];
+export type ReceiverState = Schemas['ReceiverState'];
+export type DeliveryDetail = Schemas['DeliveryDetail'];
+
+export interface DeliveryFilter {
+  receiverId?: string;
+  status?: 'pending' | 'delivered' | 'dead';
+  ticketId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+
+function toRecord(d: DeliveryEntity): DeliveryRecord {
+  return Object.fromEntries(
+    Object.entries({
+      id: d.id,
+      eventId: d.eventId ?? undefined,
+      noticeId: d.noticeId ?? undefined,
+      ticketId: d.ticketId ?? undefined,
+      ticketVersion: d.ticketVersion ?? undefined,
+      receiverId: d.receiverId,
+      status: d.status,
+      attempts: d.attempts,
+      nextAttemptAt: iso(d.nextAttemptAt),
+      lastError: d.lastError ?? undefined,
+      deliveredAt: iso(d.deliveredAt),
+      createdAt: d.createdAt.toISOString(),
+    }).filter(([, v]) => v !== undefined),
+  ) as DeliveryRecord;
+}
+
+/**
+ * The operators' view of the outbox (message trace): find a delivery, see
+ * every attempt, retry one, replay a receiver's dead letters, pause and
+ * resume a receiver.
+ */
+export class DeliveryAdmin {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: DeliveryQueue,
+  ) {}
+
+  async list(filter: DeliveryFilter): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
+    const qb = this.dataSource.manager.createQueryBuilder(DeliveryEntity, 'd').orderBy('d.id', 'DESC').take(filter.limit + 1);
+    if (filter.receiverId) qb.andWhere('d.receiver_id = :receiverId', { receiverId: filter.receiverId });
+    if (filter.status) qb.andWhere('d.status = :status', { status: filter.status });
+    if (filter.ticketId) qb.andWhere('d.ticket_id = :ticketId', { ticketId: filter.ticketId });
+    if (filter.cursor) {
+      const before = Buffer.from(filter.cursor, 'base64url').toString('utf8');
+      if (!UUID.test(before)) throw new DomainError('invalid-cursor', 'the cursor is not one this hub handed out');
+      qb.andWhere('d.id < :before', { before });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, filter.limit);
+    const items = page.map(toRecord);
+    return rows.length > filter.limit ? { items, nextCursor: Buffer.from(page[page.length - 1].id).toString('base64url') } : { items };
+  }
+
+  async get(id: string): Promise<DeliveryDetail> {
+    const delivery = await this.find(id);
+    const attempts = await this.dataSource.manager.find(DeliveryAttemptEntity, { where: { deliveryId: id }, order: { attemptedAt: 'ASC', id: 'ASC' } });
+    return {
+      ...toRecord(delivery),
+      history: attempts.map((a) =>
+        Object.fromEntries(
+          Object.entries({
+            attemptedAt: a.attemptedAt.toISOString(),
+            statusCode: a.statusCode ?? undefined,
+            latencyMs: a.latencyMs,
+            error: a.error ?? undefined,
+            responseExcerpt: a.responseExcerpt ?? undefined,
+          }).filter(([, v]) => v !== undefined),
+        ),
+      ),
+    } as DeliveryDetail;
+  }
+
+  /** Sends a pending delivery now, or gives a dead letter a fresh schedule. */
+  async retry(id: string): Promise<DeliveryRecord> {
+    const delivery = await this.find(id);
+    if (delivery.status === 'delivered') throw new DomainError('illegal-transition', 'the delivery was delivered already', { allowed: [] });
+    await this.dataSource.manager.update(DeliveryEntity, { id }, { status: 'pending', attempts: delivery.status === 'dead' ? 0 : delivery.attempts, nextAttemptAt: new Date() });
+    await this.queue.ensure(id, true);
+    return toRecord(await this.find(id));
+  }
+
+  /** Every dead letter of a receiver back to pending, oldest first (order per ticket holds). */
+  async replayDead(receiverId: string): Promise<number> {
+    await this.receiver(receiverId);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
+        WHERE receiver_id = $1 AND status = 'dead' RETURNING id`,
+      [receiverId],
+    );
+    for (const { id } of rows) await this.queue.ensure(id, true).catch(() => undefined);
+    return rows.length;
+  }
+
+  async state(receiverId: string): Promise<ReceiverState> {
+    await this.receiver(receiverId);
+    const health = await this.dataSource.manager.findOneBy(ReceiverHealthEntity, { receiverId });
+    const counts: Array<{ status: string; n: number }> = await this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM deliveries WHERE receiver_id = $1 AND status IN ('pending','dead') GROUP BY status`,
+      [receiverId],
+    );
+    const count = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
+    return Object.fromEntries(
+      Object.entries({
+        receiverId,
+        circuit: health?.circuit ?? 'closed',
+        paused: health?.paused ?? false,
+        consecutiveFailures: health?.consecutiveFailures ?? 0,
+        nextProbeAt: iso(health?.nextProbeAt ?? null),
+        lastSuccessAt: iso(health?.lastSuccessAt ?? null),
+        lastFailureAt: iso(health?.lastFailureAt ?? null),
+        pending: count('pending'),
+        dead: count('dead'),
+      }).filter(([, v]) => v !== undefined),
+    ) as ReceiverState;
+  }
+
+  async setPaused(receiverId: string, paused: boolean): Promise<ReceiverState> {
+    await this.receiver(receiverId);
+    await this.dataSource.query(
+      `INSERT INTO receiver_health (receiver_id, paused, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (receiver_id) DO UPDATE SET paused = $2, updated_at = now()`,
+      [receiverId, paused],
+    );
+    if (!paused) {
+      // Resume at once rather than at each waiting job's next look.
+      const pending: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM deliveries WHERE receiver_id = $1 AND status = 'pending' LIMIT 1000`, [receiverId]);
+      for (const { id } of pending) await this.queue.ensure(id, true).catch(() => undefined);
+    }
+    return this.state(receiverId);
+  }
+
+  private async find(id: string): Promise<DeliveryEntity> {
+    const delivery = await this.dataSource.manager.findOneBy(DeliveryEntity, { id });
+    if (!delivery) throw new DomainError('not-found', `delivery ${id} does not exist`);
+    return delivery;
+  }
+
+  private async receiver(id: string): Promise<void> {
+    if (!(await this.dataSource.manager.existsBy(ParticipantEntity, { id }))) throw new DomainError('not-found', `participant ${id} is not registered`);
+  }
+}

@@ -1,0 +1,81 @@
+import type { DataSource } from 'typeorm';
+
+export interface CircuitSettings {
+  /** Consecutive failures that open the circuit. */
+  failureThreshold: number;
+  /** How long an open circuit waits before one probe delivery. */
+  probeIntervalMs: number;
+}
+
+export type Admission =
+  | { kind: 'send'; probe: boolean }
+  /** Not now: paused by an operator, or open until the next probe. */
+  | { kind: 'wait'; until: Date; reason: 'paused' | 'circuit-open' };
+
+const PAUSED_RECHECK_MS = 5_000;
+
+/**
+ * A circuit breaker per receiver, kept in PostgreSQL so all worker replicas
+ * agree: after N consecutive failures deliveries to that receiver wait, and
+ * one probe per interval finds out whether it is back. Waiting deliveries do
+ * not use up attempts and do not hold worker slots.
+ */
+export class ReceiverCircuit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly settings: CircuitSettings,
+  ) {}
+
+  async admit(receiverId: string): Promise<Admission> {
+    const rows: Array<{ circuit: string; paused: boolean; next_probe_at: Date | null }> = await this.dataSource.query(
+      'SELECT circuit, paused, next_probe_at FROM receiver_health WHERE receiver_id = $1',
+      [receiverId],
+    );
+    const health = rows[0];
+    if (!health) return { kind: 'send', probe: false };
+    if (health.paused) return { kind: 'wait', until: new Date(Date.now() + PAUSED_RECHECK_MS), reason: 'paused' };
+    if (health.circuit === 'closed') return { kind: 'send', probe: false };
+    // Open (or a probe in flight): exactly one worker may claim the probe once it is due.
+    const claimed: unknown[] = await this.dataSource.query(
+      `UPDATE receiver_health SET circuit = 'half_open', next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now()
+        WHERE receiver_id = $1 AND next_probe_at <= now() RETURNING receiver_id`,
+      [receiverId, this.settings.probeIntervalMs],
+    );
+    if (claimed.length > 0) return { kind: 'send', probe: true };
+    const until = health.next_probe_at && health.next_probe_at.getTime() > Date.now() ? health.next_probe_at : new Date(Date.now() + this.settings.probeIntervalMs);
+    return { kind: 'wait', until, reason: 'circuit-open' };
+  }
+
+  async succeeded(receiverId: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO receiver_health (receiver_id, circuit, consecutive_failures, last_success_at, updated_at)
+       VALUES ($1, 'closed', 0, now(), now())
+       ON CONFLICT (receiver_id) DO UPDATE SET circuit = 'closed', consecutive_failures = 0, opened_at = NULL,
+         next_probe_at = NULL, last_success_at = now(), updated_at = now()`,
+      [receiverId],
+    );
+  }
+
+  /** Returns true when this failure opened (or kept open) the circuit. */
+  async failed(receiverId: string): Promise<boolean> {
+    const rows: Array<{ circuit: string }> = await this.dataSource.query(
+      `INSERT INTO receiver_health (receiver_id, consecutive_failures, last_failure_at, updated_at)
+       VALUES ($1, 1, now(), now())
+       ON CONFLICT (receiver_id) DO UPDATE SET consecutive_failures = receiver_health.consecutive_failures + 1,
+         last_failure_at = now(), updated_at = now()
+       RETURNING circuit, consecutive_failures`,
+      [receiverId],
+    );
+    const { circuit } = rows[0];
+    const failures = (rows[0] as unknown as { consecutive_failures: number }).consecutive_failures;
+    if (circuit === 'half_open' || failures >= this.settings.failureThreshold) {
+      await this.dataSource.query(
+        `UPDATE receiver_health SET circuit = 'open', opened_at = COALESCE(opened_at, now()),
+           next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now() WHERE receiver_id = $1`,
+        [receiverId, this.settings.probeIntervalMs],
+      );
+      return true;
+    }
+    return false;
+  }
+}
