@@ -1,8 +1,12 @@
-import { eventually, Stack } from '../support/stack.js';
+import { eventually, freePort, Stack } from '../support/stack.js';
 
 let stack: Stack;
+let workerMetrics: string;
 beforeAll(async () => {
+  const metricsPort = await freePort();
+  workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
   stack = await Stack.start({
+    METRICS_PORT: String(metricsPort),
     DELIVERY_MAX_ATTEMPTS: '3',
     DELIVERY_BACKOFF_BASE_MS: '50',
     DELIVERY_BACKOFF_MAX_MS: '200',
@@ -51,6 +55,12 @@ describe('operating deliveries', () => {
     }, 15_000);
     const after = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
     expect(after.body).toMatchObject({ circuit: 'closed', consecutiveFailures: 0, dead: 0, pending: 0 });
+
+    // The worker counted it all.
+    const metrics = await (await fetch(workerMetrics)).text();
+    expect(metrics).toMatch(/drehscheibe_delivery_attempts_total\{receiver="demo-bela",outcome="dead"[^}]*\} 2/);
+    expect(metrics).toMatch(/drehscheibe_delivery_attempts_total\{receiver="demo-bela",outcome="failed"[^}]*\} [4-9]/);
+    expect(metrics).toMatch(/drehscheibe_delivery_latency_seconds_count\{[^}]*receiver="demo-bela"[^}]*\} [1-9]/);
   });
 
   it('holds deliveries for a paused receiver and sends them in order on resume', async () => {

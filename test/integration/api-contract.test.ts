@@ -50,6 +50,21 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('metrics', () => {
+  it('exposes request, ticket, backlog and queue metrics in Prometheus format', async () => {
+    await hub.api.call('GET', '/health/live');
+    const r = await hub.api.call('GET', '/metrics');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/plain');
+    const text = r.body as string;
+    expect(text).toMatch(/drehscheibe_http_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*\} [1-9]/);
+    expect(text).toContain('# TYPE drehscheibe_queue_jobs gauge');
+    expect(text).toMatch(/drehscheibe_queue_jobs\{state="waiting"[^}]*\} \d+/);
+    expect(text).toContain('# TYPE drehscheibe_tickets gauge');
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});
+
 describe('codelists', () => {
   it('lists every codelist with URN, version and codes', async () => {
     const { status, body } = await hub.api.call('GET', '/v1/codelists', { as: 'demo-mila' });

@@ -3,6 +3,8 @@ import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryAdmin, DeliveryQueue } from '@drehscheibe/delivery';
 import { DeliveriesController, ReceiversController } from './deliveries/deliveries.controller.js';
+import { METRICS, MetricsController } from './metrics/metrics.controller.js';
+import type { HubMetrics } from '@drehscheibe/observability';
 import { createDataSource } from '@drehscheibe/persistence';
 import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
 import {
@@ -57,7 +59,7 @@ class ResourceCloser implements OnApplicationShutdown {
 
 @Module({})
 export class HubApiModule {
-  static forRoot(config: HubConfig, logger: Logger): DynamicModule {
+  static forRoot(config: HubConfig, logger: Logger, metrics: HubMetrics): DynamicModule {
     return {
       module: HubApiModule,
       controllers: [
@@ -74,8 +76,10 @@ export class HubApiModule {
         RoutingRulesController,
         DeliveriesController,
         ReceiversController,
+        MetricsController,
       ],
       providers: [
+        { provide: METRICS, useValue: metrics },
         {
           provide: DataSource,
           useFactory: () => createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'drehscheibe-api' }).initialize(),

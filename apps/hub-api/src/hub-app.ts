@@ -1,6 +1,6 @@
 import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument } from '@drehscheibe/contracts';
-import { PinoNestLogger, type Logger } from '@drehscheibe/observability';
+import { HubMetrics, PinoNestLogger, type Logger } from '@drehscheibe/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -49,11 +49,16 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
   });
+  const metrics = new HubMetrics('hub-api');
   fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${String(reply.statusCode)[0]}xx` },
+      reply.elapsedTime / 1000,
+    );
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     rawBody: true,
     bufferLogs: false,

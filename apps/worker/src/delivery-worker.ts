@@ -11,7 +11,8 @@ import {
   queuePrefix,
   type DeliverJob,
 } from '@drehscheibe/delivery';
-import type { Logger } from '@drehscheibe/observability';
+import { HubMetrics, type Logger } from '@drehscheibe/observability';
+import { createServer, type Server } from 'node:http';
 import { createDataSource } from '@drehscheibe/persistence';
 import { SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
@@ -34,7 +35,9 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
   const circuit = new ReceiverCircuit(dataSource, { failureThreshold: config.delivery.circuitFailureThreshold, probeIntervalMs: config.delivery.circuitProbeIntervalMs });
   const slots = new ReceiverSlots(config.delivery.perReceiverConcurrency);
-  const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }), circuit, slots);
+  const metrics = new HubMetrics('worker');
+  const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }), circuit, slots, metrics);
+  const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config.metricsPort, config.http.host) : undefined;
   const producerRedis = createRedis(config.redisUrl, true);
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
   const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000);
@@ -82,10 +85,26 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   return {
     async stop() {
       clearInterval(timer);
+      metricsServer?.close();
       await worker.close();
       await queue.close();
       producerRedis.disconnect();
       await dataSource.destroy();
     },
   };
+}
+
+/** The worker has no API; Prometheus scrapes its own small endpoint. */
+function serveMetrics(metrics: HubMetrics, port: number, host: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    metrics.render().then(
+      (body) => response.writeHead(200, { 'content-type': metrics.contentType }).end(body),
+      () => response.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
 }

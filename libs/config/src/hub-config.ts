@@ -39,6 +39,8 @@ export interface HubConfig {
     /** Store contents in this directory; unset: in PostgreSQL. */
     directory: string | null;
   };
+  /** Worker metrics endpoint port; 0 turns it off. The API serves /metrics itself. */
+  metricsPort: number;
   logLevel: string;
 }
 
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
         .filter(Boolean),
       directory: env.ATTACHMENT_DIR?.trim() || null,
     },
+    metricsPort: r.int('METRICS_PORT', 0, 0, 65535),
     logLevel: r.string('LOG_LEVEL', 'info'),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

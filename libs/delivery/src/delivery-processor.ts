@@ -2,6 +2,7 @@ import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ServiceNotice
 import { toNoticeDelivery } from '@drehscheibe/notices';
 import { toEventView } from '@drehscheibe/tickets';
 import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
+import type { HubMetrics } from '@drehscheibe/observability';
 import type { Logger } from 'pino';
 import { DataSource, LessThan } from 'typeorm';
 import { retryDelayMs } from './backoff.js';
@@ -55,6 +56,7 @@ export class DeliveryProcessor {
     private readonly logger: Logger,
     private readonly circuit: ReceiverCircuit,
     private readonly slots: ReceiverSlots,
+    private readonly metrics?: HubMetrics,
   ) {}
 
   async process(deliveryId: string): Promise<ProcessOutcome> {
@@ -139,6 +141,9 @@ export class DeliveryProcessor {
       );
     });
     const context = { deliveryId: delivery.id, receiverId: delivery.receiverId, attempts, statusCode: result.statusCode, latencyMs: result.latencyMs };
+    this.metrics?.deliveryAttempts.inc({ receiver: delivery.receiverId, outcome: result.ok ? 'delivered' : dead ? 'dead' : 'failed' });
+    if (result.statusCode !== null) this.metrics?.deliveryLatency.observe({ receiver: delivery.receiverId }, result.latencyMs / 1000);
+    if (result.ok) this.metrics?.deliveryAge.observe((now.getTime() - delivery.createdAt.getTime()) / 1000);
     if (result.ok) return { kind: 'delivered', ticketId: delivery.ticketId, receiverId: delivery.receiverId };
     if (dead) {
       this.logger.warn({ ...context, error: result.error }, 'delivery dead-lettered');

@@ -18,7 +18,8 @@ export class DeliveryQueue implements DeliveryDispatcher {
     prefix: string,
     private readonly logger: Logger,
   ) {
-    this.queue = new Queue<DeliverJob>(QueueName.Deliveries, { connection, prefix: queuePrefix(prefix) });
+    // Event streams are capped so Redis memory stays flat under sustained load.
+    this.queue = new Queue<DeliverJob>(QueueName.Deliveries, { connection, prefix: queuePrefix(prefix), streams: { events: { maxLen: 1000 } } });
     // A Redis outage is reported by the readiness check; the queue's own error events would only repeat it.
     this.queue.on('error', () => undefined);
   }
@@ -58,6 +59,11 @@ export class DeliveryQueue implements DeliveryDispatcher {
   close(): Promise<void> {
     return this.queue.close();
   }
+}
+
+/** Jobs per state, for metrics and health pages. */
+export async function queueCounts(queue: DeliveryQueue): Promise<Record<string, number>> {
+  return withTimeout(queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'), ENQUEUE_TIMEOUT_MS);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

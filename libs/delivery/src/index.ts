@@ -1,5 +1,5 @@
 export { DeliveryProcessor, DeliveryAttemptFailed, type DeliverySettings, type ProcessOutcome } from './delivery-processor.js';
-export { DeliveryQueue } from './delivery-queue.js';
+export { DeliveryQueue, queueCounts } from './delivery-queue.js';
 export { DeliveryReconciler } from './reconciler.js';
 export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob } from './queues.js';
 export { retryDelayMs } from './backoff.js';

@@ -1,2 +1,3 @@
 export { createLogger, type Logger } from './logger.js';
 export { PinoNestLogger } from './nest-logger.js';
+export { HubMetrics } from './metrics.js';

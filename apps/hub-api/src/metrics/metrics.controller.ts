@@ -1,0 +1,49 @@
+import { queueCounts, type DeliveryQueue } from '@drehscheibe/delivery';
+import type { HubMetrics } from '@drehscheibe/observability';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { DELIVERY_DISPATCHER } from '@drehscheibe/tickets';
+import { Public } from '../http/request-context.js';
+
+export const METRICS = Symbol('HubMetrics');
+const CIRCUIT_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
+
+/**
+ * Prometheus scrape endpoint. Besides request metrics it reads, per scrape,
+ * the queue depth from Redis and ticket, backlog and circuit figures from
+ * PostgreSQL — the worker's own counters are on the worker's METRICS_PORT.
+ */
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    private readonly dataSource: DataSource,
+    @Inject(DELIVERY_DISPATCHER) queue: DeliveryQueue,
+  ) {
+    metrics.gauge('drehscheibe_queue_jobs', 'Delivery jobs in Redis by state', ['state'], async (g) => {
+      for (const [state, n] of Object.entries(await queueCounts(queue).catch(() => ({})))) g.set({ state }, n);
+    });
+    metrics.gauge('drehscheibe_tickets', 'Tickets by status', ['status'], async (g) => {
+      const rows: Array<{ status: string; n: number }> = await dataSource.query('SELECT status, count(*)::int AS n FROM tickets GROUP BY status');
+      for (const r of rows) g.set({ status: r.status }, r.n);
+    });
+    metrics.gauge('drehscheibe_deliveries_open', 'Pending and dead deliveries by receiver', ['receiver', 'status'], async (g) => {
+      const rows: Array<{ receiver_id: string; status: string; n: number }> = await dataSource.query(
+        `SELECT receiver_id, status, count(*)::int AS n FROM deliveries WHERE status IN ('pending','dead') GROUP BY receiver_id, status`,
+      );
+      for (const r of rows) g.set({ receiver: r.receiver_id, status: r.status }, r.n);
+    });
+    metrics.gauge('drehscheibe_receiver_circuit', 'Circuit per receiver: 0 closed, 1 half-open, 2 open; paused receivers have paused=1', ['receiver', 'paused'], async (g) => {
+      const rows: Array<{ receiver_id: string; circuit: string; paused: boolean }> = await dataSource.query('SELECT receiver_id, circuit, paused FROM receiver_health');
+      for (const r of rows) g.set({ receiver: r.receiver_id, paused: r.paused ? '1' : '0' }, CIRCUIT_VALUE[r.circuit] ?? 0);
+    });
+  }
+
+  @Public()
+  @Get()
+  async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    void reply.header('content-type', this.metrics.contentType);
+    return this.metrics.render();
+  }
+}
