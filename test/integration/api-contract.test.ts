@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(() => hub?.close());
 
 /** Routes that are operations of the tooling, not of the API contract. */
-const TOOLING = /^(GET|POST|PUT|DELETE|PATCH|OPTIONS) \/docs/;
+const TOOLING = /^(GET|POST|PUT|DELETE|PATCH|OPTIONS) \/(docs|admin\/queues)/;
 
 describe('the OpenAPI document and the routes', () => {
   it('describe the same operations — a route missing from either side fails', () => {
@@ -47,6 +47,24 @@ describe('operations endpoints', () => {
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.headers.get('x-correlation-id')).toBe('trace-123');
     expect(await response.json()).toMatchObject({ type: 'urn:drehscheibe:problem:not-found', status: 404, correlationId: 'trace-123' });
+  });
+});
+
+describe('queue board', () => {
+  it('opens for an admin client with HTTP Basic and refuses participants and strangers', async () => {
+    const { clientId, clientSecret } = hub.credentials['hub-admin'];
+    const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+    const admin = await fetch(`${hub.url}/admin/queues`, { headers: basic(clientId, clientSecret) });
+    expect(admin.status).toBe(200);
+    expect(await admin.text()).toContain('<html');
+    const api = await fetch(`${hub.url}/admin/queues/api/queues`, { headers: basic(clientId, clientSecret) });
+    expect(((await api.json()) as { queues: Array<{ name: string }> }).queues[0].name).toBe('deliveries');
+    const mila = hub.credentials['demo-mila'];
+    expect((await fetch(`${hub.url}/admin/queues`, { headers: basic(mila.clientId, mila.clientSecret) })).status).toBe(401);
+    expect((await fetch(`${hub.url}/admin/queues`, { headers: { authorization: `Bearer ${await hub.api.token('demo-mila')}` } })).status).toBe(401);
+    const none = await fetch(`${hub.url}/admin/queues`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Basic');
   });
 });
 

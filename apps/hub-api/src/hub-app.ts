@@ -7,6 +7,10 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { HubApiModule } from './hub-api.module.js';
+import { mountQueueBoard } from './admin/queue-board.js';
+import { DeliveryQueue } from '@drehscheibe/delivery';
+import { AccessTokenService } from '@drehscheibe/security';
+import { DataSource } from 'typeorm';
 import { ProblemFilter } from './http/problem.filter.js';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -71,6 +75,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     customSiteTitle: 'Drehscheibe API',
     swaggerOptions: { persistAuthorization: true, tryItOutEnabled: true },
   });
+  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService));
   await app.init();
   return { app, routes };
 }
