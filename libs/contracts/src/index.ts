@@ -1,3 +1,4 @@
 export { loadOpenApiDocument, OPENAPI_FILE, type OpenApiDocument } from './openapi-document.js';
 export { SpecValidator, HTTP_METHODS, type Violation } from './spec-validator.js';
 export * from './types.js';
+export { omitAbsent } from './omit-absent.js';

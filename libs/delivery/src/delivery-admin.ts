@@ -1,4 +1,4 @@
-import type { components } from '@drehscheibe/contracts';
+import { omitAbsent, type components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
 import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ReceiverHealthEntity } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
@@ -21,22 +21,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
 function toRecord(d: DeliveryEntity): DeliveryRecord {
-  return Object.fromEntries(
-    Object.entries({
-      id: d.id,
-      eventId: d.eventId ?? undefined,
-      noticeId: d.noticeId ?? undefined,
-      ticketId: d.ticketId ?? undefined,
-      ticketVersion: d.ticketVersion ?? undefined,
-      receiverId: d.receiverId,
-      status: d.status,
-      attempts: d.attempts,
-      nextAttemptAt: iso(d.nextAttemptAt),
-      lastError: d.lastError ?? undefined,
-      deliveredAt: iso(d.deliveredAt),
-      createdAt: d.createdAt.toISOString(),
-    }).filter(([, v]) => v !== undefined),
-  ) as DeliveryRecord;
+  return omitAbsent({
+    id: d.id,
+    eventId: d.eventId ?? undefined,
+    noticeId: d.noticeId ?? undefined,
+    ticketId: d.ticketId ?? undefined,
+    ticketVersion: d.ticketVersion ?? undefined,
+    receiverId: d.receiverId,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: iso(d.nextAttemptAt),
+    lastError: d.lastError ?? undefined,
+    deliveredAt: iso(d.deliveredAt),
+    createdAt: d.createdAt.toISOString(),
+  }) as DeliveryRecord;
 }
 
 /**
@@ -72,15 +70,13 @@ export class DeliveryAdmin {
     return {
       ...toRecord(delivery),
       history: attempts.map((a) =>
-        Object.fromEntries(
-          Object.entries({
-            attemptedAt: a.attemptedAt.toISOString(),
-            statusCode: a.statusCode ?? undefined,
-            latencyMs: a.latencyMs,
-            error: a.error ?? undefined,
-            responseExcerpt: a.responseExcerpt ?? undefined,
-          }).filter(([, v]) => v !== undefined),
-        ),
+        omitAbsent({
+          attemptedAt: a.attemptedAt.toISOString(),
+          statusCode: a.statusCode ?? undefined,
+          latencyMs: a.latencyMs,
+          error: a.error ?? undefined,
+          responseExcerpt: a.responseExcerpt ?? undefined,
+        }),
       ),
     } as DeliveryDetail;
   }
@@ -114,19 +110,17 @@ export class DeliveryAdmin {
       [receiverId],
     );
     const count = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
-    return Object.fromEntries(
-      Object.entries({
-        receiverId,
-        circuit: health?.circuit ?? 'closed',
-        paused: health?.paused ?? false,
-        consecutiveFailures: health?.consecutiveFailures ?? 0,
-        nextProbeAt: iso(health?.nextProbeAt ?? null),
-        lastSuccessAt: iso(health?.lastSuccessAt ?? null),
-        lastFailureAt: iso(health?.lastFailureAt ?? null),
-        pending: count('pending'),
-        dead: count('dead'),
-      }).filter(([, v]) => v !== undefined),
-    ) as ReceiverState;
+    return omitAbsent({
+      receiverId,
+      circuit: health?.circuit ?? 'closed',
+      paused: health?.paused ?? false,
+      consecutiveFailures: health?.consecutiveFailures ?? 0,
+      nextProbeAt: iso(health?.nextProbeAt ?? null),
+      lastSuccessAt: iso(health?.lastSuccessAt ?? null),
+      lastFailureAt: iso(health?.lastFailureAt ?? null),
+      pending: count('pending'),
+      dead: count('dead'),
+    }) as ReceiverState;
   }
 
   async setPaused(receiverId: string, paused: boolean): Promise<ReceiverState> {

@@ -1,4 +1,4 @@
-import type { components } from '@drehscheibe/contracts';
+import { omitAbsent, type components } from '@drehscheibe/contracts';
 import type { ParticipantEntity, RoutingRuleEntity, ServiceEntity } from '@drehscheibe/persistence';
 
 type Schemas = components['schemas'];
@@ -6,10 +6,9 @@ export type Participant = Schemas['Participant'];
 export type Service = Schemas['Service'];
 export type RoutingRule = Schemas['RoutingRule'];
 
-const present = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
 
 export function toParticipantView(p: ParticipantEntity): Participant {
-  return present({
+  return omitAbsent({
     id: p.id,
     name: p.name,
     kind: p.kind,
@@ -24,7 +23,7 @@ export function toParticipantView(p: ParticipantEntity): Participant {
 }
 
 export function toServiceView(s: ServiceEntity): Service {
-  return present({
+  return omitAbsent({
     id: s.id,
     name: s.name,
     leikaKey: s.leikaKey ?? undefined,
@@ -35,7 +34,7 @@ export function toServiceView(s: ServiceEntity): Service {
 }
 
 export function toRoutingRuleView(r: RoutingRuleEntity): RoutingRule {
-  return present({
+  return omitAbsent({
     id: r.id,
     position: r.position,
     serviceId: r.serviceId ?? undefined,

@@ -1,12 +1,8 @@
-import type { Requester, Ticket } from '@drehscheibe/contracts';
+import { omitAbsent, type Requester, type Ticket } from '@drehscheibe/contracts';
 import type { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? d.toISOString() : undefined);
 
-/** Drops undefined members so responses match the schema's "absent, not null" style. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 export interface TicketAggregate {
   ticket: TicketEntity;
@@ -37,21 +33,21 @@ export function toTicketView({ ticket: t, parties, service, comments, attachment
   const externalIdOf = (id: string) => parties.find((p) => p.participantId === id)?.externalId ?? undefined;
   const references = [...parties]
     .sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || a.participantId.localeCompare(b.participantId))
-    .map((p) => compact({ participantId: p.participantId, externalId: p.externalId ?? undefined, role: role(p.participantId) }));
-  return compact({
+    .map((p) => omitAbsent({ participantId: p.participantId, externalId: p.externalId ?? undefined, role: role(p.participantId) }));
+  return omitAbsent({
     id: t.id,
     version: t.version,
     type: t.type as Ticket['type'],
     subject: t.subject,
     description: t.description ?? undefined,
-    service: compact({ id: service.id, name: service.name, leikaKey: service.leikaKey ?? undefined }),
+    service: omitAbsent({ id: service.id, name: service.name, leikaKey: service.leikaKey ?? undefined }),
     category: t.category ?? undefined,
     impact: t.impact as Ticket['impact'],
     urgency: t.urgency as Ticket['urgency'],
     priority: t.priority as Ticket['priority'],
     status: t.status as Ticket['status'],
     origin: { participantId: t.originId, externalId: t.originExternalId },
-    assignee: compact({ participantId: t.assigneeId, externalId: externalIdOf(t.assigneeId) }),
+    assignee: omitAbsent({ participantId: t.assigneeId, externalId: externalIdOf(t.assigneeId) }),
     references,
     supportLevel: t.supportLevel as Ticket['supportLevel'],
     channel: t.channel as Ticket['channel'],
