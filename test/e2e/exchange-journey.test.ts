@@ -110,4 +110,44 @@ describe('the exchange protocol end to end', () => {
     expect(notice.signatureVersion).toBe('v1a');
     expect(notice.body.notice).toMatchObject({ id: published.body.id, text: 'Der Bezahldienst ist gestört.' });
   });
+
+  it('hands every event exactly once to a feed poller while four writers create tickets', async () => {
+    const feed = async (after?: string) =>
+      (await stack.api.call('GET', `/v1/events?limit=20${after ? `&after=${after}` : ''}` as '/v1/events', { as: 'demo-vendor' })).body as {
+        items: Array<{ id: string; ticketId: string }>;
+        nextCursor: string;
+      };
+    // The vendor polls; the writers route every ticket to it explicitly.
+    let cursor = (await feed()).nextCursor;
+    let writing = true;
+    const writers = Promise.all(
+      [0, 1, 2, 3].map(async (w) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 10; i++) {
+          const r = await stack.api.call('POST', '/v1/tickets', {
+            as: 'demo-mila',
+            body: { externalId: `FEED-${w}-${i}`, type: 'question', subject: 'Feed', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email', assignee: { participantId: 'demo-vendor' } },
+          });
+          ids.push(r.body.id);
+        }
+        return ids;
+      }),
+    ).finally(() => (writing = false));
+    const seen: string[] = [];
+    const tickets: string[] = [];
+    const drain = async () => {
+      for (;;) {
+        const page = await feed(cursor);
+        seen.push(...page.items.map((e) => e.id));
+        tickets.push(...page.items.map((e) => e.ticketId));
+        if (page.nextCursor === cursor || page.items.length === 0) return;
+        cursor = page.nextCursor;
+      }
+    };
+    while (writing) await drain();
+    const created = (await writers).flat();
+    await drain();
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(tickets.sort()).toEqual([...created].sort());
+  });
 });
