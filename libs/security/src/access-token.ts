@@ -19,8 +19,16 @@ export class InvalidTokenError extends Error {
   }
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Short-lived EdDSA JWTs for the client-credentials grant. */
 export class AccessTokenService {
+  /**
+   * Tokens already verified, until they expire: a client sends the same token
+   * on every call, and a signature check per request is measurable at load.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
+
   constructor(
     private readonly key: SigningKey,
     private readonly issuer: string,
@@ -39,6 +47,9 @@ export class AccessTokenService {
   }
 
   async verify(token: string): Promise<Principal> {
+    const cached = this.verified.get(token);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    if (cached) this.verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, this.key.publicKey, {
         issuer: this.issuer,
@@ -49,7 +60,10 @@ export class AccessTokenService {
       const scopes = String(payload.scope ?? '')
         .split(' ')
         .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
-      return { clientId: String(payload.sub), participantId: typeof payload.pid === 'string' ? payload.pid : null, scopes };
+      const principal: Principal = { clientId: String(payload.sub), participantId: typeof payload.pid === 'string' ? payload.pid : null, scopes };
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { principal, expiresAt: (payload.exp ?? 0) * 1000 });
+      return principal;
     } catch (e) {
       if (e instanceof errors.JWTExpired) throw new InvalidTokenError('the access token has expired');
       throw new InvalidTokenError('the access token is not valid');

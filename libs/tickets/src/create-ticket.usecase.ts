@@ -5,7 +5,7 @@ import { isUniqueViolation, ParticipantEntity, RoutingRuleEntity, ServiceEntity,
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
 import { recordEvent } from './event-recorder.js';
@@ -30,14 +30,11 @@ export class CreateTicket {
         errors: [{ pointer: '/body/category', message: 'is not in codelist category' }],
       });
     }
+    // Routing reads the registry before the transaction: it locks nothing, and
+    // the transaction then holds its connection only for the writes.
+    const { service, decision, endpoints } = await this.route(originId, input);
+    const { assigneeId, via } = decision;
     const { view, deliveryIds } = await this.dataSource.transaction(async (em) => {
-      const service = await em.findOneBy(ServiceEntity, { id: input.serviceId });
-      if (!service) {
-        throw new DomainError('unknown-service', `service ${input.serviceId} is not registered`, {
-          errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
-        });
-      }
-      const { assigneeId, via } = await this.route(em, originId, service, input);
 
       const now = new Date();
       const ticket = em.create(TicketEntity, {
@@ -82,38 +79,51 @@ export class CreateTicket {
       ];
       await em.insert(TicketPartyEntity, parties);
       const aggregate = { ticket, parties, service, comments: [], attachments: [] };
-      const { deliveryIds } = await recordEvent(em, aggregate, originId, 'ticket.forwarded', {
-        status: 'forwarded',
-        previousStatus: 'new',
-        assignee: { participantId: assigneeId },
-        ...(via.kind === 'rule' ? { routingRule: via.ruleId } : {}),
-      }, now);
+      const { deliveryIds } = await recordEvent(
+        em,
+        aggregate,
+        originId,
+        'ticket.forwarded',
+        { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId }, ...(via.kind === 'rule' ? { routingRule: via.ruleId } : {}) },
+        now,
+        endpoints,
+      );
       return { view: toTicketView(aggregate, originId, input.requester), deliveryIds };
     });
     await this.dispatcher.dispatch(deliveryIds);
     return view;
   }
 
-  /** Explicit target, else routing rules, else the service's operator. */
-  private async route(em: EntityManager, originId: string, service: ServiceEntity, input: TicketCreate) {
+  /**
+   * Explicit target, else routing rules, else the service's operator. Two
+   * round trips: service and rules together, then every participant involved.
+   */
+  private async route(originId: string, input: TicketCreate) {
+    const em = this.dataSource.manager;
     const explicitId = input.assignee?.participantId;
-    const [origin, operator, explicit, rules] = await Promise.all([
-      em.findOneByOrFail(ParticipantEntity, { id: originId }),
-      em.findOneByOrFail(ParticipantEntity, { id: service.operatorId }),
-      explicitId ? em.findOneBy(ParticipantEntity, { id: explicitId }) : Promise.resolve(undefined),
+    const [service, rules] = await Promise.all([
+      em.findOneBy(ServiceEntity, { id: input.serviceId }),
       explicitId ? Promise.resolve([]) : em.find(RoutingRuleEntity, { where: { enabled: true }, order: { position: 'ASC' } }),
     ]);
-    const targets = rules.length ? await em.find(ParticipantEntity, { where: { id: In([...new Set(rules.map((r) => r.targetId))]) } }) : [];
-    const byId = new Map(targets.map((p) => [p.id, p]));
-    return chooseAssignee({
+    if (!service) {
+      throw new DomainError('unknown-service', `service ${input.serviceId} is not registered`, {
+        errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
+      });
+    }
+    const ids = new Set([originId, service.operatorId, ...(explicitId ? [explicitId] : []), ...rules.map((r) => r.targetId)]);
+    const participants = new Map((await em.find(ParticipantEntity, { where: { id: In([...ids]) } })).map((p) => [p.id, p]));
+    const origin = participants.get(originId)!;
+    const decision = chooseAssignee({
       origin: { id: originId, land: origin.land },
       serviceId: service.id,
       category: input.category,
-      operator,
+      operator: participants.get(service.operatorId)!,
       rules,
-      participant: (id) => byId.get(id),
+      participant: (id) => participants.get(id),
       explicitId,
-      explicit,
+      explicit: explicitId ? (participants.get(explicitId) ?? null) : undefined,
     });
+    const endpoints = new Map([...participants.values()].map((p) => [p.id, p.deliveryUrl]));
+    return { service, decision, endpoints };
   }
 }

@@ -21,6 +21,8 @@ export async function recordEvent(
   type: TicketEventType,
   data: Record<string, unknown>,
   now: Date,
+  /** Delivery endpoints already read by the caller, to spare a query. */
+  knownEndpoints?: Map<string, string | null>,
 ): Promise<RecordedEvent> {
   const { ticket, parties } = aggregate;
   const event = em.create(TicketEventEntity, {
@@ -37,7 +39,9 @@ export async function recordEvent(
 
   const others = parties.map((p) => p.participantId).filter((id) => id !== actorId);
   if (others.length === 0) return { event, deliveryIds: [] };
-  const receivers = await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(others), deliveryUrl: Not(IsNull()) } });
+  const receivers = others.every((id) => knownEndpoints?.has(id))
+    ? others.filter((id) => knownEndpoints!.get(id)).map((id) => ({ id }))
+    : await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(others), deliveryUrl: Not(IsNull()) } });
   const deliveries = receivers.map((r) => ({
     id: uuidv7(),
     eventId: event.id,
