@@ -61,6 +61,12 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
       connection: createRedis(config.redisUrl, true),
       prefix: queuePrefix(config.queuePrefix),
       concurrency: config.delivery.concurrency,
+      // A worker that dies mid-delivery holds its jobs until the lock expires:
+      // keep the lock just above one HTTP attempt (it is renewed while a job
+      // runs) and look for stalled jobs often, so a crash delays by seconds.
+      lockDuration: config.delivery.timeoutMs + 5_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 10,
       settings: {
         backoffStrategy: (_attempts: number, _type?: string, error?: Error) =>
           error instanceof DeliveryAttemptFailed ? Math.max(0, error.retryAt.getTime() - Date.now()) : 1000,
