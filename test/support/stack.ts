@@ -12,6 +12,11 @@ const DIST = join(ROOT, 'dist/apps');
 
 export type AppName = 'hub-api' | 'worker' | 'simulator';
 
+export interface StackOptions {
+  /** Run on this Redis instead of the shared test Redis (fault tests that stop or flush it). */
+  redisUrl?: string;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -53,14 +58,14 @@ export class Stack {
   private env!: Record<string, string>;
   private dir!: string;
 
-  static async start(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  static async start(extraEnv: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
     const stack = new Stack();
-    await stack.boot(extraEnv);
+    await stack.boot(extraEnv, options);
     return stack;
   }
 
-  private async boot(extraEnv: Record<string, string>): Promise<void> {
-    const { redisUrl } = testServers();
+  private async boot(extraEnv: Record<string, string>, options: StackOptions): Promise<void> {
+    const redisUrl = options.redisUrl ?? testServers().redisUrl;
     this.db = await createTestDatabase();
     this.dir = mkdtempSync(join(tmpdir(), 'hub-stack-'));
     const [apiPort, simulatorPort] = [await freePort(), await freePort()];
@@ -115,6 +120,12 @@ export class Stack {
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     this.processes.delete(name);
+  }
+
+  /** Stops one app (SIGTERM, or SIGKILL for a crash) and starts it again with the same environment. */
+  async restartApp(name: AppName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.stopApp(name, signal);
+    await this.startApp(name);
   }
 
   async simulator<T = any>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,6 +1,6 @@
 import { omitAbsent, type components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
-import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ReceiverHealthEntity } from '@drehscheibe/persistence';
+import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ReceiverHealthEntity, rowsOf } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 import type { DeliveryQueue } from './delivery-queue.js';
 
@@ -93,10 +93,12 @@ export class DeliveryAdmin {
   /** Every dead letter of a receiver back to pending, oldest first (order per ticket holds). */
   async replayDead(receiverId: string): Promise<number> {
     await this.receiver(receiverId);
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
-        WHERE receiver_id = $1 AND status = 'dead' RETURNING id`,
-      [receiverId],
+    const rows = rowsOf<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
+          WHERE receiver_id = $1 AND status = 'dead' RETURNING id`,
+        [receiverId],
+      ),
     );
     for (const { id } of rows) await this.queue.ensure(id, true).catch(() => undefined);
     return rows.length;

@@ -1,3 +1,4 @@
+import { rowsOf } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 
 export interface CircuitSettings {
@@ -36,11 +37,11 @@ export class ReceiverCircuit {
     if (health.paused) return { kind: 'wait', until: new Date(Date.now() + PAUSED_RECHECK_MS), reason: 'paused' };
     if (health.circuit === 'closed') return { kind: 'send', probe: false };
     // Open (or a probe in flight): exactly one worker may claim the probe once it is due.
-    const claimed: unknown[] = await this.dataSource.query(
+    const claimed = rowsOf(await this.dataSource.query(
       `UPDATE receiver_health SET circuit = 'half_open', next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now()
         WHERE receiver_id = $1 AND next_probe_at <= now() RETURNING receiver_id`,
       [receiverId, this.settings.probeIntervalMs],
-    );
+    ));
     if (claimed.length > 0) return { kind: 'send', probe: true };
     const until = health.next_probe_at && health.next_probe_at.getTime() > Date.now() ? health.next_probe_at : new Date(Date.now() + this.settings.probeIntervalMs);
     return { kind: 'wait', until, reason: 'circuit-open' };
@@ -58,16 +59,15 @@ export class ReceiverCircuit {
 
   /** Returns true when this failure opened (or kept open) the circuit. */
   async failed(receiverId: string): Promise<boolean> {
-    const rows: Array<{ circuit: string }> = await this.dataSource.query(
+    const rows = rowsOf<{ circuit: string; consecutive_failures: number }>(await this.dataSource.query(
       `INSERT INTO receiver_health (receiver_id, consecutive_failures, last_failure_at, updated_at)
        VALUES ($1, 1, now(), now())
        ON CONFLICT (receiver_id) DO UPDATE SET consecutive_failures = receiver_health.consecutive_failures + 1,
          last_failure_at = now(), updated_at = now()
        RETURNING circuit, consecutive_failures`,
       [receiverId],
-    );
-    const { circuit } = rows[0];
-    const failures = (rows[0] as unknown as { consecutive_failures: number }).consecutive_failures;
+    ));
+    const { circuit, consecutive_failures: failures } = rows[0];
     if (circuit === 'half_open' || failures >= this.settings.failureThreshold) {
       await this.dataSource.query(
         `UPDATE receiver_health SET circuit = 'open', opened_at = COALESCE(opened_at, now()),

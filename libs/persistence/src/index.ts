@@ -15,3 +15,4 @@ export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-comment.entity.js';
 export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
+export { rowsOf } from './raw-rows.js';

@@ -1,0 +1,47 @@
+import { ReceiverCircuit } from '@drehscheibe/delivery';
+import { createDataSource } from '@drehscheibe/persistence';
+import type { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let db: TestDatabase;
+let dataSource: DataSource;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dataSource = await createDataSource({ url: db.url, poolSize: 4 }).initialize();
+  await db.query(`INSERT INTO participants (id, name, kind) VALUES ('flaky', 'Flaky', 'vendor'), ('steady', 'Steady', 'vendor')`);
+});
+afterAll(async () => {
+  await dataSource?.destroy();
+  await db?.drop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ReceiverCircuit (real PostgreSQL)', () => {
+  it('opens after the threshold, holds deliveries until the probe time, then lets exactly one probe through', async () => {
+    const circuit = new ReceiverCircuit(dataSource, { failureThreshold: 3, probeIntervalMs: 400 });
+    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false });
+    expect(await circuit.failed('flaky')).toBe(false);
+    expect(await circuit.failed('flaky')).toBe(false);
+    expect(await circuit.failed('flaky')).toBe(true);
+
+    const held = await Promise.all([circuit.admit('flaky'), circuit.admit('flaky'), circuit.admit('flaky')]);
+    expect(held.every((a) => a.kind === 'wait' && a.reason === 'circuit-open')).toBe(true);
+    // Other receivers are not affected.
+    expect(await circuit.admit('steady')).toEqual({ kind: 'send', probe: false });
+
+    await sleep(450);
+    const race = await Promise.all(Array.from({ length: 5 }, () => circuit.admit('flaky')));
+    expect(race.filter((a) => a.kind === 'send')).toEqual([{ kind: 'send', probe: true }]);
+
+    // A failed probe reopens at once; a successful one closes.
+    expect(await circuit.failed('flaky')).toBe(true);
+    expect((await circuit.admit('flaky')).kind).toBe('wait');
+    await sleep(450);
+    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: true });
+    await circuit.succeeded('flaky');
+    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false });
+    const [row] = await db.query<{ circuit: string; consecutive_failures: number }>("SELECT circuit, consecutive_failures FROM receiver_health WHERE receiver_id = 'flaky'");
+    expect(row).toEqual({ circuit: 'closed', consecutive_failures: 0 });
+  });
+});
