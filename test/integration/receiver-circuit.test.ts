@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('ReceiverCircuit (real PostgreSQL)', () => {
   it('opens after the threshold, holds deliveries until the probe time, then lets exactly one probe through', async () => {
     const circuit = new ReceiverCircuit(dataSource, { failureThreshold: 3, probeIntervalMs: 400 });
-    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false });
+    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false, healthy: false });
     expect(await circuit.failed('flaky')).toBe(false);
     expect(await circuit.failed('flaky')).toBe(false);
     expect(await circuit.failed('flaky')).toBe(true);
@@ -28,19 +28,20 @@ describe('ReceiverCircuit (real PostgreSQL)', () => {
     const held = await Promise.all([circuit.admit('flaky'), circuit.admit('flaky'), circuit.admit('flaky')]);
     expect(held.every((a) => a.kind === 'wait' && a.reason === 'circuit-open')).toBe(true);
     // Other receivers are not affected.
-    expect(await circuit.admit('steady')).toEqual({ kind: 'send', probe: false });
+    expect(await circuit.admit('steady')).toMatchObject({ kind: 'send', probe: false });
 
     await sleep(450);
     const race = await Promise.all(Array.from({ length: 5 }, () => circuit.admit('flaky')));
-    expect(race.filter((a) => a.kind === 'send')).toEqual([{ kind: 'send', probe: true }]);
+    expect(race.filter((a) => a.kind === 'send')).toEqual([{ kind: 'send', probe: true, healthy: false }]);
 
     // A failed probe reopens at once; a successful one closes.
     expect(await circuit.failed('flaky')).toBe(true);
     expect((await circuit.admit('flaky')).kind).toBe('wait');
     await sleep(450);
-    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: true });
+    expect(await circuit.admit('flaky')).toMatchObject({ kind: 'send', probe: true });
     await circuit.succeeded('flaky');
-    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false });
+    // Closed with no failures: the next success needs no write.
+    expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false, healthy: true });
     const [row] = await db.query<{ circuit: string; consecutive_failures: number }>("SELECT circuit, consecutive_failures FROM receiver_health WHERE receiver_id = 'flaky'");
     expect(row).toEqual({ circuit: 'closed', consecutive_failures: 0 });
   });

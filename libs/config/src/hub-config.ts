@@ -144,7 +144,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       concurrency: r.int('DELIVERY_CONCURRENCY', 32, 1, 1000),
       allowPrivateEndpoints: r.bool('ALLOW_PRIVATE_ENDPOINTS', false),
       reconcileIntervalMs: r.int('RECONCILE_INTERVAL_MS', 5_000, 100, 3_600_000),
-      perReceiverConcurrency: r.int('DELIVERY_RECEIVER_CONCURRENCY', 4, 1, 1000),
+      perReceiverConcurrency: r.int('DELIVERY_RECEIVER_CONCURRENCY', 8, 1, 1000),
       circuitFailureThreshold: r.int('CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
       circuitProbeIntervalMs: r.int('CIRCUIT_PROBE_INTERVAL_MS', 30_000, 100, 3_600_000),
     },

@@ -63,21 +63,25 @@ export class DeliveryProcessor {
     const em = this.dataSource.manager;
     const delivery = await em.findOneBy(DeliveryEntity, { id: deliveryId });
     if (!delivery || delivery.status !== 'pending') return { kind: 'skipped' };
-    if (delivery.ticketId !== null && delivery.ticketVersion !== null) {
-      const earlier = await em.exists(DeliveryEntity, {
-        where: { ticketId: delivery.ticketId, receiverId: delivery.receiverId, status: 'pending', ticketVersion: LessThan(delivery.ticketVersion) },
-      });
-      if (earlier) return { kind: 'blocked' };
-    }
-    const admission = await this.circuit.admit(delivery.receiverId);
-    if (admission.kind === 'wait') return { kind: 'deferred', until: admission.until, reason: admission.reason };
+    // The slot first: a delivery that must wait anyway should cost no further queries.
     if (!this.slots.tryAcquire(delivery.receiverId)) {
       return { kind: 'deferred', until: new Date(Date.now() + BUSY_RECHECK_MS), reason: 'receiver-busy' };
     }
     try {
+      if (delivery.ticketId !== null && delivery.ticketVersion !== null) {
+        const earlier = await em.exists(DeliveryEntity, {
+          where: { ticketId: delivery.ticketId, receiverId: delivery.receiverId, status: 'pending', ticketVersion: LessThan(delivery.ticketVersion) },
+        });
+        if (earlier) return { kind: 'blocked' };
+      }
+      const admission = await this.circuit.admit(delivery.receiverId);
+      if (admission.kind === 'wait') return { kind: 'deferred', until: admission.until, reason: admission.reason };
       const [body, receiver] = await Promise.all([this.body(delivery), em.findOneByOrFail(ParticipantEntity, { id: delivery.receiverId })]);
       const result = await this.send(delivery, body, receiver);
-      if (result.ok) await this.circuit.succeeded(delivery.receiverId);
+      if (result.ok) {
+        // Nothing to record when the circuit was closed without failures: spares a write per delivery.
+        if (admission.probe || !admission.healthy) await this.circuit.succeeded(delivery.receiverId);
+      }
       else if (await this.circuit.failed(delivery.receiverId)) {
         this.logger.warn({ receiverId: delivery.receiverId, probe: admission.probe }, 'receiver circuit open: deliveries wait for the next probe');
       }

@@ -9,7 +9,8 @@ export interface CircuitSettings {
 }
 
 export type Admission =
-  | { kind: 'send'; probe: boolean }
+  /** `healthy`: closed with no failures counted, so a success changes nothing. */
+  | { kind: 'send'; probe: boolean; healthy: boolean }
   /** Not now: paused by an operator, or open until the next probe. */
   | { kind: 'wait'; until: Date; reason: 'paused' | 'circuit-open' };
 
@@ -28,21 +29,22 @@ export class ReceiverCircuit {
   ) {}
 
   async admit(receiverId: string): Promise<Admission> {
-    const rows: Array<{ circuit: string; paused: boolean; next_probe_at: Date | null }> = await this.dataSource.query(
-      'SELECT circuit, paused, next_probe_at FROM receiver_health WHERE receiver_id = $1',
+    const rows: Array<{ circuit: string; paused: boolean; next_probe_at: Date | null; consecutive_failures: number }> = await this.dataSource.query(
+      'SELECT circuit, paused, next_probe_at, consecutive_failures FROM receiver_health WHERE receiver_id = $1',
       [receiverId],
     );
     const health = rows[0];
-    if (!health) return { kind: 'send', probe: false };
+    // No row yet: the first success writes one, so its last success is known.
+    if (!health) return { kind: 'send', probe: false, healthy: false };
     if (health.paused) return { kind: 'wait', until: new Date(Date.now() + PAUSED_RECHECK_MS), reason: 'paused' };
-    if (health.circuit === 'closed') return { kind: 'send', probe: false };
+    if (health.circuit === 'closed') return { kind: 'send', probe: false, healthy: health.consecutive_failures === 0 };
     // Open (or a probe in flight): exactly one worker may claim the probe once it is due.
     const claimed = rowsOf(await this.dataSource.query(
       `UPDATE receiver_health SET circuit = 'half_open', next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now()
         WHERE receiver_id = $1 AND next_probe_at <= now() RETURNING receiver_id`,
       [receiverId, this.settings.probeIntervalMs],
     ));
-    if (claimed.length > 0) return { kind: 'send', probe: true };
+    if (claimed.length > 0) return { kind: 'send', probe: true, healthy: false };
     const until = health.next_probe_at && health.next_probe_at.getTime() > Date.now() ? health.next_probe_at : new Date(Date.now() + this.settings.probeIntervalMs);
     return { kind: 'wait', until, reason: 'circuit-open' };
   }
