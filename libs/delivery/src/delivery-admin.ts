@@ -1,6 +1,7 @@
 import { omitAbsent, type components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
 import { DeliveryAttemptEntity, DeliveryEntity, ParticipantEntity, ReceiverHealthEntity, rowsOf } from '@drehscheibe/persistence';
+import { decodeIdCursor, encodeIdCursor } from '@drehscheibe/tickets';
 import type { DataSource } from 'typeorm';
 import type { DeliveryQueue } from './delivery-queue.js';
 
@@ -17,7 +18,6 @@ export interface DeliveryFilter {
   cursor?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
 function toRecord(d: DeliveryEntity): DeliveryRecord {
@@ -53,15 +53,11 @@ export class DeliveryAdmin {
     if (filter.receiverId) qb.andWhere('d.receiver_id = :receiverId', { receiverId: filter.receiverId });
     if (filter.status) qb.andWhere('d.status = :status', { status: filter.status });
     if (filter.ticketId) qb.andWhere('d.ticket_id = :ticketId', { ticketId: filter.ticketId });
-    if (filter.cursor) {
-      const before = Buffer.from(filter.cursor, 'base64url').toString('utf8');
-      if (!UUID.test(before)) throw new DomainError('invalid-cursor', 'the cursor is not one this hub handed out');
-      qb.andWhere('d.id < :before', { before });
-    }
+    if (filter.cursor) qb.andWhere('d.id < :before', { before: decodeIdCursor(filter.cursor) });
     const rows = await qb.getMany();
     const page = rows.slice(0, filter.limit);
     const items = page.map(toRecord);
-    return rows.length > filter.limit ? { items, nextCursor: Buffer.from(page[page.length - 1].id).toString('base64url') } : { items };
+    return rows.length > filter.limit ? { items, nextCursor: encodeIdCursor(page[page.length - 1].id) } : { items };
   }
 
   async get(id: string): Promise<DeliveryDetail> {

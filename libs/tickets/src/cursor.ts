@@ -14,3 +14,10 @@ export function decodeCursor<T extends Record<string, unknown>>(cursor: string, 
   }
   throw new DomainError('invalid-cursor', 'the cursor is not one this hub handed out');
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isIdCursor = (v: Record<string, unknown>): v is { id: string } => typeof v.id === 'string' && UUID.test(v.id);
+
+/** Keyset paging over UUIDv7 ids (tickets, deliveries): the cursor names the last id seen. */
+export const encodeIdCursor = (id: string): string => encodeCursor({ id });
+export const decodeIdCursor = (cursor: string): string => decodeCursor(cursor, isIdCursor).id;

@@ -8,3 +8,4 @@ export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js
 export { EventFeed, type FeedPage } from './event-feed.js';
 export { TicketAttachments, cleanFilename, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
+export { encodeIdCursor, decodeIdCursor } from './cursor.js';

@@ -4,7 +4,7 @@ import { FieldCipher } from '@drehscheibe/security';
 import { parseInstant } from '@drehscheibe/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeIdCursor, encodeIdCursor } from './cursor.js';
 import { mayReadRequester, toTicketView } from './ticket-view.js';
 
 export interface TicketFilter {
@@ -27,8 +27,6 @@ export interface TicketPage {
   nextCursor?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const isIdCursor = (v: Record<string, unknown>): v is { id: string } => typeof v.id === 'string' && UUID.test(v.id);
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -49,7 +47,7 @@ export class TicketList {
       .innerJoin(TicketPartyEntity, 'p', 'p.ticket_id = t.id AND p.participant_id = :viewer', { viewer: viewerId })
       .orderBy('t.id', 'ASC')
       .take(filter.limit + 1);
-    if (filter.cursor) qb.andWhere('t.id > :after', { after: decodeCursor(filter.cursor, isIdCursor).id });
+    if (filter.cursor) qb.andWhere('t.id > :after', { after: decodeIdCursor(filter.cursor) });
     if (filter.status?.length) qb.andWhere('t.status IN (:...status)', { status: filter.status });
     if (filter.serviceId) qb.andWhere('t.service_id = :serviceId', { serviceId: filter.serviceId });
     if (filter.priority) qb.andWhere('t.priority = :priority', { priority: filter.priority });
@@ -63,7 +61,7 @@ export class TicketList {
     const rows = await qb.getMany();
     const page = rows.slice(0, filter.limit);
     const items = await this.views(page, viewerId);
-    return rows.length > filter.limit ? { items, nextCursor: encodeCursor({ id: page[page.length - 1].id }) } : { items };
+    return rows.length > filter.limit ? { items, nextCursor: encodeIdCursor(page[page.length - 1].id) } : { items };
   }
 
   /** Loads what the views need in three queries, not three per ticket. */

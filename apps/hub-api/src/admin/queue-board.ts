@@ -2,8 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { DeliveryQueue } from '@drehscheibe/delivery';
-import { OAuthClientEntity } from '@drehscheibe/persistence';
-import { AccessTokenService, verifyClientSecret } from '@drehscheibe/security';
+import { AccessTokenService } from '@drehscheibe/security';
+import { authenticateClient, basicCredentials } from '../auth/client-credentials.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 
@@ -23,13 +23,9 @@ export async function mountQueueBoard(fastify: FastifyInstance, queue: DeliveryQ
     if (!authorization) return false;
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (bearer) return (await tokens.verify(bearer[1]).catch(() => null))?.scopes.includes('admin') ?? false;
-    const basic = /^Basic\s+(\S+)$/i.exec(authorization);
-    if (!basic) return false;
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
-    const client = await dataSource.manager.findOneBy(OAuthClientEntity, { clientId: decoded.slice(0, colon) });
-    return !!client?.enabled && client.scopes.includes('admin') && (await verifyClientSecret(decoded.slice(colon + 1), client.secretHash));
+    const basic = basicCredentials(authorization);
+    const client = basic ? await authenticateClient(dataSource, basic.id, basic.secret) : null;
+    return client?.scopes.includes('admin') ?? false;
   };
 
   await fastify.register(

@@ -1,6 +1,7 @@
 import type { TokenResponse } from '@drehscheibe/contracts';
-import { OAuthClientEntity, ParticipantEntity } from '@drehscheibe/persistence';
-import { AccessTokenService, verifyClientSecret, type Scope } from '@drehscheibe/security';
+import { ParticipantEntity } from '@drehscheibe/persistence';
+import { AccessTokenService, type Scope } from '@drehscheibe/security';
+import { authenticateClient, basicCredentials } from './client-credentials.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -12,16 +13,6 @@ interface TokenRequest {
   client_id?: string;
   client_secret?: string;
   scope?: string;
-}
-
-function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
-  const match = header ? /^Basic\s+(\S+)$/i.exec(header) : null;
-  if (!match) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  // RFC 6749 2.3.1: both parts are form-urlencoded inside Basic.
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
 }
 
 /** OAuth2 client-credentials grant (RFC 6749 4.4). */
@@ -47,8 +38,8 @@ export class OAuthController {
       throw new ProblemError('invalid-client', 'unknown client or wrong secret', { error: 'invalid_client' }, basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {});
     };
     if (!clientId || !secret) return fail();
-    const client = await this.dataSource.manager.findOneBy(OAuthClientEntity, { clientId });
-    if (!client || !client.enabled || !(await verifyClientSecret(secret, client.secretHash))) return fail();
+    const client = await authenticateClient(this.dataSource, clientId, secret);
+    if (!client) return fail();
     if (client.participantId) {
       const participant = await this.dataSource.manager.findOneBy(ParticipantEntity, { id: client.participantId });
       if (participant?.status !== 'active') {
