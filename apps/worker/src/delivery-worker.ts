@@ -18,8 +18,16 @@ import { SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
 
-/** How long a delivery waits before re-checking an earlier one for the same ticket and receiver. */
-const BLOCKED_RECHECK_MS = 250;
+/**
+ * How long a delivery waits before re-checking an earlier one for the same
+ * ticket and receiver: the earlier one releases it when it finishes, so this
+ * only covers the moment between the check and the wait; it grows each time
+ * so a long outage costs few checks.
+ */
+function blockedRecheckMs(job: Job<DeliverJob>): number {
+  const putBack = Math.max(0, (job.attemptsStarted ?? 1) - 1 - job.attemptsMade);
+  return Math.min(250 * 2 ** Math.min(putBack, 10), 10_000);
+}
 
 export interface DeliveryWorkerHandle {
   stop(): Promise<void>;
@@ -31,7 +39,7 @@ export interface DeliveryWorkerHandle {
  * dependency is visible here.
  */
 export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
-  const dataSource = await createDataSource({ url: config.databaseUrl, poolSize: config.delivery.concurrency + 4, applicationName: 'drehscheibe-worker' }).initialize();
+  const dataSource = await createDataSource({ url: config.databaseUrl, poolSize: config.delivery.concurrency + 4, applicationName: 'drehscheibe-worker', asynchronousCommit: true }).initialize();
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
   const circuit = new ReceiverCircuit(dataSource, { failureThreshold: config.delivery.circuitFailureThreshold, probeIntervalMs: config.delivery.circuitProbeIntervalMs });
   const slots = new ReceiverSlots(config.delivery.perReceiverConcurrency);
@@ -45,15 +53,14 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   const worker = new Worker<DeliverJob>(
     QueueName.Deliveries,
     async (job: Job<DeliverJob>, token?: string) => {
-      const outcome = await processor.process(job.data.deliveryId);
+      const outcome = await processor.process(job.data.deliveryId, job.data.receiverId);
       if (outcome.kind === 'blocked' || outcome.kind === 'deferred') {
         // Put back without using an attempt: an earlier event is pending, or the receiver cannot take it now.
-        await job.moveToDelayed(outcome.kind === 'blocked' ? Date.now() + BLOCKED_RECHECK_MS : outcome.until.getTime(), token);
+        await job.moveToDelayed(outcome.kind === 'blocked' ? Date.now() + blockedRecheckMs(job) : outcome.until.getTime(), token);
         throw new DelayedError();
       }
-      if (outcome.kind === 'delivered' || outcome.kind === 'dead') {
-        const next = await processor.successor(outcome.ticketId, outcome.receiverId);
-        if (next) await queue.ensure(next, true).catch(() => undefined);
+      if ((outcome.kind === 'delivered' || outcome.kind === 'dead') && outcome.successor) {
+        await queue.ensure(outcome.successor, true).catch(() => undefined);
       }
       return outcome.kind;
     },

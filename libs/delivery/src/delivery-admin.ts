@@ -82,7 +82,7 @@ export class DeliveryAdmin {
     const delivery = await this.find(id);
     if (delivery.status === 'delivered') throw new DomainError('illegal-transition', 'the delivery was delivered already', { allowed: [] });
     await this.dataSource.manager.update(DeliveryEntity, { id }, { status: 'pending', attempts: delivery.status === 'dead' ? 0 : delivery.attempts, nextAttemptAt: new Date() });
-    await this.queue.ensure(id, true);
+    await this.queue.ensure({ id, receiverId: delivery.receiverId }, true);
     return toRecord(await this.find(id));
   }
 
@@ -96,7 +96,7 @@ export class DeliveryAdmin {
         [receiverId],
       ),
     );
-    for (const { id } of rows) await this.queue.ensure(id, true).catch(() => undefined);
+    for (const { id } of rows) await this.queue.ensure({ id, receiverId }, true).catch(() => undefined);
     return rows.length;
   }
 
@@ -131,7 +131,7 @@ export class DeliveryAdmin {
     if (!paused) {
       // Resume at once rather than at each waiting job's next look.
       const pending: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM deliveries WHERE receiver_id = $1 AND status = 'pending' LIMIT 1000`, [receiverId]);
-      for (const { id } of pending) await this.queue.ensure(id, true).catch(() => undefined);
+      for (const { id } of pending) await this.queue.ensure({ id, receiverId }, true).catch(() => undefined);
     }
     return this.state(receiverId);
   }

@@ -1,4 +1,4 @@
-import type { DeliveryDispatcher } from '@drehscheibe/tickets';
+import type { DeliveryDispatcher, DeliveryRef } from '@drehscheibe/tickets';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -25,15 +25,14 @@ export class DeliveryQueue implements DeliveryDispatcher {
   }
 
   /** Best effort: the rows are committed already; the reconciler sends what this misses. */
-  async dispatch(deliveryIds: string[]): Promise<void> {
-    if (deliveryIds.length === 0) return;
+  async dispatch(deliveries: DeliveryRef[]): Promise<void> {
+    if (deliveries.length === 0) return;
     try {
-      await withTimeout(
-        this.queue.addBulk(deliveryIds.map((id) => ({ name: JobName.Deliver, data: { deliveryId: id }, opts: { ...DELIVER_JOB_OPTIONS, jobId: id } }))),
-        ENQUEUE_TIMEOUT_MS,
-      );
+      // One delivery (the common case) is one Lua call; addBulk would wrap it in a MULTI.
+      const add: Promise<unknown> = deliveries.length === 1 ? this.queue.add(JobName.Deliver, jobData(deliveries[0]), jobOptions(deliveries[0])) : this.queue.addBulk(deliveries.map((d) => ({ name: JobName.Deliver, data: jobData(d), opts: jobOptions(d) })));
+      await withTimeout(add, ENQUEUE_TIMEOUT_MS);
     } catch (e) {
-      this.logger.warn({ err: (e as Error).message, count: deliveryIds.length }, 'enqueue failed; the reconciler will pick the deliveries up');
+      this.logger.warn({ err: (e as Error).message, count: deliveries.length }, 'enqueue failed; the reconciler will pick the deliveries up');
     }
   }
 
@@ -41,8 +40,8 @@ export class DeliveryQueue implements DeliveryDispatcher {
    * Makes sure a job exists for a pending delivery: releases a delayed one
    * now, replaces a finished one, adds a missing one.
    */
-  async ensure(deliveryId: string, releaseNow: boolean): Promise<'added' | 'present' | 'released'> {
-    const job = await this.queue.getJob(deliveryId);
+  async ensure(delivery: DeliveryRef, releaseNow: boolean): Promise<'added' | 'present' | 'released'> {
+    const job = await this.queue.getJob(delivery.id);
     if (job) {
       const state = await job.getState();
       if (state === 'delayed' && releaseNow) {
@@ -52,7 +51,7 @@ export class DeliveryQueue implements DeliveryDispatcher {
       if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'present';
       await job.remove().catch(() => undefined);
     }
-    await this.queue.add(JobName.Deliver, { deliveryId }, { ...DELIVER_JOB_OPTIONS, jobId: deliveryId });
+    await this.queue.add(JobName.Deliver, jobData(delivery), jobOptions(delivery));
     return 'added';
   }
 
@@ -60,6 +59,9 @@ export class DeliveryQueue implements DeliveryDispatcher {
     return this.queue.close();
   }
 }
+
+const jobData = (d: DeliveryRef): DeliverJob => ({ deliveryId: d.id, receiverId: d.receiverId });
+const jobOptions = (d: DeliveryRef) => ({ ...DELIVER_JOB_OPTIONS, jobId: d.id });
 
 /** Jobs per state, for metrics and health pages. */
 export async function queueCounts(queue: DeliveryQueue): Promise<Record<string, number>> {

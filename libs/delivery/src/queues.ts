@@ -10,6 +10,8 @@ export enum JobName {
 
 export interface DeliverJob {
   deliveryId: string;
+  /** Lets the worker check the receiver's slots before any query; absent in jobs from before it was added. */
+  receiverId?: string;
 }
 
 /**

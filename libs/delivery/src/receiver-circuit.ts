@@ -14,6 +14,14 @@ export type Admission =
   /** Not now: paused by an operator, or open until the next probe. */
   | { kind: 'wait'; until: Date; reason: 'paused' | 'circuit-open' };
 
+/** A receiver's row in `receiver_health`, as the worker reads it with the delivery. */
+export interface HealthSnapshot {
+  circuit: 'closed' | 'open' | 'half_open';
+  paused: boolean;
+  nextProbeAt: Date | null;
+  consecutiveFailures: number;
+}
+
 const PAUSED_RECHECK_MS = 5_000;
 
 /**
@@ -28,16 +36,13 @@ export class ReceiverCircuit {
     private readonly settings: CircuitSettings,
   ) {}
 
-  async admit(receiverId: string): Promise<Admission> {
-    const rows: Array<{ circuit: string; paused: boolean; next_probe_at: Date | null; consecutive_failures: number }> = await this.dataSource.query(
-      'SELECT circuit, paused, next_probe_at, consecutive_failures FROM receiver_health WHERE receiver_id = $1',
-      [receiverId],
-    );
-    const health = rows[0];
+  /** `known`: the row as already read with the delivery (null: none), so the common case costs no query. */
+  async admit(receiverId: string, known?: HealthSnapshot | null): Promise<Admission> {
+    const health = known === undefined ? await this.read(receiverId) : known;
     // No row yet: the first success writes one, so its last success is known.
     if (!health) return { kind: 'send', probe: false, healthy: false };
     if (health.paused) return { kind: 'wait', until: new Date(Date.now() + PAUSED_RECHECK_MS), reason: 'paused' };
-    if (health.circuit === 'closed') return { kind: 'send', probe: false, healthy: health.consecutive_failures === 0 };
+    if (health.circuit === 'closed') return { kind: 'send', probe: false, healthy: health.consecutiveFailures === 0 };
     // Open (or a probe in flight): exactly one worker may claim the probe once it is due.
     const claimed = rowsOf(await this.dataSource.query(
       `UPDATE receiver_health SET circuit = 'half_open', next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now()
@@ -45,8 +50,17 @@ export class ReceiverCircuit {
       [receiverId, this.settings.probeIntervalMs],
     ));
     if (claimed.length > 0) return { kind: 'send', probe: true, healthy: false };
-    const until = health.next_probe_at && health.next_probe_at.getTime() > Date.now() ? health.next_probe_at : new Date(Date.now() + this.settings.probeIntervalMs);
+    const until = health.nextProbeAt && health.nextProbeAt.getTime() > Date.now() ? health.nextProbeAt : new Date(Date.now() + this.settings.probeIntervalMs);
     return { kind: 'wait', until, reason: 'circuit-open' };
+  }
+
+  private async read(receiverId: string): Promise<HealthSnapshot | null> {
+    const rows: Array<{ circuit: HealthSnapshot['circuit']; paused: boolean; next_probe_at: Date | null; consecutive_failures: number }> = await this.dataSource.query(
+      'SELECT circuit, paused, next_probe_at, consecutive_failures FROM receiver_health WHERE receiver_id = $1',
+      [receiverId],
+    );
+    const row = rows[0];
+    return row ? { circuit: row.circuit, paused: row.paused, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures } : null;
   }
 
   async succeeded(receiverId: string): Promise<void> {

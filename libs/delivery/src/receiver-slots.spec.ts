@@ -20,4 +20,39 @@ describe('ReceiverSlots', () => {
     expect(slots.busy('a')).toBe(0);
     expect(slots.tryAcquire('a')).toBe(true);
   });
+
+  it('hands a released slot straight to the first waiter', async () => {
+    const slots = new ReceiverSlots(1);
+    expect(await slots.acquire('a', 0)).toBe(true);
+    const waiting = slots.acquire('a', 5_000);
+    expect(slots.waiters('a')).toBe(1);
+    slots.release('a');
+    expect(await waiting).toBe(true);
+    expect(slots.busy('a')).toBe(1);
+    expect(slots.waiters('a')).toBe(0);
+    slots.release('a');
+    expect(slots.busy('a')).toBe(0);
+  });
+
+  it('gives up after the wait and does not count the waiter any more', async () => {
+    const slots = new ReceiverSlots(1);
+    slots.tryAcquire('a');
+    expect(await slots.acquire('a', 20)).toBe(false);
+    expect(slots.waiters('a')).toBe(0);
+    slots.release('a');
+    expect(slots.busy('a')).toBe(0);
+  });
+
+  it('lets only maxWaiters wait per receiver; the rest are refused at once', async () => {
+    const slots = new ReceiverSlots(1, 2);
+    slots.tryAcquire('slow');
+    const first = slots.acquire('slow', 5_000);
+    const second = slots.acquire('slow', 5_000);
+    expect(await slots.acquire('slow', 5_000)).toBe(false);
+    expect(await slots.acquire('fast', 5_000)).toBe(true);
+    slots.release('slow');
+    slots.release('slow');
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(slots.busy('slow')).toBe(1);
+  });
 });

@@ -1,12 +1,23 @@
+type Waiter = (granted: boolean) => void;
+
 /**
  * At most `limit` deliveries in flight per receiver in this worker, so a
- * slow receiver (10 s timeouts) can never occupy every worker slot. A job
- * that finds no free slot is put back briefly instead of waiting in a slot.
+ * slow receiver (10 s timeouts) can never occupy every worker slot.
+ *
+ * A job that finds the receiver's slots taken may wait briefly in-process
+ * for one — a fast receiver frees a slot within milliseconds, and putting
+ * the job back into Redis and fetching it again costs far more. At most
+ * `maxWaiters` jobs wait per receiver; the rest are put back at once, so a
+ * stuck receiver holds at most `limit + maxWaiters` worker slots.
  */
 export class ReceiverSlots {
   private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, Waiter[]>();
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiters = limit,
+  ) {}
 
   tryAcquire(receiverId: string): boolean {
     const current = this.inFlight.get(receiverId) ?? 0;
@@ -15,7 +26,34 @@ export class ReceiverSlots {
     return true;
   }
 
+  /** Resolves true with a slot, or false after `maxWaitMs` or when too many already wait. */
+  acquire(receiverId: string, maxWaitMs: number): Promise<boolean> {
+    if (this.tryAcquire(receiverId)) return Promise.resolve(true);
+    const queue = this.waiting.get(receiverId) ?? [];
+    if (maxWaitMs <= 0 || queue.length >= this.maxWaiters) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = (granted) => {
+        clearTimeout(timer);
+        resolve(granted);
+      };
+      const timer = setTimeout(() => {
+        const current = this.waiting.get(receiverId);
+        const at = current?.indexOf(waiter) ?? -1;
+        if (at >= 0) current!.splice(at, 1);
+        if (current?.length === 0) this.waiting.delete(receiverId);
+        resolve(false);
+      }, maxWaitMs);
+      queue.push(waiter);
+      this.waiting.set(receiverId, queue);
+    });
+  }
+
   release(receiverId: string): void {
+    const queue = this.waiting.get(receiverId);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.waiting.delete(receiverId);
+    // The slot passes straight to the first waiter: the in-flight count stays.
+    if (next) return next(true);
     const current = this.inFlight.get(receiverId) ?? 0;
     if (current <= 1) this.inFlight.delete(receiverId);
     else this.inFlight.set(receiverId, current - 1);
@@ -23,5 +61,9 @@ export class ReceiverSlots {
 
   busy(receiverId: string): number {
     return this.inFlight.get(receiverId) ?? 0;
+  }
+
+  waiters(receiverId: string): number {
+    return this.waiting.get(receiverId)?.length ?? 0;
   }
 }

@@ -21,14 +21,14 @@ export class DeliveryReconciler {
 
   async reconcileOnce(): Promise<number> {
     const due = await this.dataSource.manager.find(DeliveryEntity, {
-      select: { id: true },
+      select: { id: true, receiverId: true },
       where: { status: 'pending', nextAttemptAt: LessThan(new Date(Date.now() - this.graceMs)) },
       order: { nextAttemptAt: 'ASC' },
       take: BATCH,
     });
     let added = 0;
-    for (const { id } of due) {
-      if ((await this.queue.ensure(id, false)) === 'added') added += 1;
+    for (const { id, receiverId } of due) {
+      if ((await this.queue.ensure({ id, receiverId }, false)) === 'added') added += 1;
     }
     if (added > 0) this.logger.info({ added, scanned: due.length }, 'reconciler re-enqueued lost deliveries');
     return added;

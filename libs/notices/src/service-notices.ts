@@ -25,7 +25,7 @@ export class ServiceNotices {
     if (endsAt && endsAt <= startsAt) {
       throw new DomainError('invalid-period', 'endsAt must be after startsAt', { errors: [{ pointer: '/body/endsAt', message: 'must be after startsAt' }] });
     }
-    const { notice, deliveryIds } = await this.dataSource.transaction(async (em) => {
+    const { notice, refs } = await this.dataSource.transaction(async (em) => {
       const service = await this.service(serviceId);
       if (service.operatorId !== authorId) throw new DomainError('forbidden', `only the operator of ${serviceId} (${service.operatorId}) may publish notices for it`);
       const now = new Date();
@@ -51,9 +51,9 @@ export class ServiceNotices {
         createdAt: now,
       }));
       if (deliveries.length) await em.insert(DeliveryEntity, deliveries);
-      return { notice, deliveryIds: deliveries.map((d) => d.id) };
+      return { notice, refs: deliveries.map((d) => ({ id: d.id, receiverId: d.receiverId })) };
     });
-    await this.dispatcher.dispatch(deliveryIds);
+    await this.dispatcher.dispatch(refs);
     return toNoticeView(notice);
   }
 

@@ -46,6 +46,13 @@ export interface DataSourceOptions {
   /** Pool size per process. */
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Commit without waiting for the WAL flush. Only for writes whose loss in
+   * a database crash is harmless: the worker's attempt records and delivery
+   * states — a lost "delivered" means the delivery is sent again, and
+   * receivers deduplicate on `webhook-id` (at-least-once delivery, DESIGN.md).
+   */
+  asynchronousCommit?: boolean;
 }
 
 /** Schema changes only through migrations: `synchronize` stays off everywhere. */
@@ -60,7 +67,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     logging: false,
     applicationName: options.applicationName ?? 'drehscheibe',
-    extra: { max: options.poolSize ?? 10 },
+    extra: { max: options.poolSize ?? 10, ...(options.asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}) },
   });
 }
 

@@ -34,7 +34,7 @@ export class CreateTicket {
     // the transaction then holds its connection only for the writes.
     const { service, decision, endpoints } = await this.route(originId, input);
     const { assigneeId, via } = decision;
-    const { view, deliveryIds } = await this.dataSource.transaction(async (em) => {
+    const { view, deliveries } = await this.dataSource.transaction(async (em) => {
 
       const now = new Date();
       const ticket = em.create(TicketEntity, {
@@ -79,7 +79,7 @@ export class CreateTicket {
       ];
       await em.insert(TicketPartyEntity, parties);
       const aggregate = { ticket, parties, service, comments: [], attachments: [] };
-      const { deliveryIds } = await recordEvent(
+      const { deliveries } = await recordEvent(
         em,
         aggregate,
         originId,
@@ -88,9 +88,9 @@ export class CreateTicket {
         now,
         endpoints,
       );
-      return { view: toTicketView(aggregate, originId, input.requester), deliveryIds };
+      return { view: toTicketView(aggregate, originId, input.requester), deliveries };
     });
-    await this.dispatcher.dispatch(deliveryIds);
+    await this.dispatcher.dispatch(deliveries);
     return view;
   }
 

@@ -2,11 +2,12 @@ import type { TicketEventType } from '@drehscheibe/contracts';
 import { DeliveryEntity, ParticipantEntity, TicketEventEntity } from '@drehscheibe/persistence';
 import { In, IsNull, Not, type EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import type { DeliveryRef } from './delivery-dispatcher.js';
 import { toTicketView, type TicketAggregate } from './ticket-view.js';
 
 export interface RecordedEvent {
   event: TicketEventEntity;
-  deliveryIds: string[];
+  deliveries: DeliveryRef[];
 }
 
 /**
@@ -38,7 +39,7 @@ export async function recordEvent(
   await em.insert(TicketEventEntity, event as never); // jsonb columns defeat the deep-partial type
 
   const others = parties.map((p) => p.participantId).filter((id) => id !== actorId);
-  if (others.length === 0) return { event, deliveryIds: [] };
+  if (others.length === 0) return { event, deliveries: [] };
   const receivers = others.every((id) => knownEndpoints?.has(id))
     ? others.filter((id) => knownEndpoints!.get(id)).map((id) => ({ id }))
     : await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(others), deliveryUrl: Not(IsNull()) } });
@@ -54,5 +55,5 @@ export async function recordEvent(
     createdAt: now,
   }));
   if (deliveries.length > 0) await em.insert(DeliveryEntity, deliveries);
-  return { event, deliveryIds: deliveries.map((d) => d.id) };
+  return { event, deliveries: deliveries.map((d) => ({ id: d.id, receiverId: d.receiverId })) };
 }

@@ -3,7 +3,7 @@ import { DomainError, type ActorRoles } from '@drehscheibe/domain';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
+import { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 import { recordEvent } from './event-recorder.js';
 import { loadTicketFor } from './ticket-store.js';
 import { mayReadRequester, toTicketView, type TicketAggregate } from './ticket-view.js';
@@ -46,7 +46,7 @@ export class TicketCommandRunner {
     expectedVersion: number | undefined,
     apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
   ): Promise<CommandResult> {
-    const { aggregate, deliveryIds, changed } = await this.dataSource.transaction(async (em) => {
+    const { aggregate, deliveries, changed } = await this.dataSource.transaction(async (em) => {
       const aggregate = await loadTicketFor(em, ticketId, actorId, true);
       const { ticket } = aggregate;
       if (expectedVersion !== undefined && expectedVersion !== ticket.version) {
@@ -57,14 +57,14 @@ export class TicketCommandRunner {
       const now = new Date();
       const roles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId };
       const outcome = await apply({ ...aggregate, em, actorId, roles, now });
-      if (!outcome) return { aggregate, deliveryIds: [] as string[], changed: false };
+      if (!outcome) return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
       ticket.version += 1;
       ticket.updatedAt = now;
       await em.save(ticket);
       const recorded = await recordEvent(em, aggregate, actorId, outcome.type, outcome.data, now);
-      return { aggregate, deliveryIds: recorded.deliveryIds, changed: true };
+      return { aggregate, deliveries: recorded.deliveries, changed: true };
     });
-    await this.dispatcher.dispatch(deliveryIds);
+    await this.dispatcher.dispatch(deliveries);
     return { ticket: this.view(aggregate, actorId), changed };
   }
 

@@ -1,0 +1,24 @@
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+
+/**
+ * A named statement: PostgreSQL parses and plans it once per connection
+ * instead of on every call. For the hot paths (one statement per delivery
+ * step) where TypeORM's query building would cost more than the query.
+ */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
+
+/** The pg pool under a TypeORM data source, for prepared statements on hot paths. */
+export function poolOf(dataSource: DataSource): Pool {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!pool) throw new Error('the data source is not initialised (no pg pool)');
+  return pool;
+}
+
+export async function runPrepared<T>(pool: Pool, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+  const result = await pool.query({ name: statement.name, text: statement.text, values });
+  return result.rows as T[];
+}
