@@ -1,6 +1,6 @@
 import type { TicketEventType } from '@drehscheibe/contracts';
-import { DeliveryEntity, ParticipantEntity, TicketEventEntity } from '@drehscheibe/persistence';
-import { In, IsNull, Not, type EntityManager } from 'typeorm';
+import type { TicketEventEntity } from '@drehscheibe/persistence';
+import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { DeliveryRef } from './delivery-dispatcher.js';
 import { toTicketView, type TicketAggregate } from './ticket-view.js';
@@ -9,6 +9,14 @@ export interface RecordedEvent {
   event: TicketEventEntity;
   deliveries: DeliveryRef[];
 }
+
+/** The event and its deliveries in one statement: the data-modifying CTE runs as part of it. */
+const INSERT_EVENT_AND_DELIVERIES = `WITH event AS (
+    INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  )
+  INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, status, attempts, next_attempt_at, created_at)
+  SELECT d.id, $1, $2, $3, d.receiver_id, 'pending', 0, $6, $6 FROM unnest($9::uuid[], $10::text[]) AS d(id, receiver_id)`;
 
 /**
  * Appends an event and its deliveries in the caller's transaction (the
@@ -22,11 +30,11 @@ export async function recordEvent(
   type: TicketEventType,
   data: Record<string, unknown>,
   now: Date,
-  /** Delivery endpoints already read by the caller, to spare a query. */
-  knownEndpoints?: Map<string, string | null>,
+  /** Every party's delivery endpoint (null: none), as read with the ticket or the routing. */
+  endpoints: Map<string, string | null>,
 ): Promise<RecordedEvent> {
   const { ticket, parties } = aggregate;
-  const event = em.create(TicketEventEntity, {
+  const event = {
     id: uuidv7(),
     ticketId: ticket.id,
     ticketVersion: ticket.version,
@@ -35,25 +43,22 @@ export async function recordEvent(
     occurredAt: now,
     data,
     snapshot: toTicketView(aggregate) as unknown as Record<string, unknown>,
-  });
-  await em.insert(TicketEventEntity, event as never); // jsonb columns defeat the deep-partial type
-
-  const others = parties.map((p) => p.participantId).filter((id) => id !== actorId);
-  if (others.length === 0) return { event, deliveries: [] };
-  const receivers = others.every((id) => knownEndpoints?.has(id))
-    ? others.filter((id) => knownEndpoints!.get(id)).map((id) => ({ id }))
-    : await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(others), deliveryUrl: Not(IsNull()) } });
-  const deliveries = receivers.map((r) => ({
-    id: uuidv7(),
-    eventId: event.id,
-    ticketId: ticket.id,
-    ticketVersion: ticket.version,
-    receiverId: r.id,
-    status: 'pending' as const,
-    attempts: 0,
-    nextAttemptAt: now,
-    createdAt: now,
-  }));
-  if (deliveries.length > 0) await em.insert(DeliveryEntity, deliveries);
-  return { event, deliveries: deliveries.map((d) => ({ id: d.id, receiverId: d.receiverId })) };
+  } as TicketEventEntity;
+  const deliveries = parties
+    .map((p) => p.participantId)
+    .filter((id) => id !== actorId && endpoints.get(id))
+    .map((receiverId) => ({ id: uuidv7(), receiverId }));
+  await em.query(INSERT_EVENT_AND_DELIVERIES, [
+    event.id,
+    event.ticketId,
+    event.ticketVersion,
+    event.type,
+    event.actorId,
+    event.occurredAt,
+    JSON.stringify(event.data),
+    JSON.stringify(event.snapshot),
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.receiverId),
+  ]);
+  return { event, deliveries };
 }

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 import { recordEvent } from './event-recorder.js';
-import { loadTicketFor } from './ticket-store.js';
+import { loadTicketFor, saveTicketState, type LoadedTicket } from './ticket-store.js';
 import { mayReadRequester, toTicketView, type TicketAggregate } from './ticket-view.js';
 import type { Requester } from '@drehscheibe/contracts';
 
@@ -15,7 +15,7 @@ export interface ChangeOutcome {
   data: Record<string, unknown>;
 }
 
-export interface CommandContext extends TicketAggregate {
+export interface CommandContext extends LoadedTicket {
   em: EntityManager;
   actorId: string;
   roles: ActorRoles;
@@ -60,8 +60,8 @@ export class TicketCommandRunner {
       if (!outcome) return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
       ticket.version += 1;
       ticket.updatedAt = now;
-      await em.save(ticket);
-      const recorded = await recordEvent(em, aggregate, actorId, outcome.type, outcome.data, now);
+      await saveTicketState(em, ticket);
+      const recorded = await recordEvent(em, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
       return { aggregate, deliveries: recorded.deliveries, changed: true };
     });
     await this.dispatcher.dispatch(deliveries);

@@ -108,11 +108,12 @@ export class TicketCommands {
    * rejection). Everyone involved so far stays a party: read access and updates.
    */
   forward(actorId: string, ticketId: string, input: ForwardInput, version?: number): Promise<CommandResult> {
-    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, roles, now }) => {
+    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, endpoints, roles, now }) => {
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'forward', roles);
       const target = await em.findOneBy(ParticipantEntity, { id: input.participantId });
       const targetId = explicitTarget(actorId, input.participantId, target);
+      endpoints.set(targetId, target?.deliveryUrl ?? null);
       if (!parties.some((p) => p.participantId === targetId)) {
         const party = em.create(TicketPartyEntity, { ticketId, participantId: targetId, externalId: null, joinedAt: now });
         await em.insert(TicketPartyEntity, party);

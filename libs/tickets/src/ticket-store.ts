@@ -1,25 +1,75 @@
 import { DomainError } from '@drehscheibe/domain';
-import { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
-import type { EntityManager } from 'typeorm';
+import { fromJsonRow, jsonObjectSql, ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { TicketAggregate } from './ticket-view.js';
 
+/** The aggregate plus each party's delivery endpoint, which the event recorder needs. */
+export interface LoadedTicket extends TicketAggregate {
+  endpoints: Map<string, string | null>;
+}
+
+interface AggregateRow {
+  ticket: Record<string, unknown>;
+  service: Record<string, unknown>;
+  parties: Array<Record<string, unknown> & { deliveryUrl: string | null }>;
+  comments: Record<string, unknown>[];
+  attachments: Record<string, unknown>[];
+}
+
+/** The aggregate query, built once per data source from the entities' metadata. */
+const statements = new WeakMap<DataSource, { read: string; lock: string }>();
+
+function statementsFor(dataSource: DataSource): { read: string; lock: string } {
+  let found = statements.get(dataSource);
+  if (!found) {
+    const m = (entity: Parameters<DataSource['getMetadata']>[0]) => dataSource.getMetadata(entity);
+    const read = `SELECT ${jsonObjectSql(m(TicketEntity), 't')} AS ticket,
+        ${jsonObjectSql(m(ServiceEntity), 's')} AS service,
+        (SELECT coalesce(json_agg(${jsonObjectSql(m(TicketPartyEntity), 'p', [['deliveryUrl', 'pp.delivery_url']])} ORDER BY p.joined_at, p.participant_id), '[]'::json)
+           FROM ticket_parties p JOIN participants pp ON pp.id = p.participant_id WHERE p.ticket_id = t.id) AS parties,
+        (SELECT coalesce(json_agg(${jsonObjectSql(m(TicketCommentEntity), 'c')} ORDER BY c.created_at, c.id), '[]'::json)
+           FROM ticket_comments c WHERE c.ticket_id = t.id) AS comments,
+        (SELECT coalesce(json_agg(${jsonObjectSql(m(TicketAttachmentEntity), 'a')} ORDER BY a.created_at, a.id), '[]'::json)
+           FROM ticket_attachments a WHERE a.ticket_id = t.id) AS attachments
+      FROM tickets t JOIN services s ON s.id = t.service_id
+     WHERE t.id = $1`;
+    found = { read, lock: `${read} FOR UPDATE OF t` };
+    statements.set(dataSource, found);
+  }
+  return found;
+}
+
 /**
- * Loads a ticket for a participant. A ticket the caller is not party to is
- * reported exactly like a missing one, so ids cannot be probed.
+ * Loads a ticket for a participant in one statement: the ticket (locked for
+ * a change), its service, parties with their endpoints, comments and
+ * attachments. A ticket the caller is not party to is reported exactly like
+ * a missing one, so ids cannot be probed.
  */
-export async function loadTicketFor(em: EntityManager, ticketId: string, participantId: string, forUpdate: boolean): Promise<TicketAggregate> {
-  const ticket = await em.findOne(TicketEntity, {
-    where: { id: ticketId },
-    ...(forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-  });
-  const parties = ticket ? await em.find(TicketPartyEntity, { where: { ticketId } }) : [];
-  if (!ticket || !parties.some((p) => p.participantId === participantId)) {
+export async function loadTicketFor(em: EntityManager, ticketId: string, participantId: string, forUpdate: boolean): Promise<LoadedTicket> {
+  const sql = statementsFor(em.dataSource);
+  const rows: AggregateRow[] = await em.query(forUpdate ? sql.lock : sql.read, [ticketId]);
+  const row = rows[0];
+  if (!row || !row.parties.some((p) => p.participantId === participantId)) {
     throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
   }
-  const [service, comments, attachments] = await Promise.all([
-    em.findOneByOrFail(ServiceEntity, { id: ticket.serviceId }),
-    em.find(TicketCommentEntity, { where: { ticketId }, order: { createdAt: 'ASC', id: 'ASC' } }),
-    em.find(TicketAttachmentEntity, { where: { ticketId }, order: { createdAt: 'ASC', id: 'ASC' } }),
-  ]);
-  return { ticket, parties, service, comments, attachments };
+  const m = (entity: Parameters<DataSource['getMetadata']>[0]) => em.dataSource.getMetadata(entity);
+  const endpoints = new Map(row.parties.map((p) => [p.participantId as string, p.deliveryUrl]));
+  return {
+    ticket: fromJsonRow<TicketEntity>(m(TicketEntity), row.ticket),
+    service: fromJsonRow<ServiceEntity>(m(ServiceEntity), row.service),
+    parties: row.parties.map(({ deliveryUrl: _, ...p }) => fromJsonRow<TicketPartyEntity>(m(TicketPartyEntity), p)),
+    comments: row.comments.map((c) => fromJsonRow<TicketCommentEntity>(m(TicketCommentEntity), c)),
+    attachments: row.attachments.map((a) => fromJsonRow<TicketAttachmentEntity>(m(TicketAttachmentEntity), a)),
+    endpoints,
+  };
+}
+
+/** Writes the fields a lifecycle command may change, and the new version. */
+export async function saveTicketState(em: EntityManager, t: TicketEntity): Promise<void> {
+  await em.query(
+    `UPDATE tickets SET version = $2, status = $3, assignee_id = $4, sender_id = $5, resolver_id = $6, resolution = $7,
+            resolved_at = $8, closed_at = $9, updated_at = $10
+      WHERE id = $1`,
+    [t.id, t.version, t.status, t.assigneeId, t.senderId, t.resolverId, t.resolution === null ? null : JSON.stringify(t.resolution), t.resolvedAt, t.closedAt, t.updatedAt],
+  );
 }
