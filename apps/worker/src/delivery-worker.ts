@@ -42,7 +42,9 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   const dataSource = await createDataSource({ url: config.databaseUrl, poolSize: config.delivery.concurrency + 4, applicationName: 'drehscheibe-worker', asynchronousCommit: true }).initialize();
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
   const circuit = new ReceiverCircuit(dataSource, { failureThreshold: config.delivery.circuitFailureThreshold, probeIntervalMs: config.delivery.circuitProbeIntervalMs });
-  const slots = new ReceiverSlots(config.delivery.perReceiverConcurrency);
+  const perReceiver = config.delivery.perReceiverConcurrency;
+  // A responsive receiver's backlog may wait for its slots in the rest of the worker's capacity (never all of it).
+  const slots = new ReceiverSlots(perReceiver, { maxWaiters: perReceiver, burstWaiters: Math.max(0, config.delivery.concurrency - 3 * perReceiver) });
   const metrics = new HubMetrics('worker');
   const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }), circuit, slots, metrics);
   const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config.metricsPort, config.http.host) : undefined;

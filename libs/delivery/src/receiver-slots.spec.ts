@@ -44,7 +44,7 @@ describe('ReceiverSlots', () => {
   });
 
   it('lets only maxWaiters wait per receiver; the rest are refused at once', async () => {
-    const slots = new ReceiverSlots(1, 2);
+    const slots = new ReceiverSlots(1, { maxWaiters: 2 });
     slots.tryAcquire('slow');
     const first = slots.acquire('slow', 5_000);
     const second = slots.acquire('slow', 5_000);
@@ -54,5 +54,22 @@ describe('ReceiverSlots', () => {
     slots.release('slow');
     expect(await Promise.all([first, second])).toEqual([true, true]);
     expect(slots.busy('slow')).toBe(1);
+  });
+
+  it('lets more wait, briefly, only while the receiver is finishing deliveries', async () => {
+    const slots = new ReceiverSlots(2, { maxWaiters: 0, burstWaiters: 2, responsiveMs: 10_000, burstWaitMs: 30 });
+    slots.tryAcquire('r');
+    slots.tryAcquire('r');
+    // No delivery finished yet: the receiver may be stuck, nobody waits.
+    expect(await slots.acquire('r', 5_000)).toBe(false);
+    slots.release('r');
+    slots.tryAcquire('r');
+    const burst = [slots.acquire('r', 5_000), slots.acquire('r', 5_000)];
+    expect(await slots.acquire('r', 5_000)).toBe(false);
+    slots.release('r');
+    expect(await burst[0]).toBe(true);
+    const started = Date.now();
+    expect(await burst[1]).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

@@ -1,14 +1,14 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { derivePriority, DomainError, parseInstant, type Level } from '@drehscheibe/domain';
-import { isUniqueViolation, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { fromJsonRow, isUniqueViolation, jsonObjectSql, ParticipantEntity, RoutingRuleEntity, ServiceEntity, type TicketEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from './delivery-dispatcher.js';
-import { recordEvent } from './event-recorder.js';
+import { outboxParams, outboxSql, prepareEvent } from './event-recorder.js';
 import { toTicketView } from './ticket-view.js';
 
 /**
@@ -30,88 +30,101 @@ export class CreateTicket {
         errors: [{ pointer: '/body/category', message: 'is not in codelist category' }],
       });
     }
-    // Routing reads the registry before the transaction: it locks nothing, and
-    // the transaction then holds its connection only for the writes.
+    // Two statements: the routing read (it locks nothing), then all writes at once.
     const { service, decision, endpoints } = await this.route(originId, input);
     const { assigneeId, via } = decision;
-    const { view, deliveries } = await this.dataSource.transaction(async (em) => {
-
-      const now = new Date();
-      const ticket = em.create(TicketEntity, {
-        id: uuidv7(),
-        version: 1,
-        type: input.type,
-        subject: input.subject,
-        description: input.description ?? null,
-        serviceId: service.id,
-        category: input.category ?? null,
-        impact: input.impact,
-        urgency: input.urgency,
-        priority: derivePriority(input.impact as Level, input.urgency as Level),
-        status: 'forwarded',
+    const now = new Date();
+    const ticket: TicketEntity = {
+      id: uuidv7(),
+      version: 1,
+      type: input.type,
+      subject: input.subject,
+      description: input.description ?? null,
+      serviceId: service.id,
+      category: input.category ?? null,
+      impact: input.impact,
+      urgency: input.urgency,
+      priority: derivePriority(input.impact as Level, input.urgency as Level),
+      status: 'forwarded',
+      originId,
+      originExternalId: input.externalId,
+      assigneeId,
+      resolverId: null,
+      senderId: originId,
+      supportLevel: input.supportLevel ?? 1,
+      channel: input.channel,
+      requesterEnc: input.requester ? this.cipher.encrypt(input.requester) : null,
+      resolution: null,
+      reportedAt: input.reportedAt ? parseInstant(input.reportedAt) : null,
+      createdAt: now,
+      updatedAt: now,
+      dueAt: input.dueAt ? parseInstant(input.dueAt) : null,
+      resolvedAt: null,
+      closedAt: null,
+    };
+    const parties: TicketPartyEntity[] = [
+      { ticketId: ticket.id, participantId: originId, externalId: input.externalId, joinedAt: now },
+      { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now },
+    ];
+    const aggregate = { ticket, parties, service, comments: [], attachments: [] };
+    const recorded = prepareEvent(
+      aggregate,
+      originId,
+      'ticket.forwarded',
+      { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId }, ...(via.kind === 'rule' ? { routingRule: via.ruleId } : {}) },
+      now,
+      endpoints,
+    );
+    try {
+      // One statement is one transaction: ticket, parties, event and deliveries (the outbox) commit together.
+      await this.dataSource.query(INSERT_TICKET, [
+        ticket.id,
+        ticket.type,
+        ticket.subject,
+        ticket.description,
+        ticket.serviceId,
+        ticket.category,
+        ticket.impact,
+        ticket.urgency,
+        ticket.priority,
         originId,
-        originExternalId: input.externalId,
+        ticket.originExternalId,
         assigneeId,
-        resolverId: null,
-        senderId: originId,
-        supportLevel: input.supportLevel ?? 1,
-        channel: input.channel,
-        requesterEnc: input.requester ? this.cipher.encrypt(input.requester) : null,
-        resolution: null,
-        reportedAt: input.reportedAt ? parseInstant(input.reportedAt) : null,
-        createdAt: now,
-        updatedAt: now,
-        dueAt: input.dueAt ? parseInstant(input.dueAt) : null,
-        resolvedAt: null,
-        closedAt: null,
-      });
-      try {
-        await em.insert(TicketEntity, ticket);
-      } catch (e) {
-        if (isUniqueViolation(e, 'tickets_origin_external_id_key')) {
-          throw new DomainError('duplicate-external-id', `you already created a ticket with externalId ${input.externalId}`);
-        }
-        throw e;
-      }
-      const parties = [
-        em.create(TicketPartyEntity, { ticketId: ticket.id, participantId: originId, externalId: input.externalId, joinedAt: now }),
-        em.create(TicketPartyEntity, { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now }),
-      ];
-      await em.insert(TicketPartyEntity, parties);
-      const aggregate = { ticket, parties, service, comments: [], attachments: [] };
-      const { deliveries } = await recordEvent(
-        em,
-        aggregate,
-        originId,
-        'ticket.forwarded',
-        { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId }, ...(via.kind === 'rule' ? { routingRule: via.ruleId } : {}) },
+        ticket.supportLevel,
+        ticket.channel,
+        ticket.requesterEnc,
+        ticket.reportedAt,
         now,
-        endpoints,
-      );
-      return { view: toTicketView(aggregate, originId, input.requester), deliveries };
-    });
-    await this.dispatcher.dispatch(deliveries);
-    return view;
+        ticket.dueAt,
+        ...outboxParams(recorded),
+      ]);
+    } catch (e) {
+      if (isUniqueViolation(e, 'tickets_origin_external_id_key')) {
+        throw new DomainError('duplicate-external-id', `you already created a ticket with externalId ${input.externalId}`);
+      }
+      throw e;
+    }
+    await this.dispatcher.dispatch(recorded.deliveries);
+    return toTicketView(aggregate, originId, input.requester);
   }
 
   /**
-   * Explicit target, else routing rules, else the service's operator. Two
-   * round trips: service and rules together, then every participant involved.
+   * Explicit target, else routing rules, else the service's operator. One
+   * statement reads the service, the enabled rules (none when a target is
+   * named) and every participant involved.
    */
   private async route(originId: string, input: TicketCreate) {
-    const em = this.dataSource.manager;
     const explicitId = input.assignee?.participantId;
-    const [service, rules] = await Promise.all([
-      em.findOneBy(ServiceEntity, { id: input.serviceId }),
-      explicitId ? Promise.resolve([]) : em.find(RoutingRuleEntity, { where: { enabled: true }, order: { position: 'ASC' } }),
-    ]);
-    if (!service) {
+    const [row] = await this.dataSource.query<RoutingRow[]>(this.routingRead(), [input.serviceId, originId, explicitId ?? null]);
+    if (!row?.service) {
       throw new DomainError('unknown-service', `service ${input.serviceId} is not registered`, {
         errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
       });
     }
-    const ids = new Set([originId, service.operatorId, ...(explicitId ? [explicitId] : []), ...rules.map((r) => r.targetId)]);
-    const participants = new Map((await em.find(ParticipantEntity, { where: { id: In([...ids]) } })).map((p) => [p.id, p]));
+    const m = (entity: Parameters<DataSource['getMetadata']>[0]) => this.dataSource.getMetadata(entity);
+    const service = fromJsonRow<ServiceEntity>(m(ServiceEntity), row.service);
+    const rules = row.rules.map((r) => fromJsonRow<RoutingRuleEntity>(m(RoutingRuleEntity), r));
+    const participants = new Map(row.participants.map((p) => fromJsonRow<ParticipantEntity>(m(ParticipantEntity), p)).map((p) => [p.id, p]));
     const origin = participants.get(originId)!;
     const decision = chooseAssignee({
       origin: { id: originId, land: origin.land },
@@ -126,4 +139,35 @@ export class CreateTicket {
     const endpoints = new Map([...participants.values()].map((p) => [p.id, p.deliveryUrl]));
     return { service, decision, endpoints };
   }
+
+  private routingSql?: string;
+
+  private routingRead(): string {
+    const m = (entity: Parameters<DataSource['getMetadata']>[0]) => this.dataSource.getMetadata(entity);
+    this.routingSql ??= `WITH s AS (SELECT * FROM services WHERE id = $1),
+           r AS (SELECT * FROM routing_rules WHERE enabled AND $3::text IS NULL)
+      SELECT (SELECT ${jsonObjectSql(m(ServiceEntity), 's')} FROM s) AS service,
+             (SELECT coalesce(json_agg(${jsonObjectSql(m(RoutingRuleEntity), 'r')} ORDER BY r.position), '[]'::json) FROM r) AS rules,
+             (SELECT coalesce(json_agg(${jsonObjectSql(m(ParticipantEntity), 'p')}), '[]'::json) FROM participants p
+               WHERE p.id = $2 OR p.id = $3 OR p.id IN (SELECT operator_id FROM s) OR p.id IN (SELECT target_id FROM r)) AS participants`;
+    return this.routingSql;
+  }
 }
+
+interface RoutingRow {
+  service: Record<string, unknown> | null;
+  rules: Record<string, unknown>[];
+  participants: Record<string, unknown>[];
+}
+
+const outbox = outboxSql(19);
+/** Ticket, both parties, the event and its deliveries: one statement, so one implicit transaction. */
+const INSERT_TICKET = `WITH ticket AS (
+    INSERT INTO tickets (id, version, type, subject, description, service_id, category, impact, urgency, priority, status,
+      origin_id, origin_external_id, assignee_id, resolver_id, sender_id, support_level, channel, requester_enc, resolution,
+      reported_at, created_at, updated_at, due_at, resolved_at, closed_at)
+    VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 'forwarded', $10, $11, $12, NULL, $10, $13, $14, $15, NULL, $16, $17, $17, $18, NULL, NULL)
+  ), parties AS (
+    INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at) VALUES ($1, $10, $11, $17), ($1, $12, NULL, $17)
+  ), ${outbox.eventCte}
+  ${outbox.deliveriesInsert}`;

@@ -10,21 +10,43 @@ export interface RecordedEvent {
   deliveries: DeliveryRef[];
 }
 
-/** The event and its deliveries in one statement: the data-modifying CTE runs as part of it. */
-const INSERT_EVENT_AND_DELIVERIES = `WITH event AS (
-    INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-  )
-  INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, status, attempts, next_attempt_at, created_at)
-  SELECT d.id, $1, $2, $3, d.receiver_id, 'pending', 0, $6, $6 FROM unnest($9::uuid[], $10::text[]) AS d(id, receiver_id)`;
+/**
+ * SQL that appends an event and its deliveries within one statement: a CTE
+ * (`event AS (...)`) for the event and the final INSERT for the deliveries.
+ * Its ten parameters start at `$first`, in the order of `outboxParams`.
+ */
+export function outboxSql(first: number): { eventCte: string; deliveriesInsert: string } {
+  const $ = (n: number) => `$${first + n}`;
+  return {
+    eventCte: `event AS (
+      INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
+      VALUES (${$(0)}, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}))`,
+    deliveriesInsert: `INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, status, attempts, next_attempt_at, created_at)
+      SELECT d.id, ${$(0)}, ${$(1)}, ${$(2)}, d.receiver_id, 'pending', 0, ${$(5)}, ${$(5)} FROM unnest(${$(8)}::uuid[], ${$(9)}::text[]) AS d(id, receiver_id)`,
+  };
+}
+
+export function outboxParams({ event, deliveries }: RecordedEvent): unknown[] {
+  return [
+    event.id,
+    event.ticketId,
+    event.ticketVersion,
+    event.type,
+    event.actorId,
+    event.occurredAt,
+    JSON.stringify(event.data),
+    JSON.stringify(event.snapshot),
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.receiverId),
+  ];
+}
 
 /**
- * Appends an event and its deliveries in the caller's transaction (the
- * outbox): accepted means durable. Every party except the actor gets the
- * event (no echo); parties without an endpoint read it from the feed.
+ * The event for a change, with the ticket as of that change, and one
+ * delivery per party except the actor (no echo) that has an endpoint;
+ * parties without one read the event from the feed.
  */
-export async function recordEvent(
-  em: EntityManager,
+export function prepareEvent(
   aggregate: TicketAggregate,
   actorId: string,
   type: TicketEventType,
@@ -32,7 +54,7 @@ export async function recordEvent(
   now: Date,
   /** Every party's delivery endpoint (null: none), as read with the ticket or the routing. */
   endpoints: Map<string, string | null>,
-): Promise<RecordedEvent> {
+): RecordedEvent {
   const { ticket, parties } = aggregate;
   const event = {
     id: uuidv7(),
@@ -48,17 +70,21 @@ export async function recordEvent(
     .map((p) => p.participantId)
     .filter((id) => id !== actorId && endpoints.get(id))
     .map((receiverId) => ({ id: uuidv7(), receiverId }));
-  await em.query(INSERT_EVENT_AND_DELIVERIES, [
-    event.id,
-    event.ticketId,
-    event.ticketVersion,
-    event.type,
-    event.actorId,
-    event.occurredAt,
-    JSON.stringify(event.data),
-    JSON.stringify(event.snapshot),
-    deliveries.map((d) => d.id),
-    deliveries.map((d) => d.receiverId),
-  ]);
   return { event, deliveries };
+}
+
+/** Appends the event and its deliveries in the caller's transaction (the outbox): accepted means durable. */
+export async function recordEvent(
+  em: EntityManager,
+  aggregate: TicketAggregate,
+  actorId: string,
+  type: TicketEventType,
+  data: Record<string, unknown>,
+  now: Date,
+  endpoints: Map<string, string | null>,
+): Promise<RecordedEvent> {
+  const recorded = prepareEvent(aggregate, actorId, type, data, now, endpoints);
+  const { eventCte, deliveriesInsert } = outboxSql(1);
+  await em.query(`WITH ${eventCte} ${deliveriesInsert}`, outboxParams(recorded));
+  return recorded;
 }
