@@ -59,7 +59,8 @@ function view(t, service, requester) {
 
 // The hub's two statements per create (libs/tickets/src/create-ticket.usecase.ts):
 // one routing read (service, enabled rules, every participant involved, as
-// JSON), then one write (ticket, parties, event, deliveries in CTEs).
+// JSON), then one write (ticket, parties, event, deliveries in CTEs), both
+// as named (prepared) statements like the hub's.
 const ROUTING_READ = `WITH s AS (SELECT * FROM services WHERE id = $1),
        r AS (SELECT * FROM routing_rules WHERE enabled AND $3::text IS NULL)
   SELECT (SELECT json_build_object('id', s.id, 'name', s.name, 'leikaKey', s.leika_key, 'operatorId', s.operator_id) FROM s) AS service,
@@ -91,7 +92,7 @@ function chooseAssignee(rules, origin, operator, input) {
 }
 
 async function createTicket(originId, input) {
-  const { rows } = await pool.query(ROUTING_READ, [input.serviceId, originId, null]);
+  const { rows } = await pool.query({ name: 'routing', text: ROUTING_READ, values: [input.serviceId, originId, null] });
   const { service, rules } = rows[0];
   if (!service) throw Object.assign(new Error('unknown service'), { statusCode: 422 });
   const participants = new Map(rows[0].participants.map((p) => [p.id, p]));
@@ -117,11 +118,11 @@ async function createTicket(originId, input) {
     now,
   };
   const data = { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId } };
-  await pool.query(INSERT_TICKET, [
+  await pool.query({ name: 'create', text: INSERT_TICKET, values: [
     t.id, t.type, t.subject, t.description, service.id, t.category, t.impact, t.urgency, t.priority, originId, t.externalId, assigneeId,
     t.supportLevel, t.channel, input.requester ? encrypt(input.requester) : null, null, now, null,
     uuidv7(), JSON.stringify(data), JSON.stringify(view(t, service)), receivers.map(() => uuidv7()), receivers,
-  ]);
+  ] });
   return view(t, service, input.requester);
 }
 

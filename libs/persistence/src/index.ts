@@ -16,5 +16,5 @@ export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-c
 export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
-export { poolOf, runPrepared, type PreparedStatement } from './sql.js';
+export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
 export { jsonObjectSql, fromJsonRow, metadataOf } from './json-rows.js';

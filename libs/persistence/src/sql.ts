@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * A named statement: PostgreSQL parses and plans it once per connection
@@ -20,5 +20,16 @@ export function poolOf(dataSource: DataSource): Pool {
 
 export async function runPrepared<T>(pool: Pool, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
   const result = await pool.query({ name: statement.name, text: statement.text, values });
+  return result.rows as T[];
+}
+
+/**
+ * A prepared statement on the entity manager's connection: inside a
+ * transaction that is the transaction's client, otherwise any pool client.
+ */
+export async function queryPrepared<T>(em: EntityManager, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+  const client = (em.queryRunner as unknown as { databaseConnection?: PoolClient } | undefined)?.databaseConnection;
+  if (!client) return runPrepared<T>(poolOf(em.dataSource), statement, values);
+  const result = await client.query({ name: statement.name, text: statement.text, values });
   return result.rows as T[];
 }

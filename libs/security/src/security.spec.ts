@@ -51,6 +51,14 @@ describe('ReceiptSigner', () => {
     const { payload } = await jwtVerify(receipt, key.publicKey, { issuer: 'hub' });
     expect(payload).toMatchObject({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1' });
     expect(payload.bodySha256).toBe('015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862');
+    expect(decodeProtectedHeader(receipt)).toEqual({ alg: 'EdDSA', kid: key.kid, typ: 'receipt+jwt' });
+  });
+
+  it('fails verification when the payload was altered', async () => {
+    const key = await SigningKey.fromSecret(secretKey());
+    const [header, , signature] = (await new ReceiptSigner(key, 'hub').sign({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1', body: '{}' })).split('.');
+    const forged = Buffer.from(JSON.stringify({ ticketId: 't2', version: 1, origin: 'mila', externalId: 'E1', iss: 'hub' })).toString('base64url');
+    await expect(jwtVerify(`${header}.${forged}.${signature}`, key.publicKey)).rejects.toThrow();
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { derivePriority, DomainError, parseInstant, type Level } from '@drehscheibe/domain';
-import { fromJsonRow, isUniqueViolation, jsonObjectSql, ParticipantEntity, RoutingRuleEntity, ServiceEntity, type TicketEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
+import { fromJsonRow, isUniqueViolation, jsonObjectSql, poolOf, runPrepared, type PreparedStatement, ParticipantEntity, RoutingRuleEntity, ServiceEntity, type TicketEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
@@ -77,7 +77,7 @@ export class CreateTicket {
     );
     try {
       // One statement is one transaction: ticket, parties, event and deliveries (the outbox) commit together.
-      await this.dataSource.query(INSERT_TICKET, [
+      await runPrepared(this.pool, INSERT_TICKET, [
         ticket.id,
         ticket.type,
         ticket.subject,
@@ -115,7 +115,7 @@ export class CreateTicket {
    */
   private async route(originId: string, input: TicketCreate) {
     const explicitId = input.assignee?.participantId;
-    const [row] = await this.dataSource.query<RoutingRow[]>(this.routingRead(), [input.serviceId, originId, explicitId ?? null]);
+    const [row] = await runPrepared<RoutingRow>(this.pool, this.routingRead(), [input.serviceId, originId, explicitId ?? null]);
     if (!row?.service) {
       throw new DomainError('unknown-service', `service ${input.serviceId} is not registered`, {
         errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
@@ -140,16 +140,20 @@ export class CreateTicket {
     return { service, decision, endpoints };
   }
 
-  private routingSql?: string;
+  private routingSql?: PreparedStatement;
 
-  private routingRead(): string {
+  private get pool() {
+    return poolOf(this.dataSource);
+  }
+
+  private routingRead(): PreparedStatement {
     const m = (entity: Parameters<DataSource['getMetadata']>[0]) => this.dataSource.getMetadata(entity);
-    this.routingSql ??= `WITH s AS (SELECT * FROM services WHERE id = $1),
+    this.routingSql ??= { name: 'ticket_routing_v1', text: `WITH s AS (SELECT * FROM services WHERE id = $1),
            r AS (SELECT * FROM routing_rules WHERE enabled AND $3::text IS NULL)
       SELECT (SELECT ${jsonObjectSql(m(ServiceEntity), 's')} FROM s) AS service,
              (SELECT coalesce(json_agg(${jsonObjectSql(m(RoutingRuleEntity), 'r')} ORDER BY r.position), '[]'::json) FROM r) AS rules,
              (SELECT coalesce(json_agg(${jsonObjectSql(m(ParticipantEntity), 'p')}), '[]'::json) FROM participants p
-               WHERE p.id = $2 OR p.id = $3 OR p.id IN (SELECT operator_id FROM s) OR p.id IN (SELECT target_id FROM r)) AS participants`;
+               WHERE p.id = $2 OR p.id = $3 OR p.id IN (SELECT operator_id FROM s) OR p.id IN (SELECT target_id FROM r)) AS participants` };
     return this.routingSql;
   }
 }
@@ -162,7 +166,7 @@ interface RoutingRow {
 
 const outbox = outboxSql(19);
 /** Ticket, both parties, the event and its deliveries: one statement, so one implicit transaction. */
-const INSERT_TICKET = `WITH ticket AS (
+const INSERT_TICKET: PreparedStatement = { name: 'ticket_create_v1', text: `WITH ticket AS (
     INSERT INTO tickets (id, version, type, subject, description, service_id, category, impact, urgency, priority, status,
       origin_id, origin_external_id, assignee_id, resolver_id, sender_id, support_level, channel, requester_enc, resolution,
       reported_at, created_at, updated_at, due_at, resolved_at, closed_at)
@@ -170,4 +174,4 @@ const INSERT_TICKET = `WITH ticket AS (
   ), parties AS (
     INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at) VALUES ($1, $10, $11, $17), ($1, $12, NULL, $17)
   ), ${outbox.eventCte}
-  ${outbox.deliveriesInsert}`;
+  ${outbox.deliveriesInsert}` };

@@ -1,6 +1,5 @@
 import type { TicketEventType } from '@drehscheibe/contracts';
 import type { TicketEventEntity } from '@drehscheibe/persistence';
-import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { DeliveryRef } from './delivery-dispatcher.js';
 import { toTicketView, type TicketAggregate } from './ticket-view.js';
@@ -71,20 +70,4 @@ export function prepareEvent(
     .filter((id) => id !== actorId && endpoints.get(id))
     .map((receiverId) => ({ id: uuidv7(), receiverId }));
   return { event, deliveries };
-}
-
-/** Appends the event and its deliveries in the caller's transaction (the outbox): accepted means durable. */
-export async function recordEvent(
-  em: EntityManager,
-  aggregate: TicketAggregate,
-  actorId: string,
-  type: TicketEventType,
-  data: Record<string, unknown>,
-  now: Date,
-  endpoints: Map<string, string | null>,
-): Promise<RecordedEvent> {
-  const recorded = prepareEvent(aggregate, actorId, type, data, now, endpoints);
-  const { eventCte, deliveriesInsert } = outboxSql(1);
-  await em.query(`WITH ${eventCte} ${deliveriesInsert}`, outboxParams(recorded));
-  return recorded;
 }

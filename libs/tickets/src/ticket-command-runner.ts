@@ -4,8 +4,8 @@ import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
-import { recordEvent } from './event-recorder.js';
-import { loadTicketFor, saveTicketState, type LoadedTicket } from './ticket-store.js';
+import { prepareEvent } from './event-recorder.js';
+import { loadTicketFor, saveChange, type LoadedTicket } from './ticket-store.js';
 import { mayReadRequester, toTicketView, type TicketAggregate } from './ticket-view.js';
 import type { Requester } from '@drehscheibe/contracts';
 
@@ -60,8 +60,8 @@ export class TicketCommandRunner {
       if (!outcome) return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
       ticket.version += 1;
       ticket.updatedAt = now;
-      await saveTicketState(em, ticket);
-      const recorded = await recordEvent(em, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
+      const recorded = prepareEvent(aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
+      await saveChange(em, ticket, recorded);
       return { aggregate, deliveries: recorded.deliveries, changed: true };
     });
     await this.dispatcher.dispatch(deliveries);

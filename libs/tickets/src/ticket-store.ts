@@ -1,6 +1,7 @@
 import { DomainError } from '@drehscheibe/domain';
-import { fromJsonRow, jsonObjectSql, ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { fromJsonRow, jsonObjectSql, queryPrepared, ServiceEntity, type PreparedStatement, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
+import { outboxParams, outboxSql, type RecordedEvent } from './event-recorder.js';
 import type { TicketAggregate } from './ticket-view.js';
 
 /** The aggregate plus each party's delivery endpoint, which the event recorder needs. */
@@ -17,9 +18,9 @@ interface AggregateRow {
 }
 
 /** The aggregate query, built once per data source from the entities' metadata. */
-const statements = new WeakMap<DataSource, { read: string; lock: string }>();
+const statements = new WeakMap<DataSource, { read: PreparedStatement; lock: PreparedStatement }>();
 
-function statementsFor(dataSource: DataSource): { read: string; lock: string } {
+function statementsFor(dataSource: DataSource): { read: PreparedStatement; lock: PreparedStatement } {
   let found = statements.get(dataSource);
   if (!found) {
     const m = (entity: Parameters<DataSource['getMetadata']>[0]) => dataSource.getMetadata(entity);
@@ -33,7 +34,7 @@ function statementsFor(dataSource: DataSource): { read: string; lock: string } {
            FROM ticket_attachments a WHERE a.ticket_id = t.id) AS attachments
       FROM tickets t JOIN services s ON s.id = t.service_id
      WHERE t.id = $1`;
-    found = { read, lock: `${read} FOR UPDATE OF t` };
+    found = { read: { name: 'ticket_aggregate_v1', text: read }, lock: { name: 'ticket_aggregate_lock_v1', text: `${read} FOR UPDATE OF t` } };
     statements.set(dataSource, found);
   }
   return found;
@@ -47,7 +48,7 @@ function statementsFor(dataSource: DataSource): { read: string; lock: string } {
  */
 export async function loadTicketFor(em: EntityManager, ticketId: string, participantId: string, forUpdate: boolean): Promise<LoadedTicket> {
   const sql = statementsFor(em.dataSource);
-  const rows: AggregateRow[] = await em.query(forUpdate ? sql.lock : sql.read, [ticketId]);
+  const rows = await queryPrepared<AggregateRow>(em, forUpdate ? sql.lock : sql.read, [ticketId]);
   const row = rows[0];
   if (!row || !row.parties.some((p) => p.participantId === participantId)) {
     throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
@@ -64,12 +65,30 @@ export async function loadTicketFor(em: EntityManager, ticketId: string, partici
   };
 }
 
-/** Writes the fields a lifecycle command may change, and the new version. */
-export async function saveTicketState(em: EntityManager, t: TicketEntity): Promise<void> {
-  await em.query(
-    `UPDATE tickets SET version = $2, status = $3, assignee_id = $4, sender_id = $5, resolver_id = $6, resolution = $7,
-            resolved_at = $8, closed_at = $9, updated_at = $10
-      WHERE id = $1`,
-    [t.id, t.version, t.status, t.assigneeId, t.senderId, t.resolverId, t.resolution === null ? null : JSON.stringify(t.resolution), t.resolvedAt, t.closedAt, t.updatedAt],
-  );
+const outbox = outboxSql(11);
+/** The fields a lifecycle command may change with the new version, the event and its deliveries: one statement. */
+const SAVE_CHANGE: PreparedStatement = {
+  name: 'ticket_change_v1',
+  text: `WITH changed AS (
+      UPDATE tickets SET version = $2, status = $3, assignee_id = $4, sender_id = $5, resolver_id = $6, resolution = $7,
+             resolved_at = $8, closed_at = $9, updated_at = $10
+       WHERE id = $1
+    ), ${outbox.eventCte}
+    ${outbox.deliveriesInsert}`,
+};
+
+export async function saveChange(em: EntityManager, t: TicketEntity, recorded: RecordedEvent): Promise<void> {
+  await queryPrepared(em, SAVE_CHANGE, [
+    t.id,
+    t.version,
+    t.status,
+    t.assigneeId,
+    t.senderId,
+    t.resolverId,
+    t.resolution === null ? null : JSON.stringify(t.resolution),
+    t.resolvedAt,
+    t.closedAt,
+    t.updatedAt,
+    ...outboxParams(recorded),
+  ]);
 }
