@@ -17,4 +17,4 @@ export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
-export { jsonObjectSql, fromJsonRow, metadataOf } from './json-rows.js';
+export { jsonObjectSql, fromJsonRow } from './json-rows.js';

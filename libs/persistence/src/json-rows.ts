@@ -1,4 +1,4 @@
-import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityMetadata, ObjectLiteral } from 'typeorm';
 
 
 /**
@@ -21,8 +21,4 @@ export function fromJsonRow<T extends ObjectLiteral>(metadata: EntityMetadata, v
     if (typeof v === 'string' && (column.type === 'timestamptz' || column.type === Date)) value[column.propertyName] = new Date(v);
   }
   return value as T;
-}
-
-export function metadataOf(dataSource: DataSource, entity: EntityTarget<ObjectLiteral>): EntityMetadata {
-  return dataSource.getMetadata(entity);
 }

@@ -1,7 +1,7 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { derivePriority, DomainError, parseInstant, type Level } from '@drehscheibe/domain';
-import { fromJsonRow, isUniqueViolation, jsonObjectSql, poolOf, runPrepared, type PreparedStatement, ParticipantEntity, RoutingRuleEntity, ServiceEntity, type TicketEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
+import { fromJsonRow, isUniqueViolation, jsonObjectSql, queryPrepared, type PreparedStatement, ParticipantEntity, RoutingRuleEntity, ServiceEntity, type TicketEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
@@ -77,7 +77,7 @@ export class CreateTicket {
     );
     try {
       // One statement is one transaction: ticket, parties, event and deliveries (the outbox) commit together.
-      await runPrepared(this.pool, INSERT_TICKET, [
+      await queryPrepared(this.dataSource.manager, INSERT_TICKET, [
         ticket.id,
         ticket.type,
         ticket.subject,
@@ -115,7 +115,7 @@ export class CreateTicket {
    */
   private async route(originId: string, input: TicketCreate) {
     const explicitId = input.assignee?.participantId;
-    const [row] = await runPrepared<RoutingRow>(this.pool, this.routingRead(), [input.serviceId, originId, explicitId ?? null]);
+    const [row] = await queryPrepared<RoutingRow>(this.dataSource.manager, this.routingRead(), [input.serviceId, originId, explicitId ?? null]);
     if (!row?.service) {
       throw new DomainError('unknown-service', `service ${input.serviceId} is not registered`, {
         errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
@@ -141,10 +141,6 @@ export class CreateTicket {
   }
 
   private routingSql?: PreparedStatement;
-
-  private get pool() {
-    return poolOf(this.dataSource);
-  }
 
   private routingRead(): PreparedStatement {
     const m = (entity: Parameters<DataSource['getMetadata']>[0]) => this.dataSource.getMetadata(entity);
