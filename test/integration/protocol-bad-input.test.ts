@@ -1,3 +1,4 @@
+import { ticketFootprint, validTicket } from '../support/bad-input.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { addParticipant } from '../support/participants.js';
 
@@ -15,31 +16,8 @@ const fixtures = {} as Record<Fixture, string>;
 /** A well-formed ticket id that no ticket has. */
 const UNKNOWN_TICKET = '01900000-0000-7000-8000-000000000000';
 
-let counter = 0;
-const valid = () => ({
-  externalId: `PBAD-${Date.now()}-${++counter}`,
-  type: 'question',
-  subject: 'Frage zum Antrag',
-  serviceId: 'svc-demo-wohngeld',
-  impact: 3,
-  urgency: 3,
-  channel: 'email',
-});
-
-/** Row counts of everything a request could write, and a digest of every ticket's state. */
-async function footprint() {
-  const [row] = await hub.db.query(
-    `SELECT (SELECT count(*) FROM tickets)::int AS tickets, (SELECT count(*) FROM ticket_events)::int AS events,
-            (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT max(version) FROM tickets)::int AS versions,
-            (SELECT count(*) FROM ticket_comments)::int AS comments, (SELECT count(*) FROM ticket_parties)::int AS parties,
-            (SELECT count(*) FROM idempotency_keys)::int AS "idempotencyKeys",
-            (SELECT md5(string_agg(id::text || ':' || status || ':' || assignee_id || ':' || version, ',' ORDER BY id)) FROM tickets) AS state`,
-  );
-  return row;
-}
-
 const create = async () => {
-  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: valid() });
+  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('PBAD') });
   expect(r.status).toBe(201);
   return r.body.id as string;
 };
@@ -191,7 +169,7 @@ const cases: BadCase[] = [
 
 describe('bad input to the exchange protocol answers problem+json and writes nothing', () => {
   it.each(cases)('$name → $status $type', async (c) => {
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = { ...c.headers };
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
     const r = await hub.api.call('POST', c.path, { as: c.as ?? 'demo-mila', params: { ticketId: fixtures[c.ticket ?? 'forwarded'] }, body: c.body, rawBody: c.rawBody, headers });
@@ -201,7 +179,7 @@ describe('bad input to the exchange protocol answers problem+json and writes not
     expect(r.body.correlationId).toEqual(expect.any(String));
     if (c.pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
     if (c.problem) expect(r.body).toMatchObject(c.problem);
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 });
 
@@ -278,14 +256,14 @@ describe.each([
   { path: '/v1/events', queries: feedQueries },
 ])('GET $path refuses bad query parameters', ({ path, queries }) => {
   it.each(queries)('$name → $status $type', async (c) => {
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const r = await hub.api.call('GET', `${path}?${c.query}`, { as: 'demo-mila' });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
     expect(r.body.correlationId).toEqual(expect.any(String));
     if (c.pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 });
 
@@ -307,13 +285,13 @@ describe('Idempotency-Key', () => {
   ];
 
   it.each(keys)('refuses $name with 400 and writes nothing', async ({ key, pointer }) => {
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const r = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId: fixtures.forwarded }, body: { text: 'Mit Schlüssel' }, headers: { 'idempotency-key': key } });
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
     expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   describe.each([
@@ -337,31 +315,31 @@ describe('Idempotency-Key', () => {
     });
 
     it('replays the first answer for the same key and body and writes nothing new', async () => {
-      const before = await footprint();
+      const before = await ticketFootprint(hub.db);
       const r = await hub.api.call('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(first.status);
       expect(r.body).toEqual(first.body);
       expect(r.headers.get('etag')).toBe(first.etag);
       expect(r.headers.get('idempotent-replayed')).toBe('true');
-      expect(await footprint()).toEqual(before);
+      expect(await ticketFootprint(hub.db)).toEqual(before);
     });
 
     it('refuses the same key with another body: 422 idempotency-key-reused, nothing written', async () => {
-      const before = await footprint();
+      const before = await ticketFootprint(hub.db);
       const r = await hub.api.call('POST', path, { as, params: { ticketId }, body: other, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(422);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
       expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
-      expect(await footprint()).toEqual(before);
+      expect(await ticketFootprint(hub.db)).toEqual(before);
     });
 
     it('refuses the same key and body on another ticket: 422 idempotency-key-reused, nothing written', async () => {
-      const before = await footprint();
+      const before = await ticketFootprint(hub.db);
       const r = await hub.api.call('POST', path, { as, params: { ticketId: fixtures.forwarded }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(422);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
       expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
-      expect(await footprint()).toEqual(before);
+      expect(await ticketFootprint(hub.db)).toEqual(before);
     });
   });
 
@@ -371,12 +349,12 @@ describe('Idempotency-Key', () => {
     const body = { reason: 'Zurückgezogen' };
     const first = await hub.api.call('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
     expect(first.status).toBe(200);
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/reopen', { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
     expect(r.status).toBe(422);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('replays the first answer even after the ticket has moved on', async () => {
@@ -385,13 +363,13 @@ describe('Idempotency-Key', () => {
     const first = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId }, body: { text: 'Eins' }, headers: { 'idempotency-key': key } });
     expect(first.status).toBe(200);
     await act('demo-bela', 'comments', ticketId, { text: 'Zwei' });
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const r = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId }, body: { text: 'Eins' }, headers: { 'idempotency-key': key } });
     expect(r.status).toBe(200);
     expect(r.headers.get('idempotent-replayed')).toBe('true');
     expect(r.body).toEqual(first.body);
     expect(r.body.comments).toHaveLength(1);
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('keeps nothing for a refused first attempt, so the key can carry the corrected request', async () => {

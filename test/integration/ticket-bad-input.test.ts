@@ -1,30 +1,12 @@
+import { ticketFootprint, validTicket } from '../support/bad-input.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 
 let hub: InProcessHub;
 let ticketId: string;
 
-const valid = () => ({
-  externalId: `BAD-${Math.random().toString(36).slice(2)}`,
-  type: 'question',
-  subject: 'Frage zum Antrag',
-  serviceId: 'svc-demo-wohngeld',
-  impact: 3,
-  urgency: 3,
-  channel: 'email',
-});
-
-/** Row counts of everything a request could write. */
-async function footprint() {
-  const [row] = await hub.db.query(
-    `SELECT (SELECT count(*) FROM tickets)::int AS tickets, (SELECT count(*) FROM ticket_events)::int AS events,
-            (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT max(version) FROM tickets)::int AS versions`,
-  );
-  return row;
-}
-
 beforeAll(async () => {
   hub = await startInProcessHub();
-  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: valid() });
+  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('BAD') });
   ticketId = r.body.id;
 });
 afterAll(() => hub?.close());
@@ -46,21 +28,21 @@ const t = (p: string) => p.replace('{id}', '{ticketId}');
 const cases: BadCase[] = [
   { name: 'malformed JSON', path: '/v1/tickets', rawBody: '{"externalId": "x",', status: 400, type: 'malformed-request' },
   { name: 'an empty JSON body', path: '/v1/tickets', rawBody: '', status: 400, type: 'malformed-request' },
-  { name: 'a JSON array', path: '/v1/tickets', body: [valid()], status: 400, type: 'validation-failed', pointer: '/body' },
-  { name: 'an unknown field', path: '/v1/tickets', body: { ...valid(), colour: 'red' }, status: 400, type: 'validation-failed', pointer: '/body/colour' },
-  { name: 'a priority (derived, never sent)', path: '/v1/tickets', body: { ...valid(), priority: 1 }, status: 400, type: 'validation-failed', pointer: '/body/priority' },
-  { name: 'a missing subject', path: '/v1/tickets', body: { ...valid(), subject: undefined }, status: 400, type: 'validation-failed', pointer: '/body/subject' },
-  { name: 'a wrong type', path: '/v1/tickets', body: { ...valid(), impact: '1' }, status: 400, type: 'validation-failed', pointer: '/body/impact' },
-  { name: 'an over-long subject', path: '/v1/tickets', body: { ...valid(), subject: 'x'.repeat(201) }, status: 400, type: 'validation-failed', pointer: '/body/subject' },
-  { name: 'an over-long description', path: '/v1/tickets', body: { ...valid(), description: 'x'.repeat(10_001) }, status: 400, type: 'validation-failed', pointer: '/body/description' },
-  { name: 'an unknown ticket type', path: '/v1/tickets', body: { ...valid(), type: 'wish' }, status: 400, type: 'validation-failed', pointer: '/body/type' },
-  { name: 'an unknown channel', path: '/v1/tickets', body: { ...valid(), channel: 'pigeon' }, status: 400, type: 'validation-failed', pointer: '/body/channel' },
-  { name: 'an unknown category code', path: '/v1/tickets', body: { ...valid(), category: 'access.teleport' }, status: 422, type: 'unknown-code', pointer: '/body/category' },
-  { name: 'an unknown service', path: '/v1/tickets', body: { ...valid(), serviceId: 'svc-nowhere' }, status: 422, type: 'unknown-service', pointer: '/body/serviceId' },
-  { name: 'an unknown assignee', path: '/v1/tickets', body: { ...valid(), assignee: { participantId: 'de-xx-ghost' } }, status: 422, type: 'unroutable' },
-  { name: 'the origin as assignee', path: '/v1/tickets', body: { ...valid(), assignee: { participantId: 'demo-mila' } }, status: 422, type: 'unroutable' },
-  { name: 'a malformed e-mail of the requester', path: '/v1/tickets', body: { ...valid(), requester: { email: 'not-an-address' } }, status: 400, type: 'validation-failed', pointer: '/body/requester/email' },
-  { name: 'a bad timestamp', path: '/v1/tickets', body: { ...valid(), dueAt: 'tomorrow' }, status: 400, type: 'validation-failed', pointer: '/body/dueAt' },
+  { name: 'a JSON array', path: '/v1/tickets', body: [validTicket('BAD')], status: 400, type: 'validation-failed', pointer: '/body' },
+  { name: 'an unknown field', path: '/v1/tickets', body: { ...validTicket('BAD'), colour: 'red' }, status: 400, type: 'validation-failed', pointer: '/body/colour' },
+  { name: 'a priority (derived, never sent)', path: '/v1/tickets', body: { ...validTicket('BAD'), priority: 1 }, status: 400, type: 'validation-failed', pointer: '/body/priority' },
+  { name: 'a missing subject', path: '/v1/tickets', body: { ...validTicket('BAD'), subject: undefined }, status: 400, type: 'validation-failed', pointer: '/body/subject' },
+  { name: 'a wrong type', path: '/v1/tickets', body: { ...validTicket('BAD'), impact: '1' }, status: 400, type: 'validation-failed', pointer: '/body/impact' },
+  { name: 'an over-long subject', path: '/v1/tickets', body: { ...validTicket('BAD'), subject: 'x'.repeat(201) }, status: 400, type: 'validation-failed', pointer: '/body/subject' },
+  { name: 'an over-long description', path: '/v1/tickets', body: { ...validTicket('BAD'), description: 'x'.repeat(10_001) }, status: 400, type: 'validation-failed', pointer: '/body/description' },
+  { name: 'an unknown ticket type', path: '/v1/tickets', body: { ...validTicket('BAD'), type: 'wish' }, status: 400, type: 'validation-failed', pointer: '/body/type' },
+  { name: 'an unknown channel', path: '/v1/tickets', body: { ...validTicket('BAD'), channel: 'pigeon' }, status: 400, type: 'validation-failed', pointer: '/body/channel' },
+  { name: 'an unknown category code', path: '/v1/tickets', body: { ...validTicket('BAD'), category: 'access.teleport' }, status: 422, type: 'unknown-code', pointer: '/body/category' },
+  { name: 'an unknown service', path: '/v1/tickets', body: { ...validTicket('BAD'), serviceId: 'svc-nowhere' }, status: 422, type: 'unknown-service', pointer: '/body/serviceId' },
+  { name: 'an unknown assignee', path: '/v1/tickets', body: { ...validTicket('BAD'), assignee: { participantId: 'de-xx-ghost' } }, status: 422, type: 'unroutable' },
+  { name: 'the origin as assignee', path: '/v1/tickets', body: { ...validTicket('BAD'), assignee: { participantId: 'demo-mila' } }, status: 422, type: 'unroutable' },
+  { name: 'a malformed e-mail of the requester', path: '/v1/tickets', body: { ...validTicket('BAD'), requester: { email: 'not-an-address' } }, status: 400, type: 'validation-failed', pointer: '/body/requester/email' },
+  { name: 'a bad timestamp', path: '/v1/tickets', body: { ...validTicket('BAD'), dueAt: 'tomorrow' }, status: 400, type: 'validation-failed', pointer: '/body/dueAt' },
   { name: 'a text/plain body', path: '/v1/tickets', rawBody: 'hello', contentType: 'text/plain', status: 415, type: 'unsupported-media-type' },
   { name: 'a status the endpoint does not set', path: t('/v1/tickets/{id}/status'), as: 'demo-bela', body: { status: 'closed' }, status: 400, type: 'validation-failed', pointer: '/body/status' },
   { name: 'an unknown resolution code', path: t('/v1/tickets/{id}/resolution'), as: 'demo-bela', body: { code: 'magic', text: 'x' }, status: 422, type: 'unknown-code', pointer: '/body/code' },
@@ -72,7 +54,7 @@ const cases: BadCase[] = [
 
 describe('bad input answers problem+json and writes nothing', () => {
   it.each(cases)('$name → $status $type', async (c) => {
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = {};
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
     const r = await hub.api.call('POST', c.path, { as: c.as ?? 'demo-mila', params: { ticketId }, body: c.body, rawBody: c.rawBody, headers });
@@ -81,7 +63,7 @@ describe('bad input answers problem+json and writes nothing', () => {
     expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
     expect(r.body.correlationId).toEqual(expect.any(String));
     if (c.pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('refuses a malformed ticket id in the path', async () => {
@@ -91,7 +73,7 @@ describe('bad input answers problem+json and writes nothing', () => {
   });
 
   it('refuses a malformed If-Match', async () => {
-    const before = await footprint();
+    const before = await ticketFootprint(hub.db);
     const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/status', {
       as: 'demo-bela',
       params: { ticketId },
@@ -99,11 +81,11 @@ describe('bad input answers problem+json and writes nothing', () => {
       headers: { 'if-match': 'yesterday' },
     });
     expect(r.status).toBe(400);
-    expect(await footprint()).toEqual(before);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('refuses a body over the size limit with 413', async () => {
-    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', rawBody: JSON.stringify({ ...valid(), description: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', rawBody: JSON.stringify({ ...validTicket('BAD'), description: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(413);
     expect(r.body.type).toBe('urn:drehscheibe:problem:payload-too-large');
   });

@@ -121,10 +121,10 @@ export class CreateTicket {
         errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
       });
     }
-    const m = (entity: Parameters<DataSource['getMetadata']>[0]) => this.dataSource.getMetadata(entity);
-    const service = fromJsonRow<ServiceEntity>(m(ServiceEntity), row.service);
-    const rules = row.rules.map((r) => fromJsonRow<RoutingRuleEntity>(m(RoutingRuleEntity), r));
-    const participants = new Map(row.participants.map((p) => fromJsonRow<ParticipantEntity>(m(ParticipantEntity), p)).map((p) => [p.id, p]));
+    const ds = this.dataSource;
+    const service = fromJsonRow(ds, ServiceEntity, row.service);
+    const rules = row.rules.map((r) => fromJsonRow(ds, RoutingRuleEntity, r));
+    const participants = new Map(row.participants.map((p) => fromJsonRow(ds, ParticipantEntity, p)).map((p) => [p.id, p]));
     const origin = participants.get(originId)!;
     const decision = chooseAssignee({
       origin: { id: originId, land: origin.land },
@@ -143,12 +143,11 @@ export class CreateTicket {
   private routingSql?: PreparedStatement;
 
   private routingRead(): PreparedStatement {
-    const m = (entity: Parameters<DataSource['getMetadata']>[0]) => this.dataSource.getMetadata(entity);
     this.routingSql ??= { name: 'ticket_routing_v1', text: `WITH s AS (SELECT * FROM services WHERE id = $1),
            r AS (SELECT * FROM routing_rules WHERE enabled AND $3::text IS NULL)
-      SELECT (SELECT ${jsonObjectSql(m(ServiceEntity), 's')} FROM s) AS service,
-             (SELECT coalesce(json_agg(${jsonObjectSql(m(RoutingRuleEntity), 'r')} ORDER BY r.position), '[]'::json) FROM r) AS rules,
-             (SELECT coalesce(json_agg(${jsonObjectSql(m(ParticipantEntity), 'p')}), '[]'::json) FROM participants p
+      SELECT (SELECT ${jsonObjectSql(this.dataSource, ServiceEntity, 's')} FROM s) AS service,
+             (SELECT coalesce(json_agg(${jsonObjectSql(this.dataSource, RoutingRuleEntity, 'r')} ORDER BY r.position), '[]'::json) FROM r) AS rules,
+             (SELECT coalesce(json_agg(${jsonObjectSql(this.dataSource, ParticipantEntity, 'p')}), '[]'::json) FROM participants p
                WHERE p.id = $2 OR p.id = $3 OR p.id IN (SELECT operator_id FROM s) OR p.id IN (SELECT target_id FROM r)) AS participants` };
     return this.routingSql;
   }

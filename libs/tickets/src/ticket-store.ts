@@ -23,14 +23,13 @@ const statements = new WeakMap<DataSource, { read: PreparedStatement; lock: Prep
 function statementsFor(dataSource: DataSource): { read: PreparedStatement; lock: PreparedStatement } {
   let found = statements.get(dataSource);
   if (!found) {
-    const m = (entity: Parameters<DataSource['getMetadata']>[0]) => dataSource.getMetadata(entity);
-    const read = `SELECT ${jsonObjectSql(m(TicketEntity), 't')} AS ticket,
-        ${jsonObjectSql(m(ServiceEntity), 's')} AS service,
-        (SELECT coalesce(json_agg(${jsonObjectSql(m(TicketPartyEntity), 'p', [['deliveryUrl', 'pp.delivery_url']])} ORDER BY p.joined_at, p.participant_id), '[]'::json)
+    const read = `SELECT ${jsonObjectSql(dataSource, TicketEntity, 't')} AS ticket,
+        ${jsonObjectSql(dataSource, ServiceEntity, 's')} AS service,
+        (SELECT coalesce(json_agg(${jsonObjectSql(dataSource, TicketPartyEntity, 'p', [['deliveryUrl', 'pp.delivery_url']])} ORDER BY p.joined_at, p.participant_id), '[]'::json)
            FROM ticket_parties p JOIN participants pp ON pp.id = p.participant_id WHERE p.ticket_id = t.id) AS parties,
-        (SELECT coalesce(json_agg(${jsonObjectSql(m(TicketCommentEntity), 'c')} ORDER BY c.created_at, c.id), '[]'::json)
+        (SELECT coalesce(json_agg(${jsonObjectSql(dataSource, TicketCommentEntity, 'c')} ORDER BY c.created_at, c.id), '[]'::json)
            FROM ticket_comments c WHERE c.ticket_id = t.id) AS comments,
-        (SELECT coalesce(json_agg(${jsonObjectSql(m(TicketAttachmentEntity), 'a')} ORDER BY a.created_at, a.id), '[]'::json)
+        (SELECT coalesce(json_agg(${jsonObjectSql(dataSource, TicketAttachmentEntity, 'a')} ORDER BY a.created_at, a.id), '[]'::json)
            FROM ticket_attachments a WHERE a.ticket_id = t.id) AS attachments
       FROM tickets t JOIN services s ON s.id = t.service_id
      WHERE t.id = $1`;
@@ -53,14 +52,14 @@ export async function loadTicketFor(em: EntityManager, ticketId: string, partici
   if (!row || !row.parties.some((p) => p.participantId === participantId)) {
     throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
   }
-  const m = (entity: Parameters<DataSource['getMetadata']>[0]) => em.dataSource.getMetadata(entity);
+  const ds = em.dataSource;
   const endpoints = new Map(row.parties.map((p) => [p.participantId as string, p.deliveryUrl]));
   return {
-    ticket: fromJsonRow<TicketEntity>(m(TicketEntity), row.ticket),
-    service: fromJsonRow<ServiceEntity>(m(ServiceEntity), row.service),
-    parties: row.parties.map(({ deliveryUrl: _, ...p }) => fromJsonRow<TicketPartyEntity>(m(TicketPartyEntity), p)),
-    comments: row.comments.map((c) => fromJsonRow<TicketCommentEntity>(m(TicketCommentEntity), c)),
-    attachments: row.attachments.map((a) => fromJsonRow<TicketAttachmentEntity>(m(TicketAttachmentEntity), a)),
+    ticket: fromJsonRow(ds, TicketEntity, row.ticket),
+    service: fromJsonRow(ds, ServiceEntity, row.service),
+    parties: row.parties.map(({ deliveryUrl: _, ...p }) => fromJsonRow(ds, TicketPartyEntity, p)),
+    comments: row.comments.map((c) => fromJsonRow(ds, TicketCommentEntity, c)),
+    attachments: row.attachments.map((a) => fromJsonRow(ds, TicketAttachmentEntity, a)),
     endpoints,
   };
 }

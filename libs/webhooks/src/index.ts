@@ -13,6 +13,7 @@ export {
   generateEd25519KeyPair,
   generateHmacSecret,
   ed25519PublicKeyFromSecret,
+  ed25519PrivateKey,
   publicKeyToJwk,
   jwkToPublicKey,
   type Ed25519Jwk,
