@@ -30,6 +30,10 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // jest-circus reads the timeout from the global config only: a `testTimeout`
+  // inside a project is ignored, and hooks then get jest's default 5 s, too
+  // short for set-up that starts servers on a busy machine.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     {
@@ -38,7 +42,6 @@ export default {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Servers and databases are started per file by test/support; the
       // runner (scripts/test.mjs) provides TEST_DATABASE_URL and TEST_REDIS_URL.
-      testTimeout: 60_000,
     },
   ],
 };

@@ -16,7 +16,14 @@ export function summarize(values) {
   const pick = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
   let sum = 0;
   for (const v of sorted) sum += v;
-  return { n: sorted.length, p50: pick(50), p90: pick(90), p99: pick(99), max: sorted.length ? sorted[sorted.length - 1] : NaN, mean: sorted.length ? sum / sorted.length : NaN };
+  return {
+    n: sorted.length,
+    p50: pick(50),
+    p90: pick(90),
+    p99: pick(99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    mean: sorted.length ? sum / sorted.length : NaN,
+  };
 }
 
 export const median = (values) => {
@@ -30,7 +37,15 @@ export function send(agent, base, { method = 'POST', path, headers = {}, body },
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
     const req = http.request(
-      { agent, host: base.hostname, port: base.port, method, path, headers: payload ? { ...headers, 'content-length': payload.length } : headers, timeout: timeoutMs },
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method,
+        path,
+        headers: payload ? { ...headers, 'content-length': payload.length } : headers,
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));

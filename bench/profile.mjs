@@ -58,7 +58,13 @@ export function analyzeProfile(profile, limit = 15) {
   const pct = (ms) => Math.round((1000 * ms) / total) / 10;
   return {
     totalMs: Math.round(total),
-    top: [...fns.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, limit).map((e) => ({ ...e, selfMs: Math.round(e.selfMs), pct: pct(e.selfMs) })),
-    areas: [...areas].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, ms]) => ({ area: name, ms: Math.round(ms), pct: pct(ms) })),
+    top: [...fns.values()]
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, limit)
+      .map((e) => ({ ...e, selfMs: Math.round(e.selfMs), pct: pct(e.selfMs) })),
+    areas: [...areas]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, ms]) => ({ area: name, ms: Math.round(ms), pct: pct(ms) })),
   };
 }

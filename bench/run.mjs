@@ -61,7 +61,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const say = (line) => console.log(`[bench] ${line}`);
 const started = Date.now();
 const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
-if (loadAverageAtStart[0] > 0.5 * cpus().length) say(`note: load average ${loadAverageAtStart[0]} on ${cpus().length} CPUs before the start — other work will skew the figures`);
+if (loadAverageAtStart[0] > 0.5 * cpus().length)
+  say(`note: load average ${loadAverageAtStart[0]} on ${cpus().length} CPUs before the start — other work will skew the figures`);
 
 // ---------------------------------------------------------------------------
 // Setup
@@ -111,7 +112,10 @@ const pgStats = await hubDb
   );
 async function pgCalls(database) {
   if (!pgStats) return NaN;
-  const { rows } = await hubDb.query('SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1', [database]);
+  const { rows } = await hubDb.query(
+    'SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1',
+    [database],
+  );
   return Number(rows[0].n);
 }
 const dbName = (url) => decodeURIComponent(new URL(url).pathname.slice(1));
@@ -122,7 +126,11 @@ async function statementsSince(database, units) {
     `SELECT calls, total_exec_time, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 20`,
     [database],
   );
-  return rows.map((r) => ({ perUnit: Math.round((100 * Number(r.calls)) / units) / 100, execMs: Math.round((1000 * r.total_exec_time) / Number(r.calls)) / 1000, query: r.query.replace(/\s+/g, ' ').slice(0, 240) }));
+  return rows.map((r) => ({
+    perUnit: Math.round((100 * Number(r.calls)) / units) / 100,
+    execMs: Math.round((1000 * r.total_exec_time) / Number(r.calls)) / 1000,
+    query: r.query.replace(/\s+/g, ' ').slice(0, 240),
+  }));
 }
 
 const profileFile = (name) => join(workDir, `${name}.cpuprofile`);
@@ -206,7 +214,9 @@ if (registered.status !== 201) throw new Error(`registering demo-third: HTTP ${r
 const thirdClient = await api('POST', '/v1/participants/demo-third/clients', { token: admin, body: { scopes: ['tickets'] } });
 if (thirdClient.status !== 201) throw new Error(`client for demo-third: HTTP ${thirdClient.status} ${thirdClient.text}`);
 const tokens = { mila: await token(demo['demo-mila']), bela: await token(demo['demo-bela']), third: await token(JSON.parse(thirdClient.text)) };
-say(`stack ready after ${((Date.now() - started) / 1000).toFixed(1)} s; ${opt.runs} run(s) per figure, ${opt.durationMs / 1000} s each, concurrency ${opt.concurrency}`);
+say(
+  `stack ready after ${((Date.now() - started) / 1000).toFixed(1)} s; ${opt.runs} run(s) per figure, ${opt.durationMs / 1000} s each, concurrency ${opt.concurrency}`,
+);
 
 // ---------------------------------------------------------------------------
 // Measurements
@@ -282,7 +292,13 @@ async function ingestClosed(r) {
   });
   out.fastify.cpuMsPerCreate = cpuCost(cpu0, baseCreated);
   out.fastify.statementsPerCreate = ((await pgCalls(dbName(servers.baselineDbUrl))) - base0) / baseCreated;
-  out.nest = await closedLoop({ url: nestUrl, concurrency: opt.concurrency, durationMs: opt.durationMs, warmupMs: opt.warmupMs, request: createRequest(`NST${r}`) });
+  out.nest = await closedLoop({
+    url: nestUrl,
+    concurrency: opt.concurrency,
+    durationMs: opt.durationMs,
+    warmupMs: opt.warmupMs,
+    request: createRequest(`NST${r}`),
+  });
   return out;
 }
 
@@ -347,7 +363,7 @@ let rawBody;
 const rawUrls = ['demo-mila', 'demo-third', 'demo-bela'].map((p) => `${sink.url}/raw/${p}/webhook`);
 
 /** Deliveries to three receivers: hub (status changes on the pool) vs raw BullMQ (same count, same body). */
-async function drainThree(r) {
+async function drainThree() {
   const out = {};
   await hubQueue.pause();
   await sink.reset();
@@ -411,7 +427,11 @@ async function endToEnd(rate) {
     durationMs: opt.e2eMs,
     run: async (n) => {
       const jobId = uuidv7();
-      await rawQueue.add('deliver', { url: rawUrls[n % 3], body: rawBody }, { jobId, removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 86400, count: 5000 } });
+      await rawQueue.add(
+        'deliver',
+        { url: rawUrls[n % 3], body: rawBody },
+        { jobId, removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 86400, count: 5000 } },
+      );
       added.set(jobId, now());
       return true;
     },
@@ -437,26 +457,34 @@ const runs = { ingest: [], open: [], three: [], e2e: [], e2eLow: [] };
 for (let r = 1; r <= opt.runs; r++) {
   runs.ingest.push(await ingestClosed(r));
   const i = runs.ingest.at(-1);
-  say(`ingest ${r}/${opt.runs}: hub ${i.hub.rps.toFixed(0)}/s p99 ${i.hub.p99.toFixed(1)} ms · bare Fastify ${i.fastify.rps.toFixed(0)}/s · bare Nest ${i.nest.rps.toFixed(0)}/s · drain (1 receiver) ${i.drain1.perSecond.toFixed(0)}/s`);
+  say(
+    `ingest ${r}/${opt.runs}: hub ${i.hub.rps.toFixed(0)}/s p99 ${i.hub.p99.toFixed(1)} ms · bare Fastify ${i.fastify.rps.toFixed(0)}/s · bare Nest ${i.nest.rps.toFixed(0)}/s · drain (1 receiver) ${i.drain1.perSecond.toFixed(0)}/s`,
+  );
 }
 for (let r = 1; r <= opt.runs; r++) {
   runs.open.push(await ingestOpen(r));
   const o = runs.open.at(-1);
-  say(`ingest at ${opt.ingestRate}/s ${r}/${opt.runs}: hub ${o.hub.achieved.toFixed(0)}/s p99 ${o.hub.p99.toFixed(1)} ms · bare Fastify ${o.fastify.achieved.toFixed(0)}/s p99 ${o.fastify.p99.toFixed(1)} ms`);
+  say(
+    `ingest at ${opt.ingestRate}/s ${r}/${opt.runs}: hub ${o.hub.achieved.toFixed(0)}/s p99 ${o.hub.p99.toFixed(1)} ms · bare Fastify ${o.fastify.achieved.toFixed(0)}/s p99 ${o.fastify.p99.toFixed(1)} ms`,
+  );
 }
 say(`creating ${poolSize} tickets for three receivers`);
 await createPool();
 for (let r = 1; r <= opt.runs; r++) {
-  runs.three.push(await drainThree(r));
+  runs.three.push(await drainThree());
   const d = runs.three.at(-1);
-  say(`deliveries (3 receivers) ${r}/${opt.runs}: hub ${d.hub.perSecond.toFixed(0)}/s · raw BullMQ ${d.raw.perSecond.toFixed(0)}/s (status changes ${d.status.rps.toFixed(0)}/s)`);
+  say(
+    `deliveries (3 receivers) ${r}/${opt.runs}: hub ${d.hub.perSecond.toFixed(0)}/s · raw BullMQ ${d.raw.perSecond.toFixed(0)}/s (status changes ${d.status.rps.toFixed(0)}/s)`,
+  );
   for (const [list, rate] of [
     [runs.e2e, opt.e2eRate],
     [runs.e2eLow, opt.e2eLowRate],
   ]) {
     list.push(await endToEnd(rate));
     const e = list.at(-1);
-    say(`end to end at ${rate}/s ${r}/${opt.runs}: hub p50 ${e.hub.p50.toFixed(1)} p99 ${e.hub.p99.toFixed(1)} ms (${e.hub.missing} missing; status changes ${e.status.achieved.toFixed(0)}/s) · raw BullMQ p50 ${e.raw.p50.toFixed(1)} p99 ${e.raw.p99.toFixed(1)} ms`);
+    say(
+      `end to end at ${rate}/s ${r}/${opt.runs}: hub p50 ${e.hub.p50.toFixed(1)} p99 ${e.hub.p99.toFixed(1)} ms (${e.hub.missing} missing; status changes ${e.status.achieved.toFixed(0)}/s) · raw BullMQ p50 ${e.raw.p50.toFixed(1)} p99 ${e.raw.p99.toFixed(1)} ms`,
+    );
   }
 }
 
@@ -491,12 +519,24 @@ if (opt.profile) {
   statements = {};
   if (pgStats) await hubDb.query('SELECT pg_stat_statements_reset()');
   profiles['hub-api (ingest)'] = await capture('hub-api', () =>
-    closedLoop({ url: hubUrl, concurrency: opt.concurrency, durationMs: opt.durationMs, request: createRequest('PRF'), onResponse: (_, res) => res.status === 201 && created++ }),
+    closedLoop({
+      url: hubUrl,
+      concurrency: opt.concurrency,
+      durationMs: opt.durationMs,
+      request: createRequest('PRF'),
+      onResponse: (_, res) => res.status === 201 && created++,
+    }),
   );
   statements.hubPerCreate = await statementsSince(dbName(servers.hubDbUrl), created);
   let baseCreated = 0;
   profiles['bare-fastify (ingest)'] = await capture('bare-fastify', () =>
-    closedLoop({ url: fastifyUrl, concurrency: opt.concurrency, durationMs: opt.durationMs, request: createRequest('PRB'), onResponse: (_, res) => res.status === 201 && baseCreated++ }),
+    closedLoop({
+      url: fastifyUrl,
+      concurrency: opt.concurrency,
+      durationMs: opt.durationMs,
+      request: createRequest('PRB'),
+      onResponse: (_, res) => res.status === 201 && baseCreated++,
+    }),
   );
   statements.bareFastifyPerCreate = await statementsSince(dbName(servers.baselineDbUrl), baseCreated);
   if (pgStats) await hubDb.query('SELECT pg_stat_statements_reset()');
@@ -516,8 +556,18 @@ const medCpu = (list, pick) => {
 };
 const m = {
   ingest: {
-    hub: { rps: med(runs.ingest, (x) => x.hub.rps), p50: med(runs.ingest, (x) => x.hub.p50), p99: med(runs.ingest, (x) => x.hub.p99), statementsPerCreate: med(runs.ingest, (x) => x.hub.statementsPerCreate) },
-    fastify: { rps: med(runs.ingest, (x) => x.fastify.rps), p50: med(runs.ingest, (x) => x.fastify.p50), p99: med(runs.ingest, (x) => x.fastify.p99), statementsPerCreate: med(runs.ingest, (x) => x.fastify.statementsPerCreate) },
+    hub: {
+      rps: med(runs.ingest, (x) => x.hub.rps),
+      p50: med(runs.ingest, (x) => x.hub.p50),
+      p99: med(runs.ingest, (x) => x.hub.p99),
+      statementsPerCreate: med(runs.ingest, (x) => x.hub.statementsPerCreate),
+    },
+    fastify: {
+      rps: med(runs.ingest, (x) => x.fastify.rps),
+      p50: med(runs.ingest, (x) => x.fastify.p50),
+      p99: med(runs.ingest, (x) => x.fastify.p99),
+      statementsPerCreate: med(runs.ingest, (x) => x.fastify.statementsPerCreate),
+    },
     nest: { rps: med(runs.ingest, (x) => x.nest.rps), p50: med(runs.ingest, (x) => x.nest.p50), p99: med(runs.ingest, (x) => x.nest.p99) },
   },
   open: {
@@ -534,7 +584,13 @@ const m = {
     statementsPerStatusChange: med(runs.three, (x) => x.status.statementsPerChange),
   },
   e2e: {
-    hub: { p50: med(runs.e2e, (x) => x.hub.p50), p99: med(runs.e2e, (x) => x.hub.p99), missing: med(runs.e2e, (x) => x.hub.missing), achieved: med(runs.e2e, (x) => x.status.achieved), statusP99: med(runs.e2e, (x) => x.status.p99) },
+    hub: {
+      p50: med(runs.e2e, (x) => x.hub.p50),
+      p99: med(runs.e2e, (x) => x.hub.p99),
+      missing: med(runs.e2e, (x) => x.hub.missing),
+      achieved: med(runs.e2e, (x) => x.status.achieved),
+      statusP99: med(runs.e2e, (x) => x.status.p99),
+    },
     raw: { p50: med(runs.e2e, (x) => x.raw.p50), p99: med(runs.e2e, (x) => x.raw.p99), missing: med(runs.e2e, (x) => x.raw.missing) },
   },
   cpuMs: {
@@ -546,7 +602,13 @@ const m = {
     perDeliveryRawBullmq: medCpu(runs.three, (x) => x.raw.cpuMsPerDelivery),
   },
   e2eLow: {
-    hub: { p50: med(runs.e2eLow, (x) => x.hub.p50), p99: med(runs.e2eLow, (x) => x.hub.p99), missing: med(runs.e2eLow, (x) => x.hub.missing), achieved: med(runs.e2eLow, (x) => x.status.achieved), statusP99: med(runs.e2eLow, (x) => x.status.p99) },
+    hub: {
+      p50: med(runs.e2eLow, (x) => x.hub.p50),
+      p99: med(runs.e2eLow, (x) => x.hub.p99),
+      missing: med(runs.e2eLow, (x) => x.hub.missing),
+      achieved: med(runs.e2eLow, (x) => x.status.achieved),
+      statusP99: med(runs.e2eLow, (x) => x.status.p99),
+    },
     raw: { p50: med(runs.e2eLow, (x) => x.raw.p50), p99: med(runs.e2eLow, (x) => x.raw.p99) },
   },
 };
@@ -556,31 +618,111 @@ const f1 = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN);
 const verdict = (ok) => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
 const rows = [
-  { figure: `creations/s at ${opt.concurrency} concurrent`, hub: f0(m.ingest.hub.rps), baseline: `${f0(m.ingest.fastify.rps)} bare Fastify+pg`, ratio: ratio(m.ingest.hub.rps, m.ingest.fastify.rps), target: '≥ 0.70', ok: ratio(m.ingest.hub.rps, m.ingest.fastify.rps) >= 0.7 },
-  { figure: `creation p50 ms at ${opt.concurrency} concurrent`, hub: f1(m.ingest.hub.p50), baseline: `${f1(m.ingest.fastify.p50)} bare Fastify+pg`, ratio: ratio(m.ingest.hub.p50, m.ingest.fastify.p50) },
-  { figure: `creation p99 ms at ${opt.concurrency} concurrent`, hub: f1(m.ingest.hub.p99), baseline: `${f1(m.ingest.fastify.p99)} bare Fastify+pg`, ratio: ratio(m.ingest.hub.p99, m.ingest.fastify.p99) },
-  { figure: `creations/s vs framework ceiling`, hub: f0(m.ingest.hub.rps), baseline: `${f0(m.ingest.nest.rps)} bare Nest 201`, ratio: ratio(m.ingest.hub.rps, m.ingest.nest.rps) },
-  { figure: `creations/s offered ${opt.ingestRate}/s`, hub: f0(m.open.hub.achieved), baseline: `${f0(m.open.fastify.achieved)} bare Fastify+pg`, ratio: ratio(m.open.hub.achieved, m.open.fastify.achieved) },
-  { figure: `creation p99 ms offered ${opt.ingestRate}/s`, hub: f1(m.open.hub.p99), baseline: `${f1(m.open.fastify.p99)} bare Fastify+pg`, ratio: ratio(m.open.hub.p99, m.open.fastify.p99), target: '< 25 ms', ok: m.open.hub.p99 < 25 },
-  { figure: 'deliveries/s, 3 receivers', hub: f0(m.deliveries.hubThreeReceivers), baseline: `${f0(m.deliveries.raw)} raw BullMQ`, ratio: ratio(m.deliveries.hubThreeReceivers, m.deliveries.raw), target: '≥ 0.40', ok: ratio(m.deliveries.hubThreeReceivers, m.deliveries.raw) >= 0.4 },
-  { figure: 'deliveries/s, 1 receiver', hub: f0(m.deliveries.hubOneReceiver), baseline: `${f0(m.deliveries.raw)} raw BullMQ`, ratio: ratio(m.deliveries.hubOneReceiver, m.deliveries.raw), target: '≥ 0.40', ok: ratio(m.deliveries.hubOneReceiver, m.deliveries.raw) >= 0.4 },
-  { figure: `end-to-end p50 ms at ${opt.e2eRate}/s`, hub: f1(m.e2e.hub.p50), baseline: `${f1(m.e2e.raw.p50)} raw BullMQ`, ratio: ratio(m.e2e.hub.p50, m.e2e.raw.p50) },
-  { figure: `end-to-end p99 ms at ${opt.e2eRate}/s`, hub: f1(m.e2e.hub.p99), baseline: `${f1(m.e2e.raw.p99)} raw BullMQ`, ratio: ratio(m.e2e.hub.p99, m.e2e.raw.p99), target: '< 100 ms', ok: m.e2e.hub.p99 < 100 },
-  { figure: `end-to-end p50 ms at ${opt.e2eLowRate}/s`, hub: f1(m.e2eLow.hub.p50), baseline: `${f1(m.e2eLow.raw.p50)} raw BullMQ`, ratio: ratio(m.e2eLow.hub.p50, m.e2eLow.raw.p50) },
-  { figure: `end-to-end p99 ms at ${opt.e2eLowRate}/s`, hub: f1(m.e2eLow.hub.p99), baseline: `${f1(m.e2eLow.raw.p99)} raw BullMQ`, ratio: ratio(m.e2eLow.hub.p99, m.e2eLow.raw.p99) },
+  {
+    figure: `creations/s at ${opt.concurrency} concurrent`,
+    hub: f0(m.ingest.hub.rps),
+    baseline: `${f0(m.ingest.fastify.rps)} bare Fastify+pg`,
+    ratio: ratio(m.ingest.hub.rps, m.ingest.fastify.rps),
+    target: '≥ 0.70',
+    ok: ratio(m.ingest.hub.rps, m.ingest.fastify.rps) >= 0.7,
+  },
+  {
+    figure: `creation p50 ms at ${opt.concurrency} concurrent`,
+    hub: f1(m.ingest.hub.p50),
+    baseline: `${f1(m.ingest.fastify.p50)} bare Fastify+pg`,
+    ratio: ratio(m.ingest.hub.p50, m.ingest.fastify.p50),
+  },
+  {
+    figure: `creation p99 ms at ${opt.concurrency} concurrent`,
+    hub: f1(m.ingest.hub.p99),
+    baseline: `${f1(m.ingest.fastify.p99)} bare Fastify+pg`,
+    ratio: ratio(m.ingest.hub.p99, m.ingest.fastify.p99),
+  },
+  {
+    figure: `creations/s vs framework ceiling`,
+    hub: f0(m.ingest.hub.rps),
+    baseline: `${f0(m.ingest.nest.rps)} bare Nest 201`,
+    ratio: ratio(m.ingest.hub.rps, m.ingest.nest.rps),
+  },
+  {
+    figure: `creations/s offered ${opt.ingestRate}/s`,
+    hub: f0(m.open.hub.achieved),
+    baseline: `${f0(m.open.fastify.achieved)} bare Fastify+pg`,
+    ratio: ratio(m.open.hub.achieved, m.open.fastify.achieved),
+  },
+  {
+    figure: `creation p99 ms offered ${opt.ingestRate}/s`,
+    hub: f1(m.open.hub.p99),
+    baseline: `${f1(m.open.fastify.p99)} bare Fastify+pg`,
+    ratio: ratio(m.open.hub.p99, m.open.fastify.p99),
+    target: '< 25 ms',
+    ok: m.open.hub.p99 < 25,
+  },
+  {
+    figure: 'deliveries/s, 3 receivers',
+    hub: f0(m.deliveries.hubThreeReceivers),
+    baseline: `${f0(m.deliveries.raw)} raw BullMQ`,
+    ratio: ratio(m.deliveries.hubThreeReceivers, m.deliveries.raw),
+    target: '≥ 0.40',
+    ok: ratio(m.deliveries.hubThreeReceivers, m.deliveries.raw) >= 0.4,
+  },
+  {
+    figure: 'deliveries/s, 1 receiver',
+    hub: f0(m.deliveries.hubOneReceiver),
+    baseline: `${f0(m.deliveries.raw)} raw BullMQ`,
+    ratio: ratio(m.deliveries.hubOneReceiver, m.deliveries.raw),
+    target: '≥ 0.40',
+    ok: ratio(m.deliveries.hubOneReceiver, m.deliveries.raw) >= 0.4,
+  },
+  {
+    figure: `end-to-end p50 ms at ${opt.e2eRate}/s`,
+    hub: f1(m.e2e.hub.p50),
+    baseline: `${f1(m.e2e.raw.p50)} raw BullMQ`,
+    ratio: ratio(m.e2e.hub.p50, m.e2e.raw.p50),
+  },
+  {
+    figure: `end-to-end p99 ms at ${opt.e2eRate}/s`,
+    hub: f1(m.e2e.hub.p99),
+    baseline: `${f1(m.e2e.raw.p99)} raw BullMQ`,
+    ratio: ratio(m.e2e.hub.p99, m.e2e.raw.p99),
+    target: '< 100 ms',
+    ok: m.e2e.hub.p99 < 100,
+  },
+  {
+    figure: `end-to-end p50 ms at ${opt.e2eLowRate}/s`,
+    hub: f1(m.e2eLow.hub.p50),
+    baseline: `${f1(m.e2eLow.raw.p50)} raw BullMQ`,
+    ratio: ratio(m.e2eLow.hub.p50, m.e2eLow.raw.p50),
+  },
+  {
+    figure: `end-to-end p99 ms at ${opt.e2eLowRate}/s`,
+    hub: f1(m.e2eLow.hub.p99),
+    baseline: `${f1(m.e2eLow.raw.p99)} raw BullMQ`,
+    ratio: ratio(m.e2eLow.hub.p99, m.e2eLow.raw.p99),
+  },
 ];
 
 const pad = (s, n) => String(s).padEnd(n);
 const lines = [
   `${pad('figure', 36)}${pad('hub', 9)}${pad('baseline', 28)}${pad('ratio', 8)}target`,
-  ...rows.map((r) => `${pad(r.figure, 36)}${pad(r.hub, 9)}${pad(r.baseline, 28)}${pad(Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : 'n/a', 8)}${r.target ? `${r.target} ${verdict(r.ok)}` : ''}`),
+  ...rows.map(
+    (r) =>
+      `${pad(r.figure, 36)}${pad(r.hub, 9)}${pad(r.baseline, 28)}${pad(Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : 'n/a', 8)}${r.target ? `${r.target} ${verdict(r.ok)}` : ''}`,
+  ),
 ];
 const notes = [
   `statements per request (pg_stat_statements): create ${f1(m.ingest.hub.statementsPerCreate)} hub vs ${f1(m.ingest.fastify.statementsPerCreate)} bare Fastify; status change ${f1(m.deliveries.statementsPerStatusChange)}; delivery ${f1(m.deliveries.statementsPerDelivery)} (3 receivers), ${f1(m.deliveries.statementsPerDeliveryOneReceiver)} (1 receiver)`,
   ...(Math.abs(m.ingest.hub.statementsPerCreate - m.ingest.fastify.statementsPerCreate) > 0.05
     ? [`WARNING: the bare-Fastify baseline no longer issues the hub's statements per create; update bench/baselines/bare-fastify.mjs`]
     : []),
-  ...Object.entries(m.cpuMs).map(([what, by]) => `CPU ms ${what}: ${Object.entries(by).map(([p, ms]) => `${p} ${ms.toFixed(2)}`).join(', ') || 'n/a'}`),
+  ...Object.entries(m.cpuMs).map(
+    ([what, by]) =>
+      `CPU ms ${what}: ${
+        Object.entries(by)
+          .map(([p, ms]) => `${p} ${ms.toFixed(2)}`)
+          .join(', ') || 'n/a'
+      }`,
+  ),
   `other processes used ${foreign.cpuSeconds} CPU s (${foreign.shareOfMachine}% of the machine) during the measurements${foreign.shareOfMachine > 10 ? ' — the figures are skewed; rerun on a quiet machine' : ''}`,
   `one-receiver drain timed over the first ${DRAIN_SAMPLE} deliveries of each ingest run's backlog`,
   `status changes/s at ${opt.concurrency} concurrent: ${f0(m.deliveries.statusChangesPerSecond)}; offered ${opt.e2eRate}/s: ${f0(m.e2e.hub.achieved)}/s achieved, answer p99 ${f1(m.e2e.hub.statusP99)} ms; offered ${opt.e2eLowRate}/s: ${f0(m.e2eLow.hub.achieved)}/s, answer p99 ${f1(m.e2eLow.hub.statusP99)} ms`,
@@ -590,22 +732,45 @@ console.log(`\n${lines.join('\n')}\n\n${notes.map((n) => `  ${n}`).join('\n')}`)
 if (profiles) {
   for (const [name, p] of Object.entries(profiles)) {
     console.log(`\n  CPU profile ${name}: ${p.totalMs} ms sampled; by area (native calls charged to their caller):`);
-    console.log(p.areas.slice(0, 10).map((a) => `    ${pad(`${a.pct}%`, 7)}${a.area}`).join('\n'));
+    console.log(
+      p.areas
+        .slice(0, 10)
+        .map((a) => `    ${pad(`${a.pct}%`, 7)}${a.area}`)
+        .join('\n'),
+    );
     console.log('  top functions (self time):');
-    console.log(p.top.slice(0, 12).map((t) => `    ${pad(`${t.pct}%`, 7)}${pad(t.fn, 34)} ${t.where}`).join('\n'));
+    console.log(
+      p.top
+        .slice(0, 12)
+        .map((t) => `    ${pad(`${t.pct}%`, 7)}${pad(t.fn, 34)} ${t.where}`)
+        .join('\n'),
+    );
   }
 }
 
 if (statements) {
   for (const [what, list] of Object.entries(statements)) {
     console.log(`\n  statements ${what} (count, mean exec ms, query):`);
-    console.log(list.slice(0, 14).map((q) => `    ${pad(q.perUnit.toFixed(2), 6)}${pad(q.execMs.toFixed(3), 7)}${q.query.slice(0, 110)}`).join('\n'));
+    console.log(
+      list
+        .slice(0, 14)
+        .map((q) => `    ${pad(q.perUnit.toFixed(2), 6)}${pad(q.execMs.toFixed(3), 7)}${q.query.slice(0, 110)}`)
+        .join('\n'),
+    );
   }
 }
 
 const result = {
   when: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform, loadAverageAtStart, otherProcesses: foreign },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+    loadAverageAtStart,
+    otherProcesses: foreign,
+  },
   options: { ...opt, postgres: servers.external ? 'DATABASE_URL' : 'embedded, fsync on', redis: process.env.REDIS_URL ? 'REDIS_URL' : 'local redis-server' },
   medians: m,
   table: rows.map(({ ok, ...r }) => ({ ...r, ratio: Number.isFinite(r.ratio) ? Math.round(r.ratio * 100) / 100 : null, met: ok })),

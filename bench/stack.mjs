@@ -61,13 +61,25 @@ export async function startServers({ workDir, logsDir }) {
     redisUrl = redis.url;
     redisPid = redis.pid;
   }
-  return { hubDbUrl: dbUrl(names.hub), baselineDbUrl: dbUrl(names.baseline), redisUrl, queuePrefix: `bench-${tag}`, external: Boolean(process.env.DATABASE_URL), postgresPid, redisPid };
+  return {
+    hubDbUrl: dbUrl(names.hub),
+    baselineDbUrl: dbUrl(names.baseline),
+    redisUrl,
+    queuePrefix: `bench-${tag}`,
+    external: Boolean(process.env.DATABASE_URL),
+    postgresPid,
+    redisPid,
+  };
 }
 
 /** Runs a hub-cli command (migrate, seed-demo) to completion. */
 export function runCli(args, env) {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/hub-cli/src/main.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/hub-cli/src/main.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: 'pipe',
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -106,7 +118,8 @@ export async function startProcess(name, script, { env = {}, nodeArgs = [], logs
   onExit(stop);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; last lines of ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode}; last lines of ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     if (ready ? await ready().catch(() => false) : readyLine) break;
     if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs / 1000} s; see ${logFile}`);
     await (ready ? sleep(200) : Promise.race([printed, sleep(200)]));

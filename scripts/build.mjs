@@ -1,7 +1,7 @@
 // Compiles apps/ and libs/ to dist/ with swc (ESM, decorator metadata for Nest
 // and TypeORM). Type checking is separate (`npm run typecheck`): swc only strips
 // types, which keeps a rebuild to about a second.
-import { readdirSync, mkdirSync, writeFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import swc from '@swc/core';

@@ -1,4 +1,4 @@
-// `npm test`: builds, type-checks, starts PostgreSQL and Redis (unless
+// `npm test`: builds, type-checks, lints (ESLint, Prettier, OpenAPI), starts PostgreSQL and Redis (unless
 // DATABASE_URL / REDIS_URL point at servers), then runs every jest project.
 // Extra arguments go to jest: `npm test -- test/e2e`.
 import { spawn } from 'node:child_process';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
+import { runLint } from './lint.mjs';
 import { ensureRedisServer, findFreePort, onExit, runExitHandlers, startPostgres, startRedis } from './lib/infra.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +28,12 @@ await build();
 step('type-check');
 if ((await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'])) !== 0) {
   console.error('type-check failed');
+  process.exit(1);
+}
+
+step('lint');
+if (!(await runLint())) {
+  console.error('lint failed');
   process.exit(1);
 }
 

@@ -56,7 +56,6 @@ function view(t, service, requester) {
   });
 }
 
-
 // The hub's two statements per create (libs/tickets/src/create-ticket.usecase.ts):
 // one routing read (service, enabled rules, every participant involved, as
 // JSON), then one write (ticket, parties, event, deliveries in CTEs), both
@@ -118,11 +117,35 @@ async function createTicket(originId, input) {
     now,
   };
   const data = { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId } };
-  await pool.query({ name: 'create', text: INSERT_TICKET, values: [
-    t.id, t.type, t.subject, t.description, service.id, t.category, t.impact, t.urgency, t.priority, originId, t.externalId, assigneeId,
-    t.supportLevel, t.channel, input.requester ? encrypt(input.requester) : null, null, now, null,
-    uuidv7(), JSON.stringify(data), JSON.stringify(view(t, service)), receivers.map(() => uuidv7()), receivers,
-  ] });
+  await pool.query({
+    name: 'create',
+    text: INSERT_TICKET,
+    values: [
+      t.id,
+      t.type,
+      t.subject,
+      t.description,
+      service.id,
+      t.category,
+      t.impact,
+      t.urgency,
+      t.priority,
+      originId,
+      t.externalId,
+      assigneeId,
+      t.supportLevel,
+      t.channel,
+      input.requester ? encrypt(input.requester) : null,
+      null,
+      now,
+      null,
+      uuidv7(),
+      JSON.stringify(data),
+      JSON.stringify(view(t, service)),
+      receivers.map(() => uuidv7()),
+      receivers,
+    ],
+  });
   return view(t, service, input.requester);
 }
 

@@ -166,7 +166,11 @@ class LineTail {
 
 function fileTail(file, n = 30) {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-n)
+      .join('\n');
   } catch {
     return '';
   }
@@ -242,8 +246,7 @@ async function reclaimPidFile({ pidFile, matches, what, stopSignal, graceMs }) {
   const orphan = info && (info.ppid === 1 || !isAlive(info.ppid));
   if (!orphan) {
     throw new Error(
-      `${what} (pid ${pid}) from another run is still using ${dirname(pidFile)}. ` +
-        `Stop that run first (or kill ${pid}), or use a different directory.`,
+      `${what} (pid ${pid}) from another run is still using ${dirname(pidFile)}. ` + `Stop that run first (or kill ${pid}), or use a different directory.`,
     );
   }
   console.log(`[infra] stopping ${what} (pid ${pid}) left over from an earlier run`);
@@ -310,9 +313,7 @@ function runPrefixed(command, args, prefix, env) {
       });
     }
     child.once('error', reject);
-    child.once('close', (code, sig) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${sig ?? `exit code ${code}`})`)),
-    );
+    child.once('close', (code, sig) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${sig ?? `exit code ${code}`})`))));
   });
 }
 
@@ -369,7 +370,10 @@ async function installRedisServer() {
     }
     await runPrefixed(aptGet, ['install', '-y', '--no-install-recommends', ...lockWait, 'redis-server'], '[apt] ', env);
   } catch (e) {
-    throw new Error(`Installing redis-server with apt-get failed: ${e.message}. Install it yourself (apt-get install redis-server) or set REDIS_URL to an existing Redis.`);
+    throw new Error(
+      `Installing redis-server with apt-get failed: ${e.message}. Install it yourself (apt-get install redis-server) or set REDIS_URL to an existing Redis.`,
+      { cause: e },
+    );
   } finally {
     if (createdPolicy) rmSync(policy, { force: true });
   }
@@ -461,10 +465,7 @@ export async function startRedis({ dir, port, logFile, timeoutMs = 15_000 }) {
   };
   const unregister = onExit(stop);
 
-  const problem = (why) =>
-    new Error(
-      `redis-server on port ${port} ${why}.\n  output:\n${indent(output.text())}\n  ${log}:\n${indent(fileTail(log, 12))}`,
-    );
+  const problem = (why) => new Error(`redis-server on port ${port} ${why}.\n  output:\n${indent(output.text())}\n  ${log}:\n${indent(fileTail(log, 12))}`);
   const deadline = started + timeoutMs;
   while (!(await pingRedis(port))) {
     if (!isRunning()) {
@@ -502,7 +503,10 @@ function ensurePostgresAccount() {
       execFileSync(sbin('useradd'), ['-r', '-g', 'postgres', '-M', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
       postgresAccount = lookup();
     } catch (e) {
-      throw new Error(`PostgreSQL cannot run as root and creating the 'postgres' system user failed (${e.message}). Create it (useradd -r postgres) or set DATABASE_URL.`);
+      throw new Error(
+        `PostgreSQL cannot run as root and creating the 'postgres' system user failed (${e.message}). Create it (useradd -r postgres) or set DATABASE_URL.`,
+        { cause: e },
+      );
     }
   }
   return postgresAccount;
@@ -608,9 +612,12 @@ export async function startPostgres({
     createPostgresUser: root,
     initdbFlags: ['--encoding=UTF8', '--no-locale', '--no-sync'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', `max_connections=${maxConnections}`,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `max_connections=${maxConnections}`,
       ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
       ...postgresFlags,
     ],
@@ -709,8 +716,7 @@ export async function startPostgres({
   const startMs = Date.now() - t1;
   if (pg.process?.pid) guardian = guard(pg.process.pid, 'SIGINT', 15_000);
 
-  const url = (database) =>
-    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (database) => `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 
   async function admin(run) {
     const { default: pgLib } = await import('pg');
@@ -744,8 +750,7 @@ export async function startPostgres({
         }
       }),
     /** Drops the database if it exists, disconnecting its sessions. */
-    dropDatabase: (name) =>
-      admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)),
+    dropDatabase: (name) => admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)),
     stop,
   };
 }

@@ -61,9 +61,7 @@ function redisCommand(port, ...parts) {
     const socket = createConnection({ port, host: '127.0.0.1' });
     let data = '';
     socket.setTimeout(3000, () => socket.destroy(new Error('redis timeout')));
-    socket.on('connect', () =>
-      socket.write(`*${parts.length}\r\n` + parts.map((p) => `$${Buffer.byteLength(String(p))}\r\n${p}\r\n`).join('')),
-    );
+    socket.on('connect', () => socket.write(`*${parts.length}\r\n` + parts.map((p) => `$${Buffer.byteLength(String(p))}\r\n${p}\r\n`).join('')));
     socket.on('data', (d) => {
       data += d;
       const lines = data.split('\r\n');
@@ -199,7 +197,13 @@ async function sequence(base, pgDir, redisDir, reused, opts) {
   const token = `t-${Date.now()}`;
   await step('redis SET + config check', async () => {
     assert((await redisCommand(redis.port, 'SET', 'selftest:token', token)) === 'OK', 'SET');
-    for (const [key, want] of [['appendonly', 'yes'], ['appendfsync', 'everysec'], ['maxmemory-policy', 'noeviction'], ['save', ''], ['bind', '127.0.0.1']]) {
+    for (const [key, want] of [
+      ['appendonly', 'yes'],
+      ['appendfsync', 'everysec'],
+      ['maxmemory-policy', 'noeviction'],
+      ['save', ''],
+      ['bind', '127.0.0.1'],
+    ]) {
       const [, got] = await redisCommand(redis.port, 'CONFIG', 'GET', key);
       assert(got === want, `${key} = ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
     }

@@ -33,10 +33,14 @@ describe('operating deliveries', () => {
   it('dead-letters after the last attempt, opens the circuit, and replays the dead letters once the receiver is back', async () => {
     await stack.simulator('PUT', '/participants/demo-bela/behaviour', { failNext: 1_000_000, failStatus: 500 });
     const ids = [await create(), await create()];
-    await eventually('both deliveries to be dead letters', async () => {
-      const { body } = await admin('GET', `/v1/deliveries?receiverId=demo-bela&status=dead` as '/v1/deliveries');
-      return ids.every((id) => body.items.some((d: { ticketId: string }) => d.ticketId === id));
-    }, 20_000);
+    await eventually(
+      'both deliveries to be dead letters',
+      async () => {
+        const { body } = await admin('GET', `/v1/deliveries?receiverId=demo-bela&status=dead`);
+        return ids.every((id) => body.items.some((d: { ticketId: string }) => d.ticketId === id));
+      },
+      20_000,
+    );
     const state = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
     expect(state.body).toMatchObject({ receiverId: 'demo-bela', circuit: expect.stringMatching(/open/), dead: 2 });
     expect(state.body.consecutiveFailures).toBeGreaterThanOrEqual(2);
@@ -49,10 +53,14 @@ describe('operating deliveries', () => {
     await stack.simulator('PUT', '/participants/demo-bela/behaviour', { failNext: 0 });
     const replay = await admin('POST', '/v1/receivers/{participantId}/dead-letters/replay', { participantId: 'demo-bela' });
     expect(replay.body).toEqual({ replayed: 2 });
-    await eventually('the replayed deliveries to arrive', async () => {
-      const got = await receivedBy('demo-bela');
-      return ids.every((id) => got.some((d) => d.body.ticketId === id));
-    }, 15_000);
+    await eventually(
+      'the replayed deliveries to arrive',
+      async () => {
+        const got = await receivedBy('demo-bela');
+        return ids.every((id) => got.some((d) => d.body.ticketId === id));
+      },
+      15_000,
+    );
     const after = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
     expect(after.body).toMatchObject({ circuit: 'closed', consecutiveFailures: 0, dead: 0, pending: 0 });
 

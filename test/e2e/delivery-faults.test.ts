@@ -171,7 +171,15 @@ class Traffic {
 
   async create(): Promise<string | undefined> {
     const n = ++this.n;
-    const body = { externalId: `${this.label}-${n}`, type: 'question', subject: `${this.label} ${n}`, serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' };
+    const body = {
+      externalId: `${this.label}-${n}`,
+      type: 'question',
+      subject: `${this.label} ${n}`,
+      serviceId: 'svc-demo-wohngeld',
+      impact: 3,
+      urgency: 3,
+      channel: 'email',
+    };
     const created = await this.send('demo-mila', '/v1/tickets', {}, body, 'create');
     if (created) this.tickets.push(created.id);
     return created?.id;
@@ -204,7 +212,13 @@ class Traffic {
     );
   }
 
-  private async send(as: Party, template: string, params: Record<string, string>, body: unknown, what: string): Promise<{ id: string; version: number } | undefined> {
+  private async send(
+    as: Party,
+    template: string,
+    params: Record<string, string>,
+    body: unknown,
+    what: string,
+  ): Promise<{ id: string; version: number } | undefined> {
     const started = Date.now();
     try {
       const r = await this.stack.api.call('POST', template, { as, params, body });
@@ -275,7 +289,9 @@ async function jobStates(stack: Stack, rows: DeliveryRow[]): Promise<string> {
       const job = await queue.getJob(row.id);
       const state = job ? await job.getState() : 'no job';
       const locked = (await client.exists(`${queue.toKey(row.id)}:lock`)) === 1;
-      lines.push(`  ${row.id} ${row.receiver_id} v${row.ticket_version} attempts=${row.attempts}: job ${state}${locked ? ' (locked)' : ''}${job?.processedOn ? `, taken ${Date.now() - job.processedOn} ms ago` : ''}`);
+      lines.push(
+        `  ${row.id} ${row.receiver_id} v${row.ticket_version} attempts=${row.attempts}: job ${state}${locked ? ' (locked)' : ''}${job?.processedOn ? `, taken ${Date.now() - job.processedOn} ms ago` : ''}`,
+      );
     }
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
     return `${lines.join('\n')}\n  queue: ${JSON.stringify(counts)}`;
@@ -293,7 +309,12 @@ async function jobStates(stack: Stack, rows: DeliveryRow[]): Promise<string> {
  * webhook-ids received; every accepted write arrived), nothing foreign, per
  * ticket strictly increasing versions, every event has its deliveries.
  */
-async function settle(stack: Stack, traffic: Traffic, scenario: string, options: { receivers?: Party[]; timeoutMs: number; faultEndedAt: number; note?: () => string }): Promise<Outcome> {
+async function settle(
+  stack: Stack,
+  traffic: Traffic,
+  scenario: string,
+  options: { receivers?: Party[]; timeoutMs: number; faultEndedAt: number; note?: () => string },
+): Promise<Outcome> {
   const receivers = options.receivers ?? PARTIES;
   const done = async () => {
     const rows = await deliveryRows(stack, receivers);
@@ -332,7 +353,10 @@ async function settle(stack: Stack, traffic: Traffic, scenario: string, options:
     const missing = [...expected].filter((id) => !got.has(id));
     const foreign = [...got].filter((id) => !expected.has(id));
     if (missing.length > 0) {
-      const detail = rows.filter((r) => missing.includes(r.id)).slice(0, 8).map((r) => `${r.ticket_id}@v${r.ticket_version} ${r.status} attempts=${r.attempts} ${r.last_error ?? ''}`);
+      const detail = rows
+        .filter((r) => missing.includes(r.id))
+        .slice(0, 8)
+        .map((r) => `${r.ticket_id}@v${r.ticket_version} ${r.status} attempts=${r.attempts} ${r.last_error ?? ''}`);
       problems.push(`${p}: ${missing.length} of ${expected.size} outbox deliveries never arrived, e.g. ${detail.join('; ')}`);
     }
     if (foreign.length > 0) problems.push(`${p}: ${foreign.length} webhook-ids arrived that are not in the outbox`);
@@ -340,7 +364,8 @@ async function settle(stack: Stack, traffic: Traffic, scenario: string, options:
     const lastVersion = new Map<string, number>();
     for (const d of view.items) {
       const before = lastVersion.get(d.body.ticketId);
-      if (before !== undefined && d.body.ticketVersion <= before) problems.push(`${p}: ticket ${d.body.ticketId} got v${d.body.ticketVersion} after v${before}`);
+      if (before !== undefined && d.body.ticketVersion <= before)
+        problems.push(`${p}: ticket ${d.body.ticketId} got v${d.body.ticketVersion} after v${before}`);
       lastVersion.set(d.body.ticketId, Math.max(before ?? 0, d.body.ticketVersion));
       arrivals.set(`${p}|${d.body.ticketId}|${d.body.ticketVersion}`, d);
     }
@@ -355,12 +380,19 @@ async function settle(stack: Stack, traffic: Traffic, scenario: string, options:
     .sort((a, b) => a - b);
   const quantile = (q: number) => (delays.length === 0 ? 0 : delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]);
   if (lost.length > 0) {
-    problems.push(`${lost.length} of ${counted.length} accepted writes never reached their receiver, e.g. ${lost.slice(0, 5).map((a) => `${a.what} ${a.ticketId}@v${a.version} → ${a.receiver}`).join('; ')}`);
+    problems.push(
+      `${lost.length} of ${counted.length} accepted writes never reached their receiver, e.g. ${lost
+        .slice(0, 5)
+        .map((a) => `${a.what} ${a.ticketId}@v${a.version} → ${a.receiver}`)
+        .join('; ')}`,
+    );
   }
   if (eventsWithoutDeliveries.length > 0) problems.push(`${eventsWithoutDeliveries.length} events have no delivery row at all`);
   const notDelivered = rows.filter((r) => r.status !== 'delivered');
   if (notDelivered.length > 0) {
-    problems.push(`${notDelivered.length} outbox rows not delivered: ${notDelivered.filter((r) => r.status === 'dead').length} dead, ${notDelivered.filter((r) => r.status === 'pending').length} pending`);
+    problems.push(
+      `${notDelivered.length} outbox rows not delivered: ${notDelivered.filter((r) => r.status === 'dead').length} dead, ${notDelivered.filter((r) => r.status === 'pending').length} pending`,
+    );
   }
 
   const outcome: Outcome = {
@@ -451,10 +483,14 @@ describe('delivery under faults (real processes, own Redis)', () => {
       for (const p of PARTIES) await behave(stack, p, { delayMs: 300 });
       const traffic = new Traffic(stack, 'KILL');
       const writing = traffic.burst(30, 5);
-      await eventually('the first deliveries to arrive', async () => {
-        const [mila, bela] = await Promise.all(PARTIES.map((p) => receiverView(stack, p)));
-        return mila.items.length + bela.items.length >= 4;
-      }, 20_000);
+      await eventually(
+        'the first deliveries to arrive',
+        async () => {
+          const [mila, bela] = await Promise.all(PARTIES.map((p) => receiverView(stack, p)));
+          return mila.items.length + bela.items.length >= 4;
+        },
+        20_000,
+      );
       await stack.stopApp('worker', 'SIGKILL');
       const [atKill] = await stack.db.query<{ delivered: number; pending: number }>(
         `SELECT count(*) FILTER (WHERE status = 'delivered')::int AS delivered, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM deliveries`,
@@ -524,10 +560,14 @@ describe('delivery under faults (real processes, own Redis)', () => {
       await behave(stack, 'demo-mila', { delayMs: 300 });
       const traffic = new Traffic(stack, 'FLUSH');
       await traffic.burst(15, 5);
-      await eventually('deliveries in flight: some delivered to the MiLa, the BeLa refusing', async () => {
-        const [mila, bela] = await Promise.all(PARTIES.map((p) => receiverView(stack, p)));
-        return mila.items.length >= 3 && bela.refused >= 3;
-      }, 15_000);
+      await eventually(
+        'deliveries in flight: some delivered to the MiLa, the BeLa refusing',
+        async () => {
+          const [mila, bela] = await Promise.all(PARTIES.map((p) => receiverView(stack, p)));
+          return mila.items.length >= 3 && bela.refused >= 3;
+        },
+        15_000,
+      );
       const [{ pending }] = await stack.db.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM deliveries WHERE status = 'pending'`);
       expect(pending).toBeGreaterThan(0);
 

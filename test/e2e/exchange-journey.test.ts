@@ -10,10 +10,20 @@ beforeAll(async () => {
   stack = await Stack.start({ SIMULATOR_PARTICIPANTS: 'demo-mila,demo-bela,demo-vendor', SIMULATOR_AUTO_ACKNOWLEDGE: 'false' });
   const vendor = await stack.api.call('POST', '/v1/participants', {
     as: 'hub-admin',
-    body: { id: 'demo-vendor', name: 'Fachverfahrenshersteller', kind: 'vendor', level: 'federal', deliveryUrl: `${stack.simulatorUrl}/participants/demo-vendor/webhook` },
+    body: {
+      id: 'demo-vendor',
+      name: 'Fachverfahrenshersteller',
+      kind: 'vendor',
+      level: 'federal',
+      deliveryUrl: `${stack.simulatorUrl}/participants/demo-vendor/webhook`,
+    },
   });
   expect(vendor.status).toBe(201);
-  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', { as: 'hub-admin', params: { participantId: 'demo-vendor' }, body: {} });
+  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', {
+    as: 'hub-admin',
+    params: { participantId: 'demo-vendor' },
+    body: {},
+  });
   stack.api.addCredentials('demo-vendor', client.body);
 }, 90_000);
 afterAll(() => stack?.stop());
@@ -36,14 +46,30 @@ describe('the exchange protocol end to end', () => {
   it('forward → acknowledge → question → answer → multi-hop → resolve → close → reopen, delivered in order to every party', async () => {
     const created = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
-      body: { externalId: 'MILA-JOURNEY', type: 'incident', subject: 'Bescheid-Download leer', serviceId: 'svc-demo-wohngeld', impact: 2, urgency: 2, channel: 'phone_115' },
+      body: {
+        externalId: 'MILA-JOURNEY',
+        type: 'incident',
+        subject: 'Bescheid-Download leer',
+        serviceId: 'svc-demo-wohngeld',
+        impact: 2,
+        urgency: 2,
+        channel: 'phone_115',
+      },
       headers: { 'idempotency-key': 'journey-create' },
     });
     const id = created.body.id as string;
     // A client retrying after a lost answer gets the same ticket, not a second one.
     const retried = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
-      body: { externalId: 'MILA-JOURNEY', type: 'incident', subject: 'Bescheid-Download leer', serviceId: 'svc-demo-wohngeld', impact: 2, urgency: 2, channel: 'phone_115' },
+      body: {
+        externalId: 'MILA-JOURNEY',
+        type: 'incident',
+        subject: 'Bescheid-Download leer',
+        serviceId: 'svc-demo-wohngeld',
+        impact: 2,
+        urgency: 2,
+        channel: 'phone_115',
+      },
       headers: { 'idempotency-key': 'journey-create' },
     });
     expect(retried.body.id).toBe(id);
@@ -62,10 +88,14 @@ describe('the exchange protocol end to end', () => {
     const expectMila = ['2:ticket.acknowledged', '3:ticket.status_changed', '5:ticket.forwarded', '6:ticket.acknowledged', '7:ticket.resolved'];
     const expectBela = ['1:ticket.forwarded', '4:ticket.comment_added', '6:ticket.acknowledged', '7:ticket.resolved', '8:ticket.closed', '9:ticket.reopened'];
     const expectVendor = ['5:ticket.forwarded', '8:ticket.closed', '9:ticket.reopened'];
-    await eventually('every party to receive its deliveries', async () => {
-      const [mila, bela, vendor] = await Promise.all([received('demo-mila', id), received('demo-bela', id), received('demo-vendor', id)]);
-      return mila.length === expectMila.length && bela.length === expectBela.length && vendor.length === expectVendor.length;
-    }, 20_000);
+    await eventually(
+      'every party to receive its deliveries',
+      async () => {
+        const [mila, bela, vendor] = await Promise.all([received('demo-mila', id), received('demo-bela', id), received('demo-vendor', id)]);
+        return mila.length === expectMila.length && bela.length === expectBela.length && vendor.length === expectVendor.length;
+      },
+      20_000,
+    );
     expect(await received('demo-mila', id)).toEqual(expectMila);
     expect(await received('demo-bela', id)).toEqual(expectBela);
     expect(await received('demo-vendor', id)).toEqual(expectVendor);
@@ -78,8 +108,18 @@ describe('the exchange protocol end to end', () => {
     });
     const etag = created.headers.get('etag')!;
     const [a, b] = await Promise.all([
-      stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId: created.body.id }, body: { externalId: 'A' }, headers: { 'if-match': etag } }),
-      stack.api.call('POST', '/v1/tickets/{ticketId}/cancel', { as: 'demo-mila', params: { ticketId: created.body.id }, body: { reason: 'doch erledigt' }, headers: { 'if-match': etag } }),
+      stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', {
+        as: 'demo-bela',
+        params: { ticketId: created.body.id },
+        body: { externalId: 'A' },
+        headers: { 'if-match': etag },
+      }),
+      stack.api.call('POST', '/v1/tickets/{ticketId}/cancel', {
+        as: 'demo-mila',
+        params: { ticketId: created.body.id },
+        body: { reason: 'doch erledigt' },
+        headers: { 'if-match': etag },
+      }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 412]);
     const loser = a.status === 412 ? a : b;
@@ -104,7 +144,10 @@ describe('the exchange protocol end to end', () => {
     });
     expect(published.status).toBe(201);
     const notice = await eventually('the notice delivery', async () => {
-      const { items } = await stack.simulator<{ items: Array<{ signatureVersion: string; body: { type: string; notice?: { id: string; text: string } } }> }>('GET', '/participants/demo-mila/deliveries');
+      const { items } = await stack.simulator<{ items: Array<{ signatureVersion: string; body: { type: string; notice?: { id: string; text: string } } }> }>(
+        'GET',
+        '/participants/demo-mila/deliveries',
+      );
       return items.find((d) => d.body.type === 'service.notice_published');
     });
     expect(notice.signatureVersion).toBe('v1a');
@@ -126,7 +169,16 @@ describe('the exchange protocol end to end', () => {
         for (let i = 0; i < 10; i++) {
           const r = await stack.api.call('POST', '/v1/tickets', {
             as: 'demo-mila',
-            body: { externalId: `FEED-${w}-${i}`, type: 'question', subject: 'Feed', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email', assignee: { participantId: 'demo-vendor' } },
+            body: {
+              externalId: `FEED-${w}-${i}`,
+              type: 'question',
+              subject: 'Feed',
+              serviceId: 'svc-demo-wohngeld',
+              impact: 3,
+              urgency: 3,
+              channel: 'email',
+              assignee: { participantId: 'demo-vendor' },
+            },
           });
           ids.push(r.body.id);
         }

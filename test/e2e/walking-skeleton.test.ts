@@ -5,7 +5,15 @@ interface Received {
   webhookId: string;
   signatureVersion: string;
   raw: { body: string; headers: Record<string, string> };
-  body: { id: string; type: string; ticketId: string; ticketVersion: number; actor: { participantId: string }; data: Record<string, unknown>; ticket: Record<string, any> };
+  body: {
+    id: string;
+    type: string;
+    ticketId: string;
+    ticketVersion: number;
+    actor: { participantId: string };
+    data: Record<string, unknown>;
+    ticket: Record<string, any>;
+  };
 }
 
 let stack: Stack;
@@ -72,7 +80,12 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
     const read = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } });
     expect(read.body).toMatchObject({ status: 'resolved', resolution: { code: 'solved' }, requester: { name: 'Max Mustermann' } });
     const history = await stack.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId } });
-    expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(['ticket.forwarded', 'ticket.acknowledged', 'ticket.status_changed', 'ticket.resolved']);
+    expect(history.body.items.map((e: { type: string }) => e.type)).toEqual([
+      'ticket.forwarded',
+      'ticket.acknowledged',
+      'ticket.status_changed',
+      'ticket.resolved',
+    ]);
 
     const toMila = await eventually('the MiLa to receive three deliveries', async () => {
       const d = await deliveriesOf('demo-mila', ticketId);
@@ -100,7 +113,9 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
       expect(() => verifyWebhook(d.raw.headers, d.raw.body.replace('"ticket', '"tocket'), { ed25519PublicKeys: publicKeys })).toThrow();
     }
     expect(new Set(all.map((d) => d.webhookId)).size).toBe(all.length);
-    const rows = await stack.db.query<{ id: string; status: string; attempts: number }>('SELECT id, status, attempts FROM deliveries WHERE ticket_id = $1', [ticketId]);
+    const rows = await stack.db.query<{ id: string; status: string; attempts: number }>('SELECT id, status, attempts FROM deliveries WHERE ticket_id = $1', [
+      ticketId,
+    ]);
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
     expect(new Set(rows.map((r) => r.id))).toEqual(new Set(all.map((d) => d.webhookId)));
   });
@@ -112,10 +127,14 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
       body: { externalId: 'MILA-E2E-RETRY', type: 'question', subject: 'Retry', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
     const ticketId = created.body.id as string;
-    const [delivered] = await eventually('the delivery after two refusals', async () => {
-      const d = await deliveriesOf('demo-bela', ticketId);
-      return d.length > 0 && d;
-    }, 30_000);
+    const [delivered] = await eventually(
+      'the delivery after two refusals',
+      async () => {
+        const d = await deliveriesOf('demo-bela', ticketId);
+        return d.length > 0 && d;
+      },
+      30_000,
+    );
     expect(delivered.body.type).toBe('ticket.forwarded');
     const attempts = await stack.db.query<{ status_code: number }>(
       'SELECT a.status_code FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.ticket_id = $1 AND d.receiver_id = $2 ORDER BY a.attempted_at',

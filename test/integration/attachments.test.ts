@@ -11,7 +11,15 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 async function newTicket(hub: InProcessHub): Promise<string> {
   const r = await hub.api.call('POST', '/v1/tickets', {
     as: 'demo-mila',
-    body: { externalId: `ATT-${Date.now()}-${Math.random()}`, type: 'incident', subject: 'Anhang', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 2, channel: 'email' },
+    body: {
+      externalId: `ATT-${Date.now()}-${Math.random()}`,
+      type: 'incident',
+      subject: 'Anhang',
+      serviceId: 'svc-demo-wohngeld',
+      impact: 3,
+      urgency: 2,
+      channel: 'email',
+    },
   });
   return r.body.id;
 }
@@ -45,8 +53,12 @@ describe.each([
     const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', 'C:\\Users\\sb\\Bescheid "2026".pdf');
     expect(r.status).toBe(201);
     expect(r.body.version).toBe(2);
-    expect(r.body.attachments).toEqual([{ id: expect.any(String), filename: 'Bescheid 2026.pdf', mediaType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) }]);
-    const deliveries = await hub.db.query<{ receiver_id: string }>('SELECT receiver_id FROM deliveries WHERE ticket_id = $1 AND ticket_version = 2', [ticketId]);
+    expect(r.body.attachments).toEqual([
+      { id: expect.any(String), filename: 'Bescheid 2026.pdf', mediaType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) },
+    ]);
+    const deliveries = await hub.db.query<{ receiver_id: string }>('SELECT receiver_id FROM deliveries WHERE ticket_id = $1 AND ticket_version = 2', [
+      ticketId,
+    ]);
     expect(deliveries).toEqual([{ receiver_id: 'demo-bela' }]);
 
     const file = await download(hub, 'demo-bela', r.headers.get('location')!);

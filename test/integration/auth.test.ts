@@ -42,7 +42,11 @@ describe('POST /v1/oauth/token', () => {
     const { clientId, clientSecret } = hub.credentials['demo-mila'];
     const grant = await hub.api.call('POST', '/v1/oauth/token', form({ grant_type: 'password', client_id: clientId, client_secret: clientSecret }));
     expect(grant.status).toBe(400);
-    const scope = await hub.api.call('POST', '/v1/oauth/token', form({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'admin' }));
+    const scope = await hub.api.call(
+      'POST',
+      '/v1/oauth/token',
+      form({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'admin' }),
+    );
     expect(scope.status).toBe(400);
     expect(scope.body.error).toBe('invalid_scope');
   });

@@ -12,7 +12,15 @@ let counter = 0;
 const createAsMila = () =>
   hub.api.call('POST', '/v1/tickets', {
     as: 'demo-mila',
-    body: { externalId: `F-${Date.now()}-${++counter}`, type: 'question', subject: 'Feed', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'chat' },
+    body: {
+      externalId: `F-${Date.now()}-${++counter}`,
+      type: 'question',
+      subject: 'Feed',
+      serviceId: 'svc-demo-wohngeld',
+      impact: 3,
+      urgency: 3,
+      channel: 'chat',
+    },
   });
 
 interface FeedItem {
@@ -111,7 +119,7 @@ describe('GET /v1/events', () => {
   });
 
   it('refuses a cursor it did not hand out', async () => {
-    const r = await hub.api.call('GET', '/v1/events?after=bm9wZQ' as '/v1/events', { as: 'demo-bela' });
+    const r = await hub.api.call('GET', '/v1/events?after=bm9wZQ', { as: 'demo-bela' });
     expect(r.status).toBe(400);
     expect(r.body.type).toBe('urn:drehscheibe:problem:invalid-cursor');
   });

@@ -30,7 +30,10 @@ const act = (as: string, action: string, ticketId: string, body: unknown, header
   hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers });
 const get = (as: string, ticketId: string) => hub.api.call('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } });
 const deliveriesOf = (ticketId: string) =>
-  hub.db.query<{ receiver_id: string; ticket_version: number }>('SELECT receiver_id, ticket_version FROM deliveries WHERE ticket_id = $1 ORDER BY ticket_version, receiver_id', [ticketId]);
+  hub.db.query<{ receiver_id: string; ticket_version: number }>(
+    'SELECT receiver_id, ticket_version FROM deliveries WHERE ticket_id = $1 ORDER BY ticket_version, receiver_id',
+    [ticketId],
+  );
 
 describe('rejection and re-routing', () => {
   it('returns a rejected ticket to its sender, who forwards it elsewhere', async () => {
@@ -93,7 +96,9 @@ describe('conversation', () => {
     expect(internal.body.comments.map((c: { visibility: string }) => c.visibility)).toEqual(['public', 'internal']);
     const asMila = await get('demo-mila', t.id);
     expect(asMila.body.comments).toEqual([expect.objectContaining({ author: 'demo-bela', visibility: 'public', text: 'Wir prüfen das.' })]);
-    const [event] = await hub.db.query<{ snapshot: object }>("SELECT snapshot FROM ticket_events WHERE ticket_id = $1 AND type = 'ticket.comment_added'", [t.id]);
+    const [event] = await hub.db.query<{ snapshot: object }>("SELECT snapshot FROM ticket_events WHERE ticket_id = $1 AND type = 'ticket.comment_added'", [
+      t.id,
+    ]);
     expect(JSON.stringify(event.snapshot)).not.toContain('Kollege');
     expect((await deliveriesOf(t.id)).map((d) => `${d.ticket_version}:${d.receiver_id}`)).toEqual(['1:demo-bela', '2:demo-mila']);
   });
@@ -105,7 +110,10 @@ describe('conversation', () => {
     const answer = await act('demo-mila', 'comments', t.id, { text: '25 MB, PDF' });
     expect(answer.body.status).toBe('in_progress');
     const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-bela', params: { ticketId: t.id } });
-    expect(events.body.items.at(-1)).toMatchObject({ type: 'ticket.comment_added', data: { status: 'in_progress', previousStatus: 'waiting', comment: { text: '25 MB, PDF' } } });
+    expect(events.body.items.at(-1)).toMatchObject({
+      type: 'ticket.comment_added',
+      data: { status: 'in_progress', previousStatus: 'waiting', comment: { text: '25 MB, PDF' } },
+    });
   });
 
   it('lets the origin cancel, and nobody act afterwards', async () => {
@@ -146,7 +154,11 @@ describe('Idempotency-Key', () => {
   it('keys belong to the client: another client may use the same key', async () => {
     const key = `shared-${Date.now()}`;
     const a = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticketBody(), headers: { 'idempotency-key': key } });
-    const b = await hub.api.call('POST', '/v1/tickets', { as: 'demo-bela', body: ticketBody({ assignee: { participantId: 'demo-mila' } }), headers: { 'idempotency-key': key } });
+    const b = await hub.api.call('POST', '/v1/tickets', {
+      as: 'demo-bela',
+      body: ticketBody({ assignee: { participantId: 'demo-mila' } }),
+      headers: { 'idempotency-key': key },
+    });
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.body.id).not.toBe(a.body.id);
@@ -177,7 +189,9 @@ describe('GET /v1/tickets', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const r = await hub.api.call('GET', `/v1/tickets?q=${encodeURIComponent(tag)}&limit=2${cursor ? `&cursor=${cursor}` : ''}` as '/v1/tickets', { as: 'demo-mila' });
+      const r = await hub.api.call('GET', `/v1/tickets?q=${encodeURIComponent(tag)}&limit=2${cursor ? `&cursor=${cursor}` : ''}` as '/v1/tickets', {
+        as: 'demo-mila',
+      });
       seen.push(...r.body.items.map((t: { id: string }) => t.id));
       cursor = r.body.nextCursor;
       // A write in between must not disturb the walk.

@@ -115,35 +115,157 @@ const cases: BadCase[] = [
   rejection({ name: 'a reason of the wrong type', body: { reason: 42 }, status: 400, type: 'validation-failed', pointer: '/body/reason' }),
   rejection({ name: 'a null reason', body: { reason: null }, status: 400, type: 'validation-failed', pointer: '/body/reason' }),
   rejection({ name: 'an over-long reason', body: { reason: 'x'.repeat(2001) }, status: 400, type: 'validation-failed', pointer: '/body/reason' }),
-  rejection({ name: 'a return address (the hub decides)', body: { reason: 'x', assignee: { participantId: 'test-vendor' } }, status: 400, type: 'validation-failed', pointer: '/body/assignee' }),
+  rejection({
+    name: 'a return address (the hub decides)',
+    body: { reason: 'x', assignee: { participantId: 'test-vendor' } },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/assignee',
+  }),
   rejection({ name: 'by the origin while BeLa is assignee', as: 'demo-mila', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
-  rejection({ name: 'of a ticket already in progress', ticket: 'in_progress', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'in_progress' } }),
-  rejection({ name: 'of a resolved ticket by the origin it returned to', ticket: 'resolved', as: 'demo-mila', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'resolved' } }),
+  rejection({
+    name: 'of a ticket already in progress',
+    ticket: 'in_progress',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'in_progress' },
+  }),
+  rejection({
+    name: 'of a resolved ticket by the origin it returned to',
+    ticket: 'resolved',
+    as: 'demo-mila',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'resolved' },
+  }),
   rejection({ name: 'of a resolved ticket by the former assignee', ticket: 'resolved', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
-  rejection({ name: 'of a closed ticket', ticket: 'closed', as: 'demo-mila', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'closed' } }),
-  rejection({ name: 'of a cancelled ticket', ticket: 'cancelled', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'cancelled', allowed: [] } }),
+  rejection({
+    name: 'of a closed ticket',
+    ticket: 'closed',
+    as: 'demo-mila',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'closed' },
+  }),
+  rejection({
+    name: 'of a cancelled ticket',
+    ticket: 'cancelled',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'cancelled', allowed: [] },
+  }),
   rejection({ name: 'a second time by the BeLa that rejected', ticket: 'rejected', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
-  rejection({ name: 'of a rejected ticket by the sender it returned to', ticket: 'rejected', as: 'demo-mila', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'rejected' } }),
+  rejection({
+    name: 'of a rejected ticket by the sender it returned to',
+    ticket: 'rejected',
+    as: 'demo-mila',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'rejected' },
+  }),
 
   ...common(FORWARD),
   forward({ name: 'a missing participant', body: { note: 'x' }, status: 400, type: 'validation-failed', pointer: '/body/participantId' }),
   forward({ name: 'a participant of the wrong type', body: { participantId: 7 }, status: 400, type: 'validation-failed', pointer: '/body/participantId' }),
-  forward({ name: 'a participant reference object', body: { participantId: { participantId: 'test-vendor' } }, status: 400, type: 'validation-failed', pointer: '/body/participantId' }),
-  forward({ name: 'a malformed participant id', body: { participantId: 'Test_Vendor' }, status: 400, type: 'validation-failed', pointer: '/body/participantId' }),
+  forward({
+    name: 'a participant reference object',
+    body: { participantId: { participantId: 'test-vendor' } },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/participantId',
+  }),
+  forward({
+    name: 'a malformed participant id',
+    body: { participantId: 'Test_Vendor' },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/participantId',
+  }),
   forward({ name: 'a too short participant id', body: { participantId: 'x' }, status: 400, type: 'validation-failed', pointer: '/body/participantId' }),
-  forward({ name: 'an over-long participant id', body: { participantId: 'a'.repeat(65) }, status: 400, type: 'validation-failed', pointer: '/body/participantId' }),
-  forward({ name: 'an over-long note', body: { participantId: 'test-vendor', note: 'x'.repeat(2001) }, status: 400, type: 'validation-failed', pointer: '/body/note' }),
-  forward({ name: 'a note of the wrong type', body: { participantId: 'test-vendor', note: ['x'] }, status: 400, type: 'validation-failed', pointer: '/body/note' }),
-  forward({ name: 'a status (the hub sets it)', body: { participantId: 'test-vendor', status: 'forwarded' }, status: 400, type: 'validation-failed', pointer: '/body/status' }),
-  forward({ name: 'to an unknown participant', body: { participantId: 'de-xx-ghost' }, status: 422, type: 'unroutable', problem: { reason: 'unknown-participant' } }),
+  forward({
+    name: 'an over-long participant id',
+    body: { participantId: 'a'.repeat(65) },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/participantId',
+  }),
+  forward({
+    name: 'an over-long note',
+    body: { participantId: 'test-vendor', note: 'x'.repeat(2001) },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/note',
+  }),
+  forward({
+    name: 'a note of the wrong type',
+    body: { participantId: 'test-vendor', note: ['x'] },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/note',
+  }),
+  forward({
+    name: 'a status (the hub sets it)',
+    body: { participantId: 'test-vendor', status: 'forwarded' },
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/body/status',
+  }),
+  forward({
+    name: 'to an unknown participant',
+    body: { participantId: 'de-xx-ghost' },
+    status: 422,
+    type: 'unroutable',
+    problem: { reason: 'unknown-participant' },
+  }),
   forward({ name: 'to yourself', body: { participantId: 'demo-bela' }, status: 422, type: 'unroutable', problem: { reason: 'self-assignment' } }),
-  forward({ name: 'to a suspended participant', body: { participantId: 'test-sleeping' }, status: 422, type: 'unroutable', problem: { reason: 'participant-suspended' } }),
+  forward({
+    name: 'to a suspended participant',
+    body: { participantId: 'test-sleeping' },
+    status: 422,
+    type: 'unroutable',
+    problem: { reason: 'participant-suspended' },
+  }),
   forward({ name: 'by the origin while BeLa is assignee', as: 'demo-mila', body: { participantId: 'test-vendor' }, status: 403, type: 'forbidden' }),
   forward({ name: 'by a watcher (the BeLa that rejected)', ticket: 'rejected', body: { participantId: 'test-vendor' }, status: 403, type: 'forbidden' }),
-  forward({ name: 'of a ticket not yet acknowledged', ticket: 'forwarded', body: { participantId: 'test-vendor' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'forwarded' } }),
-  forward({ name: 'of a resolved ticket', ticket: 'resolved', as: 'demo-mila', body: { participantId: 'test-vendor' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'resolved' } }),
-  forward({ name: 'of a closed ticket', ticket: 'closed', as: 'demo-mila', body: { participantId: 'test-vendor' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'closed' } }),
-  forward({ name: 'of a cancelled ticket', ticket: 'cancelled', body: { participantId: 'test-vendor' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'cancelled' } }),
+  forward({
+    name: 'of a ticket not yet acknowledged',
+    ticket: 'forwarded',
+    body: { participantId: 'test-vendor' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'forwarded' },
+  }),
+  forward({
+    name: 'of a resolved ticket',
+    ticket: 'resolved',
+    as: 'demo-mila',
+    body: { participantId: 'test-vendor' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'resolved' },
+  }),
+  forward({
+    name: 'of a closed ticket',
+    ticket: 'closed',
+    as: 'demo-mila',
+    body: { participantId: 'test-vendor' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'closed' },
+  }),
+  forward({
+    name: 'of a cancelled ticket',
+    ticket: 'cancelled',
+    body: { participantId: 'test-vendor' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'cancelled' },
+  }),
 
   ...common(CANCEL),
   cancel({ name: 'a missing reason', body: {}, status: 400, type: 'validation-failed', pointer: '/body/reason' }),
@@ -153,8 +275,22 @@ const cases: BadCase[] = [
   cancel({ name: 'a note instead of a reason', body: { note: 'x' }, status: 400, type: 'validation-failed', pointer: '/body/note' }),
   cancel({ name: 'by the assignee', as: 'demo-bela', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
   cancel({ name: 'by a watcher', ticket: 'rejected', as: 'demo-bela', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
-  cancel({ name: 'of a resolved ticket', ticket: 'resolved', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'resolved' } }),
-  cancel({ name: 'of a closed ticket', ticket: 'closed', body: { reason: 'x' }, status: 409, type: 'illegal-transition', problem: { currentStatus: 'closed' } }),
+  cancel({
+    name: 'of a resolved ticket',
+    ticket: 'resolved',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'resolved' },
+  }),
+  cancel({
+    name: 'of a closed ticket',
+    ticket: 'closed',
+    body: { reason: 'x' },
+    status: 409,
+    type: 'illegal-transition',
+    problem: { currentStatus: 'closed' },
+  }),
 
   ...common(COMMENT),
   comment({ name: 'a missing text', body: { visibility: 'public' }, status: 400, type: 'validation-failed', pointer: '/body/text' }),
@@ -172,7 +308,13 @@ describe('bad input to the exchange protocol answers problem+json and writes not
     const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = { ...c.headers };
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-    const r = await hub.api.call('POST', c.path, { as: c.as ?? 'demo-mila', params: { ticketId: fixtures[c.ticket ?? 'forwarded'] }, body: c.body, rawBody: c.rawBody, headers });
+    const r = await hub.api.call('POST', c.path, {
+      as: c.as ?? 'demo-mila',
+      params: { ticketId: fixtures[c.ticket ?? 'forwarded'] },
+      body: c.body,
+      rawBody: c.rawBody,
+      headers,
+    });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
@@ -217,11 +359,29 @@ const ticketQueries: QueryCase[] = [
   { name: 'status in capitals', query: 'status=FORWARDED', status: 400, type: 'validation-failed', pointer: '/query/status' },
   { name: 'status with an empty element', query: 'status=forwarded,,closed', status: 400, type: 'validation-failed', pointer: '/query/status' },
   { name: 'status with a trailing comma', query: 'status=forwarded,', status: 400, type: 'validation-failed', pointer: '/query/status' },
-  { name: 'status separated by semicolons', query: `status=${encodeURIComponent('forwarded;closed')}`, status: 400, type: 'validation-failed', pointer: '/query/status' },
-  { name: 'status separated by spaces', query: `status=${encodeURIComponent('forwarded, closed')}`, status: 400, type: 'validation-failed', pointer: '/query/status' },
+  {
+    name: 'status separated by semicolons',
+    query: `status=${encodeURIComponent('forwarded;closed')}`,
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/query/status',
+  },
+  {
+    name: 'status separated by spaces',
+    query: `status=${encodeURIComponent('forwarded, closed')}`,
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/query/status',
+  },
   { name: 'an empty status', query: 'status=', status: 400, type: 'validation-failed', pointer: '/query/status' },
   { name: 'a repeated status', query: 'status=forwarded&status=closed', status: 400, type: 'validation-failed', pointer: '/query/status' },
-  { name: 'an over-long status list', query: `status=${Array(40).fill('forwarded').join(',')}`, status: 400, type: 'validation-failed', pointer: '/query/status' },
+  {
+    name: 'an over-long status list',
+    query: `status=${Array(40).fill('forwarded').join(',')}`,
+    status: 400,
+    type: 'validation-failed',
+    pointer: '/query/status',
+  },
   { name: 'a malformed category', query: `category=${encodeURIComponent('Access Login')}`, status: 400, type: 'validation-failed', pointer: '/query/category' },
   { name: 'a category with an empty level', query: 'category=access..login', status: 400, type: 'validation-failed', pointer: '/query/category' },
   { name: 'an over-long serviceId', query: `serviceId=${'s'.repeat(65)}`, status: 400, type: 'validation-failed', pointer: '/query/serviceId' },
@@ -241,8 +401,18 @@ const feedQueries: QueryCase[] = [
   { name: 'after that is not base64', query: `after=${encodeURIComponent('%%%!!')}`, status: 400, type: 'invalid-cursor' },
   { name: 'a cursor of the ticket search', query: `after=${cursorOf({ id: '01900000-0000-7000-8000-000000000000' })}`, status: 400, type: 'invalid-cursor' },
   { name: 'a cursor with non-numeric positions', query: `after=${cursorOf({ x: 'abc', p: '1' })}`, status: 400, type: 'invalid-cursor' },
-  { name: 'a forged cursor beyond the range of a transaction id', query: `after=${cursorOf({ x: '99999999999999999999', p: '0' })}`, status: 400, type: 'invalid-cursor' },
-  { name: 'a forged cursor beyond the range of a position', query: `after=${cursorOf({ x: '1', p: '99999999999999999999' })}`, status: 400, type: 'invalid-cursor' },
+  {
+    name: 'a forged cursor beyond the range of a transaction id',
+    query: `after=${cursorOf({ x: '99999999999999999999', p: '0' })}`,
+    status: 400,
+    type: 'invalid-cursor',
+  },
+  {
+    name: 'a forged cursor beyond the range of a position',
+    query: `after=${cursorOf({ x: '1', p: '99999999999999999999' })}`,
+    status: 400,
+    type: 'invalid-cursor',
+  },
   { name: 'an over-long after', query: `after=${'a'.repeat(201)}`, status: 400, type: 'validation-failed', pointer: '/query/after' },
   { name: 'limit=0', query: 'limit=0', status: 400, type: 'validation-failed', pointer: '/query/limit' },
   { name: 'limit=201', query: 'limit=201', status: 400, type: 'validation-failed', pointer: '/query/limit' },
@@ -286,7 +456,12 @@ describe('Idempotency-Key', () => {
 
   it.each(keys)('refuses $name with 400 and writes nothing', async ({ key, pointer }) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId: fixtures.forwarded }, body: { text: 'Mit Schlüssel' }, headers: { 'idempotency-key': key } });
+    const r = await hub.api.call('POST', COMMENT, {
+      as: 'demo-mila',
+      params: { ticketId: fixtures.forwarded },
+      body: { text: 'Mit Schlüssel' },
+      headers: { 'idempotency-key': key },
+    });
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
@@ -381,10 +556,20 @@ describe('Idempotency-Key', () => {
     expect(invalid.status).toBe(400);
     expect(await stored()).toEqual([{ n: 0 }]);
     // Refused by the ticket's state, after the key was claimed.
-    const illegal = await hub.api.call('POST', CANCEL, { as: 'demo-mila', params: { ticketId: fixtures.closed }, body: { reason: 'Zu spät' }, headers: { 'idempotency-key': key } });
+    const illegal = await hub.api.call('POST', CANCEL, {
+      as: 'demo-mila',
+      params: { ticketId: fixtures.closed },
+      body: { reason: 'Zu spät' },
+      headers: { 'idempotency-key': key },
+    });
     expect(illegal.status).toBe(409);
     expect(await stored()).toEqual([{ n: 0 }]);
-    const ok = await hub.api.call('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body: { reason: 'Zurückgezogen' }, headers: { 'idempotency-key': key } });
+    const ok = await hub.api.call('POST', CANCEL, {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { reason: 'Zurückgezogen' },
+      headers: { 'idempotency-key': key },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('idempotent-replayed')).toBeNull();
     expect(ok.body.status).toBe('cancelled');

@@ -42,7 +42,9 @@ describe('ReceiverCircuit (real PostgreSQL)', () => {
     await circuit.succeeded('flaky');
     // Closed with no failures: the next success needs no write.
     expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false, healthy: true });
-    const [row] = await db.query<{ circuit: string; consecutive_failures: number }>("SELECT circuit, consecutive_failures FROM receiver_health WHERE receiver_id = 'flaky'");
+    const [row] = await db.query<{ circuit: string; consecutive_failures: number }>(
+      "SELECT circuit, consecutive_failures FROM receiver_health WHERE receiver_id = 'flaky'",
+    );
     expect(row).toEqual({ circuit: 'closed', consecutive_failures: 0 });
   });
 });

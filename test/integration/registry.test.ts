@@ -122,7 +122,10 @@ describe('services and routing', () => {
     expect((await ticket('demo-mila', { serviceId, category: 'form' })).body.assignee.participantId).toBe('demo-bela');
 
     const rules = await admin('GET', '/v1/routing-rules');
-    expect(rules.body.items.filter((r: { serviceId?: string }) => r.serviceId === serviceId).map((r: { id: string }) => r.id)).toEqual([byLand.body.id, byCategory.body.id]);
+    expect(rules.body.items.filter((r: { serviceId?: string }) => r.serviceId === serviceId).map((r: { id: string }) => r.id)).toEqual([
+      byLand.body.id,
+      byCategory.body.id,
+    ]);
 
     await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId: hamburgDesk.id });
     const refused = await ticket(bremen.id, { serviceId });
@@ -143,7 +146,7 @@ describe('services and routing', () => {
     expect(code.body.type).toBe('urn:drehscheibe:problem:unknown-code');
     const svc = await admin('POST', '/v1/services', { id: 'svc-orphan', name: 'x', operatorId: 'de-xx-ghost' });
     expect(svc.status).toBe(422);
-    const [{ n }] = await hub.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_rules WHERE position >= 900");
+    const [{ n }] = await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM routing_rules WHERE position >= 900');
     expect(n).toBe(0);
   });
 

@@ -12,7 +12,9 @@ const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 
 describe('service notices', () => {
   it('lets the operator publish, lists current and upcoming ones, and delivers to subscribers with an endpoint', async () => {
-    expect((await hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } })).status).toBe(204);
+    expect((await hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } })).status).toBe(
+      204,
+    );
     const past = await publish('demo-bela', { kind: 'outage', startsAt: hours(-5), endsAt: hours(-4), text: 'Vorbei' });
     const maintenance = await publish('demo-bela', { kind: 'maintenance', startsAt: hours(24), endsAt: hours(27), text: 'Wartung' });
     const open = await publish('demo-bela', { kind: 'outage', startsAt: hours(-1), text: 'Störung des Bezahldienstes' });
@@ -23,7 +25,9 @@ describe('service notices', () => {
     expect(current.body.items.map((n: { id: string }) => n.id)).toEqual([open.body.id, maintenance.body.id]);
     expect(current.body.items.map((n: { id: string }) => n.id)).not.toContain(past.body.id);
 
-    const deliveries = await hub.db.query<{ receiver_id: string; notice_id: string }>('SELECT receiver_id, notice_id FROM deliveries WHERE notice_id IS NOT NULL ORDER BY created_at');
+    const deliveries = await hub.db.query<{ receiver_id: string; notice_id: string }>(
+      'SELECT receiver_id, notice_id FROM deliveries WHERE notice_id IS NOT NULL ORDER BY created_at',
+    );
     expect(deliveries.map((d) => d.receiver_id)).toEqual(['demo-mila', 'demo-mila', 'demo-mila']);
 
     await hub.api.call('DELETE', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
@@ -43,7 +47,11 @@ describe('service notices', () => {
     expect(unknownKind.status).toBe(400);
     const unknownService = await publish('demo-bela', { kind: 'outage', startsAt: hours(0), text: 'x' }, 'svc-nowhere');
     expect(unknownService.status).toBe(404);
-    const admin = await hub.api.call('POST', '/v1/services/{serviceId}/notices', { as: 'hub-admin', params: { serviceId: 'svc-demo-wohngeld' }, body: { kind: 'outage', startsAt: hours(0), text: 'x' } });
+    const admin = await hub.api.call('POST', '/v1/services/{serviceId}/notices', {
+      as: 'hub-admin',
+      params: { serviceId: 'svc-demo-wohngeld' },
+      body: { kind: 'outage', startsAt: hours(0), text: 'x' },
+    });
     expect(admin.status).toBe(403);
     expect(await hub.db.query('SELECT count(*)::int AS n FROM service_notices')).toEqual(before);
   });

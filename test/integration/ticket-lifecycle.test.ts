@@ -51,16 +51,23 @@ describe('creating a ticket (use case 2.1)', () => {
     const { body: jwks } = await hub.api.call('GET', '/.well-known/jwks.json');
     const receipt = r.headers.get('drehscheibe-receipt')!;
     const kid = JSON.parse(Buffer.from(receipt.split('.')[0], 'base64url').toString()).kid;
-    const key = await importJWK(jwks.keys.find((k: { kid: string }) => k.kid === kid), 'EdDSA');
+    const key = await importJWK(
+      jwks.keys.find((k: { kid: string }) => k.kid === kid),
+      'EdDSA',
+    );
     const { payload } = await jwtVerify(receipt, key);
     expect(payload).toMatchObject({ ticketId: r.body.id, version: 1, origin: 'demo-mila', externalId: body.externalId });
   });
 
   it('writes the event and one delivery to the BeLa in the same transaction', async () => {
     const { body: ticket } = await create();
-    const events = await hub.db.query<{ type: string; ticket_version: number }>('SELECT type, ticket_version FROM ticket_events WHERE ticket_id = $1', [ticket.id]);
+    const events = await hub.db.query<{ type: string; ticket_version: number }>('SELECT type, ticket_version FROM ticket_events WHERE ticket_id = $1', [
+      ticket.id,
+    ]);
     expect(events).toEqual([{ type: 'ticket.forwarded', ticket_version: 1 }]);
-    const deliveries = await hub.db.query<{ receiver_id: string; status: string }>('SELECT receiver_id, status FROM deliveries WHERE ticket_id = $1', [ticket.id]);
+    const deliveries = await hub.db.query<{ receiver_id: string; status: string }>('SELECT receiver_id, status FROM deliveries WHERE ticket_id = $1', [
+      ticket.id,
+    ]);
     expect(deliveries).toEqual([{ receiver_id: 'demo-bela', status: 'pending' }]);
   });
 
@@ -101,6 +108,7 @@ describe('working a ticket (use case 2.2)', () => {
     r = await act('demo-bela', 'status', t.id, { status: 'waiting', reason: 'Welcher Browser?' });
     expect(r.body.status).toBe('waiting');
     r = await act('demo-bela', 'status', t.id, { status: 'in_progress' });
+    expect(r.body.status).toBe('in_progress');
     r = await act('demo-bela', 'resolution', t.id, { code: 'solved', text: 'Timeout korrigiert.' });
     expect(r.body).toMatchObject({ status: 'resolved', assignee: { participantId: 'demo-mila' }, resolution: { code: 'solved', resolvedBy: 'demo-bela' } });
     r = await act('demo-mila', 'close', t.id, { note: 'Bürgerin informiert' });
@@ -128,7 +136,14 @@ describe('working a ticket (use case 2.2)', () => {
     );
     // No echo: each change goes to the other party only.
     expect(deliveries.map((d) => `${d.ticket_version}:${d.receiver_id}`)).toEqual([
-      '1:demo-bela', '2:demo-mila', '3:demo-mila', '4:demo-mila', '5:demo-mila', '6:demo-mila', '7:demo-bela', '8:demo-bela',
+      '1:demo-bela',
+      '2:demo-mila',
+      '3:demo-mila',
+      '4:demo-mila',
+      '5:demo-mila',
+      '6:demo-mila',
+      '7:demo-bela',
+      '8:demo-bela',
     ]);
   });
 

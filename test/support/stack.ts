@@ -101,8 +101,8 @@ export class Stack {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     this.processes.set(name, child);
     if (name === 'hub-api') await waitFor(`${this.apiUrl}/health/ready`, 30_000, child, name, logFile);
     else if (name === 'simulator') await waitFor(`${this.simulatorUrl}/health`, 30_000, child, name, logFile);

@@ -123,10 +123,15 @@ export class HubApiModule {
         { provide: ATTACHMENT_POLICY, useValue: { maxBytes: config.attachments.maxBytes, mediaTypes: config.attachments.mediaTypes } },
         {
           provide: ATTACHMENT_STORE,
-          useFactory: (ds: DataSource) => (config.attachments.directory ? new DirectoryAttachmentStore(config.attachments.directory) : new DatabaseAttachmentStore(ds)),
+          useFactory: (ds: DataSource) =>
+            config.attachments.directory ? new DirectoryAttachmentStore(config.attachments.directory) : new DatabaseAttachmentStore(ds),
           inject: [DataSource],
         },
-        { provide: ParticipantRegistry, useFactory: (ds: DataSource) => new ParticipantRegistry(ds, config.delivery.allowPrivateEndpoints), inject: [DataSource] },
+        {
+          provide: ParticipantRegistry,
+          useFactory: (ds: DataSource) => new ParticipantRegistry(ds, config.delivery.allowPrivateEndpoints),
+          inject: [DataSource],
+        },
         { provide: ServiceCatalog, useFactory: (ds: DataSource) => new ServiceCatalog(ds), inject: [DataSource] },
         { provide: RoutingRuleBook, useFactory: (ds: DataSource, c: CodelistRegistry) => new RoutingRuleBook(ds, c), inject: [DataSource, CodelistRegistry] },
         { provide: APP_GUARD, useClass: AuthGuard },

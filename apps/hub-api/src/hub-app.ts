@@ -38,7 +38,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     },
   });
   const routes: string[] = [];
-  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  const fastify: FastifyInstance = adapter.getInstance();
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routes.push(`${method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);

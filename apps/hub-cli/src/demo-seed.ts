@@ -26,15 +26,29 @@ const CLIENTS: DemoClient[] = [
  * endpoints at the running simulator.
  */
 export async function seedDemo(dataSource: DataSource, options: { credentialsFile: string; simulatorUrl: string }): Promise<DemoCredentials> {
-  const previous: DemoCredentials = existsSync(options.credentialsFile) ? JSON.parse(readFileSync(options.credentialsFile, 'utf8')) : {};
+  const previous: DemoCredentials = existsSync(options.credentialsFile) ? (JSON.parse(readFileSync(options.credentialsFile, 'utf8')) as DemoCredentials) : {};
   const credentials: DemoCredentials = {};
   await dataSource.transaction(async (em) => {
     const endpoint = (id: string) => `${options.simulatorUrl}/participants/${id}/webhook`;
     await em.upsert(
       ParticipantEntity,
       [
-        { id: 'demo-mila', name: 'Demo-Land Mitnutzer (MiLa)', kind: 'land_ticket_system', land: 'DE-NW', status: 'active', deliveryUrl: endpoint('demo-mila') },
-        { id: 'demo-bela', name: 'Demo-Land Betreiber (BeLa)', kind: 'land_ticket_system', land: 'DE-HE', status: 'active', deliveryUrl: endpoint('demo-bela') },
+        {
+          id: 'demo-mila',
+          name: 'Demo-Land Mitnutzer (MiLa)',
+          kind: 'land_ticket_system',
+          land: 'DE-NW',
+          status: 'active',
+          deliveryUrl: endpoint('demo-mila'),
+        },
+        {
+          id: 'demo-bela',
+          name: 'Demo-Land Betreiber (BeLa)',
+          kind: 'land_ticket_system',
+          land: 'DE-HE',
+          status: 'active',
+          deliveryUrl: endpoint('demo-bela'),
+        },
       ],
       ['id'],
     );

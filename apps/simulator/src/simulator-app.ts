@@ -47,7 +47,13 @@ export function createSimulator(options: SimulatorOptions) {
         return reply.status(401).send({ error: (again as Error).message });
       }
     }
-    const body = JSON.parse(request.body) as { id: string; type: string; ticketId: string; ticketVersion: number; ticket?: { assignee?: { participantId?: string } } };
+    const body = JSON.parse(request.body) as {
+      id: string;
+      type: string;
+      ticketId: string;
+      ticketVersion: number;
+      ticket?: { assignee?: { participantId?: string } };
+    };
     const fresh = participant.receive({
       webhookId: verified.id,
       timestamp: verified.timestamp,
@@ -97,6 +103,6 @@ export function createSimulator(options: SimulatorOptions) {
     return p.behaviour;
   });
 
-  app.get('/health', async () => ({ status: 'ok', participants: [...participants.keys()] }));
+  app.get('/health', () => ({ status: 'ok', participants: [...participants.keys()] }));
   return { app, participants };
 }

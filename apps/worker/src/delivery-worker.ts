@@ -39,14 +39,30 @@ export interface DeliveryWorkerHandle {
  * dependency is visible here.
  */
 export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
-  const dataSource = await createDataSource({ url: config.databaseUrl, poolSize: config.delivery.concurrency + 4, applicationName: 'drehscheibe-worker', asynchronousCommit: true }).initialize();
+  const dataSource = await createDataSource({
+    url: config.databaseUrl,
+    poolSize: config.delivery.concurrency + 4,
+    applicationName: 'drehscheibe-worker',
+    asynchronousCommit: true,
+  }).initialize();
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
-  const circuit = new ReceiverCircuit(dataSource, { failureThreshold: config.delivery.circuitFailureThreshold, probeIntervalMs: config.delivery.circuitProbeIntervalMs });
+  const circuit = new ReceiverCircuit(dataSource, {
+    failureThreshold: config.delivery.circuitFailureThreshold,
+    probeIntervalMs: config.delivery.circuitProbeIntervalMs,
+  });
   const perReceiver = config.delivery.perReceiverConcurrency;
   // A responsive receiver's backlog may wait for its slots in the rest of the worker's capacity (never all of it).
   const slots = new ReceiverSlots(perReceiver, { maxWaiters: perReceiver, burstWaiters: Math.max(0, config.delivery.concurrency - 3 * perReceiver) });
   const metrics = new HubMetrics('worker');
-  const processor = new DeliveryProcessor(dataSource, ed25519Signer(webhookKey.privateKey), config.delivery, logger.child({ component: 'delivery' }), circuit, slots, metrics);
+  const processor = new DeliveryProcessor(
+    dataSource,
+    ed25519Signer(webhookKey.privateKey),
+    config.delivery,
+    logger.child({ component: 'delivery' }),
+    circuit,
+    slots,
+    metrics,
+  );
   const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config.metricsPort, config.http.host) : undefined;
   const producerRedis = createRedis(config.redisUrl, true);
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);

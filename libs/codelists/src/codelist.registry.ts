@@ -65,7 +65,9 @@ export class CodelistRegistry {
   static fromDirectory(dir: string): CodelistRegistry {
     let files: string[];
     try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.xml') && !f.startsWith('.')).sort();
+      files = readdirSync(dir)
+        .filter((f) => f.endsWith('.xml') && !f.startsWith('.'))
+        .sort();
     } catch (e) {
       throw new Error(`cannot read code list directory ${dir}: ${(e as Error).message}`, { cause: e });
     }

@@ -17,7 +17,9 @@ function doc(parts: DocParts = {}): string {
     parts.identification ??
     '<ShortName>t</ShortName><LongName>Test</LongName><Version>1.0</Version>' +
       '<CanonicalUri>urn:x:t</CanonicalUri><CanonicalVersionUri>urn:x:t_1.0</CanonicalVersionUri>';
-  const columns = (parts.columns ?? COLUMNS).map((id) => `<Column Id="${id}" Use="optional"><ShortName>${id}</ShortName><Data Type="string"/></Column>`).join('');
+  const columns = (parts.columns ?? COLUMNS)
+    .map((id) => `<Column Id="${id}" Use="optional"><ShortName>${id}</ShortName><Data Type="string"/></Column>`)
+    .join('');
   const key = parts.key ?? '<Key Id="k"><ShortName>k</ShortName><ColumnRef Ref="code"/></Key>';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <gc:CodeList xmlns:gc="${NS}">
@@ -77,14 +79,17 @@ describe('parseGenericode', () => {
       .replace(/<(\/?)gc:/g, '<$1cl:')
       .replace('xmlns:gc', 'xmlns:cl')
       .replace(/<(\/?)(Identification|ColumnSet|SimpleCodeList|Row|Value|SimpleValue)([\s>])/g, '<$1cl:$2$3');
-    const unprefixed = doc().replace(/<(\/?)gc:/g, '<$1').replace('xmlns:gc', 'xmlns');
+    const unprefixed = doc()
+      .replace(/<(\/?)gc:/g, '<$1')
+      .replace('xmlns:gc', 'xmlns');
     expect(prefixed).toContain('<cl:Value ColumnRef="code">');
     expect(parseGenericode(prefixed)).toEqual(parseGenericode(doc()));
     expect(parseGenericode(unprefixed)).toEqual(parseGenericode(doc()));
   });
 
   it('assigns Values without ColumnRef to the next column, as genericode defines', () => {
-    const rows = '<Row><Value><SimpleValue>a</SimpleValue></Value><Value><SimpleValue>A</SimpleValue></Value><Value><SimpleValue>A en</SimpleValue></Value></Row>';
+    const rows =
+      '<Row><Value><SimpleValue>a</SimpleValue></Value><Value><SimpleValue>A</SimpleValue></Value><Value><SimpleValue>A en</SimpleValue></Value></Row>';
     expect(parseGenericode(doc({ rows })).codes).toEqual([{ code: 'a', name: 'A', nameEn: 'A en' }]);
   });
 

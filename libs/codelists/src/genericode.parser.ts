@@ -100,7 +100,7 @@ function identification(ident: Node, field: string): string | undefined {
 function readColumns(root: Node, fail: (problem: string) => never): string[] {
   const columnSet = root.ColumnSet;
   if (!isNode(columnSet)) fail(root.ColumnSetRef !== undefined ? 'ColumnSetRef is not supported; the ColumnSet must be inline' : 'ColumnSet is missing');
-  const set = columnSet as Node;
+  const set = columnSet;
 
   const columns = nodes(set.Column).map((c, i) => attr(c, 'Id') ?? fail(`column ${i + 1} has no Id`));
   const absent = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));

@@ -105,7 +105,18 @@ class Reader {
 }
 
 /** Documents and screenshots a support case needs; no executables or archives by default. */
-const DEFAULT_ATTACHMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'text/plain', 'text/csv', 'application/xml', 'application/json', 'message/rfc822'];
+const DEFAULT_ATTACHMENT_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'text/plain',
+  'text/csv',
+  'application/xml',
+  'application/json',
+  'message/rfc822',
+];
 
 const ED25519_SECRET = /^whsk_[A-Za-z0-9+/]{43}=$/;
 const AES_KEY = /^[A-Za-z0-9+/]{43}=$/;

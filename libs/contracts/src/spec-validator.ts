@@ -36,7 +36,7 @@ function describe(error: ErrorObject, prefix: string): Violation {
   let pointer = prefix + error.instancePath;
   let message = error.message ?? 'is invalid';
   if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
-    const extra = (error.params as { additionalProperty?: string; unevaluatedProperty?: string });
+    const extra = error.params as { additionalProperty?: string; unevaluatedProperty?: string };
     pointer += `/${extra.additionalProperty ?? extra.unevaluatedProperty}`;
     message = 'is not a known field';
   } else if (error.keyword === 'required') {
@@ -195,7 +195,10 @@ export class SpecValidator {
     const type = mediaType?.split(';')[0].trim() ?? '';
     const validate = byType.get(type) ?? byType.get('*/*');
     if (validate && typeof body === 'string' && !byType.has(type)) return [];
-    if (!validate) return [{ pointer: '/content-type', message: `${type || 'no content type'} is not documented for ${status} (expected ${[...byType.keys()].join(', ')})` }];
+    if (!validate)
+      return [
+        { pointer: '/content-type', message: `${type || 'no content type'} is not documented for ${status} (expected ${[...byType.keys()].join(', ')})` },
+      ];
     return validate(body) ? [] : (validate.errors ?? []).map((e) => describe(e, '/body'));
   }
 }

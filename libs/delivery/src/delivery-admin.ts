@@ -34,7 +34,7 @@ function toRecord(d: DeliveryEntity): DeliveryRecord {
     lastError: d.lastError ?? undefined,
     deliveredAt: iso(d.deliveredAt),
     createdAt: d.createdAt.toISOString(),
-  }) as DeliveryRecord;
+  });
 }
 
 /**
@@ -49,7 +49,10 @@ export class DeliveryAdmin {
   ) {}
 
   async list(filter: DeliveryFilter): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
-    const qb = this.dataSource.manager.createQueryBuilder(DeliveryEntity, 'd').orderBy('d.id', 'DESC').take(filter.limit + 1);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .orderBy('d.id', 'DESC')
+      .take(filter.limit + 1);
     if (filter.receiverId) qb.andWhere('d.receiver_id = :receiverId', { receiverId: filter.receiverId });
     if (filter.status) qb.andWhere('d.status = :status', { status: filter.status });
     if (filter.ticketId) qb.andWhere('d.ticket_id = :ticketId', { ticketId: filter.ticketId });
@@ -74,14 +77,18 @@ export class DeliveryAdmin {
           responseExcerpt: a.responseExcerpt ?? undefined,
         }),
       ),
-    } as DeliveryDetail;
+    };
   }
 
   /** Sends a pending delivery now, or gives a dead letter a fresh schedule. */
   async retry(id: string): Promise<DeliveryRecord> {
     const delivery = await this.find(id);
     if (delivery.status === 'delivered') throw new DomainError('illegal-transition', 'the delivery was delivered already', { allowed: [] });
-    await this.dataSource.manager.update(DeliveryEntity, { id }, { status: 'pending', attempts: delivery.status === 'dead' ? 0 : delivery.attempts, nextAttemptAt: new Date() });
+    await this.dataSource.manager.update(
+      DeliveryEntity,
+      { id },
+      { status: 'pending', attempts: delivery.status === 'dead' ? 0 : delivery.attempts, nextAttemptAt: new Date() },
+    );
     await this.queue.ensure({ id, receiverId: delivery.receiverId }, true);
     return toRecord(await this.find(id));
   }
@@ -118,7 +125,7 @@ export class DeliveryAdmin {
       lastFailureAt: iso(health?.lastFailureAt ?? null),
       pending: count('pending'),
       dead: count('dead'),
-    }) as ReceiverState;
+    });
   }
 
   async setPaused(receiverId: string, paused: boolean): Promise<ReceiverState> {
@@ -130,7 +137,9 @@ export class DeliveryAdmin {
     );
     if (!paused) {
       // Resume at once rather than at each waiting job's next look.
-      const pending: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM deliveries WHERE receiver_id = $1 AND status = 'pending' LIMIT 1000`, [receiverId]);
+      const pending: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM deliveries WHERE receiver_id = $1 AND status = 'pending' LIMIT 1000`, [
+        receiverId,
+      ]);
       for (const { id } of pending) await this.queue.ensure({ id, receiverId }, true).catch(() => undefined);
     }
     return this.state(receiverId);

@@ -123,7 +123,14 @@ export class DeliveryProcessor {
     const dead = !result.ok && attempts >= this.settings.maxAttempts;
     const retryAt = new Date(now.getTime() + retryDelayMs(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs));
     const status = result.ok ? 'delivered' : dead ? 'dead' : 'pending';
-    const { successor } = await this.store.record({ deliveryId: delivery.id, attemptedAt: now, result, attempts, status, nextAttemptAt: status === 'pending' ? retryAt : now });
+    const { successor } = await this.store.record({
+      deliveryId: delivery.id,
+      attemptedAt: now,
+      result,
+      attempts,
+      status,
+      nextAttemptAt: status === 'pending' ? retryAt : now,
+    });
     const { receiverId } = delivery;
     const context = { deliveryId: delivery.id, receiverId, attempts, statusCode: result.statusCode, latencyMs: result.latencyMs };
     this.metrics?.deliveryAttempts.inc({ receiver: receiverId, outcome: status === 'pending' ? 'failed' : status });

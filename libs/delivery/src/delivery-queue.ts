@@ -29,7 +29,10 @@ export class DeliveryQueue implements DeliveryDispatcher {
     if (deliveries.length === 0) return;
     try {
       // One delivery (the common case) is one Lua call; addBulk would wrap it in a MULTI.
-      const add: Promise<unknown> = deliveries.length === 1 ? this.queue.add(JobName.Deliver, jobData(deliveries[0]), jobOptions(deliveries[0])) : this.queue.addBulk(deliveries.map((d) => ({ name: JobName.Deliver, data: jobData(d), opts: jobOptions(d) })));
+      const add: Promise<unknown> =
+        deliveries.length === 1
+          ? this.queue.add(JobName.Deliver, jobData(deliveries[0]), jobOptions(deliveries[0]))
+          : this.queue.addBulk(deliveries.map((d) => ({ name: JobName.Deliver, data: jobData(d), opts: jobOptions(d) })));
       await withTimeout(add, ENQUEUE_TIMEOUT_MS);
     } catch (e) {
       this.logger.warn({ err: (e as Error).message, count: deliveries.length }, 'enqueue failed; the reconciler will pick the deliveries up');
@@ -69,17 +72,7 @@ export async function queueCounts(queue: DeliveryQueue): Promise<Record<string, 
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -122,11 +122,23 @@ export class DeliveryStore {
       noticeId: row.notice_id,
       deliveryUrl: row.delivery_url,
       blocked: row.blocked,
-      health: row.circuit === null ? null : { circuit: row.circuit, paused: row.paused ?? false, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures ?? 0 },
+      health:
+        row.circuit === null
+          ? null
+          : { circuit: row.circuit, paused: row.paused ?? false, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures ?? 0 },
       event:
         row.event_id === null
           ? null
-          : { id: row.event_id, type: row.event_type!, ticketId: row.ticket_id!, ticketVersion: row.ticket_version!, actorId: row.actor_id!, occurredAt: row.occurred_at!, data: row.data, snapshot: row.snapshot },
+          : {
+              id: row.event_id,
+              type: row.event_type!,
+              ticketId: row.ticket_id!,
+              ticketVersion: row.ticket_version!,
+              actorId: row.actor_id!,
+              occurredAt: row.occurred_at!,
+              data: row.data,
+              snapshot: row.snapshot,
+            },
     };
   }
 

@@ -44,21 +44,21 @@ export class ReceiverCircuit {
     if (health.paused) return { kind: 'wait', until: new Date(Date.now() + PAUSED_RECHECK_MS), reason: 'paused' };
     if (health.circuit === 'closed') return { kind: 'send', probe: false, healthy: health.consecutiveFailures === 0 };
     // Open (or a probe in flight): exactly one worker may claim the probe once it is due.
-    const claimed = rowsOf(await this.dataSource.query(
-      `UPDATE receiver_health SET circuit = 'half_open', next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now()
+    const claimed = rowsOf(
+      await this.dataSource.query(
+        `UPDATE receiver_health SET circuit = 'half_open', next_probe_at = now() + $2 * interval '1 millisecond', updated_at = now()
         WHERE receiver_id = $1 AND next_probe_at <= now() RETURNING receiver_id`,
-      [receiverId, this.settings.probeIntervalMs],
-    ));
+        [receiverId, this.settings.probeIntervalMs],
+      ),
+    );
     if (claimed.length > 0) return { kind: 'send', probe: true, healthy: false };
     const until = health.nextProbeAt && health.nextProbeAt.getTime() > Date.now() ? health.nextProbeAt : new Date(Date.now() + this.settings.probeIntervalMs);
     return { kind: 'wait', until, reason: 'circuit-open' };
   }
 
   private async read(receiverId: string): Promise<HealthSnapshot | null> {
-    const rows: Array<{ circuit: HealthSnapshot['circuit']; paused: boolean; next_probe_at: Date | null; consecutive_failures: number }> = await this.dataSource.query(
-      'SELECT circuit, paused, next_probe_at, consecutive_failures FROM receiver_health WHERE receiver_id = $1',
-      [receiverId],
-    );
+    const rows: Array<{ circuit: HealthSnapshot['circuit']; paused: boolean; next_probe_at: Date | null; consecutive_failures: number }> =
+      await this.dataSource.query('SELECT circuit, paused, next_probe_at, consecutive_failures FROM receiver_health WHERE receiver_id = $1', [receiverId]);
     const row = rows[0];
     return row ? { circuit: row.circuit, paused: row.paused, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures } : null;
   }
@@ -75,14 +75,16 @@ export class ReceiverCircuit {
 
   /** Returns true when this failure opened (or kept open) the circuit. */
   async failed(receiverId: string): Promise<boolean> {
-    const rows = rowsOf<{ circuit: string; consecutive_failures: number }>(await this.dataSource.query(
-      `INSERT INTO receiver_health (receiver_id, consecutive_failures, last_failure_at, updated_at)
+    const rows = rowsOf<{ circuit: string; consecutive_failures: number }>(
+      await this.dataSource.query(
+        `INSERT INTO receiver_health (receiver_id, consecutive_failures, last_failure_at, updated_at)
        VALUES ($1, 1, now(), now())
        ON CONFLICT (receiver_id) DO UPDATE SET consecutive_failures = receiver_health.consecutive_failures + 1,
          last_failure_at = now(), updated_at = now()
        RETURNING circuit, consecutive_failures`,
-      [receiverId],
-    ));
+        [receiverId],
+      ),
+    );
     const { circuit, consecutive_failures: failures } = rows[0];
     if (circuit === 'half_open' || failures >= this.settings.failureThreshold) {
       await this.dataSource.query(

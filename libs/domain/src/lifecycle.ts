@@ -1,30 +1,10 @@
 import { DomainError } from './errors.js';
 
-export const TICKET_STATUSES = [
-  'new',
-  'forwarded',
-  'acknowledged',
-  'rejected',
-  'in_progress',
-  'waiting',
-  'resolved',
-  'closed',
-  'cancelled',
-] as const;
+export const TICKET_STATUSES = ['new', 'forwarded', 'acknowledged', 'rejected', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 /** What a participant can do to a ticket; each action has its own API operation. */
-export type TicketAction =
-  | 'acknowledge'
-  | 'reject'
-  | 'start'
-  | 'wait'
-  | 'answer'
-  | 'resolve'
-  | 'forward'
-  | 'close'
-  | 'reopen'
-  | 'cancel';
+export type TicketAction = 'acknowledge' | 'reject' | 'start' | 'wait' | 'answer' | 'resolve' | 'forward' | 'close' | 'reopen' | 'cancel';
 
 interface Transition {
   from: readonly TicketStatus[];

@@ -2,9 +2,15 @@ import { derivePriority, type Level } from '@drehscheibe/domain';
 
 describe('derivePriority (ITIL matrix)', () => {
   const cases: Array<[Level, Level, number]> = [
-    [1, 1, 1], [1, 2, 2], [1, 3, 3],
-    [2, 1, 2], [2, 2, 3], [2, 3, 4],
-    [3, 1, 3], [3, 2, 4], [3, 3, 5],
+    [1, 1, 1],
+    [1, 2, 2],
+    [1, 3, 3],
+    [2, 1, 2],
+    [2, 2, 3],
+    [2, 3, 4],
+    [3, 1, 3],
+    [3, 2, 4],
+    [3, 3, 5],
   ];
   it.each(cases)('impact %i × urgency %i → priority %i', (impact, urgency, expected) => {
     expect(derivePriority(impact, urgency)).toBe(expected);

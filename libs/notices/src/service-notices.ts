@@ -27,9 +27,19 @@ export class ServiceNotices {
     }
     const { notice, refs } = await this.dataSource.transaction(async (em) => {
       const service = await this.service(serviceId);
-      if (service.operatorId !== authorId) throw new DomainError('forbidden', `only the operator of ${serviceId} (${service.operatorId}) may publish notices for it`);
+      if (service.operatorId !== authorId)
+        throw new DomainError('forbidden', `only the operator of ${serviceId} (${service.operatorId}) may publish notices for it`);
       const now = new Date();
-      const notice = em.create(ServiceNoticeEntity, { id: uuidv7(), serviceId, kind: input.kind, startsAt, endsAt, text: input.text, authorId, createdAt: now });
+      const notice = em.create(ServiceNoticeEntity, {
+        id: uuidv7(),
+        serviceId,
+        kind: input.kind,
+        startsAt,
+        endsAt,
+        text: input.text,
+        authorId,
+        createdAt: now,
+      });
       await em.insert(ServiceNoticeEntity, notice);
       const subscribers = await em.find(ServiceSubscriptionEntity, { where: { serviceId } });
       const receivers = subscribers.length

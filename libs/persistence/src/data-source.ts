@@ -39,7 +39,14 @@ export const ENTITIES = [
   ReceiverHealthEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1732300000000, ConversationFeedIdempotency1732400000000, Registry1732500000000, Attachments1732600000000, ServiceNotices1732700000000, ReceiverHealth1732800000000];
+export const MIGRATIONS = [
+  InitialSchema1732300000000,
+  ConversationFeedIdempotency1732400000000,
+  Registry1732500000000,
+  Attachments1732600000000,
+  ServiceNotices1732700000000,
+  ReceiverHealth1732800000000,
+];
 
 export interface DataSourceOptions {
   url: string;

@@ -86,7 +86,13 @@ export class ParticipantRegistry {
     await this.find(participantId);
     const clientId = `${participantId}-${randomBytes(4).toString('hex')}`;
     const clientSecret = generateClientSecret();
-    await this.dataSource.manager.insert(OAuthClientEntity, { clientId, participantId, secretHash: await hashClientSecret(clientSecret), scopes, enabled: true });
+    await this.dataSource.manager.insert(OAuthClientEntity, {
+      clientId,
+      participantId,
+      secretHash: await hashClientSecret(clientSecret),
+      scopes,
+      enabled: true,
+    });
     return { clientId, clientSecret, scopes };
   }
 

@@ -65,16 +65,24 @@ export class RoutingRuleBook {
   /** A rule must say when it applies and point at things that exist. */
   private async check(rule: RoutingRuleEntity): Promise<void> {
     if (rule.originLand === null && rule.category === null) {
-      throw new DomainError('invalid-rule', 'a rule needs originLand, category or both', { errors: [{ pointer: '/body', message: 'needs originLand, category or both' }] });
+      throw new DomainError('invalid-rule', 'a rule needs originLand, category or both', {
+        errors: [{ pointer: '/body', message: 'needs originLand, category or both' }],
+      });
     }
     if (rule.category !== null && !this.codelists.has('category', rule.category)) {
-      throw new DomainError('unknown-code', `category ${rule.category} is not in codelist category`, { errors: [{ pointer: '/body/category', message: 'is not in codelist category' }] });
+      throw new DomainError('unknown-code', `category ${rule.category} is not in codelist category`, {
+        errors: [{ pointer: '/body/category', message: 'is not in codelist category' }],
+      });
     }
     if (!(await this.dataSource.manager.existsBy(ParticipantEntity, { id: rule.targetId }))) {
-      throw new DomainError('unknown-participant', `participant ${rule.targetId} is not registered`, { errors: [{ pointer: '/body/targetId', message: 'is not a registered participant' }] });
+      throw new DomainError('unknown-participant', `participant ${rule.targetId} is not registered`, {
+        errors: [{ pointer: '/body/targetId', message: 'is not a registered participant' }],
+      });
     }
     if (rule.serviceId !== null && !(await this.dataSource.manager.existsBy(ServiceEntity, { id: rule.serviceId }))) {
-      throw new DomainError('unknown-service', `service ${rule.serviceId} is not registered`, { errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }] });
+      throw new DomainError('unknown-service', `service ${rule.serviceId} is not registered`, {
+        errors: [{ pointer: '/body/serviceId', message: 'is not a registered service' }],
+      });
     }
   }
 

@@ -61,7 +61,9 @@ export class ServiceCatalog {
 
   private async requireParticipant(id: string, pointer: string): Promise<void> {
     if (!(await this.dataSource.manager.existsBy(ParticipantEntity, { id }))) {
-      throw new DomainError('unknown-participant', `participant ${id} is not registered`, { errors: [{ pointer, message: 'is not a registered participant' }] });
+      throw new DomainError('unknown-participant', `participant ${id} is not registered`, {
+        errors: [{ pointer, message: 'is not a registered participant' }],
+      });
     }
   }
 }

@@ -6,7 +6,6 @@ export type Participant = Schemas['Participant'];
 export type Service = Schemas['Service'];
 export type RoutingRule = Schemas['RoutingRule'];
 
-
 export function toParticipantView(p: ParticipantEntity): Participant {
   return omitAbsent({
     id: p.id,

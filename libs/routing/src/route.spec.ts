@@ -48,7 +48,10 @@ describe('chooseAssignee', () => {
   });
 
   it('matches origin Land, service and category (with sub-categories)', () => {
-    const rules = [rule({ originLand: 'DE-HB', targetId: 'hb-desk' }), rule({ id: 'pay', position: 20, serviceId: 'svc-a', category: 'payment', targetId: 'vendor' })];
+    const rules = [
+      rule({ originLand: 'DE-HB', targetId: 'hb-desk' }),
+      rule({ id: 'pay', position: 20, serviceId: 'svc-a', category: 'payment', targetId: 'vendor' }),
+    ];
     expect(chooseAssignee({ ...base, rules }).assigneeId).toBe('bela');
     expect(chooseAssignee({ ...base, rules, category: 'payment.refund' }).assigneeId).toBe('vendor');
     expect(chooseAssignee({ ...base, rules, category: 'paymentx' }).assigneeId).toBe('bela');

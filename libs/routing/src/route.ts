@@ -75,7 +75,10 @@ export function chooseAssignee(request: RouteRequest): RouteDecision {
   if (rule) {
     const target = request.participant?.(rule.targetId);
     if (!target || target.status !== 'active') {
-      throw new DomainError('unroutable', `routing rule ${rule.id} sends this ticket to ${rule.targetId}, which is not active`, { reason: 'rule-target-inactive', ruleId: rule.id });
+      throw new DomainError('unroutable', `routing rule ${rule.id} sends this ticket to ${rule.targetId}, which is not active`, {
+        reason: 'rule-target-inactive',
+        ruleId: rule.id,
+      });
     }
     if (target.id === originId) {
       throw new DomainError('unroutable', `routing rule ${rule.id} sends this ticket back to its origin`, { reason: 'origin-is-rule-target', ruleId: rule.id });

@@ -57,9 +57,7 @@ export class AccessTokenService {
         algorithms: ['EdDSA'],
         typ: 'at+jwt',
       });
-      const scopes = String(payload.scope ?? '')
-        .split(' ')
-        .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+      const scopes = (typeof payload.scope === 'string' ? payload.scope : '').split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
       const principal: Principal = { clientId: String(payload.sub), participantId: typeof payload.pid === 'string' ? payload.pid : null, scopes };
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, { principal, expiresAt: (payload.exp ?? 0) * 1000 });

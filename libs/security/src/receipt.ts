@@ -29,7 +29,7 @@ export class ReceiptSigner {
     this.header = b64url(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ: 'receipt+jwt' }));
   }
 
-  async sign(claims: ReceiptClaims): Promise<string> {
+  sign(claims: ReceiptClaims): string {
     const payload = b64url(
       JSON.stringify({
         ticketId: claims.ticketId,

@@ -47,7 +47,7 @@ describe('AccessTokenService', () => {
 describe('ReceiptSigner', () => {
   it('signs a receipt that verifies with the public key and binds the body', async () => {
     const key = await SigningKey.fromSecret(secretKey());
-    const receipt = await new ReceiptSigner(key, 'hub').sign({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1', body: '{"a":1}' });
+    const receipt = new ReceiptSigner(key, 'hub').sign({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1', body: '{"a":1}' });
     const { payload } = await jwtVerify(receipt, key.publicKey, { issuer: 'hub' });
     expect(payload).toMatchObject({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1' });
     expect(payload.bodySha256).toBe('015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862');
@@ -56,7 +56,7 @@ describe('ReceiptSigner', () => {
 
   it('fails verification when the payload was altered', async () => {
     const key = await SigningKey.fromSecret(secretKey());
-    const [header, , signature] = (await new ReceiptSigner(key, 'hub').sign({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1', body: '{}' })).split('.');
+    const [header, , signature] = new ReceiptSigner(key, 'hub').sign({ ticketId: 't1', version: 1, origin: 'mila', externalId: 'E1', body: '{}' }).split('.');
     const forged = Buffer.from(JSON.stringify({ ticketId: 't2', version: 1, origin: 'mila', externalId: 'E1', iss: 'hub' })).toString('base64url');
     await expect(jwtVerify(`${header}.${forged}.${signature}`, key.publicKey)).rejects.toThrow();
   });

@@ -19,8 +19,9 @@ export class DatabaseAttachmentStore implements AttachmentContentStore {
   readonly kind = 'database' as const;
   constructor(private readonly dataSource: DataSource) {}
 
-  async write(attachment: TicketAttachmentEntity, content: Buffer): Promise<void> {
+  write(attachment: TicketAttachmentEntity, content: Buffer): Promise<void> {
     attachment.content = content;
+    return Promise.resolve();
   }
 
   async read(attachment: TicketAttachmentEntity): Promise<Buffer> {

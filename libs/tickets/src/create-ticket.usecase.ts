@@ -1,7 +1,18 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
-import { derivePriority, DomainError, parseInstant, type Level } from '@drehscheibe/domain';
-import { fromJsonRow, isUniqueViolation, jsonObjectSql, queryPrepared, type PreparedStatement, ParticipantEntity, RoutingRuleEntity, ServiceEntity, type TicketEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
+import { derivePriority, DomainError, parseInstant } from '@drehscheibe/domain';
+import {
+  fromJsonRow,
+  isUniqueViolation,
+  jsonObjectSql,
+  queryPrepared,
+  type PreparedStatement,
+  ParticipantEntity,
+  RoutingRuleEntity,
+  ServiceEntity,
+  type TicketEntity,
+  type TicketPartyEntity,
+} from '@drehscheibe/persistence';
 import { chooseAssignee } from '@drehscheibe/routing';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
@@ -44,7 +55,7 @@ export class CreateTicket {
       category: input.category ?? null,
       impact: input.impact,
       urgency: input.urgency,
-      priority: derivePriority(input.impact as Level, input.urgency as Level),
+      priority: derivePriority(input.impact, input.urgency),
       status: 'forwarded',
       originId,
       originExternalId: input.externalId,
@@ -143,12 +154,15 @@ export class CreateTicket {
   private routingSql?: PreparedStatement;
 
   private routingRead(): PreparedStatement {
-    this.routingSql ??= { name: 'ticket_routing_v1', text: `WITH s AS (SELECT * FROM services WHERE id = $1),
+    this.routingSql ??= {
+      name: 'ticket_routing_v1',
+      text: `WITH s AS (SELECT * FROM services WHERE id = $1),
            r AS (SELECT * FROM routing_rules WHERE enabled AND $3::text IS NULL)
       SELECT (SELECT ${jsonObjectSql(this.dataSource, ServiceEntity, 's')} FROM s) AS service,
              (SELECT coalesce(json_agg(${jsonObjectSql(this.dataSource, RoutingRuleEntity, 'r')} ORDER BY r.position), '[]'::json) FROM r) AS rules,
              (SELECT coalesce(json_agg(${jsonObjectSql(this.dataSource, ParticipantEntity, 'p')}), '[]'::json) FROM participants p
-               WHERE p.id = $2 OR p.id = $3 OR p.id IN (SELECT operator_id FROM s) OR p.id IN (SELECT target_id FROM r)) AS participants` };
+               WHERE p.id = $2 OR p.id = $3 OR p.id IN (SELECT operator_id FROM s) OR p.id IN (SELECT target_id FROM r)) AS participants`,
+    };
     return this.routingSql;
   }
 }
@@ -161,7 +175,9 @@ interface RoutingRow {
 
 const outbox = outboxSql(19);
 /** Ticket, both parties, the event and its deliveries: one statement, so one implicit transaction. */
-const INSERT_TICKET: PreparedStatement = { name: 'ticket_create_v1', text: `WITH ticket AS (
+const INSERT_TICKET: PreparedStatement = {
+  name: 'ticket_create_v1',
+  text: `WITH ticket AS (
     INSERT INTO tickets (id, version, type, subject, description, service_id, category, impact, urgency, priority, status,
       origin_id, origin_external_id, assignee_id, resolver_id, sender_id, support_level, channel, requester_enc, resolution,
       reported_at, created_at, updated_at, due_at, resolved_at, closed_at)
@@ -169,4 +185,5 @@ const INSERT_TICKET: PreparedStatement = { name: 'ticket_create_v1', text: `WITH
   ), parties AS (
     INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at) VALUES ($1, $10, $11, $17), ($1, $12, NULL, $17)
   ), ${outbox.eventCte}
-  ${outbox.deliveriesInsert}` };
+  ${outbox.deliveriesInsert}`,
+};

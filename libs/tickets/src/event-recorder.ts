@@ -63,7 +63,7 @@ export function prepareEvent(
     actorId,
     occurredAt: now,
     data,
-    snapshot: toTicketView(aggregate) as unknown as Record<string, unknown>,
+    snapshot: toTicketView(aggregate),
   } as TicketEventEntity;
   const deliveries = parties
     .map((p) => p.participantId)

@@ -24,8 +24,9 @@ export interface Upload {
 
 /** Only the last path segment, no control characters: filenames end up in headers and file systems. */
 export function cleanFilename(raw: string): string {
-  // eslint-disable-next-line no-control-regex
-  const name = basename(raw.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f"]/g, '').trim();
+  const name = basename(raw.replace(/\\/g, '/'))
+    .replace(/[\p{Cc}"]/gu, '')
+    .trim();
   return name.slice(0, 255);
 }
 
@@ -42,7 +43,9 @@ export class TicketAttachments {
   async attach(actorId: string, ticketId: string, upload: Upload, version?: number): Promise<CommandResult & { attachmentId: string }> {
     const mediaType = upload.mediaType.split(';')[0].trim().toLowerCase();
     if (!this.policy.mediaTypes.includes(mediaType)) {
-      throw new DomainError('attachment-type-not-allowed', `${mediaType} is not accepted; allowed: ${this.policy.mediaTypes.join(', ')}`, { allowed: this.policy.mediaTypes });
+      throw new DomainError('attachment-type-not-allowed', `${mediaType} is not accepted; allowed: ${this.policy.mediaTypes.join(', ')}`, {
+        allowed: this.policy.mediaTypes,
+      });
     }
     if (upload.content.length === 0) throw new DomainError('invalid-attachment', 'the file is empty');
     if (upload.content.length > this.policy.maxBytes) throw new DomainError('attachment-too-large', `files may have at most ${this.policy.maxBytes} bytes`);

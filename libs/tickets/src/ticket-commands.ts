@@ -1,4 +1,14 @@
-import type { Acknowledgement, CancelInput, CloseInput, CommentInput, ForwardInput, RejectionInput, ReopenInput, ResolutionInput, StatusChange } from '@drehscheibe/contracts';
+import type {
+  Acknowledgement,
+  CancelInput,
+  CloseInput,
+  CommentInput,
+  ForwardInput,
+  RejectionInput,
+  ReopenInput,
+  ResolutionInput,
+  StatusChange,
+} from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
 import { ParticipantEntity, TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
@@ -146,14 +156,21 @@ export class TicketCommands {
    */
   comment(actorId: string, ticketId: string, input: CommentInput, version?: number): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, async ({ em, ticket, comments, roles, now }) => {
-      const comment = em.create(TicketCommentEntity, { id: uuidv7(), ticketId, authorId: actorId, visibility: input.visibility ?? 'public', text: input.text, createdAt: now });
+      const comment = em.create(TicketCommentEntity, {
+        id: uuidv7(),
+        ticketId,
+        authorId: actorId,
+        visibility: input.visibility ?? 'public',
+        text: input.text,
+        createdAt: now,
+      });
       await em.insert(TicketCommentEntity, comment);
       comments.push(comment);
       if (comment.visibility === 'internal') return null;
       const data: Record<string, unknown> = { comment: toCommentView(comment) };
       if (ticket.status === 'waiting' && !roles.isAssignee) {
         data.previousStatus = ticket.status;
-        ticket.status = transition(ticket.status as TicketStatus, 'answer', roles);
+        ticket.status = transition(ticket.status, 'answer', roles);
         data.status = ticket.status;
       }
       return { type: 'ticket.comment_added', data };

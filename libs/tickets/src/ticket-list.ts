@@ -52,7 +52,11 @@ export class TicketList {
     if (filter.serviceId) qb.andWhere('t.service_id = :serviceId', { serviceId: filter.serviceId });
     if (filter.priority) qb.andWhere('t.priority = :priority', { priority: filter.priority });
     if (filter.updatedSince) qb.andWhere('t.updated_at >= :since', { since: parseInstant(filter.updatedSince) });
-    if (filter.category) qb.andWhere("(t.category = :category OR t.category LIKE :categoryPrefix ESCAPE '\\')", { category: filter.category, categoryPrefix: `${escapeLike(filter.category)}.%` });
+    if (filter.category)
+      qb.andWhere("(t.category = :category OR t.category LIKE :categoryPrefix ESCAPE '\\')", {
+        category: filter.category,
+        categoryPrefix: `${escapeLike(filter.category)}.%`,
+      });
     if (filter.q) qb.andWhere("t.subject ILIKE :q ESCAPE '\\'", { q: `%${escapeLike(filter.q)}%` });
     if (filter.role === 'origin') qb.andWhere('t.origin_id = :viewer');
     if (filter.role === 'assignee') qb.andWhere('t.assignee_id = :viewer');

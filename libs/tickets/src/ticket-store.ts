@@ -1,5 +1,15 @@
 import { DomainError } from '@drehscheibe/domain';
-import { fromJsonRow, jsonObjectSql, queryPrepared, ServiceEntity, type PreparedStatement, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import {
+  fromJsonRow,
+  jsonObjectSql,
+  queryPrepared,
+  ServiceEntity,
+  type PreparedStatement,
+  TicketAttachmentEntity,
+  TicketCommentEntity,
+  TicketEntity,
+  TicketPartyEntity,
+} from '@drehscheibe/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import { outboxParams, outboxSql, type RecordedEvent } from './event-recorder.js';
 import type { TicketAggregate } from './ticket-view.js';

@@ -3,7 +3,6 @@ import type { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, Ticket
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? d.toISOString() : undefined);
 
-
 export interface TicketAggregate {
   ticket: TicketEntity;
   parties: TicketPartyEntity[];

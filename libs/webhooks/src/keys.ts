@@ -53,7 +53,8 @@ export function ed25519PrivateKey(secretKey: string | KeyObject): KeyObject {
   }
   assertEd25519(key, 'private', 'an Ed25519 secret key');
   // A 64-byte key whose halves disagree is corrupt; signing with it would yield signatures nobody can verify.
-  if (bytes.length === 64 && !rawPublic(key).equals(bytes.subarray(32))) throw new TypeError('an Ed25519 secret key holds a public half that does not match its seed');
+  if (bytes.length === 64 && !rawPublic(key).equals(bytes.subarray(32)))
+    throw new TypeError('an Ed25519 secret key holds a public half that does not match its seed');
   return key;
 }
 
@@ -91,7 +92,8 @@ export function generateHmacSecret(): string {
 /** The raw HMAC key of a `whsec_` secret. */
 export function hmacKey(secret: string): Buffer {
   const key = decodePrefixed(secret, 'whsec_', 'a webhook secret');
-  if (key.length < HMAC_MIN_BYTES || key.length > HMAC_MAX_BYTES) throw new TypeError(`a webhook secret must hold ${HMAC_MIN_BYTES} to ${HMAC_MAX_BYTES} bytes`);
+  if (key.length < HMAC_MIN_BYTES || key.length > HMAC_MAX_BYTES)
+    throw new TypeError(`a webhook secret must hold ${HMAC_MIN_BYTES} to ${HMAC_MAX_BYTES} bytes`);
   return key;
 }
 

@@ -88,9 +88,13 @@ describe('Standard Webhooks: v1a (Ed25519)', () => {
     expect(reason(() => verifyWebhook(headers, '{"a":2}', { ed25519PublicKeys: [pair.publicKey] }, { now }))).toBe('no_matching_signature');
     const other = generateEd25519KeyPair();
     expect(reason(() => verifyWebhook(headers, '{"a":1}', { ed25519PublicKeys: [other.publicKey] }, { now }))).toBe('no_matching_signature');
-    expect(reason(() => verifyWebhook({ ...headers, 'webhook-id': 'd2' }, '{"a":1}', { ed25519PublicKeys: [pair.publicKey] }, { now }))).toBe('no_matching_signature');
+    expect(reason(() => verifyWebhook({ ...headers, 'webhook-id': 'd2' }, '{"a":1}', { ed25519PublicKeys: [pair.publicKey] }, { now }))).toBe(
+      'no_matching_signature',
+    );
     // The timestamp is signed too: moving it within the tolerance still breaks the signature.
-    expect(reason(() => verifyWebhook({ ...headers, 'webhook-timestamp': String(now + 1) }, '{"a":1}', { ed25519PublicKeys: [pair.publicKey] }, { now }))).toBe('no_matching_signature');
+    expect(reason(() => verifyWebhook({ ...headers, 'webhook-timestamp': String(now + 1) }, '{"a":1}', { ed25519PublicKeys: [pair.publicKey] }, { now }))).toBe(
+      'no_matching_signature',
+    );
     // A v1a signature is never checked as HMAC, and vice versa.
     expect(reason(() => verifyWebhook(headers, '{"a":1}', { hmacSecrets: [generateHmacSecret()] }, { now }))).toBe('no_matching_signature');
   });
@@ -139,7 +143,13 @@ describe('Standard Webhooks: v1a (Ed25519)', () => {
   it('refuses keys of the wrong kind or shape', () => {
     const pair = generateEd25519KeyPair();
     const { publicKey: rsaPublic, privateKey: rsaPrivate } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    expect(() => ed25519Signer(createPublicKey(createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 1)]), format: 'der', type: 'pkcs8' })))).toThrow(/private/);
+    expect(() =>
+      ed25519Signer(
+        createPublicKey(
+          createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 1)]), format: 'der', type: 'pkcs8' }),
+        ),
+      ),
+    ).toThrow(/private/);
     expect(() => ed25519Signer(rsaPrivate)).toThrow(/Ed25519/);
     expect(() => ed25519Signer(pair.publicKey)).toThrow(/whsk_/);
     expect(() => ed25519Signer(`whsk_${Buffer.alloc(31, 1).toString('base64')}`)).toThrow(TypeError);
@@ -210,7 +220,9 @@ describe('Standard Webhooks: headers', () => {
       expect(reason(() => verifyWebhook({ ...headers, 'webhook-signature': bad }, 'x', keys, { now: 5 }))).toBe('malformed_signature');
     }
     expect(reason(() => verifyWebhook({ ...headers, 'webhook-signature': 'v1a,AAAA' }, 'x', keys, { now: 5 }))).toBe('no_matching_signature');
-    expect(reason(() => verifyWebhook({ ...headers, 'webhook-signature': `v2,${headers['webhook-signature'].slice(4)}` }, 'x', keys, { now: 5 }))).toBe('no_matching_signature');
+    expect(reason(() => verifyWebhook({ ...headers, 'webhook-signature': `v2,${headers['webhook-signature'].slice(4)}` }, 'x', keys, { now: 5 }))).toBe(
+      'no_matching_signature',
+    );
   });
 
   it('skips unknown versions and junk entries when a good signature follows', () => {

@@ -31,9 +31,11 @@ export function signWebhook(input: { id: string; timestamp: number; body: string
   'webhook-signature': string;
 } {
   // A '.' in the id would make `<id>.<timestamp>.<body>` ambiguous (the spec forbids it).
-  if (typeof input.id !== 'string' || input.id === '' || /[.\s]/.test(input.id)) throw new TypeError('a webhook id must be non-empty without dots or whitespace');
+  if (typeof input.id !== 'string' || input.id === '' || /[.\s]/.test(input.id))
+    throw new TypeError('a webhook id must be non-empty without dots or whitespace');
   // Catches milliseconds and fractions, which receivers would reject as invalid or far in the future.
-  if (!Number.isSafeInteger(input.timestamp) || input.timestamp < 0 || input.timestamp >= 1e11) throw new TypeError('a webhook timestamp must be whole Unix seconds');
+  if (!Number.isSafeInteger(input.timestamp) || input.timestamp < 0 || input.timestamp >= 1e11)
+    throw new TypeError('a webhook timestamp must be whole Unix seconds');
   if (input.signers.length === 0) throw new TypeError('a webhook needs at least one signer');
   const timestamp = String(input.timestamp);
   const content = signedContent(input.id, timestamp, input.body);
@@ -45,12 +47,7 @@ export function signWebhook(input: { id: string; timestamp: number; body: string
 }
 
 export type VerificationFailure =
-  | 'missing_headers'
-  | 'invalid_timestamp'
-  | 'timestamp_too_old'
-  | 'timestamp_too_new'
-  | 'no_matching_signature'
-  | 'malformed_signature';
+  'missing_headers' | 'invalid_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'no_matching_signature' | 'malformed_signature';
 
 export class WebhookVerificationError extends Error {
   constructor(

@@ -28,18 +28,23 @@ export async function mountQueueBoard(fastify: FastifyInstance, queue: DeliveryQ
     return client?.scopes.includes('admin') ?? false;
   };
 
-  await fastify.register(
-    async (scope) => {
-      scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        if (!(await isAdmin(request.headers.authorization))) {
-          await reply
-            .status(401)
-            .header('www-authenticate', 'Basic realm="Drehscheibe queues", charset="UTF-8"')
-            .header('content-type', 'application/problem+json')
-            .send(JSON.stringify({ type: 'urn:drehscheibe:problem:unauthorized', title: 'Authentication required', status: 401, detail: 'the queue board needs an admin client' }));
-        }
-      });
-      await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
-    },
-  );
+  await fastify.register(async (scope) => {
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!(await isAdmin(request.headers.authorization))) {
+        await reply
+          .status(401)
+          .header('www-authenticate', 'Basic realm="Drehscheibe queues", charset="UTF-8"')
+          .header('content-type', 'application/problem+json')
+          .send(
+            JSON.stringify({
+              type: 'urn:drehscheibe:problem:unauthorized',
+              title: 'Authentication required',
+              status: 401,
+              detail: 'the queue board needs an admin client',
+            }),
+          );
+      }
+    });
+    await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
+  });
 }

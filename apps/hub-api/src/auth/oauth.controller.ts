@@ -35,7 +35,12 @@ export class OAuthController {
     const clientId = basic?.id ?? body.client_id;
     const secret = basic?.secret ?? body.client_secret;
     const fail = (): never => {
-      throw new ProblemError('invalid-client', 'unknown client or wrong secret', { error: 'invalid_client' }, basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {});
+      throw new ProblemError(
+        'invalid-client',
+        'unknown client or wrong secret',
+        { error: 'invalid_client' },
+        basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {},
+      );
     };
     if (!clientId || !secret) return fail();
     const client = await authenticateClient(this.dataSource, clientId, secret);

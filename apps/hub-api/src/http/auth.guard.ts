@@ -18,9 +18,14 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
-      throw new ProblemError('unauthorized', 'send an access token from POST /v1/oauth/token as Authorization: Bearer <token>', {}, {
-        'www-authenticate': 'Bearer',
-      });
+      throw new ProblemError(
+        'unauthorized',
+        'send an access token from POST /v1/oauth/token as Authorization: Bearer <token>',
+        {},
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
     }
     request.principal = await this.tokens.verify(match[1]);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);

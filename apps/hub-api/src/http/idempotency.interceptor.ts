@@ -43,7 +43,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       mergeMap((previous) => {
         if (previous) return of(this.replay(previous, requestHash, reply));
         return next.handle().pipe(
-          mergeMap(async (body) => {
+          mergeMap(async (body: unknown) => {
             const headers: Record<string, string> = {};
             for (const name of REPLAYED_HEADERS) {
               const value = reply.getHeader(name);

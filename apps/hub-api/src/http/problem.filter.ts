@@ -40,11 +40,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (document.status >= 500) {
       this.logger.error({ err: error, correlationId: request.id, route: request.routeOptions?.url }, 'request failed');
     }
-    void reply
-      .status(document.status)
-      .headers(headers)
-      .header('content-type', 'application/problem+json')
-      .send(JSON.stringify(document));
+    void reply.status(document.status).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(document));
   }
 
   private toProblem(error: unknown, request: FastifyRequest): { document: ProblemDocument; headers: Record<string, string> } {

@@ -34,10 +34,17 @@ export class MetricsController {
       );
       for (const r of rows) g.set({ receiver: r.receiver_id, status: r.status }, r.n);
     });
-    metrics.gauge('drehscheibe_receiver_circuit', 'Circuit per receiver: 0 closed, 1 half-open, 2 open; paused receivers have paused=1', ['receiver', 'paused'], async (g) => {
-      const rows: Array<{ receiver_id: string; circuit: string; paused: boolean }> = await dataSource.query('SELECT receiver_id, circuit, paused FROM receiver_health');
-      for (const r of rows) g.set({ receiver: r.receiver_id, paused: r.paused ? '1' : '0' }, CIRCUIT_VALUE[r.circuit] ?? 0);
-    });
+    metrics.gauge(
+      'drehscheibe_receiver_circuit',
+      'Circuit per receiver: 0 closed, 1 half-open, 2 open; paused receivers have paused=1',
+      ['receiver', 'paused'],
+      async (g) => {
+        const rows: Array<{ receiver_id: string; circuit: string; paused: boolean }> = await dataSource.query(
+          'SELECT receiver_id, circuit, paused FROM receiver_health',
+        );
+        for (const r of rows) g.set({ receiver: r.receiver_id, paused: r.paused ? '1' : '0' }, CIRCUIT_VALUE[r.circuit] ?? 0);
+      },
+    );
   }
 
   @Public()

@@ -1,4 +1,17 @@
-import type { Acknowledgement, CancelInput, CloseInput, CommentInput, ForwardInput, RejectionInput, ReopenInput, ResolutionInput, StatusChange, Ticket, TicketCreate, TicketEvent } from '@drehscheibe/contracts';
+import type {
+  Acknowledgement,
+  CancelInput,
+  CloseInput,
+  CommentInput,
+  ForwardInput,
+  RejectionInput,
+  ReopenInput,
+  ResolutionInput,
+  StatusChange,
+  Ticket,
+  TicketCreate,
+  TicketEvent,
+} from '@drehscheibe/contracts';
 import { ReceiptSigner } from '@drehscheibe/security';
 import { CreateTicket, TicketCommands, TicketList, TicketQueries, type CommandResult, type TicketFilter, type TicketPage } from '@drehscheibe/tickets';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
@@ -30,7 +43,7 @@ export class TicketsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
     const ticket = await this.createTicket.execute(caller, body);
-    const receipt = await this.receipts.sign({
+    const receipt = this.receipts.sign({
       ticketId: ticket.id,
       version: ticket.version,
       origin: caller,

@@ -53,7 +53,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness — the process is running */
+        /**
+         * Liveness — the process is running
+         * @description Answers `200` while the process runs, without touching PostgreSQL or Redis. For an orchestrator's liveness probe: restart the process only when this fails.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -70,7 +73,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness — database and queue reachable */
+        /**
+         * Readiness — database and queue reachable
+         * @description Answers `200` when PostgreSQL answers within 1.5 s, else `503`. Redis is reported in `checks` but not required: while it is down the API keeps accepting changes (the outbox holds the deliveries). Use it for a load balancer's readiness probe.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -110,7 +116,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All code lists with their codes */
+        /**
+         * All code lists with their codes
+         * @description Every code list this hub loaded at start (genericode 1.0, XÖV convention), with its version and codes. Codes in tickets, routing rules and resolutions must come from these lists.
+         */
         get: operations["listCodelists"];
         put?: never;
         post?: never;
@@ -162,7 +171,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Read a ticket you are party to */
+        /**
+         * Read a ticket you are party to
+         * @description The canonical ticket as the caller may see it: `requester` only for the origin and the current assignee, internal comments only for their author. A ticket the caller is not party to answers `404`, exactly like a missing one. `ETag` carries the version to send back in `If-Match`.
+         */
         get: operations["getTicket"];
         put?: never;
         post?: never;
@@ -182,7 +194,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The ticket's event history, oldest first */
+        /**
+         * The ticket's event history, oldest first
+         * @description Every event of the ticket in version order: what changed, when and by whom. The same facts the parties received as deliveries, without the ticket snapshots.
+         */
         get: operations["listTicketEvents"];
         put?: never;
         post?: never;
@@ -279,7 +294,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resolve the ticket (assignee); it returns to its origin */
+        /**
+         * Resolve the ticket (assignee); it returns to its origin
+         * @description The assignee records the resolution (`code` from codelist `resolution-code`, and a text for the citizen). Status becomes `resolved`, the ticket returns to its origin (assignee = origin) and every party receives `ticket.resolved`. The origin then closes it, or reopens it if the problem persists.
+         */
         post: operations["resolveTicket"];
         delete?: never;
         options?: never;
@@ -308,7 +326,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a resolved ticket (origin), after informing the citizen */
+        /**
+         * Close a resolved ticket (origin), after informing the citizen
+         * @description The origin closes a `resolved` ticket once the citizen has been informed; every party receives `ticket.closed`. Closing a closed ticket again changes nothing. A closed ticket accepts no comments or attachments; reopen it first.
+         */
         post: operations["closeTicket"];
         delete?: never;
         options?: never;
@@ -337,7 +358,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reopen a resolved or closed ticket (origin); it goes back to its last resolver */
+        /**
+         * Reopen a resolved or closed ticket (origin); it goes back to its last resolver
+         * @description The origin reopens a `resolved` or `closed` ticket with a reason; it goes back to whoever resolved it, status `in_progress`, and every party receives `ticket.reopened`.
+         */
         post: operations["reopenTicket"];
         delete?: never;
         options?: never;
@@ -431,7 +455,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw the request (origin) */
+        /**
+         * Withdraw the request (origin)
+         * @description The origin withdraws its request (e.g. the citizen's problem went away). Status becomes `cancelled`, which is final; every party receives `ticket.cancelled`. Cancelling a cancelled ticket again changes nothing.
+         */
         post: operations["cancelTicket"];
         delete?: never;
         options?: never;
@@ -565,7 +592,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All participants (admin) */
+        /**
+         * All participants (admin)
+         * @description Every participant registered at the hub, in id order, with its kind, Land, status and delivery endpoint.
+         */
         get: operations["listParticipants"];
         put?: never;
         /**
@@ -589,7 +619,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One participant (admin) */
+        /**
+         * One participant (admin)
+         * @description One participant's registry entry.
+         */
         get: operations["getParticipant"];
         put?: never;
         post?: never;
@@ -638,10 +671,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service catalogue (every authenticated caller) */
+        /**
+         * The service catalogue (every authenticated caller)
+         * @description Every online service (EfA-Dienst) registered at the hub with its operator, the default receiver of its tickets. Every authenticated caller may read it to find the `serviceId` for a new ticket.
+         */
         get: operations["listServices"];
         put?: never;
-        /** Register an online service and its operator (admin) */
+        /**
+         * Register an online service and its operator (admin)
+         * @description Registers an online service and the participant that operates it; tickets about the service are routed to that operator unless a routing rule says otherwise. The operator must be registered (`422 unknown-participant`).
+         */
         post: operations["registerService"];
         delete?: never;
         options?: never;
@@ -658,15 +697,24 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One service (every authenticated caller) */
+        /**
+         * One service (every authenticated caller)
+         * @description One service with its operator.
+         */
         get: operations["getService"];
         put?: never;
         post?: never;
-        /** Remove a service no ticket refers to (admin) */
+        /**
+         * Remove a service no ticket refers to (admin)
+         * @description Only a service that no ticket and no routing rule refers to can be removed (`409 service-in-use`, with `references`).
+         */
         delete: operations["deleteService"];
         options?: never;
         head?: never;
-        /** Change a service, e.g. its operator (admin) */
+        /**
+         * Change a service, e.g. its operator (admin)
+         * @description JSON Merge Patch semantics: members present replace, `null` clears `leikaKey`. A new `operatorId` changes where new tickets go; tickets already routed keep their assignee.
+         */
         patch: operations["updateService"];
         trace?: never;
     };
@@ -679,7 +727,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Current and upcoming notices of a service (every authenticated caller) */
+        /**
+         * Current and upcoming notices of a service (every authenticated caller)
+         * @description Notices whose window has not ended (ongoing and upcoming), soonest first. Every authenticated caller may read them, for instance to warn citizens before they call.
+         */
         get: operations["listServiceNotices"];
         put?: never;
         /**
@@ -703,10 +754,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Receive this service's notices (any participant, e.g. a portal) */
+        /**
+         * Receive this service's notices (any participant, e.g. a portal)
+         * @description The calling participant receives this service's future notices: by delivery to its endpoint, or in its event feed if it polls. Subscribing twice changes nothing.
+         */
         put: operations["subscribeToService"];
         post?: never;
-        /** Stop receiving this service's notices */
+        /**
+         * Stop receiving this service's notices
+         * @description The calling participant stops receiving this service's notices. Unsubscribing when not subscribed changes nothing.
+         */
         delete: operations["unsubscribeFromService"];
         options?: never;
         head?: never;
@@ -720,7 +777,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Routing rules in the order they are tried (admin) */
+        /**
+         * Routing rules in the order they are tried (admin)
+         * @description Every routing rule, enabled or not, in the order the router tries them (ascending `position`).
+         */
         get: operations["listRoutingRules"];
         put?: never;
         /**
@@ -746,15 +806,24 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One routing rule (admin) */
+        /**
+         * One routing rule (admin)
+         * @description One routing rule.
+         */
         get: operations["getRoutingRule"];
         put?: never;
         post?: never;
-        /** Remove a routing rule (admin) */
+        /**
+         * Remove a routing rule (admin)
+         * @description Removes the rule; tickets created afterwards are routed without it. Tickets already routed keep their assignee.
+         */
         delete: operations["deleteRoutingRule"];
         options?: never;
         head?: never;
-        /** Change a routing rule (admin) */
+        /**
+         * Change a routing rule (admin)
+         * @description JSON Merge Patch semantics: members present replace, `null` clears an optional condition. The rule must still name `originLand`, `category` or both (`422 invalid-rule`), and positions stay unique (`409 already-exists`). Applies to tickets created afterwards.
+         */
         patch: operations["updateRoutingRule"];
         trace?: never;
     };
@@ -765,7 +834,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find deliveries — the message trace (admin) */
+        /**
+         * Find deliveries — the message trace (admin)
+         * @description The message trace: every delivery of an event or notice to a receiver, newest first, filtered by receiver, status or ticket. The first place to look when a participant says a ticket never arrived.
+         */
         get: operations["listDeliveries"];
         put?: never;
         post?: never;
@@ -785,7 +857,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One delivery with every attempt (admin) */
+        /**
+         * One delivery with every attempt (admin)
+         * @description One delivery with every attempt: when it was tried, the receiver's HTTP status, latency, error and the start of its answer.
+         */
         get: operations["getDelivery"];
         put?: never;
         post?: never;
@@ -807,7 +882,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a pending delivery now, or give a dead letter a fresh schedule (admin) */
+        /**
+         * Send a pending delivery now, or give a dead letter a fresh schedule (admin)
+         * @description A pending delivery is sent now instead of at its next scheduled attempt; a dead letter gets a fresh schedule (attempts start again). A delivered one answers `409`. Order per ticket and receiver still holds: a later event waits for an earlier one.
+         */
         post: operations["retryDelivery"];
         delete?: never;
         options?: never;
@@ -824,7 +902,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Delivery health of a receiver — circuit, pause, backlog (admin) */
+        /**
+         * Delivery health of a receiver — circuit, pause, backlog (admin)
+         * @description Whether deliveries to this participant flow: its circuit (`open` after repeated failures, with the next probe), whether an operator paused it, its last success and failure, and how many deliveries are pending or dead.
+         */
         get: operations["getReceiverState"];
         put?: never;
         post?: never;
@@ -845,7 +926,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hold deliveries to a receiver, e.g. during its maintenance (admin) */
+        /**
+         * Hold deliveries to a receiver, e.g. during its maintenance (admin)
+         * @description Holds every delivery to this participant, e.g. during its maintenance window. Deliveries stay pending, keep their order and use up no attempts; the feed is not affected.
+         */
         post: operations["pauseReceiver"];
         delete?: never;
         options?: never;
@@ -864,7 +948,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Let deliveries to a paused receiver flow again (admin) */
+        /**
+         * Let deliveries to a paused receiver flow again (admin)
+         * @description Lets deliveries to a paused participant flow again; pending ones are released at once, in order.
+         */
         post: operations["resumeReceiver"];
         delete?: never;
         options?: never;
@@ -883,7 +970,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send every dead-lettered delivery of a receiver again (admin) */
+        /**
+         * Send every dead-lettered delivery of a receiver again (admin)
+         * @description Gives every dead-lettered delivery of this participant a fresh schedule, oldest first, e.g. after its endpoint has been repaired. Answers how many were queued again.
+         */
         post: operations["replayDeadLetters"];
         delete?: never;
         options?: never;
@@ -913,28 +1003,7 @@ export interface webhooks {
          *     anything else is retried with exponential backoff. Per ticket, events arrive in
          *     `ticketVersion` order.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["Delivery"];
-                };
-            };
-            responses: {
-                /** @description Received. Any 2xx counts. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["deliverTicketEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -954,28 +1023,7 @@ export interface webhooks {
          * A notice about a service you subscribed to (hub → participant)
          * @description Same endpoint, headers and retry rules as `ticketEvent`; dispatch on `type`.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoticeDelivery"];
-                };
-            };
-            responses: {
-                /** @description Received. Any 2xx counts. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["deliverServiceNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2720,6 +2768,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "operatorId": "de-hb-dataport",
+                 *       "leikaKey": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["ServiceUpdate"];
             };
         };
@@ -2989,6 +3043,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "enabled": false,
+                 *       "description": "Bis zur Umstellung des Zahlungsdienstes ausgesetzt"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RoutingRuleUpdate"];
             };
         };
@@ -3204,6 +3264,50 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    deliverTicketEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Delivery"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliverServiceNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeDelivery"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -1,0 +1,41 @@
+// `npm run lint` (and a step of `npm test`): ESLint with type-aware rules,
+// Prettier's formatting check and a lint of the OpenAPI document. Exits
+// non-zero on any finding.
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lint, loadConfig } from '@redocly/openapi-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function run(script, args) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(root, 'node_modules', script), ...args], { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function lintOpenApi() {
+  const config = await loadConfig({ configPath: join(root, 'redocly.yaml') });
+  const problems = await lint({ ref: join(root, 'openapi/drehscheibe.v1.yaml'), config });
+  for (const p of problems) {
+    console.error(`openapi/drehscheibe.v1.yaml ${p.location[0]?.pointer ?? ''}: ${p.severity} ${p.ruleId}: ${p.message}`);
+  }
+  return problems.length === 0 ? 0 : 1;
+}
+
+export async function runLint() {
+  const [eslint, prettier, openapi] = await Promise.all([
+    run('eslint/bin/eslint.js', ['--max-warnings=0', '.']),
+    run('prettier/bin/prettier.cjs', ['--check', '--log-level=warn', '.']),
+    lintOpenApi(),
+  ]);
+  if (eslint !== 0) console.error('ESLint found problems');
+  if (prettier !== 0) console.error('Prettier found unformatted files (npx prettier --write .)');
+  if (openapi !== 0) console.error('the OpenAPI document has lint findings');
+  return eslint === 0 && prettier === 0 && openapi === 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.exit((await runLint()) ? 0 : 1);
+}
