@@ -118,6 +118,7 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
       clearInterval(timer);
       metricsServer?.close();
       await worker.close();
+      await processor.close();
       await queue.close();
       producerRedis.disconnect();
       await dataSource.destroy();

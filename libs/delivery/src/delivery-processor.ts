@@ -3,14 +3,14 @@ import { toNoticeDelivery } from '@drehscheibe/notices';
 import { toEventView } from '@drehscheibe/tickets';
 import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
 import type { HubMetrics } from '@drehscheibe/observability';
+import { EndpointPolicy } from '@drehscheibe/security';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { retryDelayMs } from './backoff.js';
 import { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
-import { assertEndpointAllowed } from './endpoint-policy.js';
 import type { ReceiverCircuit } from './receiver-circuit.js';
 import type { ReceiverSlots } from './receiver-slots.js';
-import { postWebhook, type SendResult } from './webhook-sender.js';
+import { WebhookSender, type SendResult } from './webhook-sender.js';
 
 /** How long a job waits in-process for a slot of its receiver before it is put back. */
 const SLOT_WAIT_MS = 1_000;
@@ -54,6 +54,7 @@ export type ProcessOutcome =
  */
 export class DeliveryProcessor {
   private readonly store: DeliveryStore;
+  private readonly sender: WebhookSender;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -65,6 +66,12 @@ export class DeliveryProcessor {
     private readonly metrics?: HubMetrics,
   ) {
     this.store = new DeliveryStore(dataSource);
+    this.sender = new WebhookSender(new EndpointPolicy(settings.allowPrivateEndpoints), settings.timeoutMs);
+  }
+
+  /** Closes the kept-alive connections to receivers. */
+  close(): Promise<void> {
+    return this.sender.close();
   }
 
   /** `receiverId` comes with the job; jobs queued before it did cost one lookup. */
@@ -104,17 +111,12 @@ export class DeliveryProcessor {
     if (!delivery.deliveryUrl) {
       return { ok: false, statusCode: null, latencyMs: 0, error: 'the receiver has no delivery endpoint', responseExcerpt: null };
     }
-    try {
-      await assertEndpointAllowed(delivery.deliveryUrl, this.settings.allowPrivateEndpoints);
-    } catch (e) {
-      return { ok: false, statusCode: null, latencyMs: 0, error: (e as Error).message, responseExcerpt: null };
-    }
     const headers = {
       ...signWebhook({ id: delivery.id, timestamp: Math.floor(Date.now() / 1000), body, signers: [this.signer] }),
       'content-type': 'application/json',
       'user-agent': 'Drehscheibe-Hub/1',
     };
-    return postWebhook(delivery.deliveryUrl, body, headers, this.settings.timeoutMs);
+    return this.sender.post(delivery.deliveryUrl, body, headers);
   }
 
   private async record(delivery: ClaimedDelivery, result: SendResult): Promise<ProcessOutcome> {

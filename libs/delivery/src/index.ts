@@ -3,7 +3,7 @@ export { DeliveryQueue, queueCounts } from './delivery-queue.js';
 export { DeliveryReconciler } from './reconciler.js';
 export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob } from './queues.js';
 export { retryDelayMs } from './backoff.js';
-export { assertEndpointAllowed, EndpointNotAllowedError } from './endpoint-policy.js';
+export { WebhookSender, type SendResult } from './webhook-sender.js';
 export { ReceiverCircuit, type CircuitSettings, type Admission } from './receiver-circuit.js';
 export { ReceiverSlots } from './receiver-slots.js';
 export { DeliveryAdmin, type DeliveryFilter, type DeliveryRecord, type ReceiverState, type DeliveryDetail } from './delivery-admin.js';

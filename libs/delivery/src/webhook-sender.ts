@@ -1,3 +1,6 @@
+import { EndpointNotAllowedError, type EndpointPolicy } from '@drehscheibe/security';
+import { Agent, request } from 'undici';
+
 export interface SendResult {
   ok: boolean;
   statusCode: number | null;
@@ -7,30 +10,70 @@ export interface SendResult {
 }
 
 const EXCERPT_BYTES = 512;
+/** Read at most this much of an answer; a receiver cannot make the worker buffer more. */
+const DRAIN_BYTES = 64 * 1024;
 
-/** One HTTP POST with a hard timeout; never throws, the outcome is data. */
-export async function postWebhook(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<SendResult> {
-  const started = performance.now();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      body,
-      headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text().catch(() => '');
-    const ok = response.status >= 200 && response.status < 300;
-    return {
-      ok,
-      statusCode: response.status,
-      latencyMs: Math.round(performance.now() - started),
-      error: ok ? null : `HTTP ${response.status}`,
-      responseExcerpt: text ? text.slice(0, EXCERPT_BYTES) : null,
-    };
-  } catch (e) {
-    const error = e as Error & { cause?: { code?: string } };
-    const reason = error.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (error.cause?.code ?? error.message);
-    return { ok: false, statusCode: null, latencyMs: Math.round(performance.now() - started), error: reason, responseExcerpt: null };
+/** The start of an answer as text for the message trace; NUL cannot be stored in a PostgreSQL text column. */
+function excerptOf(chunks: Buffer[]): string | null {
+  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8').replace(/\0/g, '\uFFFD');
+  return text || null;
+}
+
+function reasonOf(e: unknown, timeoutMs: number, timedOut: boolean): string {
+  if (timedOut) return `timeout after ${timeoutMs} ms`;
+  const error = e as Error & { code?: string; cause?: Error & { code?: string } };
+  const refused = [error, error.cause].find((x) => x instanceof EndpointNotAllowedError);
+  if (refused) return refused.message;
+  return error.cause?.code ?? error.code ?? error.message;
+}
+
+/**
+ * Posts deliveries with undici. Every connection resolves its host through
+ * the endpoint policy's lookup, so the hub connects to exactly the address
+ * it checked (no DNS-rebinding window), keeps connections alive per
+ * receiver, never follows redirects, and never throws: the outcome is data.
+ */
+export class WebhookSender {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly policy: EndpointPolicy,
+    private readonly timeoutMs: number,
+  ) {
+    this.agent = new Agent({ connect: { lookup: policy.lookup, timeout: timeoutMs }, keepAliveTimeout: 4_000 });
+  }
+
+  async post(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      this.policy.checkUrl(url);
+      const response = await request(url, { method: 'POST', body, headers, dispatcher: this.agent, signal });
+      const chunks: Buffer[] = [];
+      let read = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        if (read < EXCERPT_BYTES) chunks.push(chunk);
+        read += chunk.length;
+        if (read >= DRAIN_BYTES) {
+          response.body.destroy();
+          break;
+        }
+      }
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      return {
+        ok,
+        statusCode: response.statusCode,
+        latencyMs: latency(),
+        error: ok ? null : `HTTP ${response.statusCode}`,
+        responseExcerpt: excerptOf(chunks),
+      };
+    } catch (e) {
+      return { ok: false, statusCode: null, latencyMs: latency(), error: reasonOf(e, this.timeoutMs, signal.aborted), responseExcerpt: null };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
   }
 }

@@ -1,8 +1,7 @@
 import type { components } from '@drehscheibe/contracts';
-import { assertEndpointAllowed, EndpointNotAllowedError } from '@drehscheibe/delivery';
 import { DomainError } from '@drehscheibe/domain';
 import { isUniqueViolation, OAuthClientEntity, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketPartyEntity } from '@drehscheibe/persistence';
-import { generateClientSecret, hashClientSecret } from '@drehscheibe/security';
+import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { toParticipantView, type Participant } from './views.js';
@@ -104,7 +103,7 @@ export class ParticipantRegistry {
 
   private async checkEndpoint(url: string): Promise<void> {
     try {
-      await assertEndpointAllowed(url, this.allowPrivateEndpoints);
+      await new EndpointPolicy(this.allowPrivateEndpoints).assertAllowed(url);
     } catch (e) {
       if (e instanceof EndpointNotAllowedError) {
         throw new DomainError('endpoint-not-allowed', e.message, { errors: [{ pointer: '/body/deliveryUrl', message: e.message }] });
