@@ -12,6 +12,7 @@ import { DeliveryQueue } from '@drehscheibe/delivery';
 import { AccessTokenService } from '@drehscheibe/security';
 import { DataSource } from 'typeorm';
 import { ProblemFilter } from './http/problem.filter.js';
+import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -69,12 +70,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   });
   app.useGlobalFilters(new ProblemFilter(logger));
   app.enableShutdownHooks();
-  SwaggerModule.setup('docs', app, loadOpenApiDocument() as unknown as OpenAPIObject, {
-    jsonDocumentUrl: 'docs-json',
-    yamlDocumentUrl: 'docs-yaml',
-    customSiteTitle: 'Drehscheibe API',
-    swaggerOptions: { persistAuthorization: true, tryItOutEnabled: true },
-  });
+  SwaggerModule.setup('docs', app, loadOpenApiDocument() as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
   await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService));
   await app.init();
   return { app, routes };
