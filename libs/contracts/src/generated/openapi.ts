@@ -2124,6 +2124,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "Bürgerin am 02.12. telefonisch informiert."
+                 *     }
+                 */
                 "application/json": components["schemas"]["CloseInput"];
             };
         };
@@ -2624,6 +2629,13 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "scopes": [
+                 *         "tickets"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ClientCreate"];
             };
         };
