@@ -41,10 +41,10 @@ function reason() {
 const why = reason();
 if (why) {
   const npm = platform() === 'win32' ? 'npm.cmd' : 'npm';
-  // `npm install` honours package-lock.json like `npm ci` does, but tolerates a
-  // lock that lacks other platforms' optional binaries (@swc/core-darwin-*, …),
-  // which the registries reachable here do not all serve — there `npm ci` refuses.
-  const args = ['install', '--no-audit', '--no-fund'];
+  // `npm ci`: exactly the locked tree, and a failure when package.json and the
+  // lock disagree. The lock lists every platform's optional binaries
+  // (test/tooling/lockfile.test.ts keeps it so), so this works on Linux and macOS.
+  const args = ['ci', '--no-audit', '--no-fund'];
   console.log(`[setup] ${why}: running npm ${args.join(' ')}…`);
   const result = spawnSync(npm, args, { cwd: root, stdio: 'inherit', shell: platform() === 'win32' });
   if (result.error) {
