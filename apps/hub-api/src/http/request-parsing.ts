@@ -63,11 +63,10 @@ export function installRequestParsing(fastify: FastifyInstance, rawBody: { opera
     }
     done(null, body);
   });
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     const violations = urlViolations(request);
-    if (violations.length > 0) {
-      throw new ProblemError('validation-failed', violations.map((v) => `${v.pointer} ${v.message}`).join('; '), { errors: violations });
-    }
+    if (violations.length === 0) return done();
+    done(new ProblemError('validation-failed', violations.map((v) => `${v.pointer} ${v.message}`).join('; '), { errors: violations }));
   });
 }
 
