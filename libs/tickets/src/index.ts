@@ -1,7 +1,7 @@
 export { CreateTicket } from './create-ticket.usecase.js';
 export { TicketCommands } from './ticket-commands.js';
 export { TicketQueries, toEventView } from './ticket-queries.js';
-export { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
+export { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
 export { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';

@@ -6,7 +6,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { ATTACHMENT_STORE, type AttachmentContentStore } from './attachment-store.js';
-import { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
+import { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
 import { loadTicketFor } from './ticket-store.js';
 import { toAttachmentView } from './ticket-view.js';
 
@@ -40,7 +40,7 @@ export class TicketAttachments {
     @Inject(ATTACHMENT_POLICY) private readonly policy: AttachmentPolicy,
   ) {}
 
-  async attach(actorId: string, ticketId: string, upload: Upload, version?: number): Promise<CommandResult & { attachmentId: string }> {
+  async attach(actorId: string, ticketId: string, upload: Upload, version?: ExpectedVersions): Promise<CommandResult & { attachmentId: string }> {
     const mediaType = upload.mediaType.split(';')[0].trim().toLowerCase();
     if (!this.policy.mediaTypes.includes(mediaType)) {
       throw new DomainError('attachment-type-not-allowed', `${mediaType} is not accepted; allowed: ${this.policy.mediaTypes.join(', ')}`, {

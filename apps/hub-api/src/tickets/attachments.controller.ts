@@ -1,5 +1,5 @@
 import type { Ticket } from '@drehscheibe/contracts';
-import { TicketAttachments } from '@drehscheibe/tickets';
+import { TicketAttachments, type ExpectedVersions } from '@drehscheibe/tickets';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
@@ -14,7 +14,7 @@ export class AttachmentsController {
   async upload(
     @CallerParticipant() caller: string,
     @Param('ticketId') ticketId: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Query('filename') filename: string,
     @Headers('content-type') mediaType: string,
     @Body() content: Buffer,

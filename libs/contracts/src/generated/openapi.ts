@@ -211,7 +211,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -243,7 +249,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -277,7 +289,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -309,7 +327,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -341,7 +365,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -373,7 +403,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -405,7 +441,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -438,7 +480,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -470,7 +518,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -505,7 +559,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -1666,7 +1726,13 @@ export interface components {
     parameters: {
         /** @description The hub id of the ticket. */
         TicketId: string;
-        /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+        /**
+         * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+         *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+         *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+         *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+         *     answers `400 validation-failed`.
+         */
         IfMatch: string;
         ParticipantIdParam: components["schemas"]["ParticipantId"];
         ServiceIdParam: components["schemas"]["ServiceId"];
@@ -2007,7 +2073,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2050,7 +2122,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2093,7 +2171,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2137,7 +2221,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2175,7 +2265,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2218,7 +2314,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2261,7 +2363,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2305,7 +2413,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2348,7 +2462,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2394,7 +2514,13 @@ export interface operations {
                 filename: string;
             };
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
