@@ -6,6 +6,7 @@ export { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from '
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';
 export { EventFeed, type FeedPage } from './event-feed.js';
-export { TicketAttachments, cleanFilename, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
+export { TicketAttachments, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
+export { cleanFilename } from './attachment-content.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
 export { encodeIdCursor, decodeIdCursor } from './cursor.js';

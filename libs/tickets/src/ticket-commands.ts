@@ -10,7 +10,7 @@ import type {
   StatusChange,
 } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
-import { DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
+import { assertOpenForContributions, DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
 import { ParticipantEntity, TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { explicitTarget } from '@drehscheibe/routing';
 import { v7 as uuidv7 } from 'uuid';
@@ -152,10 +152,12 @@ export class TicketCommands {
    * A comment. Internal ones are notes for the author's organisation: stored,
    * shown only to it, no event, no version change. A public comment by the
    * other side while the ticket waits for information is the answer: the
-   * ticket goes back to `in_progress`.
+   * ticket goes back to `in_progress`. A closed or cancelled ticket takes no
+   * comments (`assertOpenForContributions`).
    */
   comment(actorId: string, ticketId: string, input: CommentInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, async ({ em, ticket, comments, roles, now }) => {
+      assertOpenForContributions(ticket.status as TicketStatus, roles, 'comments');
       const comment = em.create(TicketCommentEntity, {
         id: uuidv7(),
         ticketId,

@@ -547,6 +547,9 @@ export interface paths {
          *     the other side while the ticket is `waiting` is the answer: the ticket returns to
          *     `in_progress`. `internal` comments are notes for your own organisation: nobody
          *     else sees them, they send nothing and do not change the ticket's version.
+         *     A `closed` or `cancelled` ticket takes no comments, public or internal:
+         *     `409 illegal-transition` with `currentStatus` and `allowed` (the origin of a
+         *     closed ticket may reopen it first).
          */
         post: operations["addComment"];
         delete?: never;
@@ -586,9 +589,19 @@ export interface paths {
          * Attach a file (any party)
          * @description Send the file as the raw request body with its own `Content-Type` (by default PDF,
          *     PNG, JPEG, GIF, WebP, plain text, CSV, XML, JSON and e-mail messages; the hub
-         *     operator may change the list) and its name in `filename`. At most 10 MiB by
-         *     default. The hub stores its SHA-256, tells every party (`ticket.attachment_added`)
-         *     and answers with the ticket; `Location` is where to download the file.
+         *     operator may change the list; a `charset` parameter is kept) and its name in
+         *     `filename`. At most 10 MiB by default. The hub stores exactly the bytes sent, their
+         *     size and SHA-256, tells every party (`ticket.attachment_added`) and answers with the
+         *     ticket; `Location` is where to download the file.
+         *
+         *     The content must be what `Content-Type` says (checked from the bytes): a PDF or an
+         *     image must be one, a text type must not be a binary format such as an executable or
+         *     an archive; otherwise `415 attachment-type-not-allowed` names the declared and the
+         *     detected type. The name loses any path, control characters and invisible formatting
+         *     characters (bidirectional overrides such as U+202E, zero-width characters); a name
+         *     that is then empty, `.` or `..` answers `422 invalid-attachment`. A `closed` or
+         *     `cancelled` ticket takes no files: `409 illegal-transition` with `currentStatus` and
+         *     `allowed`.
          */
         post: operations["uploadAttachment"];
         delete?: never;
@@ -610,7 +623,7 @@ export interface paths {
         };
         /**
          * Download an attachment (any party)
-         * @description The content with its stored media type; `Repr-Digest` carries its SHA-256.
+         * @description The bytes as uploaded, with the stored media type; `Repr-Digest` carries their SHA-256. `Content-Disposition` names the file as `filename*=UTF-8''…` (RFC 6266) and as a plain-ASCII `filename="…"` fallback.
          */
         get: operations["downloadAttachment"];
         put?: never;
