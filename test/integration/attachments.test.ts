@@ -230,7 +230,7 @@ describe('attachments: content, names and the ticket’s state', () => {
       ['demo-bela', []],
     ])('takes no attachment from %s: 409 illegal-transition with what it may do instead', async (as, allowed) => {
       const before = await ticketFootprint(hub.db);
-      const r = await upload(hub, as as string, ticketId, pdf, 'application/pdf', 'spaet.pdf');
+      const r = await upload(hub, as, ticketId, pdf, 'application/pdf', 'spaet.pdf');
       expect(r.status).toBe(409);
       expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:illegal-transition', currentStatus: status, allowed });
       expect(await attachmentRows(ticketId)).toBe(0);

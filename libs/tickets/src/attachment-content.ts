@@ -35,7 +35,7 @@ export function parseMediaType(contentType: string): { baseType: string; mediaTy
  */
 export async function checkContentType(baseType: string, content: Buffer): Promise<void> {
   const detected = await fileTypeFromBuffer(content);
-  const confirmable = !isTextMediaType(baseType) && supportedMimeTypes.has(baseType as never);
+  const confirmable = !isTextMediaType(baseType) && supportedMimeTypes.has(baseType);
   if (confirmable ? detected?.mime === baseType : detected === undefined || isTextMediaType(detected.mime)) return;
   const found = detected ? `${detected.mime} (.${detected.ext})` : 'no format the hub recognises';
   throw new DomainError('attachment-type-not-allowed', `the file is declared as ${baseType}, but its content is ${found}`);
