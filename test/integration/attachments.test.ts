@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { addParticipant } from '../support/participants.js';
+import { ticketFootprint } from '../support/bad-input.js';
 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2048, 7), Buffer.from('\n%%EOF\n')]);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -84,6 +85,30 @@ describe.each([
     if (env.ATTACHMENT_DIR) expect(existsSync(join(env.ATTACHMENT_DIR, ticketId))).toBe(false);
   });
 
+  // Issue 12, item 15: raw bytes in, the same bytes out, whatever the type; size and sha256 of the bytes.
+  it.each([
+    ['non-UTF-8 bytes in text/plain', 'text/plain', Buffer.from([0x48, 0xe4, 0x6c, 0x6c, 0xf6, 0x20, 0xff, 0xfe, 0x80, 0x81, 0xc3, 0x28, 0x0a, 0x21, 0x21])],
+    ['a NUL byte in text/plain', 'text/plain', Buffer.from('vor\u0000nach\n')],
+    ['a JSON object as application/json', 'application/json', Buffer.from('{"b": 2, "a": [1, 2]}')],
+    ['a JSON array as application/json', 'application/json', Buffer.from('[1, "zwei", null]')],
+    ['a JSON string as application/json', 'application/json', Buffer.from('"nur ein Text"')],
+    ['invalid JSON as application/json (a file, not a request)', 'application/json', Buffer.from('{"a": 1,')],
+    ['CSV with a charset parameter', 'text/csv; charset=utf-8', Buffer.from('name;ort\nMüller;Köln\n')],
+    ['JSON with a charset parameter', 'application/json; charset=UTF-8', Buffer.from('{"ok": true}')],
+    ['Latin-1 text declared as such', 'text/plain;charset="ISO-8859-1"', Buffer.from('Gr\u00fc\u00dfe', 'latin1')],
+  ])('stores %s byte for byte and serves it back with its media type', async (_what, mediaType, content) => {
+    const ticketId = await newTicket(hub);
+    const r = await upload(hub, 'demo-mila', ticketId, content, mediaType, 'datei.txt');
+    expect(r.status).toBe(201);
+    const stored = mediaType.replace(/\s*;\s*charset="?([^"]*)"?/i, (_m, c: string) => `; charset=${c.toLowerCase()}`);
+    expect(r.body.attachments).toEqual([{ id: expect.any(String), filename: 'datei.txt', mediaType: stored, size: content.length, sha256: sha256(content) }]);
+    const file = await download(hub, 'demo-bela', r.headers.get('location')!);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe(stored);
+    expect(file.body.equals(content)).toBe(true);
+    expect(file.headers.get('repr-digest')).toBe(`sha-256=:${createHash('sha256').update(content).digest('base64')}:`);
+  });
+
   it('keeps files away from participants that are not party to the ticket', async () => {
     const ticketId = await newTicket(hub);
     const r = await upload(hub, 'demo-mila', ticketId, Buffer.from('Protokoll'), 'text/plain', 'log.txt');
@@ -95,5 +120,121 @@ describe.each([
     const otherTicket = await newTicket(hub);
     const wrongTicket = await download(hub, 'demo-bela', location.replace(ticketId, otherTicket));
     expect(wrongTicket.status).toBe(404);
+  });
+});
+
+/** Real signatures (issue 12, item 14). */
+const windowsExe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(62), Buffer.from('This program cannot be run in DOS mode.\r\n')]);
+const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(56)]);
+const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 3, 4, 20, 0, 0, 0, 0, 0]), Buffer.alloc(40), Buffer.from('Rechnung.pdf')]);
+const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+describe('attachments: content, names and the ticket’s state', () => {
+  let hub: InProcessHub;
+  beforeAll(async () => {
+    hub = await startInProcessHub();
+  });
+  afterAll(() => hub?.close());
+
+  const attachmentRows = async (ticketId: string) =>
+    (await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket_attachments WHERE ticket_id = $1', [ticketId]))[0].n;
+
+  it.each([
+    ['a Windows executable as application/pdf', windowsExe, 'application/pdf', 'Rechnung.pdf', /application\/x-msdownload/],
+    ['an ELF binary as image/png', elf, 'image/png', 'foto.png', /application\/x-elf/],
+    ['a ZIP archive as application/pdf', zip, 'application/pdf', 'Bescheid.pdf', /application\/zip/],
+    ['a PDF as text/plain', pdf, 'text/plain', 'notiz.txt', /application\/pdf/],
+    ['a ZIP archive as application/json', zip, 'application/json', 'daten.json', /application\/zip/],
+    ['plain text as image/png', Buffer.from('kein Bild'), 'image/png', 'bild.png', /no format/],
+  ])('refuses %s with 415, naming both types, and stores nothing', async (_what, content, mediaType, filename, detected) => {
+    const ticketId = await newTicket(hub);
+    const before = await ticketFootprint(hub.db);
+    const r = await upload(hub, 'demo-mila', ticketId, content, mediaType, filename);
+    expect(r.status).toBe(415);
+    expect(r.body.type).toBe('urn:drehscheibe:problem:attachment-type-not-allowed');
+    expect(r.body.detail).toContain(`declared as ${mediaType}`);
+    expect(r.body.detail).toMatch(detected);
+    expect(await attachmentRows(ticketId)).toBe(0);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
+  });
+
+  it.each([
+    ['a genuine PDF', pdf, 'application/pdf'],
+    ['a genuine PNG', png, 'image/png'],
+    ['XML text', Buffer.from('<?xml version="1.0"?><fall nr="1"/>'), 'application/xml'],
+  ])('accepts %s', async (_what, content, mediaType) => {
+    const ticketId = await newTicket(hub);
+    const r = await upload(hub, 'demo-mila', ticketId, content, mediaType, 'datei');
+    expect(r.status).toBe(201);
+    expect(r.body.attachments[0]).toMatchObject({ mediaType, size: content.length, sha256: sha256(content) });
+  });
+
+  // Issue 12, item 16: names that disguise their extension, and names that are no names.
+  it.each([
+    ['a right-to-left override', 'Rechnung\u202Efdp.exe', 'Rechnungfdp.exe'],
+    ['isolates and marks', '\u2066Bescheid\u2069\u200E.pdf\u200F\u061C', 'Bescheid.pdf'],
+    ['zero-width and other invisible characters', 'An\u200Btrag\u00AD\uFEFF.pdf\u2060', 'Antrag.pdf'],
+    ['200 emoji (never cut inside a surrogate pair)', '😀'.repeat(200), '😀'.repeat(200)],
+  ])('strips %s from the file name', async (_what, filename, stored) => {
+    const ticketId = await newTicket(hub);
+    const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', filename);
+    expect(r.status).toBe(201);
+    expect(r.body.attachments[0].filename).toBe(stored);
+    const [row] = await hub.db.query<{ filename: string }>('SELECT filename FROM ticket_attachments WHERE ticket_id = $1', [ticketId]);
+    expect(row.filename).toBe(stored);
+  });
+
+  it.each(['..', '.', '\u202E..', 'a/..', '\u200B', '...'])('refuses the file name %p with 422 at /query/filename and stores nothing', async (filename) => {
+    const ticketId = await newTicket(hub);
+    const before = await ticketFootprint(hub.db);
+    const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', filename);
+    expect(r.status).toBe(422);
+    expect(r.body.type).toBe('urn:drehscheibe:problem:invalid-attachment');
+    expect(r.body.errors).toEqual([{ pointer: '/query/filename', message: expect.any(String) }]);
+    expect(await attachmentRows(ticketId)).toBe(0);
+    expect(await ticketFootprint(hub.db)).toEqual(before);
+  });
+
+  it.each([
+    ['Grüße 😀 (1).pdf', `attachment; filename="Grue  (1).pdf"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%F0%9F%98%80%20%281%29.pdf`],
+    ['😀.pdf', `attachment; filename="attachment.pdf"; filename*=UTF-8''%F0%9F%98%80.pdf`],
+    ["Rabatt 50% 'neu'.pdf", `attachment; filename="Rabatt 50 'neu'.pdf"; filename*=UTF-8''Rabatt%2050%25%20%27neu%27.pdf`],
+    ['Bescheid.pdf', `attachment; filename="Bescheid.pdf"; filename*=UTF-8''Bescheid.pdf`],
+  ])('downloads %p with a plain-ASCII filename and the exact filename*', async (filename, disposition) => {
+    const ticketId = await newTicket(hub);
+    const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', filename);
+    expect(r.status).toBe(201);
+    const file = await download(hub, 'demo-bela', r.headers.get('location')!);
+    expect(file.headers.get('content-disposition')).toBe(disposition);
+  });
+
+  describe.each([
+    ['closed', ['reopen']],
+    ['cancelled', []],
+  ])('a %s ticket', (status, originMay) => {
+    let ticketId: string;
+    beforeAll(async () => {
+      ticketId = await newTicket(hub);
+      const act = (as: string, action: string, body: unknown) => hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body });
+      if (status === 'closed') {
+        expect((await act('demo-bela', 'acknowledgement', { externalId: 'BELA-ATT' })).status).toBe(200);
+        expect((await act('demo-bela', 'resolution', { code: 'solved', text: 'Erledigt' })).status).toBe(200);
+        expect((await act('demo-mila', 'close', {})).status).toBe(200);
+      } else {
+        expect((await act('demo-mila', 'cancel', { reason: 'Zurückgezogen' })).status).toBe(200);
+      }
+    });
+
+    it.each([
+      ['demo-mila', originMay],
+      ['demo-bela', []],
+    ])('takes no attachment from %s: 409 illegal-transition with what it may do instead', async (as, allowed) => {
+      const before = await ticketFootprint(hub.db);
+      const r = await upload(hub, as, ticketId, pdf, 'application/pdf', 'spaet.pdf');
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:illegal-transition', currentStatus: status, allowed });
+      expect(await attachmentRows(ticketId)).toBe(0);
+      expect(await ticketFootprint(hub.db)).toEqual(before);
+    });
   });
 });

@@ -301,6 +301,34 @@ const cases: BadCase[] = [
   comment({ name: 'a null visibility', body: { text: 'x', visibility: null }, status: 400, type: 'validation-failed', pointer: '/body/visibility' }),
   comment({ name: 'a forged author', body: { text: 'x', author: 'demo-bela' }, status: 400, type: 'validation-failed', pointer: '/body/author' }),
   comment({ name: 'an internal note by a stranger', as: 'test-stranger', body: { text: 'x', visibility: 'internal' }, status: 404, type: 'not-found' }),
+  // Issue 12, item 16: a closed or cancelled ticket takes no comments, public or internal.
+  ...(['public', 'internal'] as const).flatMap((visibility) => [
+    comment({
+      name: `a ${visibility} comment on a closed ticket by its origin`,
+      ticket: 'closed',
+      body: { text: 'Noch etwas', visibility },
+      status: 409,
+      type: 'illegal-transition',
+      problem: { currentStatus: 'closed', allowed: ['reopen'] },
+    }),
+    comment({
+      name: `a ${visibility} comment on a closed ticket by the former assignee`,
+      ticket: 'closed',
+      as: 'demo-bela',
+      body: { text: 'Noch etwas', visibility },
+      status: 409,
+      type: 'illegal-transition',
+      problem: { currentStatus: 'closed', allowed: [] },
+    }),
+    comment({
+      name: `a ${visibility} comment on a cancelled ticket`,
+      ticket: 'cancelled',
+      body: { text: 'Noch etwas', visibility },
+      status: 409,
+      type: 'illegal-transition',
+      problem: { currentStatus: 'cancelled', allowed: [] },
+    }),
+  ]),
 ];
 
 describe('bad input to the exchange protocol answers problem+json and writes nothing', () => {

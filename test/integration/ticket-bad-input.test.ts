@@ -193,6 +193,20 @@ describe('bad input answers problem+json and writes nothing', () => {
     expect(r.body.errors[0].pointer).toBe('/path/ticketId');
   });
 
+  it.each(['yesterday', '3', '"3', 'W/3', '"1",,', ''])('refuses the malformed If-Match %p with 400 at /header/if-match', async (ifMatch) => {
+    const before = await ticketFootprint(hub.db);
+    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { text: 'Bedingt' },
+      headers: { 'if-match': ifMatch },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
+    expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/header/if-match');
+    expect(await ticketFootprint(hub.db)).toEqual(before);
+  });
+
   it('refuses a malformed If-Match', async () => {
     const before = await ticketFootprint(hub.db);
     const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/status', {
@@ -213,5 +227,42 @@ describe('bad input answers problem+json and writes nothing', () => {
     });
     expect(r.status).toBe(413);
     expect(r.body.type).toBe('urn:drehscheibe:problem:payload-too-large');
+  });
+});
+
+describe('If-Match compares strongly (RFC 9110 13.1.1)', () => {
+  let id: string;
+  const comment = (ifMatch: string) =>
+    hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
+      as: 'demo-mila',
+      params: { ticketId: id },
+      body: { text: 'Bedingt' },
+      headers: { 'if-match': ifMatch },
+    });
+
+  beforeAll(async () => {
+    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('IFM') });
+    id = r.body.id;
+    expect(r.headers.get('etag')).toBe('"1"');
+  });
+
+  it.each(['W/"1"', '"7", W/"1"', '"one"'])('refuses %s at version 1 with 412 version-mismatch and changes nothing', async (ifMatch) => {
+    const before = await ticketFootprint(hub.db);
+    const r = await comment(ifMatch);
+    expect(r.status).toBe(412);
+    expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:version-mismatch', currentVersion: 1 });
+    expect(await ticketFootprint(hub.db)).toEqual(before);
+  });
+
+  it('applies the change for the strong tag of the current version, for * and for a list with it', async () => {
+    const strong = await comment('"1"');
+    expect(strong.status).toBe(200);
+    expect(strong.headers.get('etag')).toBe('"2"');
+    const any = await comment('*');
+    expect(any.status).toBe(200);
+    expect(any.headers.get('etag')).toBe('"3"');
+    const list = await comment('"1", W/"3" ,"3"');
+    expect(list.status).toBe(200);
+    expect(list.headers.get('etag')).toBe('"4"');
   });
 });

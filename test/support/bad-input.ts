@@ -27,3 +27,14 @@ export async function ticketFootprint(db: TestDatabase): Promise<Record<string, 
   );
   return row;
 }
+
+/**
+ * Every row of the registry tables, digested: equal before and after means a
+ * registry request changed nothing (names, contacts, clients, rules included).
+ */
+export async function registryFootprint(db: TestDatabase): Promise<Record<string, unknown>> {
+  const digest = (table: string) => `(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ${table} t) AS ${table}`;
+  const tables = ['participants', 'oauth_clients', 'services', 'routing_rules', 'service_notices', 'service_subscriptions'];
+  const [row] = await db.query(`SELECT ${tables.map(digest).join(', ')}`);
+  return row;
+}

@@ -1,5 +1,5 @@
 import type { HubConfig } from '@drehscheibe/config';
-import { loadOpenApiDocument } from '@drehscheibe/contracts';
+import { HTTP_METHODS, loadOpenApiDocument, parseQueryStrictly, type OpenApiDocument } from '@drehscheibe/contracts';
 import { HubMetrics, PinoNestLogger, type Logger } from '@drehscheibe/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,14 +13,27 @@ import { AccessTokenService } from '@drehscheibe/security';
 import { DataSource } from 'typeorm';
 import { ProblemFilter } from './http/problem.filter.js';
 import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
+import { answerClientError, answerFrameworkError, CORRELATION_HEADER, RouteTable } from './http/framework-errors.js';
+import { installRequestParsing } from './http/request-parsing.js';
 
-const CORRELATION_HEADER = 'x-correlation-id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export interface HubApp {
   app: NestFastifyApplication;
   /** Every `METHOD /path` the server routes, in OpenAPI path syntax. */
   routes: string[];
+}
+
+/** Operations whose body may have any media type (attachments): they get the raw bytes. */
+function rawBodyOperations(document: OpenApiDocument): Set<string> {
+  const operations = new Set<string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const content = (item[method] as { requestBody?: { content?: Record<string, unknown> } } | undefined)?.requestBody?.content;
+      if (content && '*/*' in content) operations.add(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  return operations;
 }
 
 /**
@@ -33,6 +46,10 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     disableRequestLogging: true,
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
+    routerOptions: { querystringParser: parseQueryStrictly },
+    // The router's own refusals (malformed URL, over-long parameter) and Node's (malformed HTTP) as problem+json too.
+    frameworkErrors: answerFrameworkError(logger),
+    clientErrorHandler: answerClientError(logger),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers[CORRELATION_HEADER];
       return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
@@ -45,12 +62,8 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
       if (method !== 'HEAD') routes.push(`${method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     }
   });
-  // Attachments arrive as raw bodies of their own media type; JSON and forms keep their parsers.
-  fastify.addContentTypeParser(
-    /^(application|image|text|audio|video|message)\/[\w.+-]+$/i,
-    { parseAs: 'buffer', bodyLimit: config.attachments.maxBytes },
-    (_request: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body),
-  );
+  const document = loadOpenApiDocument();
+  installRequestParsing(fastify, { operations: rawBodyOperations(document), bodyLimit: config.attachments.maxBytes });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
   });
@@ -65,12 +78,13 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
 
   const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
-    rawBody: true,
+    // Bodies are parsed by installRequestParsing alone; Nest would add its own JSON and form parsers.
+    bodyParser: false,
     bufferLogs: false,
   });
-  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
   app.enableShutdownHooks();
-  SwaggerModule.setup('docs', app, loadOpenApiDocument() as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
+  SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
   await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService));
   await app.init();
   return { app, routes };

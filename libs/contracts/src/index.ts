@@ -2,3 +2,13 @@ export { loadOpenApiDocument, OPENAPI_FILE, type OpenApiDocument } from './opena
 export { SpecValidator, HTTP_METHODS, type Violation } from './spec-validator.js';
 export * from './types.js';
 export { omitAbsent } from './omit-absent.js';
+export {
+  InputError,
+  parseFormStrictly,
+  parseJsonStrictly,
+  parseQueryStrictly,
+  pointerOf,
+  QUERY_VIOLATIONS,
+  textViolation,
+  type ParsedQuery,
+} from './strict-input.js';

@@ -170,8 +170,8 @@ export class SpecValidator {
       if (!validate(values)) violations.push(...(validate.errors ?? []).map((e) => describe(e, `/${location}`)));
     }
     if (op.body) {
-      const absent = request.body === undefined || request.body === null;
-      if (absent) {
+      // Only a missing body is absent: a JSON `null` is a value, and the schema decides (an object is never null).
+      if (request.body === undefined) {
         if (op.body.required) violations.push({ pointer: '/body', message: 'a request body is required' });
       } else {
         const validate = op.body.byMediaType.get(request.mediaType ?? 'application/json');

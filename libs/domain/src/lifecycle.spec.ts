@@ -1,4 +1,4 @@
-import { allowedActions, DomainError, transition, type ActorRoles, type TicketStatus } from '@drehscheibe/domain';
+import { allowedActions, assertOpenForContributions, DomainError, transition, type ActorRoles, type TicketStatus } from '@drehscheibe/domain';
 
 const origin: ActorRoles = { isOrigin: true, isAssignee: false };
 const assignee: ActorRoles = { isOrigin: false, isAssignee: true };
@@ -66,5 +66,25 @@ describe('ticket lifecycle', () => {
   it('lets the other side answer a question, but not the side that asked', () => {
     expect(transition('waiting', 'answer', origin)).toBe('in_progress');
     expect(failure(() => transition('waiting', 'answer', assignee)).code).toBe('forbidden');
+  });
+});
+
+describe('assertOpenForContributions', () => {
+  it.each(['new', 'forwarded', 'acknowledged', 'rejected', 'in_progress', 'waiting', 'resolved'] as TicketStatus[])(
+    'lets a %s ticket take comments',
+    (status) => {
+      expect(() => assertOpenForContributions(status, origin, 'comments')).not.toThrow();
+    },
+  );
+
+  it('refuses a closed ticket, telling its origin it may reopen', () => {
+    expect(failure(() => assertOpenForContributions('closed', origin, 'comments')).details).toEqual({ currentStatus: 'closed', allowed: ['reopen'] });
+    expect(failure(() => assertOpenForContributions('closed', assignee, 'attachments')).details).toEqual({ currentStatus: 'closed', allowed: [] });
+  });
+
+  it('refuses a cancelled ticket to everyone, with nothing allowed', () => {
+    const e = failure(() => assertOpenForContributions('cancelled', origin, 'attachments'));
+    expect(e.code).toBe('illegal-transition');
+    expect(e.details).toEqual({ currentStatus: 'cancelled', allowed: [] });
   });
 });

@@ -78,6 +78,20 @@ export function transition(status: TicketStatus, action: TicketAction, roles: Ac
   return rule.to;
 }
 
+/**
+ * A closed or cancelled ticket takes no more comments (public or internal)
+ * and no attachments: what was agreed stays as it was. `allowed` says what
+ * the caller may do instead — the origin may reopen a closed ticket and then
+ * add to it; a cancelled ticket is final.
+ */
+export function assertOpenForContributions(status: TicketStatus, roles: ActorRoles, contribution: 'comments' | 'attachments'): void {
+  if (status !== 'closed' && status !== 'cancelled') return;
+  throw new DomainError('illegal-transition', `a ${status} ticket accepts no ${contribution}${status === 'closed' ? '; its origin may reopen it first' : ''}`, {
+    currentStatus: status,
+    allowed: allowedActions(status, roles),
+  });
+}
+
 export function targetStatus(action: TicketAction): TicketStatus {
   return TRANSITIONS[action].to;
 }

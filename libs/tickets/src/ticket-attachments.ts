@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
-import { DomainError } from '@drehscheibe/domain';
+import { assertOpenForContributions, DomainError, type TicketStatus } from '@drehscheibe/domain';
 import { TicketAttachmentEntity } from '@drehscheibe/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { checkContentType, cleanFilename, parseMediaType } from './attachment-content.js';
 import { ATTACHMENT_STORE, type AttachmentContentStore } from './attachment-store.js';
-import { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
+import { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
 import { loadTicketFor } from './ticket-store.js';
 import { toAttachmentView } from './ticket-view.js';
 
@@ -22,14 +22,6 @@ export interface Upload {
   content: Buffer;
 }
 
-/** Only the last path segment, no control characters: filenames end up in headers and file systems. */
-export function cleanFilename(raw: string): string {
-  const name = basename(raw.replace(/\\/g, '/'))
-    .replace(/[\p{Cc}"]/gu, '')
-    .trim();
-  return name.slice(0, 255);
-}
-
 /** Files on a ticket: every party may add and read them. */
 @Injectable()
 export class TicketAttachments {
@@ -40,21 +32,23 @@ export class TicketAttachments {
     @Inject(ATTACHMENT_POLICY) private readonly policy: AttachmentPolicy,
   ) {}
 
-  async attach(actorId: string, ticketId: string, upload: Upload, version?: number): Promise<CommandResult & { attachmentId: string }> {
-    const mediaType = upload.mediaType.split(';')[0].trim().toLowerCase();
-    if (!this.policy.mediaTypes.includes(mediaType)) {
-      throw new DomainError('attachment-type-not-allowed', `${mediaType} is not accepted; allowed: ${this.policy.mediaTypes.join(', ')}`, {
+  async attach(actorId: string, ticketId: string, upload: Upload, version?: ExpectedVersions): Promise<CommandResult & { attachmentId: string }> {
+    const { baseType, mediaType } = parseMediaType(upload.mediaType);
+    if (!this.policy.mediaTypes.includes(baseType)) {
+      const what = baseType ? `${baseType} is not accepted` : 'send the file with its media type as Content-Type';
+      throw new DomainError('attachment-type-not-allowed', `${what}; allowed: ${this.policy.mediaTypes.join(', ')}`, {
         allowed: this.policy.mediaTypes,
       });
     }
     if (upload.content.length === 0) throw new DomainError('invalid-attachment', 'the file is empty');
     if (upload.content.length > this.policy.maxBytes) throw new DomainError('attachment-too-large', `files may have at most ${this.policy.maxBytes} bytes`);
     const filename = cleanFilename(upload.filename);
-    if (!filename) throw new DomainError('invalid-attachment', 'the filename is empty after removing path and control characters');
+    await checkContentType(baseType, upload.content);
 
     let written: TicketAttachmentEntity | undefined;
     try {
-      const result = await this.runner.run(actorId, ticketId, version, async ({ em, attachments, now }) => {
+      const result = await this.runner.run(actorId, ticketId, version, async ({ em, ticket, roles, attachments, now }) => {
+        assertOpenForContributions(ticket.status as TicketStatus, roles, 'attachments');
         const attachment = em.create(TicketAttachmentEntity, {
           id: uuidv7(),
           ticketId,

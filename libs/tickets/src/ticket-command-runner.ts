@@ -22,6 +22,13 @@ export interface CommandContext extends LoadedTicket {
   now: Date;
 }
 
+/**
+ * The versions an `If-Match` names with strong entity tags: the change
+ * applies only at one of them. Empty when it names none (only weak tags),
+ * which never matches; undefined when there is no precondition (absent, `*`).
+ */
+export type ExpectedVersions = readonly number[];
+
 export interface CommandResult {
   ticket: Ticket;
   changed: boolean;
@@ -43,14 +50,15 @@ export class TicketCommandRunner {
   async run(
     actorId: string,
     ticketId: string,
-    expectedVersion: number | undefined,
+    expectedVersions: ExpectedVersions | undefined,
     apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
   ): Promise<CommandResult> {
     const { aggregate, deliveries, changed } = await this.dataSource.transaction(async (em) => {
       const aggregate = await loadTicketFor(em, ticketId, actorId, true);
       const { ticket } = aggregate;
-      if (expectedVersion !== undefined && expectedVersion !== ticket.version) {
-        throw new DomainError('version-mismatch', `the ticket is at version ${ticket.version}, not ${expectedVersion}`, {
+      if (expectedVersions !== undefined && !expectedVersions.includes(ticket.version)) {
+        const named = expectedVersions.length > 0 ? `not ${expectedVersions.join(' or ')}` : 'and If-Match names no version as a strong entity tag';
+        throw new DomainError('version-mismatch', `the ticket is at version ${ticket.version}, ${named}`, {
           currentVersion: ticket.version,
         });
       }

@@ -10,13 +10,13 @@ import type {
   StatusChange,
 } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
-import { DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
+import { assertOpenForContributions, DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
 import { ParticipantEntity, TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { explicitTarget } from '@drehscheibe/routing';
 import { v7 as uuidv7 } from 'uuid';
 import { toCommentView } from './ticket-view.js';
 import { Injectable } from '@nestjs/common';
-import { TicketCommandRunner, type CommandResult } from './ticket-command-runner.js';
+import { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
 
 const withNote = (note: string | undefined) => (note ? { note } : {});
 
@@ -29,7 +29,7 @@ export class TicketCommands {
   ) {}
 
   /** The assignee confirms receipt and links its own ticket number. */
-  acknowledge(actorId: string, ticketId: string, input: Acknowledgement, version?: number): Promise<CommandResult> {
+  acknowledge(actorId: string, ticketId: string, input: Acknowledgement, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, roles }) => {
       const own = parties.find((p) => p.participantId === actorId);
       if (ticket.status === 'acknowledged' && roles.isAssignee && own?.externalId === input.externalId) return null;
@@ -42,7 +42,7 @@ export class TicketCommands {
   }
 
   /** `in_progress` or `waiting` (a question to the other side). */
-  changeStatus(actorId: string, ticketId: string, input: StatusChange, version?: number): Promise<CommandResult> {
+  changeStatus(actorId: string, ticketId: string, input: StatusChange, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
       if (ticket.status === input.status && roles.isAssignee) return null;
       const previousStatus = ticket.status;
@@ -55,7 +55,7 @@ export class TicketCommands {
   }
 
   /** Resolution returns the ticket to its origin (assignee = origin). */
-  resolve(actorId: string, ticketId: string, input: ResolutionInput, version?: number): Promise<CommandResult> {
+  resolve(actorId: string, ticketId: string, input: ResolutionInput, version?: ExpectedVersions): Promise<CommandResult> {
     if (!this.codelists.has('resolution-code', input.code)) {
       throw new DomainError('unknown-code', `resolution code ${input.code} is not in codelist resolution-code`, {
         errors: [{ pointer: '/body/code', message: 'is not in codelist resolution-code' }],
@@ -74,7 +74,7 @@ export class TicketCommands {
   }
 
   /** The origin closes after informing the citizen. */
-  close(actorId: string, ticketId: string, input: CloseInput, version?: number): Promise<CommandResult> {
+  close(actorId: string, ticketId: string, input: CloseInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, ({ ticket, roles, now }) => {
       if (ticket.status === 'closed' && roles.isOrigin) return null;
       const previousStatus = ticket.status;
@@ -85,7 +85,7 @@ export class TicketCommands {
   }
 
   /** The origin reopens; the ticket goes back to whoever resolved it. */
-  reopen(actorId: string, ticketId: string, input: ReopenInput, version?: number): Promise<CommandResult> {
+  reopen(actorId: string, ticketId: string, input: ReopenInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'reopen', roles);
@@ -102,7 +102,7 @@ export class TicketCommands {
   }
 
   /** The assignee declines responsibility; the ticket goes back to whoever sent it. */
-  reject(actorId: string, ticketId: string, input: RejectionInput, version?: number): Promise<CommandResult> {
+  reject(actorId: string, ticketId: string, input: RejectionInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'reject', roles);
@@ -117,7 +117,7 @@ export class TicketCommands {
    * Hands the ticket to another participant (multi-hop, or re-routing after a
    * rejection). Everyone involved so far stays a party: read access and updates.
    */
-  forward(actorId: string, ticketId: string, input: ForwardInput, version?: number): Promise<CommandResult> {
+  forward(actorId: string, ticketId: string, input: ForwardInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, endpoints, roles, now }) => {
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'forward', roles);
@@ -139,7 +139,7 @@ export class TicketCommands {
   }
 
   /** The origin withdraws the request. */
-  cancel(actorId: string, ticketId: string, input: CancelInput, version?: number): Promise<CommandResult> {
+  cancel(actorId: string, ticketId: string, input: CancelInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, ({ ticket, roles }) => {
       if (ticket.status === 'cancelled' && roles.isOrigin) return null;
       const previousStatus = ticket.status;
@@ -152,10 +152,12 @@ export class TicketCommands {
    * A comment. Internal ones are notes for the author's organisation: stored,
    * shown only to it, no event, no version change. A public comment by the
    * other side while the ticket waits for information is the answer: the
-   * ticket goes back to `in_progress`.
+   * ticket goes back to `in_progress`. A closed or cancelled ticket takes no
+   * comments (`assertOpenForContributions`).
    */
-  comment(actorId: string, ticketId: string, input: CommentInput, version?: number): Promise<CommandResult> {
+  comment(actorId: string, ticketId: string, input: CommentInput, version?: ExpectedVersions): Promise<CommandResult> {
     return this.runner.run(actorId, ticketId, version, async ({ em, ticket, comments, roles, now }) => {
+      assertOpenForContributions(ticket.status as TicketStatus, roles, 'comments');
       const comment = em.create(TicketCommentEntity, {
         id: uuidv7(),
         ticketId,

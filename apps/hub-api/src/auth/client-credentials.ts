@@ -1,8 +1,13 @@
+import { textViolation } from '@drehscheibe/contracts';
 import { OAuthClientEntity } from '@drehscheibe/persistence';
 import { verifyClientSecret } from '@drehscheibe/security';
 import type { DataSource } from 'typeorm';
 
-/** `Authorization: Basic …` as RFC 6749 2.3.1 defines it: both parts form-urlencoded. */
+/**
+ * `Authorization: Basic …` as RFC 6749 2.3.1 defines it: both parts
+ * form-urlencoded. Parts that break the text rule (U+0000, lone surrogates)
+ * are no credentials: the caller answers as for an unknown client.
+ */
 export function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
   const match = header ? /^Basic\s+(\S+)$/i.exec(header) : null;
   if (!match) return null;
@@ -10,7 +15,9 @@ export function basicCredentials(header: string | undefined): { id: string; secr
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    const id = decodeURIComponent(decoded.slice(0, colon));
+    const secret = decodeURIComponent(decoded.slice(colon + 1));
+    return textViolation(id) || textViolation(secret) ? null : { id, secret };
   } catch {
     return null;
   }

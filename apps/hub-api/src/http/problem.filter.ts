@@ -1,18 +1,10 @@
 import { DomainError } from '@drehscheibe/domain';
 import { InvalidTokenError } from '@drehscheibe/security';
-import { HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpException, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { frameworkProblem, sendProblem, type RouteTable } from './framework-errors.js';
 import { problem, ProblemError, type ProblemCode, type ProblemDocument } from './problem.js';
-
-/** Fastify's own request errors, by code, to our problem codes. */
-const FASTIFY_CODES: Record<string, ProblemCode> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-request',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-request',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-request',
-};
 
 const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   400: 'malformed-request',
@@ -29,18 +21,20 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
  * anything else is a 500 whose correlation id is in the log line.
  */
 export class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly routes: RouteTable,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { document, headers } = this.toProblem(error, request);
-    document.correlationId = String(request.id);
     if (document.status >= 500) {
       this.logger.error({ err: error, correlationId: request.id, route: request.routeOptions?.url }, 'request failed');
     }
-    void reply.status(document.status).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(document));
+    sendProblem(reply, String(request.id), document, headers);
   }
 
   private toProblem(error: unknown, request: FastifyRequest): { document: ProblemDocument; headers: Record<string, string> } {
@@ -49,18 +43,26 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof InvalidTokenError) {
       return { document: problem('unauthorized', error.message), headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };
     }
-    const fastifyCode = (error as { code?: string })?.code;
-    if (fastifyCode && fastifyCode in FASTIFY_CODES) {
-      return { document: problem(FASTIFY_CODES[fastifyCode], (error as Error).message), headers: {} };
-    }
-    if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
-      return { document: problem('malformed-request', 'the body is not valid JSON'), headers: {} };
-    }
+    const framework = frameworkProblem(error);
+    if (framework) return { document: framework, headers: {} };
+    if (error instanceof NotFoundException && request.routeOptions?.url === undefined) return this.unrouted(request);
     if (error instanceof HttpException) {
       const code = HTTP_STATUS_CODES[error.getStatus()];
-      const detail = error.getStatus() === 404 ? `no route ${request.method} ${request.url.split('?')[0]}` : error.message;
-      if (code) return { document: problem(code, detail), headers: {} };
+      if (code) return { document: problem(code, error.message), headers: {} };
     }
     return { document: problem('internal-error', 'an unexpected error occurred; quote the correlationId to the hub operators'), headers: {} };
+  }
+
+  /** No route for this method and path: `405` with `Allow` when the path has other methods, else `404`. */
+  private unrouted(request: FastifyRequest): { document: ProblemDocument; headers: Record<string, string> } {
+    const path = request.url.split('?')[0];
+    const allowed = this.routes.allowedMethods(path);
+    if (allowed.length > 0) {
+      return {
+        document: problem('method-not-allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`),
+        headers: { allow: allowed.join(', ') },
+      };
+    }
+    return { document: problem('not-found', `no route ${request.method} ${path}`), headers: {} };
   }
 }

@@ -10,6 +10,9 @@ export type ProblemCode =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'method-not-allowed'
+  | 'uri-too-long'
+  | 'headers-too-large'
+  | 'request-timeout'
   | 'idempotency-key-reused'
   | 'idempotency-key-in-use'
   | 'internal-error'
@@ -23,6 +26,9 @@ const STATUS: Record<ProblemCode, number> = {
   forbidden: 403,
   'not-found': 404,
   'method-not-allowed': 405,
+  'request-timeout': 408,
+  'uri-too-long': 414,
+  'headers-too-large': 431,
   'illegal-transition': 409,
   'duplicate-external-id': 409,
   'version-mismatch': 412,
@@ -56,6 +62,9 @@ const TITLE: Record<ProblemCode, string> = {
   forbidden: 'Not allowed',
   'not-found': 'Not found',
   'method-not-allowed': 'Method not allowed',
+  'request-timeout': 'The request took too long to arrive',
+  'uri-too-long': 'The URI or one of its parameters is too long',
+  'headers-too-large': 'The request headers are too large',
   'illegal-transition': 'The ticket cannot make this transition',
   'duplicate-external-id': 'A ticket with this external id exists',
   'version-mismatch': 'The ticket has changed since you read it',

@@ -1,4 +1,5 @@
 import type { Principal, Scope } from '@drehscheibe/security';
+import type { ExpectedVersions } from '@drehscheibe/tickets';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from './problem.js';
@@ -21,13 +22,38 @@ export const CallerParticipant = createParamDecorator((_: unknown, ctx: Executio
   return principal.participantId;
 });
 
-/** Parses `If-Match: "3"` (or W/"3", or 3) into a version. */
-export const IfMatchVersion = createParamDecorator((_: unknown, ctx: ExecutionContext): number | undefined => {
-  const header = ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match'];
-  if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(String(header).trim());
-  if (!match) throw new ProblemError('validation-failed', 'If-Match must be a ticket version such as "3"');
-  return Number(match[1]);
-});
+/** One member of an `If-Match` list (RFC 9110 8.8.3): an optional weak marker and a quoted opaque tag. */
+const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/y;
+
+/**
+ * `If-Match` with the strong comparison RFC 9110 13.1.1 requires: `"3"`
+ * matches version 3, a weak tag (`W/"3"`) never matches, `*` matches any
+ * existing ticket (no version check, undefined), a list matches when any
+ * member does. Anything that is not that grammar (`3`, `yesterday`) is refused.
+ */
+export function parseIfMatch(header: string | undefined): ExpectedVersions | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const versions: number[] = [];
+  ENTITY_TAG.lastIndex = 0;
+  let tags = 0;
+  while (ENTITY_TAG.lastIndex < header.length) {
+    const match = ENTITY_TAG.exec(header);
+    if (!match) throw malformedIfMatch();
+    tags++;
+    if (!match[1] && /^\d{1,15}$/.test(match[2])) versions.push(Number(match[2]));
+  }
+  if (tags === 0) throw malformedIfMatch();
+  return versions;
+}
+
+const malformedIfMatch = () =>
+  new ProblemError('validation-failed', 'If-Match must be "*" or entity tags such as "3" (the ETag of the version you read)', {
+    errors: [{ pointer: '/header/if-match', message: 'must be "*" or a list of entity tags such as "3"' }],
+  });
+
+/** The versions `If-Match` allows the change at (see `parseIfMatch`). */
+export const IfMatchVersion = createParamDecorator((_: unknown, ctx: ExecutionContext): ExpectedVersions | undefined =>
+  parseIfMatch(ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match']),
+);
 
 export const etag = (version: number) => `"${version}"`;

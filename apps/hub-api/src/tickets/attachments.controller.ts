@@ -1,8 +1,26 @@
 import type { Ticket } from '@drehscheibe/contracts';
-import { TicketAttachments } from '@drehscheibe/tickets';
+import { TicketAttachments, type ExpectedVersions } from '@drehscheibe/tickets';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+
+/** RFC 8187 `attr-char` leaves out these characters that encodeURIComponent keeps. */
+const percentEncode = (text: string) => encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): the exact name
+ * for clients that read `filename*`, and a plain-ASCII fallback for those
+ * that do not — decomposed, accents and other non-ASCII dropped, no quotes,
+ * backslashes or percent signs, never empty.
+ */
+export function contentDisposition(filename: string): string {
+  let fallback = filename
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]|["\\%]/g, '')
+    .trim();
+  if (fallback === '' || fallback.startsWith('.')) fallback = `attachment${fallback}`;
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${percentEncode(filename)}`;
+}
 
 /** Upload as the raw body (its own Content-Type), download with the stored type and digest. */
 @Controller('v1/tickets/:ticketId/attachments')
@@ -14,13 +32,13 @@ export class AttachmentsController {
   async upload(
     @CallerParticipant() caller: string,
     @Param('ticketId') ticketId: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Query('filename') filename: string,
-    @Headers('content-type') mediaType: string,
+    @Headers('content-type') mediaType: string | undefined,
     @Body() content: Buffer,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    const { ticket, attachmentId } = await this.attachments.attach(caller, ticketId, { filename, mediaType, content }, version);
+    const { ticket, attachmentId } = await this.attachments.attach(caller, ticketId, { filename, mediaType: mediaType ?? '', content }, version);
     void reply.header('etag', etag(ticket.version)).header('location', `/v1/tickets/${ticketId}/attachments/${attachmentId}`);
     return ticket;
   }
@@ -35,7 +53,7 @@ export class AttachmentsController {
     const { attachment, content } = await this.attachments.download(caller, ticketId, attachmentId);
     void reply
       .header('content-type', attachment.mediaType)
-      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`)
+      .header('content-disposition', contentDisposition(attachment.filename))
       .header('repr-digest', `sha-256=:${Buffer.from(attachment.sha256, 'hex').toString('base64')}:`)
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'private, no-store');

@@ -13,7 +13,16 @@ import type {
   TicketEvent,
 } from '@drehscheibe/contracts';
 import { ReceiptSigner } from '@drehscheibe/security';
-import { CreateTicket, TicketCommands, TicketList, TicketQueries, type CommandResult, type TicketFilter, type TicketPage } from '@drehscheibe/tickets';
+import {
+  CreateTicket,
+  TicketCommands,
+  TicketList,
+  TicketQueries,
+  type CommandResult,
+  type TicketFilter,
+  type TicketPage,
+  type ExpectedVersions,
+} from '@drehscheibe/tickets';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
@@ -71,7 +80,7 @@ export class TicketsController {
   acknowledge(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: Acknowledgement,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -83,7 +92,7 @@ export class TicketsController {
   changeStatus(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: StatusChange,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -95,7 +104,7 @@ export class TicketsController {
   resolve(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: ResolutionInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -107,7 +116,7 @@ export class TicketsController {
   close(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: CloseInput | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -119,7 +128,7 @@ export class TicketsController {
   reopen(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: ReopenInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -131,7 +140,7 @@ export class TicketsController {
   reject(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: RejectionInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -143,7 +152,7 @@ export class TicketsController {
   forward(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: ForwardInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -155,7 +164,7 @@ export class TicketsController {
   cancel(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: CancelInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
@@ -167,7 +176,7 @@ export class TicketsController {
   comment(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: number | undefined,
+    @IfMatchVersion() version: ExpectedVersions | undefined,
     @Body() body: CommentInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {

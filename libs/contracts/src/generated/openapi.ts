@@ -211,7 +211,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -243,7 +249,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -277,7 +289,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -309,7 +327,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -341,7 +365,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -373,7 +403,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -405,7 +441,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -438,7 +480,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -470,7 +518,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -493,6 +547,9 @@ export interface paths {
          *     the other side while the ticket is `waiting` is the answer: the ticket returns to
          *     `in_progress`. `internal` comments are notes for your own organisation: nobody
          *     else sees them, they send nothing and do not change the ticket's version.
+         *     A `closed` or `cancelled` ticket takes no comments, public or internal:
+         *     `409 illegal-transition` with `currentStatus` and `allowed` (the origin of a
+         *     closed ticket may reopen it first).
          */
         post: operations["addComment"];
         delete?: never;
@@ -505,7 +562,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -526,9 +589,19 @@ export interface paths {
          * Attach a file (any party)
          * @description Send the file as the raw request body with its own `Content-Type` (by default PDF,
          *     PNG, JPEG, GIF, WebP, plain text, CSV, XML, JSON and e-mail messages; the hub
-         *     operator may change the list) and its name in `filename`. At most 10 MiB by
-         *     default. The hub stores its SHA-256, tells every party (`ticket.attachment_added`)
-         *     and answers with the ticket; `Location` is where to download the file.
+         *     operator may change the list; a `charset` parameter is kept) and its name in
+         *     `filename`. At most 10 MiB by default. The hub stores exactly the bytes sent, their
+         *     size and SHA-256, tells every party (`ticket.attachment_added`) and answers with the
+         *     ticket; `Location` is where to download the file.
+         *
+         *     The content must be what `Content-Type` says (checked from the bytes): a PDF or an
+         *     image must be one, a text type must not be a binary format such as an executable or
+         *     an archive; otherwise `415 attachment-type-not-allowed` names the declared and the
+         *     detected type. The name loses any path, control characters and invisible formatting
+         *     characters (bidirectional overrides such as U+202E, zero-width characters); a name
+         *     that is then empty, `.` or `..` answers `422 invalid-attachment`. A `closed` or
+         *     `cancelled` ticket takes no files: `409 illegal-transition` with `currentStatus` and
+         *     `allowed`.
          */
         post: operations["uploadAttachment"];
         delete?: never;
@@ -550,7 +623,7 @@ export interface paths {
         };
         /**
          * Download an attachment (any party)
-         * @description The content with its stored media type; `Repr-Digest` carries its SHA-256.
+         * @description The bytes as uploaded, with the stored media type; `Repr-Digest` carries their SHA-256. `Content-Disposition` names the file as `filename*=UTF-8''…` (RFC 6266) and as a plain-ASCII `filename="…"` fallback.
          */
         get: operations["downloadAttachment"];
         put?: never;
@@ -1036,8 +1109,9 @@ export interface components {
         /**
          * @description RFC 9457 problem details. `type` is `urn:drehscheibe:problem:<code>` with code one of
          *     malformed-request, validation-failed, unauthorized, invalid-client, forbidden,
-         *     not-found, illegal-transition, duplicate-external-id, version-mismatch,
-         *     payload-too-large, unsupported-media-type, unknown-code, unknown-service,
+         *     not-found, method-not-allowed, request-timeout, illegal-transition, duplicate-external-id,
+         *     version-mismatch, payload-too-large, uri-too-long, unsupported-media-type, headers-too-large,
+         *     unknown-code, unknown-service,
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
@@ -1557,7 +1631,12 @@ export interface components {
                 "application/json": components["schemas"]["Ticket"];
             };
         };
-        /** @description Malformed JSON, wrong types, unknown fields, missing fields or over-long strings (`validation-failed`, `malformed-request`). */
+        /**
+         * @description Malformed JSON, a body that is not UTF-8, a malformed URL (`malformed-request`); wrong types, unknown
+         *     fields, missing fields, over-long strings, a member name sent twice, text with U+0000 or an unpaired
+         *     UTF-16 surrogate in the body, the query or the path (`validation-failed`, with a JSON pointer per
+         *     violation in `errors`).
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1620,7 +1699,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body exceeds the configured limit. */
+        /** @description The request body exceeds the configured limit (`payload-too-large`). */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -1629,7 +1708,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is not `application/json`. */
+        /** @description A path parameter is longer than the hub accepts (`uri-too-long`). */
+        UriTooLong: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is not of a media type the operation takes (`application/json` unless it says otherwise), or the `Content-Type` header is not a valid media type (`unsupported-media-type`). */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -1651,7 +1739,13 @@ export interface components {
     parameters: {
         /** @description The hub id of the ticket. */
         TicketId: string;
-        /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+        /**
+         * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+         *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+         *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+         *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+         *     answers `400 validation-failed`.
+         */
         IfMatch: string;
         ParticipantIdParam: components["schemas"]["ParticipantId"];
         ServiceIdParam: components["schemas"]["ServiceId"];
@@ -1717,6 +1811,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getJwks: {
@@ -1737,6 +1833,7 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
     getLiveness: {
@@ -1757,6 +1854,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
     getReadiness: {
@@ -1777,6 +1875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description A dependency is down; `checks` names it. */
             503: {
                 headers: {
@@ -1806,6 +1905,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
     listCodelists: {
@@ -1828,6 +1928,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -1948,6 +2049,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     listTicketEvents: {
@@ -1977,13 +2079,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     acknowledgeTicket: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2016,6 +2125,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2024,7 +2135,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2057,6 +2174,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2065,7 +2184,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2099,6 +2224,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2107,7 +2234,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2140,6 +2273,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2148,7 +2283,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2181,6 +2322,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2189,7 +2332,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2222,6 +2371,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2230,7 +2381,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2264,6 +2421,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2272,7 +2431,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2305,6 +2470,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2313,7 +2480,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2347,6 +2520,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2357,7 +2532,13 @@ export interface operations {
                 filename: string;
             };
             header?: {
-                /** @description The ticket version you based the change on (`"<version>"`, from `ETag`). Stale answers 412. */
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
@@ -2397,6 +2578,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2429,6 +2611,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     readEventFeed: {
@@ -2482,6 +2665,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -2526,6 +2710,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2554,6 +2739,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     deleteParticipant: {
@@ -2579,6 +2765,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     updateParticipant: {
@@ -2614,6 +2803,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2654,6 +2845,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2677,6 +2870,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -2714,6 +2908,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2742,6 +2937,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     deleteService: {
@@ -2767,6 +2963,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     updateService: {
@@ -2803,6 +3002,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2833,6 +3034,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     publishServiceNotice: {
@@ -2879,6 +3081,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -2905,6 +3109,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     unsubscribeFromService: {
@@ -2929,6 +3136,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     listRoutingRules: {
@@ -2951,6 +3161,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -2990,6 +3201,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -3018,6 +3230,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     deleteRoutingRule: {
@@ -3042,6 +3255,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     updateRoutingRule: {
@@ -3079,6 +3295,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
         };
@@ -3142,6 +3360,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     retryDelivery: {
@@ -3170,6 +3389,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getReceiverState: {
@@ -3196,6 +3418,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
         };
     };
     pauseReceiver: {
@@ -3222,6 +3445,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     resumeReceiver: {
@@ -3248,6 +3474,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     replayDeadLetters: {
@@ -3276,6 +3505,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     deliverTicketEvent: {
