@@ -1,6 +1,7 @@
 import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument } from '@drehscheibe/contracts';
-import { HubMetrics, PinoNestLogger, type Logger } from '@drehscheibe/observability';
+import { HubMetrics, PinoNestLogger, portOf, serveOperations, type Logger } from '@drehscheibe/observability';
+import { createDataSource } from '@drehscheibe/persistence';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -12,19 +13,29 @@ import { DeliveryQueue } from '@drehscheibe/delivery';
 import { AccessTokenService } from '@drehscheibe/security';
 import { DataSource } from 'typeorm';
 import { ProblemFilter } from './http/problem.filter.js';
+import { DatabaseConnection } from './health/database-connection.js';
+import { unavailableProblem } from './http/unavailable.js';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+/** Served before the database is connected: the health checks, the documentation and the metrics need none of it. */
+const SERVED_WITHOUT_DATABASE = /^\/(health\/|docs(?:[-/?]|$)|metrics(?:\?|$))/;
 
 export interface HubApp {
   app: NestFastifyApplication;
   /** Every `METHOD /path` the server routes, in OpenAPI path syntax. */
   routes: string[];
+  /** The database connection, made in the background; `connect()` settles once it is up. */
+  database: DatabaseConnection;
+  /** The separate metrics listener's port (API_METRICS_PORT), if any. */
+  metricsPort?: number;
 }
 
 /**
  * Builds the API application: Fastify with a correlation id per request, the
  * hand-written OpenAPI document in Swagger UI, problem+json for every error.
+ * It does not wait for PostgreSQL: until the database is connected every
+ * route but the health checks answers 503 with Retry-After.
  */
 export async function createHubApp(config: HubConfig, logger: Logger): Promise<HubApp> {
   const adapter = new FastifyAdapter({
@@ -37,6 +48,15 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
       return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
     },
   });
+  const database = new DatabaseConnection(
+    createDataSource({
+      url: config.databaseUrl,
+      poolSize: 20,
+      applicationName: 'drehscheibe-api',
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+    }),
+    logger.child({ component: 'database' }),
+  );
   const routes: string[] = [];
   const fastify: FastifyInstance = adapter.getInstance();
   fastify.addHook('onRoute', (route) => {
@@ -52,8 +72,19 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
+    if (!database.connected && !SERVED_WITHOUT_DATABASE.test(request.url)) {
+      const { document, headers } = unavailableProblem('database');
+      await reply
+        .status(503)
+        .headers(headers)
+        .header('content-type', 'application/problem+json')
+        .send(JSON.stringify({ ...document, correlationId: String(request.id) }));
+    }
   });
   const metrics = new HubMetrics('hub-api');
+  // Metrics for the operators' network, without credentials, apart from the public port.
+  const metricsServer = config.metrics.apiPort > 0 ? await serveOperations(config.metrics.apiPort, config.http.host, { metrics }) : undefined;
+  if (metricsServer) fastify.addHook('onClose', async () => void metricsServer.close());
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${String(reply.statusCode)[0]}xx` },
@@ -62,7 +93,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics, database), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     rawBody: true,
     bufferLogs: false,
@@ -75,7 +106,8 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     customSiteTitle: 'Drehscheibe API',
     swaggerOptions: { persistAuthorization: true, tryItOutEnabled: true },
   });
-  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService));
+  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService), { readOnly: config.queueBoardReadOnly });
   await app.init();
-  return { app, routes };
+  void database.connect().catch(() => undefined); // a fault that waiting cannot mend is reported by main()
+  return { app, routes, database, metricsPort: metricsServer ? portOf(metricsServer) : undefined };
 }

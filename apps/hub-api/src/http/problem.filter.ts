@@ -1,9 +1,11 @@
+import { reasonOf, unavailableDependency } from '@drehscheibe/availability';
 import { DomainError } from '@drehscheibe/domain';
 import { InvalidTokenError } from '@drehscheibe/security';
 import { HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { problem, ProblemError, type ProblemCode, type ProblemDocument } from './problem.js';
+import { unavailableProblem } from './unavailable.js';
 
 /** Fastify's own request errors, by code, to our problem codes. */
 const FASTIFY_CODES: Record<string, ProblemCode> = {
@@ -26,7 +28,8 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
 
 /**
  * Turns every error into RFC 9457 problem+json. Known errors keep their code;
- * anything else is a 500 whose correlation id is in the log line.
+ * an unreachable database or Redis is a 503 with Retry-After; anything else
+ * is a 500 whose correlation id is in the log line.
  */
 export class ProblemFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
@@ -37,7 +40,10 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { document, headers } = this.toProblem(error, request);
     document.correlationId = String(request.id);
-    if (document.status >= 500) {
+    if (document.status === 503) {
+      // Expected during an outage and logged by the thousand: the reason, not the stack.
+      this.logger.warn({ reason: reasonOf(error), correlationId: request.id, route: request.routeOptions?.url }, 'request refused: dependency unreachable');
+    } else if (document.status >= 500) {
       this.logger.error({ err: error, correlationId: request.id, route: request.routeOptions?.url }, 'request failed');
     }
     void reply.status(document.status).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(document));
@@ -61,6 +67,8 @@ export class ProblemFilter implements ExceptionFilter {
       const detail = error.getStatus() === 404 ? `no route ${request.method} ${request.url.split('?')[0]}` : error.message;
       if (code) return { document: problem(code, detail), headers: {} };
     }
+    const dependency = unavailableDependency(error);
+    if (dependency) return unavailableProblem(dependency);
     return { document: problem('internal-error', 'an unexpected error occurred; quote the correlationId to the hub operators'), headers: {} };
   }
 }
