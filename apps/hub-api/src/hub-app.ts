@@ -84,7 +84,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   const metrics = new HubMetrics('hub-api');
   // Metrics for the operators' network, without credentials, apart from the public port.
   const metricsServer = config.metrics.apiPort > 0 ? await serveOperations(config.metrics.apiPort, config.http.host, { metrics }) : undefined;
-  if (metricsServer) fastify.addHook('onClose', async () => void metricsServer.close());
+  if (metricsServer) fastify.addHook('onClose', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${String(reply.statusCode)[0]}xx` },

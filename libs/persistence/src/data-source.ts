@@ -117,7 +117,8 @@ export async function pendingMigrations(dataSource: DataSource): Promise<string[
   try {
     applied = await dataSource.query('SELECT name FROM migrations');
   } catch (e) {
-    if ((e as { driverError?: { code?: string } }).driverError?.code === '42P01') applied = []; // no migrations table yet
+    if ((e as { driverError?: { code?: string } }).driverError?.code === '42P01')
+      applied = []; // no migrations table yet
     else throw e;
   }
   const names = new Set(applied.map((m) => m.name));

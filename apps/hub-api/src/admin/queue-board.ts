@@ -89,7 +89,9 @@ export async function mountQueueBoard(
         return reply.status(503).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(document));
       }
       if (!admin) {
-        return refuse(reply, 'unauthorized', 'the queue board needs an admin client', { 'www-authenticate': 'Basic realm="Drehscheibe queues", charset="UTF-8"' });
+        return refuse(reply, 'unauthorized', 'the queue board needs an admin client', {
+          'www-authenticate': 'Basic realm="Drehscheibe queues", charset="UTF-8"',
+        });
       }
       if (options.readOnly && !READING.has(request.method)) {
         return refuse(reply, 'forbidden', 'the queue board is read-only (QUEUE_BOARD_READ_ONLY); use the deliveries API to retry or replay');

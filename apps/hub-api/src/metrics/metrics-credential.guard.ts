@@ -30,7 +30,12 @@ export class MetricsCredentialGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
-      throw new ProblemError('unauthorized', 'send the metrics token or an admin access token as Authorization: Bearer <token>', {}, { 'www-authenticate': 'Bearer' });
+      throw new ProblemError(
+        'unauthorized',
+        'send the metrics token or an admin access token as Authorization: Bearer <token>',
+        {},
+        { 'www-authenticate': 'Bearer' },
+      );
     }
     if (this.metricsToken !== null && sameSecret(match[1], this.metricsToken)) return true;
     const principal = await this.tokens.verify(match[1]);
