@@ -636,6 +636,8 @@ describe('delivery under faults (real processes, own Redis)', () => {
       await writers;
       expect(acceptedBefore).toBeGreaterThan(0);
       expect(traffic.accepted.length).toBeGreaterThan(acceptedAtRestart); // accepted again after the restart
+      // Refused while the old process shut down or the new one started: a connection error, or a declared 503 problem — never an answer outside the contract.
+      expect(traffic.refusals.filter((r) => r.includes('breaks the contract'))).toEqual([]);
       // Refused writes are not counted; the outbox check in settle() also covers writes whose answer was lost.
       const outcome = await settle(stack, traffic, '5 hub-api restart', {
         timeoutMs: 30_000,

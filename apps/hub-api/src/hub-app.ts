@@ -14,7 +14,7 @@ import { AccessTokenService } from '@drehscheibe/security';
 import { DataSource } from 'typeorm';
 import { ProblemFilter } from './http/problem.filter.js';
 import { DatabaseConnection } from './health/database-connection.js';
-import { unavailableProblem } from './http/unavailable.js';
+import { restarting, unavailableProblem } from './http/unavailable.js';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -43,6 +43,8 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     disableRequestLogging: true,
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
+    // Fastify's own answer while closing is plain JSON; the hook below answers the same 503 as problem+json.
+    return503OnClosing: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers[CORRELATION_HEADER];
       return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
@@ -70,10 +72,15 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     { parseAs: 'buffer', bodyLimit: config.attachments.maxBytes },
     (_request: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body),
   );
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
-    if (!database.connected && !SERVED_WITHOUT_DATABASE.test(request.url)) {
-      const { document, headers } = unavailableProblem('database');
+    if (closing || (!database.connected && !SERVED_WITHOUT_DATABASE.test(request.url))) {
+      const { document, headers } = closing ? restarting() : unavailableProblem('database');
       await reply
         .status(503)
         .headers(headers)

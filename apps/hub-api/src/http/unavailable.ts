@@ -16,3 +16,11 @@ export function unavailableProblem(dependency: Dependency): { document: ProblemD
     headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
   };
 }
+
+/** The 503 for a request that arrives while this process shuts down (a load balancer sends it elsewhere). */
+export function restarting(): { document: ProblemDocument; headers: Record<string, string> } {
+  return {
+    document: problem('service-unavailable', `this hub process is shutting down; retry after ${RETRY_AFTER_SECONDS} s`),
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  };
+}
