@@ -80,7 +80,7 @@ export class HubApiModule {
       ],
       providers: [
         { provide: METRICS, useValue: metrics },
-        // Connected in the background (see createHubApp): requests wait behind a 503 until it is.
+        // Connected in the background (see createHubApp): until it is, requests are answered 503.
         { provide: DatabaseConnection, useValue: database },
         { provide: DataSource, useValue: database.dataSource },
         { provide: HEALTH_REDIS, useFactory: () => createRedis(config.redisUrl, false, logger.child({ component: 'redis' })) },

@@ -75,7 +75,7 @@ export interface paths {
         };
         /**
          * Readiness — database and queue reachable
-         * @description Answers `200` when PostgreSQL answers within 1.5 s, else `503`. Redis is reported in `checks` but not required: while it is down the API keeps accepting changes (the outbox holds the deliveries). Use it for a load balancer's readiness probe.
+         * @description Answers `200` when PostgreSQL is connected, carries every migration this version needs, and answers within 1.5 s; else `503` (also while the API is still waiting for PostgreSQL at start). Redis is reported in `checks` but not required: while it is down the API keeps accepting changes (the outbox holds the deliveries). Use it for a load balancer's readiness probe.
          */
         get: operations["getReadiness"];
         put?: never;
