@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, Stack } from '../support/stack.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * Fault tests on the real processes (hub-api, worker, simulator): a receiver
@@ -16,7 +17,10 @@ import { eventually, Stack } from '../support/stack.js';
  *
  * The stacks run on their own Redis (started here on a free port), because
  * these tests stop and flush it; each test boots a fresh stack on a fresh
- * database and queue prefix.
+ * database and queue prefix. The apps reach that Redis through a TCP proxy
+ * that keeps its port while Redis is stopped and started again (on whatever
+ * port is free then): a port released for a restart can be taken by any
+ * other process on a busy machine.
  */
 
 // ---------------------------------------------------------------------------
@@ -36,12 +40,13 @@ const INFRA_MODULE = '../../scripts/lib/infra.mjs';
 
 let infra: Infra;
 let redisDir: string;
-let redisPort: number;
 let redis: RedisServer | undefined;
+let redisProxy: TcpProxy;
 let redisRunning = false;
 
 const startOwnRedis = async () => {
-  redis = await infra.startRedis({ dir: redisDir, port: redisPort });
+  redis = await infra.startRedis({ dir: redisDir, port: await infra.findFreePort() });
+  redisProxy.retarget(redis.url);
   redisRunning = true;
   return redis;
 };
@@ -55,12 +60,13 @@ const outcomes: Outcome[] = [];
 beforeAll(async () => {
   infra = (await import(INFRA_MODULE)) as Infra;
   redisDir = mkdtempSync(join(tmpdir(), 'hub-faults-redis-'));
-  redisPort = await infra.findFreePort();
+  redisProxy = await TcpProxy.start();
   await startOwnRedis();
 }, 30_000);
 
 afterAll(async () => {
   await stopOwnRedis();
+  await redisProxy?.close();
   rmSync(redisDir, { recursive: true, force: true });
   if (outcomes.length > 0) {
     const lines = outcomes.map((o) =>
@@ -105,7 +111,7 @@ const queuePrefixes = new WeakMap<Stack, string>();
 async function boot(extraEnv: Record<string, string> = {}): Promise<Stack> {
   if (!redisRunning) await startOwnRedis(); // an earlier test failed while Redis was down
   const queuePrefix = `faults-${randomBytes(4).toString('hex')}`;
-  const stack = await Stack.start({ ...FAULT_ENV, QUEUE_PREFIX: queuePrefix, ...extraEnv }, { redisUrl: redis!.url });
+  const stack = await Stack.start({ ...FAULT_ENV, QUEUE_PREFIX: queuePrefix, ...extraEnv }, { redisUrl: redisProxy.route(redis!.url) });
   queuePrefixes.set(stack, queuePrefix);
   // Tokens up front: a write during a fault should fail on the write, not on the token.
   await Promise.all(PARTIES.map((p) => stack.api.token(p)));

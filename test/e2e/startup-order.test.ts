@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestDatabase } from '../support/database.js';
 import { eventually, Stack } from '../support/stack.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * Start-up in the order an orchestrator produces: hub-api, worker and the
@@ -14,8 +15,11 @@ import { eventually, Stack } from '../support/stack.js';
  * are up — then a ticket is created and delivered. Afterwards PostgreSQL is
  * shut down and started again under the running apps.
  *
- * The servers are this file's own (scripts/lib/infra.mjs), on ports reserved
- * before anything listens on them.
+ * The servers are this file's own (scripts/lib/infra.mjs). The apps reach
+ * them through TCP proxies that hold their ports from the start (a port only
+ * reserved for a server that starts later can be taken by any other process
+ * meanwhile); until a server is up behind its proxy, every connection to it
+ * is cut.
  */
 
 interface PostgresServer {
@@ -28,7 +32,7 @@ interface RedisServer {
   stop(): Promise<void>;
 }
 interface Infra {
-  startPostgres(options: { dir: string; port: number; password: string; fast: boolean; logFile: null }): Promise<PostgresServer>;
+  startPostgres(options: { dir: string; port: number; password: string; fast: boolean; logFile: null }): Promise<PostgresServer & { port: number }>;
   startRedis(options: { dir: string; port: number }): Promise<RedisServer>;
   findFreePort(): Promise<number>;
 }
@@ -38,27 +42,32 @@ const INFRA_MODULE = '../../scripts/lib/infra.mjs';
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 let infra: Infra;
 let dir: string;
-let pgPort: number;
-let redisPort: number;
+let pgProxy: TcpProxy;
+let redisProxy: TcpProxy;
 let postgres: PostgresServer | undefined;
 let redis: RedisServer | undefined;
 let stack: Stack | undefined;
 let pool: pg.Pool | undefined;
 
+/** Starts PostgreSQL (again) on a port free right now and puts it behind the proxy the apps use. */
 const startPostgres = async () => {
-  postgres = await infra.startPostgres({ dir: join(dir, 'pg'), port: pgPort, password: PASSWORD, fast: true, logFile: null });
+  const server = await infra.startPostgres({ dir: join(dir, 'pg'), port: await infra.findFreePort(), password: PASSWORD, fast: true, logFile: null });
+  postgres = server;
+  pgProxy.retarget(server.url('hub'));
 };
 
 beforeAll(async () => {
   infra = (await import(INFRA_MODULE)) as Infra;
   dir = mkdtempSync(join(tmpdir(), 'hub-startup-'));
-  [pgPort, redisPort] = [await infra.findFreePort(), await infra.findFreePort()];
+  [pgProxy, redisProxy] = [await TcpProxy.start(), await TcpProxy.start()];
 });
 afterAll(async () => {
   await stack?.stop();
   await pool?.end();
   await redis?.stop();
   await postgres?.stop();
+  await pgProxy?.close();
+  await redisProxy?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,13 +84,13 @@ const retriesLogged = (name: 'hub-api' | 'worker') => stack!.log(name).match(/"m
 
 describe('start-up before PostgreSQL and Redis', () => {
   it('waits, reports not-ready, becomes ready by itself, delivers; and rides out a PostgreSQL restart', async () => {
-    const databaseUrl = `postgres://drehscheibe:${PASSWORD}@127.0.0.1:${pgPort}/hub`;
+    const databaseUrl = `postgres://drehscheibe:${PASSWORD}@127.0.0.1:${pgProxy.port}/hub`;
     const database: TestDatabase = {
       url: databaseUrl,
       query: async (sql, params = []) => (await (pool ??= new pg.Pool({ connectionString: databaseUrl, max: 2 })).query(sql, params)).rows,
       drop: () => Promise.resolve(), // the server is this file's: stopped in afterAll
     };
-    stack = await Stack.prepare(database, `redis://127.0.0.1:${redisPort}`, { LOG_LEVEL: 'info' });
+    stack = await Stack.prepare(database, `redis://127.0.0.1:${redisProxy.port}`, { LOG_LEVEL: 'info' });
     const migrating = stack.runCli(['migrate']);
     await Promise.all([stack.startApp('hub-api', 'live'), stack.startApp('worker', 'live')]);
 
@@ -103,7 +112,7 @@ describe('start-up before PostgreSQL and Redis', () => {
     expect(token.headers.get('content-type')).toContain('application/problem+json');
     expect(((await token.json()) as { type: string }).type).toBe('urn:drehscheibe:problem:service-unavailable');
     for (const name of ['hub-api', 'worker'] as const) {
-      expect(stack.log(name)).toContain(`"target":"127.0.0.1:${pgPort}/hub"`);
+      expect(stack.log(name)).toContain(`"target":"127.0.0.1:${pgProxy.port}/hub"`);
       expect(stack.log(name)).not.toContain(PASSWORD);
     }
 
@@ -114,12 +123,18 @@ describe('start-up before PostgreSQL and Redis', () => {
     await stack.seed();
     await stack.startApp('simulator');
     await eventually('the API to become ready', async () => (await get(`${stack!.apiUrl}/health/ready`)).status === 200);
-    expect(await get(`${stack.workerUrl}/health/ready`)).toMatchObject({ status: 503, body: { checks: { database: 'up', redis: 'down' } } });
+    // The worker connects on its own schedule (its next retry), and stays not-ready without Redis.
+    const worker = await eventually('the worker to connect to PostgreSQL', async () => {
+      const r = await get(`${stack!.workerUrl}/health/ready`);
+      return r.body.checks?.database === 'up' && r;
+    });
+    expect(worker).toMatchObject({ status: 503, body: { checks: { database: 'up', redis: 'down' } } });
     const whileRedisDown = await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-1') });
     expect(whileRedisDown.status).toBe(201);
 
     // Redis comes up: the worker becomes ready and delivers, the ticket from before included.
-    redis = await infra.startRedis({ dir: join(dir, 'redis'), port: redisPort });
+    redis = await infra.startRedis({ dir: join(dir, 'redis'), port: await infra.findFreePort() });
+    redisProxy.retarget(redis.url);
     await eventually('the worker to become ready', async () => (await get(`${stack!.workerUrl}/health/ready`)).status === 200);
     const afterwards = await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-2') });
     expect(afterwards.status).toBe(201);

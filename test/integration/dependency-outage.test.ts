@@ -1,3 +1,5 @@
+import { unavailableDependency } from '@drehscheibe/availability';
+import { createDataSource } from '@drehscheibe/persistence';
 import { testServers } from '../support/environment.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { eventually } from '../support/stack.js';
@@ -8,9 +10,8 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  * needs the missing server answers 503 problem+json with Retry-After (never
  * 500), nothing half-happens, and everything works again once the server is
  * back. The hub reaches both servers through real TCP proxies this test
- * controls: closing one cuts the open connections and refuses new ones (the
- * server or its host gone); a black hole accepts and never answers (a hung
- * server). A proxy rather than stopping the shared test servers: the other
+ * controls: `refuse` cuts the open connections and every new one (the server
+ * gone); a black hole accepts and never answers (a hung server). A proxy rather than stopping the shared test servers: the other
  * test files keep using them, and the outage starts and ends exactly when
  * the test says.
  */
@@ -37,8 +38,8 @@ beforeAll(async () => {
   [{ id: deliveryId }] = await hub.db.query<{ id: string }>('SELECT id FROM deliveries WHERE ticket_id = $1', [ticketId]);
 });
 afterAll(async () => {
-  await pg?.setMode('forward');
-  await redis?.setMode('forward');
+  pg?.setMode('forward');
+  redis?.setMode('forward');
   await hub?.close();
   await pg?.close();
   await redis?.close();
@@ -107,14 +108,14 @@ const ready = async () => (await hub.api.call('GET', '/health/ready')).body;
 
 describe('PostgreSQL unreachable', () => {
   it('answers 503 problem+json with Retry-After on every kind of route, then works again once it is back', async () => {
-    await pg.setMode('refuse');
+    pg.setMode('refuse');
     for (const call of everyKind()) expectUnavailable(call.what, await call.send());
     expect((await hub.api.call('GET', '/health/live')).status).toBe(200);
     const readiness = await hub.api.call('GET', '/health/ready');
     expect(readiness.status).toBe(503);
     expect(readiness.body).toMatchObject({ status: 'unavailable', checks: { database: 'down' } });
 
-    await pg.setMode('forward');
+    pg.setMode('forward');
     await eventually('the API to be ready again', async () => (await ready()).status === 'ok');
     for (const call of everyKind()) {
       const r = await call.send();
@@ -123,7 +124,7 @@ describe('PostgreSQL unreachable', () => {
   });
 
   it('answers 503 within the connection timeout when the database accepts connections but never answers', async () => {
-    await pg.setMode('blackhole');
+    pg.setMode('blackhole');
     try {
       // The first calls may meet pooled connections the proxy has just cut (a fast 503); soon one needs a new connection and hangs.
       let tookMs = 0;
@@ -137,12 +138,35 @@ describe('PostgreSQL unreachable', () => {
       expect(tookMs).toBeGreaterThanOrEqual(900);
       expect(tookMs).toBeLessThan(15_000);
     } finally {
-      await pg.setMode('forward');
+      pg.setMode('forward');
     }
     await eventually(
       'the ticket to be readable again',
       async () => (await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } })).status === 200,
     );
+  });
+});
+
+describe('a connection to PostgreSQL reset in the middle of a query', () => {
+  it('fails the query with an error the hub knows as "database unreachable" (503), not as a bug (500)', async () => {
+    const dataSource = await createDataSource({ url: pg.route(hub.db.url), poolSize: 1 }).initialize();
+    try {
+      const running = dataSource.query('SELECT pg_sleep(30)').then(
+        () => new Error('the query should have failed'),
+        (e: unknown) => e,
+      );
+      await eventually('the query to run on the server', async () => {
+        const rows = await hub.db.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'`);
+        return rows.length === 1;
+      });
+      pg.setMode('refuse'); // RST on the open connection
+      const error = await running;
+      expect((error as { driverError?: { code?: string } }).driverError?.code ?? (error as Error).message).toMatch(/ECONNRESET|EPIPE|Connection terminated/);
+      expect(unavailableDependency(error)).toBe('database');
+    } finally {
+      pg.setMode('forward');
+      await dataSource.destroy();
+    }
   });
 });
 
@@ -158,7 +182,7 @@ describe('Redis unreachable', () => {
   it('keeps accepting tickets, refuses retry and replay with 503 without changing them, and runs them once Redis is back', async () => {
     await hub.db.query(`UPDATE deliveries SET status = 'dead' WHERE id = $1`, [deliveryId]);
     const before = await deliveryRow();
-    await redis.setMode('refuse');
+    redis.setMode('refuse');
     try {
       // The outbox is in PostgreSQL: writes need no Redis.
       const created = await createTicket();
@@ -174,7 +198,7 @@ describe('Redis unreachable', () => {
       const board = await fetch(`${hub.url}/admin/queues/api/queues`, { headers: { authorization: basic('hub-admin') } });
       expectUnavailable('queue board', { status: board.status, headers: board.headers, body: await board.json() });
     } finally {
-      await redis.setMode('forward');
+      redis.setMode('forward');
     }
 
     await eventually('Redis to be reachable again', async () => (await ready()).checks.redis === 'up');

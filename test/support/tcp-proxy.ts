@@ -4,26 +4,34 @@ export type ProxyMode = 'forward' | 'refuse' | 'blackhole';
 
 /**
  * A real TCP proxy between the hub and one of its servers, for outage tests:
- * `refuse` closes the port and cuts every open connection (what clients see
- * when the server or its host is gone: connection reset, then connection
- * refused); `blackhole` accepts connections and never answers (a hung server
- * or a dropped route); `forward` restores the path.
+ * `refuse` cuts every open connection and every new one at once (what
+ * clients see when the server is gone); `blackhole` accepts connections and
+ * never answers (a hung server or a dropped route); `forward` restores the
+ * path. Without a target (a server not started yet) every connection is cut
+ * at once too. The proxy keeps its port for its whole life, so the hub's
+ * configured URL stays valid while the server behind it comes and goes on
+ * whatever port is free: no other process can take a port in between, as
+ * it can a port that was only reserved, or closed for an outage.
  */
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private current: ProxyMode = 'forward';
 
-  private constructor(
-    private readonly target: { host: string; port: number },
-    public port: number,
-  ) {}
+  private target?: { host: string; port: number };
+  port = 0;
 
-  static async start(targetUrl: string): Promise<TcpProxy> {
-    const url = new URL(targetUrl);
-    const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port) }, 0);
+  static async start(targetUrl?: string): Promise<TcpProxy> {
+    const proxy = new TcpProxy();
+    if (targetUrl) proxy.retarget(targetUrl);
     await proxy.listen();
     return proxy;
+  }
+
+  /** Sends new connections to the server at `url` (its host and port). */
+  retarget(url: string): void {
+    const u = new URL(url);
+    this.target = { host: u.hostname, port: Number(u.port) };
   }
 
   /** `url` with its host and port replaced by the proxy's. */
@@ -38,11 +46,9 @@ export class TcpProxy {
     return this.current;
   }
 
-  async setMode(mode: ProxyMode): Promise<void> {
+  setMode(mode: ProxyMode): void {
     this.current = mode;
     if (mode !== 'forward') this.cutAll();
-    if (mode === 'refuse') await this.unlisten();
-    else if (!this.server) await this.listen();
   }
 
   async close(): Promise<void> {
@@ -50,8 +56,9 @@ export class TcpProxy {
     await this.unlisten();
   }
 
+  /** Resets (TCP RST) every open connection, as a crashed server or a firewall does: the peers see ECONNRESET. */
   private cutAll(): void {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets) socket.resetAndDestroy();
     this.sockets.clear();
   }
 
@@ -65,6 +72,10 @@ export class TcpProxy {
     const server = createServer((client) => {
       this.track(client);
       if (this.current === 'blackhole') return; // accepted, never answered
+      if (this.current === 'refuse' || !this.target) {
+        client.resetAndDestroy(); // the server is gone, or not there yet
+        return;
+      }
       const upstream = connect(this.target.port, this.target.host);
       this.track(upstream);
       client.pipe(upstream);
@@ -75,8 +86,7 @@ export class TcpProxy {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      // The same port every time, so the hub's configured URL stays valid across outages.
-      server.listen(this.port, '127.0.0.1', () => {
+      server.listen(0, '127.0.0.1', () => {
         this.port = (server.address() as { port: number }).port;
         resolve();
       });

@@ -1,4 +1,5 @@
 import { markUnavailable, retryWithBackoff, unavailableDependency, type StartupBackoff } from '@drehscheibe/availability';
+import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -72,11 +73,19 @@ export interface DataSourceOptions {
 }
 
 /**
- * The pool's client: a failure to connect is marked as "database unreachable"
- * at its source, because it arrives as a bare socket error (ECONNREFUSED,
- * ETIMEDOUT…) that could otherwise come from anywhere.
+ * The pool's client: a failure to connect, or a connection that breaks (its
+ * socket fails with ECONNRESET, EPIPE…), is marked as "database unreachable"
+ * at its source, because it arrives as a bare socket error that could
+ * otherwise come from anywhere. The queries in flight on a broken connection
+ * fail with that very error.
  */
 class DatabaseClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // Registered before pg's own listener (added when connecting), so the error is marked before any query sees it.
+    (this as unknown as { connection: EventEmitter }).connection.on('error', (err: unknown) => markUnavailable(err, 'database'));
+  }
+
   override connect(): Promise<pg.Client>;
   override connect(callback: (err: Error | null, client?: pg.Client) => void): void;
   override connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | void {
