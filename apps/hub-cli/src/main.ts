@@ -63,7 +63,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    if (e instanceof RetryAborted) console.error('PostgreSQL did not become reachable in time (see the warnings above); raise --wait or check DATABASE_URL');
+    if (e instanceof RetryAborted) console.error('gave up waiting for the database (the warnings above say why); raise --wait or check DATABASE_URL');
     else console.error(e);
     process.exit(1);
   },
