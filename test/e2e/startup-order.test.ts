@@ -80,7 +80,9 @@ const alive = (name: 'hub-api' | 'worker') => {
   const child = stack!.process(name);
   return child !== undefined && child.exitCode === null && child.signalCode === null;
 };
-const retriesLogged = (name: 'hub-api' | 'worker') => stack!.log(name).match(/"msg":"database: not reachable yet; retrying"/g)?.length ?? 0;
+/** Warnings (level 40) that say the database is not reachable yet, with the reason. */
+const retriesLogged = (name: 'hub-api' | 'worker') =>
+  stack!.log(name).match(/"level":40[^\n]*"reason":"[^"]+"[^\n]*"msg":"database: not reachable yet; retrying"/g)?.length ?? 0;
 
 describe('start-up before PostgreSQL and Redis', () => {
   it('waits, reports not-ready, becomes ready by itself, delivers; and rides out a PostgreSQL restart', async () => {
