@@ -88,6 +88,7 @@ const hubEnv = {
   REDIS_URL: servers.redisUrl,
   QUEUE_PREFIX: servers.queuePrefix,
   PORT: String(hubPort),
+  WORKER_PORT: String(await findFreePort()),
   HUB_TOKEN_SIGNING_KEY: keys(),
   HUB_WEBHOOK_SIGNING_KEY: keys(),
   HUB_DATA_KEY: randomBytes(32).toString('base64'),

@@ -107,6 +107,7 @@ if (!redisUrl) {
 }
 
 const port = Number(process.env.PORT ?? 3000);
+const workerPort = await portOr(Number(process.env.WORKER_PORT ?? 3001));
 const simulatorPort = await portOr(Number(process.env.SIMULATOR_PORT ?? 3100));
 const apiUrl = `http://127.0.0.1:${port}`;
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
@@ -118,6 +119,7 @@ const env = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   PORT: String(port),
+  WORKER_PORT: String(workerPort),
   // The demo's simulated Länder listen on loopback.
   ALLOW_PRIVATE_ENDPOINTS: process.env.ALLOW_PRIVATE_ENDPOINTS ?? 'true',
   HUB_URL: apiUrl,
@@ -146,6 +148,7 @@ console.log(`
   Swagger UI     ${apiUrl}/docs
   OpenAPI JSON   ${apiUrl}/docs-json
   Health         ${apiUrl}/health/ready
+                 http://127.0.0.1:${workerPort}/health/ready (worker)
   Simulator      ${simulatorUrl}/participants/demo-mila/deliveries
                  ${simulatorUrl}/participants/demo-bela/deliveries
 

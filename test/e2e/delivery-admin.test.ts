@@ -1,12 +1,15 @@
-import { eventually, freePort, Stack } from '../support/stack.js';
+import { eventually, Stack } from '../support/stack.js';
 
 let stack: Stack;
-let workerMetrics: string;
+const workerMetrics = async () => (await fetch(`${stack.workerUrl}/metrics`)).text();
+/** A counter's value in the worker's metrics (0 while it has no sample). */
+const workerCounter = async (name: string, labels: Record<string, string>) => {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = (await workerMetrics()).split('\n').find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
+  return line ? Number(line.split(' ').pop()) : 0;
+};
 beforeAll(async () => {
-  const metricsPort = await freePort();
-  workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
   stack = await Stack.start({
-    METRICS_PORT: String(metricsPort),
     DELIVERY_MAX_ATTEMPTS: '3',
     DELIVERY_BACKOFF_BASE_MS: '50',
     DELIVERY_BACKOFF_MAX_MS: '200',
@@ -65,7 +68,7 @@ describe('operating deliveries', () => {
     expect(after.body).toMatchObject({ circuit: 'closed', consecutiveFailures: 0, dead: 0, pending: 0 });
 
     // The worker counted it all.
-    const metrics = await (await fetch(workerMetrics)).text();
+    const metrics = await workerMetrics();
     expect(metrics).toMatch(/drehscheibe_delivery_attempts_total\{receiver="demo-bela",outcome="dead"[^}]*\} 2/);
     expect(metrics).toMatch(/drehscheibe_delivery_attempts_total\{receiver="demo-bela",outcome="failed"[^}]*\} [4-9]/);
     expect(metrics).toMatch(/drehscheibe_delivery_latency_seconds_count\{[^}]*receiver="demo-bela"[^}]*\} [1-9]/);
@@ -77,10 +80,16 @@ describe('operating deliveries', () => {
     await eventually('the acknowledgement at the MiLa', async () => (await receivedBy('demo-mila')).some((d) => d.body.ticketId === ticketId));
 
     expect((await admin('POST', '/v1/receivers/{participantId}/pause', { participantId: 'demo-mila' })).body.paused).toBe(true);
+    const heldBefore = await workerCounter('drehscheibe_delivery_deferrals_total', { receiver: 'demo-mila', reason: 'paused' });
     for (const status of ['in_progress', 'waiting', 'in_progress']) {
       await stack.api.call('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId }, body: { status, reason: 'x' } });
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    // Proof that nothing was sent rather than "not yet": the worker took the first of them up and held it for the pause
+    // (the later versions wait behind it, in order).
+    await eventually('the worker to hold the deliveries for the paused receiver', async () => {
+      const held = await workerCounter('drehscheibe_delivery_deferrals_total', { receiver: 'demo-mila', reason: 'paused' });
+      return held - heldBefore >= 1;
+    });
     expect((await receivedBy('demo-mila')).filter((d) => d.body.ticketId === ticketId).map((d) => d.body.ticketVersion)).toEqual([2]);
     expect((await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-mila' })).body.pending).toBe(3);
 
@@ -90,6 +99,32 @@ describe('operating deliveries', () => {
       return got.length === 4 && got;
     });
     expect(versions).toEqual([2, 3, 4, 5]);
+  });
+
+  it('moves lastSuccessAt to the latest success, not only the first, while the receiver stays healthy', async () => {
+    const delivered = async (ticketId: string) =>
+      eventually(`the delivery of ${ticketId} to the BeLa`, async () => (await receivedBy('demo-bela')).some((d) => d.body.ticketId === ticketId));
+    const lastSuccess = async () => {
+      const { body } = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
+      expect(body).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 }); // the healthy path: no circuit write per delivery
+      return body.lastSuccessAt ? Date.parse(body.lastSuccessAt) : 0;
+    };
+    await delivered(await create()); // a closed circuit with a row: every further success is a healthy one
+    const first = await eventually('a recorded success', lastSuccess);
+
+    const startedSecond = Date.now();
+    await delivered(await create());
+    const second = await eventually('lastSuccessAt to move to the second delivery', async () => {
+      const at = await lastSuccess();
+      return at > first && at >= startedSecond - 5 && at;
+    });
+
+    const startedThird = Date.now();
+    await delivered(await create());
+    await eventually('lastSuccessAt to move to the third delivery', async () => {
+      const at = await lastSuccess();
+      return at > second && at >= startedThird - 5;
+    });
   });
 
   it('refuses to retry a delivered delivery and keeps the API to the admin scope', async () => {

@@ -2,6 +2,7 @@ import { ReceiverCircuit } from '@drehscheibe/delivery';
 import { createDataSource } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { eventually } from '../support/stack.js';
 
 let db: TestDatabase;
 let dataSource: DataSource;
@@ -15,11 +16,17 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until the open circuit's probe is due by the database's clock — the clock `admit` claims it by — not for a guessed time. */
+const probeDue = (receiverId: string) =>
+  eventually(`the probe of ${receiverId} to be due`, async () => {
+    const [row] = await db.query<{ due: boolean }>('SELECT next_probe_at <= now() AS due FROM receiver_health WHERE receiver_id = $1', [receiverId]);
+    return row?.due;
+  });
 
 describe('ReceiverCircuit (real PostgreSQL)', () => {
   it('opens after the threshold, holds deliveries until the probe time, then lets exactly one probe through', async () => {
-    const circuit = new ReceiverCircuit(dataSource, { failureThreshold: 3, probeIntervalMs: 400 });
+    // Long enough that the admits right after opening come well before the probe even on a busy machine; the test waits on next_probe_at, not on the clock.
+    const circuit = new ReceiverCircuit(dataSource, { failureThreshold: 3, probeIntervalMs: 1500 });
     expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false, healthy: false });
     expect(await circuit.failed('flaky')).toBe(false);
     expect(await circuit.failed('flaky')).toBe(false);
@@ -30,14 +37,14 @@ describe('ReceiverCircuit (real PostgreSQL)', () => {
     // Other receivers are not affected.
     expect(await circuit.admit('steady')).toMatchObject({ kind: 'send', probe: false });
 
-    await sleep(450);
+    await probeDue('flaky');
     const race = await Promise.all(Array.from({ length: 5 }, () => circuit.admit('flaky')));
     expect(race.filter((a) => a.kind === 'send')).toEqual([{ kind: 'send', probe: true, healthy: false }]);
 
     // A failed probe reopens at once; a successful one closes.
     expect(await circuit.failed('flaky')).toBe(true);
     expect((await circuit.admit('flaky')).kind).toBe('wait');
-    await sleep(450);
+    await probeDue('flaky');
     expect(await circuit.admit('flaky')).toMatchObject({ kind: 'send', probe: true });
     await circuit.succeeded('flaky');
     // Closed with no failures: the next success needs no write.

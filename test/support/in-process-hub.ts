@@ -12,6 +12,8 @@ import { hubEnvironment, testServers } from './environment.js';
 
 export interface InProcessHub {
   url: string;
+  /** The separate metrics listener (API_METRICS_PORT), when configured. */
+  metricsUrl?: string;
   api: ApiClient;
   db: TestDatabase;
   credentials: DemoCredentials;
@@ -19,26 +21,39 @@ export interface InProcessHub {
   close(): Promise<void>;
 }
 
+export interface InProcessHubOptions {
+  /** Rewrites the URL the hub uses for PostgreSQL or Redis (e.g. through a TcpProxy); seeding and `db` use the direct one. */
+  databaseUrl?: (url: string) => string;
+  redisUrl?: (url: string) => string;
+}
+
 /**
  * The API application in this process, listening on a real port, on a fresh
  * database with the demo participants. No worker: deliveries stay queued.
+ * Resolves once the API is connected to its database (ready).
  */
-export async function startInProcessHub(simulatorUrl = 'http://127.0.0.1:9', env: Record<string, string> = {}): Promise<InProcessHub> {
-  const { redisUrl } = testServers();
+export async function startInProcessHub(
+  simulatorUrl = 'http://127.0.0.1:9',
+  env: Record<string, string> = {},
+  options: InProcessHubOptions = {},
+): Promise<InProcessHub> {
+  const redisUrl = (options.redisUrl ?? ((u) => u))(testServers().redisUrl);
   const db = await createTestDatabase();
   const credentialsFile = join(mkdtempSync(join(tmpdir(), 'hub-test-')), 'credentials.json');
   const seedSource = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
   const credentials = await seedDemo(seedSource, { credentialsFile, simulatorUrl });
   await seedSource.destroy();
 
-  const config = loadConfig(hubEnvironment(db.url, redisUrl, { PORT: '0', ...env }));
+  const config = loadConfig(hubEnvironment((options.databaseUrl ?? ((u) => u))(db.url), redisUrl, { PORT: '0', ...env }));
   const logger = createLogger({ name: 'hub-api-test', level: config.logLevel });
-  const { app, routes } = await createHubApp(config, logger);
+  const { app, routes, database, metricsPort } = await createHubApp(config, logger);
   await app.listen(0, '127.0.0.1');
+  await database.connect();
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return {
     url,
+    metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : undefined,
     api: new ApiClient(url, credentials),
     db,
     credentials,

@@ -17,6 +17,9 @@ export interface StackOptions {
   redisUrl?: string;
 }
 
+/** What `startApp` waits for: the app's readiness (the default), or only that it is alive (a dependency is still down). */
+export type AppWait = 'ready' | 'live';
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -29,6 +32,7 @@ export async function freePort(): Promise<number> {
 }
 
 async function waitFor(url: string, timeoutMs: number, child: ChildProcess, name: string, logFile: string): Promise<void> {
+  // Polls: the app's own endpoint is the condition (no fixed start-up sleep).
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
@@ -52,6 +56,8 @@ export class Stack {
   readonly processes = new Map<AppName, ChildProcess>();
   api!: ApiClient;
   apiUrl!: string;
+  /** The worker's operations listener: /health/live, /health/ready, /metrics. */
+  workerUrl!: string;
   simulatorUrl!: string;
   credentials!: Record<string, { clientId: string; clientSecret: string }>;
   db!: TestDatabase;
@@ -64,37 +70,63 @@ export class Stack {
     return stack;
   }
 
+  /**
+   * A stack on a database and Redis of the caller's that may not be up yet:
+   * nothing is migrated, seeded or started (see `runCli`, `seed`, `startApp`).
+   */
+  static async prepare(database: TestDatabase, redisUrl: string, extraEnv: Record<string, string> = {}): Promise<Stack> {
+    const stack = new Stack();
+    stack.db = database;
+    await stack.configure(redisUrl, extraEnv);
+    return stack;
+  }
+
   private async boot(extraEnv: Record<string, string>, options: StackOptions): Promise<void> {
-    const redisUrl = options.redisUrl ?? testServers().redisUrl;
     this.db = await createTestDatabase();
+    await this.configure(options.redisUrl ?? testServers().redisUrl, extraEnv);
+    await this.seed();
+    await Promise.all([this.startApp('hub-api'), this.startApp('worker'), this.startApp('simulator')]);
+  }
+
+  private async configure(redisUrl: string, extraEnv: Record<string, string>): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'hub-stack-'));
-    const [apiPort, simulatorPort] = [await freePort(), await freePort()];
+    const [apiPort, workerPort, simulatorPort] = [await freePort(), await freePort(), await freePort()];
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
+    this.workerUrl = `http://127.0.0.1:${workerPort}`;
     this.simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
-    const credentialsFile = join(this.dir, 'demo-credentials.json');
     this.env = {
-      ...hubEnvironment(this.db.url, redisUrl, { PORT: String(apiPort), RECONCILE_INTERVAL_MS: '500', DELIVERY_BACKOFF_BASE_MS: '200', ...extraEnv }),
+      ...hubEnvironment(this.db.url, redisUrl, {
+        PORT: String(apiPort),
+        WORKER_PORT: String(workerPort),
+        RECONCILE_INTERVAL_MS: '500',
+        DELIVERY_BACKOFF_BASE_MS: '200',
+        ...extraEnv,
+      }),
       SIMULATOR_PORT: String(simulatorPort),
       HUB_URL: this.apiUrl,
-      SIMULATOR_CREDENTIALS: credentialsFile,
+      SIMULATOR_CREDENTIALS: join(this.dir, 'demo-credentials.json'),
     };
-    await this.runCli(['seed-demo', '--credentials', credentialsFile, '--simulator-url', this.simulatorUrl]);
-    this.credentials = JSON.parse(readFileSync(credentialsFile, 'utf8'));
-    await Promise.all([this.startApp('hub-api'), this.startApp('worker'), this.startApp('simulator')]);
+  }
+
+  /** Registers the demo participants (hub-cli seed-demo) and makes the API client with their credentials. */
+  async seed(): Promise<void> {
+    await this.runCli(['seed-demo', '--credentials', this.env.SIMULATOR_CREDENTIALS, '--simulator-url', this.simulatorUrl]);
+    this.credentials = JSON.parse(readFileSync(this.env.SIMULATOR_CREDENTIALS, 'utf8'));
     this.api = new ApiClient(this.apiUrl, this.credentials);
   }
 
-  private runCli(args: string[]): Promise<void> {
-    return new Promise((ok, fail) => {
+  /** Runs hub-cli with the stack's environment; resolves with its output, rejects when it exits non-zero. */
+  runCli(args: string[]): Promise<string> {
+    return new Promise<string>((ok, fail) => {
       const child = spawn(process.execPath, [join(DIST, 'hub-cli/src/main.js'), ...args], { env: { ...process.env, ...this.env }, stdio: 'pipe' });
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
-      child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`hub-cli ${args[0]} failed (${code}): ${output}`))));
+      child.on('exit', (code) => (code === 0 ? ok(output) : fail(new Error(`hub-cli ${args[0]} failed (${code}): ${output}`))));
     });
   }
 
-  async startApp(name: AppName): Promise<void> {
+  async startApp(name: AppName, wait: AppWait = 'ready'): Promise<void> {
     const logFile = join(this.dir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, name, 'src/main.js')], {
@@ -104,9 +136,13 @@ export class Stack {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.processes.set(name, child);
-    if (name === 'hub-api') await waitFor(`${this.apiUrl}/health/ready`, 30_000, child, name, logFile);
-    else if (name === 'simulator') await waitFor(`${this.simulatorUrl}/health`, 30_000, child, name, logFile);
-    else await new Promise((r) => setTimeout(r, 500));
+    const health = { 'hub-api': `${this.apiUrl}/health/${wait}`, worker: `${this.workerUrl}/health/${wait}`, simulator: `${this.simulatorUrl}/health` }[name];
+    await waitFor(health, 30_000, child, name, logFile);
+  }
+
+  /** The process of a running app (to check it is still alive). */
+  process(name: AppName): ChildProcess | undefined {
+    return this.processes.get(name);
   }
 
   /** Stops one app: SIGTERM for a clean stop, SIGKILL to simulate a crash. */

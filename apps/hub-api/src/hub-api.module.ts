@@ -3,9 +3,9 @@ import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryAdmin, DeliveryQueue } from '@drehscheibe/delivery';
 import { DeliveriesController, ReceiversController } from './deliveries/deliveries.controller.js';
-import { METRICS, MetricsController } from './metrics/metrics.controller.js';
+import { METRICS, METRICS_TOKEN, MetricsController } from './metrics/metrics.controller.js';
+import { DatabaseConnection } from './health/database-connection.js';
 import type { HubMetrics } from '@drehscheibe/observability';
-import { createDataSource } from '@drehscheibe/persistence';
 import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
 import {
   ATTACHMENT_POLICY,
@@ -48,18 +48,18 @@ class ResourceCloser implements OnApplicationShutdown {
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly redis: Redis,
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseConnection,
   ) {}
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close().catch(() => undefined);
     this.redis.disconnect();
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.database.close();
   }
 }
 
 @Module({})
 export class HubApiModule {
-  static forRoot(config: HubConfig, logger: Logger, metrics: HubMetrics): DynamicModule {
+  static forRoot(config: HubConfig, logger: Logger, metrics: HubMetrics, database: DatabaseConnection): DynamicModule {
     return {
       module: HubApiModule,
       controllers: [
@@ -80,11 +80,11 @@ export class HubApiModule {
       ],
       providers: [
         { provide: METRICS, useValue: metrics },
-        {
-          provide: DataSource,
-          useFactory: () => createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'drehscheibe-api' }).initialize(),
-        },
-        { provide: HEALTH_REDIS, useFactory: () => createRedis(config.redisUrl, false) },
+        // Connected in the background (see createHubApp): until it is, requests are answered 503.
+        { provide: DatabaseConnection, useValue: database },
+        { provide: DataSource, useValue: database.dataSource },
+        { provide: HEALTH_REDIS, useFactory: () => createRedis(config.redisUrl, false, logger.child({ component: 'redis' })) },
+        { provide: METRICS_TOKEN, useValue: config.metrics.token },
         {
           provide: DELIVERY_DISPATCHER,
           useFactory: (redis: Redis) => new DeliveryQueue(redis, config.queuePrefix, logger.child({ component: 'delivery-queue' })),
@@ -108,8 +108,8 @@ export class HubApiModule {
         { provide: ReceiptSigner, useFactory: (key: SigningKey) => new ReceiptSigner(key, config.auth.issuer), inject: [TOKEN_KEY] },
         {
           provide: 'ResourceCloser',
-          useFactory: (q: DeliveryQueue, r: Redis, d: DataSource) => new ResourceCloser(q, r, d),
-          inject: [DeliveryQueue, HEALTH_REDIS, DataSource],
+          useFactory: (q: DeliveryQueue, r: Redis) => new ResourceCloser(q, r, database),
+          inject: [DeliveryQueue, HEALTH_REDIS],
         },
         TicketCommandRunner,
         CreateTicket,

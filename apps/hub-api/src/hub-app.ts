@@ -1,6 +1,7 @@
 import type { HubConfig } from '@drehscheibe/config';
 import { HTTP_METHODS, loadOpenApiDocument, parseQueryStrictly, type OpenApiDocument } from '@drehscheibe/contracts';
-import { HubMetrics, PinoNestLogger, type Logger } from '@drehscheibe/observability';
+import { HubMetrics, PinoNestLogger, portOf, serveOperations, type Logger } from '@drehscheibe/observability';
+import { createDataSource } from '@drehscheibe/persistence';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -13,15 +14,23 @@ import { AccessTokenService } from '@drehscheibe/security';
 import { DataSource } from 'typeorm';
 import { ProblemFilter } from './http/problem.filter.js';
 import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
-import { answerClientError, answerFrameworkError, CORRELATION_HEADER, RouteTable } from './http/framework-errors.js';
+import { answerClientError, answerFrameworkError, CORRELATION_HEADER, RouteTable, sendProblem } from './http/framework-errors.js';
 import { installRequestParsing } from './http/request-parsing.js';
+import { DatabaseConnection } from './health/database-connection.js';
+import { restarting, unavailableProblem } from './http/unavailable.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+/** Served before the database is connected: the health checks, the documentation and the metrics need none of it. */
+const SERVED_WITHOUT_DATABASE = /^\/(health\/|docs(?:[-/?]|$)|metrics(?:\?|$))/;
 
 export interface HubApp {
   app: NestFastifyApplication;
   /** Every `METHOD /path` the server routes, in OpenAPI path syntax. */
   routes: string[];
+  /** The database connection, made in the background; `connect()` settles once it is up. */
+  database: DatabaseConnection;
+  /** The separate metrics listener's port (API_METRICS_PORT), if any. */
+  metricsPort?: number;
 }
 
 /** Operations whose body may have any media type (attachments): they get the raw bytes. */
@@ -39,6 +48,8 @@ function rawBodyOperations(document: OpenApiDocument): Set<string> {
 /**
  * Builds the API application: Fastify with a correlation id per request, the
  * hand-written OpenAPI document in Swagger UI, problem+json for every error.
+ * It does not wait for PostgreSQL: until the database is connected every
+ * route but the health checks answers 503 with Retry-After.
  */
 export async function createHubApp(config: HubConfig, logger: Logger): Promise<HubApp> {
   const adapter = new FastifyAdapter({
@@ -50,11 +61,22 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     // The router's own refusals (malformed URL, over-long parameter) and Node's (malformed HTTP) as problem+json too.
     frameworkErrors: answerFrameworkError(logger),
     clientErrorHandler: answerClientError(logger),
+    // Fastify's own answer while closing is plain JSON; the hook below answers the same 503 as problem+json.
+    return503OnClosing: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers[CORRELATION_HEADER];
       return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
     },
   });
+  const database = new DatabaseConnection(
+    createDataSource({
+      url: config.databaseUrl,
+      poolSize: 20,
+      applicationName: 'drehscheibe-api',
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+    }),
+    logger.child({ component: 'database' }),
+  );
   const routes: string[] = [];
   const fastify: FastifyInstance = adapter.getInstance();
   fastify.addHook('onRoute', (route) => {
@@ -64,10 +86,23 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   });
   const document = loadOpenApiDocument();
   installRequestParsing(fastify, { operations: rawBodyOperations(document), bodyLimit: config.attachments.maxBytes });
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
+    if (closing || (!database.connected && !SERVED_WITHOUT_DATABASE.test(request.url))) {
+      const refusal = closing ? restarting() : unavailableProblem('database');
+      sendProblem(reply, String(request.id), refusal.document, refusal.headers);
+      return reply;
+    }
   });
   const metrics = new HubMetrics('hub-api');
+  // Metrics for the operators' network, without credentials, apart from the public port.
+  const metricsServer = config.metrics.apiPort > 0 ? await serveOperations(config.metrics.apiPort, config.http.host, { metrics }) : undefined;
+  if (metricsServer) fastify.addHook('onClose', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: `${String(reply.statusCode)[0]}xx` },
@@ -76,7 +111,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics, database), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     // Bodies are parsed by installRequestParsing alone; Nest would add its own JSON and form parsers.
     bodyParser: false,
@@ -85,7 +120,8 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
-  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService));
+  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService), { readOnly: config.queueBoardReadOnly });
   await app.init();
-  return { app, routes };
+  void database.connect().catch(() => undefined); // a fault that waiting cannot mend is reported by main()
+  return { app, routes, database, metricsPort: metricsServer ? portOf(metricsServer) : undefined };
 }

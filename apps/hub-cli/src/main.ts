@@ -1,18 +1,30 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { createDataSource, runMigrations } from '@drehscheibe/persistence';
+import { RetryAborted } from '@drehscheibe/availability';
+import { createLogger } from '@drehscheibe/observability';
+import { connectDataSource, createDataSource, runMigrations } from '@drehscheibe/persistence';
 import { seedDemo } from './demo-seed.js';
 
-const USAGE = `usage: hub-cli <command>
+const USAGE = `usage: hub-cli <command> [--wait SECONDS]
   migrate                                   apply pending database migrations
   seed-demo --credentials FILE --simulator-url URL
-                                            register the demo participants and service`;
+                                            register the demo participants and service
+  --wait SECONDS   how long to wait for PostgreSQL to become reachable (default 120)`;
+
+const DEFAULT_WAIT_SECONDS = 120;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { credentials: { type: 'string' }, 'simulator-url': { type: 'string' } },
+    options: { credentials: { type: 'string' }, 'simulator-url': { type: 'string' }, wait: { type: 'string' } },
   });
+  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0) {
+    console.error(USAGE);
+    return 64;
+  }
+  // Like the API and worker, the CLI may start before PostgreSQL (a migration job beside the database).
+  const wait = { logger: createLogger({ name: 'hub-cli', level: process.env.LOG_LEVEL ?? 'info' }), waitMs: waitSeconds * 1000 };
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.error('DATABASE_URL is required');
@@ -20,7 +32,7 @@ async function main(): Promise<number> {
   }
   switch (positionals[0]) {
     case 'migrate': {
-      const applied = await runMigrations(databaseUrl);
+      const applied = await runMigrations(databaseUrl, wait);
       console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
       return 0;
     }
@@ -29,7 +41,11 @@ async function main(): Promise<number> {
         console.error(USAGE);
         return 64;
       }
-      const ds = await createDataSource({ url: databaseUrl, poolSize: 2, applicationName: 'drehscheibe-cli' }).initialize();
+      const ds = await connectDataSource(createDataSource({ url: databaseUrl, poolSize: 2, applicationName: 'drehscheibe-cli' }), {
+        logger: wait.logger,
+        signal: AbortSignal.timeout(wait.waitMs),
+        requireCurrentSchema: true,
+      });
       try {
         const creds = await seedDemo(ds, { credentialsFile: values.credentials, simulatorUrl: values['simulator-url'] });
         console.log(`demo seeded; credentials for ${Object.keys(creds).join(', ')} in ${values.credentials}`);
@@ -47,7 +63,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(e);
+    if (e instanceof RetryAborted) console.error('gave up waiting for the database (the warnings above say why); raise --wait or check DATABASE_URL');
+    else console.error(e);
     process.exit(1);
   },
 );

@@ -37,10 +37,10 @@ export class HubClient {
     return this.keys;
   }
 
-  async post(participantId: string, path: string, body: unknown): Promise<Response> {
+  async post(participantId: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.hubUrl}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await this.token(participantId)}`, 'content-type': 'application/json' },
+      headers: { ...headers, authorization: `Bearer ${await this.token(participantId)}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   }

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { HubClient } from './hub-client.js';
 import { SimulatedParticipant, type Behaviour } from './simulated-participant.js';
 
+/** How often a simulated system tries an acknowledgement while the hub is unavailable. */
+const ACK_ATTEMPTS = 8;
+
 export interface SimulatorOptions {
   hubUrl: string;
   participants: string[];
@@ -28,14 +31,51 @@ export function createSimulator(options: SimulatorOptions) {
 
   const participantOr404 = (id: string) => participants.get(id);
 
+  /**
+   * Acknowledges as a ticket system's outbound queue would: a hub that is
+   * unreachable or answers 503 is tried again (after its Retry-After), a
+   * few times; any other refusal is final. The same Idempotency-Key each
+   * time, so an acknowledgement that got through once counts once.
+   */
+  const acknowledge = async (participant: SimulatedParticipant, ticketId: string, externalId: string): Promise<void> => {
+    const headers = { 'idempotency-key': `ack-${ticketId}-${externalId}` };
+    for (let attempt = 1; ; attempt++) {
+      let retryAfterMs = Math.min(500 * 2 ** attempt, 10_000);
+      try {
+        const r = await hub.post(participant.id, `/v1/tickets/${ticketId}/acknowledgement`, { externalId }, headers);
+        if (r.ok) {
+          participant.acknowledged += 1;
+          return;
+        }
+        if (r.status !== 503) {
+          options.logger.info({ ticketId, status: r.status }, 'auto-acknowledgement refused');
+          return;
+        }
+        retryAfterMs = Number(r.headers.get('retry-after') ?? 0) * 1000 || retryAfterMs;
+      } catch (e) {
+        if (attempt >= ACK_ATTEMPTS) throw e;
+      }
+      if (attempt >= ACK_ATTEMPTS) throw new Error(`the hub was unavailable for ${ACK_ATTEMPTS} attempts`);
+      await new Promise((r) => setTimeout(r, retryAfterMs));
+    }
+  };
+
   app.post<{ Params: { id: string }; Body: string }>('/participants/:id/webhook', async (request, reply) => {
     const participant = participantOr404(request.params.id);
     if (!participant) return reply.status(404).send({ error: 'unknown participant' });
     if (participant.behaviour.delayMs > 0) await new Promise((r) => setTimeout(r, participant.behaviour.delayMs));
     if (participant.shouldFail()) return reply.status(participant.behaviour.failStatus).send({ error: 'simulated failure' });
     let verified;
+    let keys: string[];
     try {
-      verified = verifyWebhook(request.headers, request.body, { ed25519PublicKeys: await hub.publicKeys() });
+      keys = await hub.publicKeys();
+    } catch (e) {
+      // Cannot check the signature now (the hub is unreachable or starting): not a bad delivery, ask for it again.
+      options.logger.warn({ err: (e as Error).message }, 'cannot fetch the hub keys; refusing the delivery for now');
+      return reply.status(503).header('retry-after', '5').send({ error: 'the hub keys cannot be fetched now' });
+    }
+    try {
+      verified = verifyWebhook(request.headers, request.body, { ed25519PublicKeys: keys });
     } catch (e) {
       if (!(e instanceof WebhookVerificationError) || e.reason !== 'no_matching_signature') {
         return reply.status(400).send({ error: (e as Error).message });
@@ -70,13 +110,9 @@ export function createSimulator(options: SimulatorOptions) {
       const externalId = `SIM-${participant.id.toUpperCase()}-${externalCounter}`;
       // Acknowledge after answering, as a ticket system would from its own queue.
       setImmediate(() => {
-        hub
-          .post(participant.id, `/v1/tickets/${body.ticketId}/acknowledgement`, { externalId })
-          .then((r) => {
-            if (r.ok) participant.acknowledged += 1;
-            else options.logger.info({ ticketId: body.ticketId, status: r.status }, 'auto-acknowledgement refused');
-          })
-          .catch((e: unknown) => options.logger.warn({ err: (e as Error).message }, 'auto-acknowledgement failed'));
+        acknowledge(participant, body.ticketId, externalId).catch((e: unknown) =>
+          options.logger.warn({ ticketId: body.ticketId, err: (e as Error).message }, 'auto-acknowledgement failed'),
+        );
       });
     }
     return reply.status(204).send();

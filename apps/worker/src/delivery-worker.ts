@@ -11,12 +11,14 @@ import {
   queuePrefix,
   type DeliverJob,
 } from '@drehscheibe/delivery';
-import { HubMetrics, type Logger } from '@drehscheibe/observability';
-import { createServer, type Server } from 'node:http';
-import { createDataSource } from '@drehscheibe/persistence';
+import { reasonOf, unavailableDependency } from '@drehscheibe/availability';
+import { HubMetrics, portOf, serveOperations, type CheckState, type Logger, type Readiness } from '@drehscheibe/observability';
+import { connectDataSource, createDataSource } from '@drehscheibe/persistence';
 import { SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
 
 /**
  * How long a delivery waits before re-checking an earlier one for the same
@@ -30,22 +32,75 @@ function blockedRecheckMs(job: Job<DeliverJob>): number {
 }
 
 export interface DeliveryWorkerHandle {
+  /** Settles once the worker consumes the queue (after PostgreSQL became reachable), or fails on a fault that waiting cannot mend. */
+  started: Promise<void>;
+  /** Where the operations listener (health, metrics) listens; undefined when WORKER_PORT is 0. */
+  operationsPort?: number;
   stop(): Promise<void>;
 }
 
+const CHECK_TIMEOUT_MS = 1500;
+/** One warning per this interval while jobs fail because a dependency is down (they are retried; PostgreSQL keeps the record). */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
 /**
  * The worker process: consumes the delivery queue and runs the reconciler.
- * Plain classes wired by hand — the worker has no HTTP surface, and every
- * dependency is visible here.
+ * Plain classes wired by hand — every dependency is visible here. Starts
+ * whether or not PostgreSQL and Redis are up: the operations listener
+ * answers at once (not ready until both are reachable), the database is
+ * retried with backoff, and Redis reconnects by itself.
  */
 export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
-  const dataSource = await createDataSource({
+  const metrics = new HubMetrics('worker');
+  const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
+  const dataSource = createDataSource({
     url: config.databaseUrl,
     poolSize: config.delivery.concurrency + 4,
     applicationName: 'drehscheibe-worker',
     asynchronousCommit: true,
-  }).initialize();
-  const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  });
+  const producerRedis = createRedis(config.redisUrl, true, logger.child({ component: 'redis' }));
+  let databaseConnected = false;
+  const readiness = async (): Promise<Readiness> => {
+    const [database, redis] = await Promise.all([
+      databaseConnected ? check(() => dataSource.query('SELECT 1')) : ('down' as const),
+      producerRedis.status === 'ready' ? check(() => producerRedis.ping()) : ('down' as const),
+    ]);
+    return { ready: database === 'up' && redis === 'up', checks: { database, redis } };
+  };
+  const operations = config.workerPort > 0 ? await serveOperations(config.workerPort, config.http.host, { metrics, readiness }) : undefined;
+
+  const abort = new AbortController();
+  let consuming: ReturnType<typeof consume> | undefined;
+  const started = (async () => {
+    await connectDataSource(dataSource, { logger: logger.child({ component: 'database' }), signal: abort.signal, requireCurrentSchema: true });
+    databaseConnected = true;
+    consuming = consume(config, logger, metrics, dataSource, producerRedis, webhookKey);
+  })();
+
+  return {
+    started,
+    operationsPort: operations ? portOf(operations) : undefined,
+    async stop() {
+      abort.abort();
+      await started.catch(() => undefined);
+      operations?.close();
+      if (consuming) {
+        clearInterval(consuming.timer);
+        await consuming.worker.close();
+        await consuming.processor.close();
+        await consuming.circuit.flushSuccesses();
+        await consuming.queue.close();
+      }
+      producerRedis.disconnect();
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+/** The delivery queue's consumer and the reconciler, on a connected database. */
+function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSource: DataSource, producerRedis: Redis, webhookKey: SigningKey) {
   const circuit = new ReceiverCircuit(dataSource, {
     failureThreshold: config.delivery.circuitFailureThreshold,
     probeIntervalMs: config.delivery.circuitProbeIntervalMs,
@@ -53,7 +108,6 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   const perReceiver = config.delivery.perReceiverConcurrency;
   // A responsive receiver's backlog may wait for its slots in the rest of the worker's capacity (never all of it).
   const slots = new ReceiverSlots(perReceiver, { maxWaiters: perReceiver, burstWaiters: Math.max(0, config.delivery.concurrency - 3 * perReceiver) });
-  const metrics = new HubMetrics('worker');
   const processor = new DeliveryProcessor(
     dataSource,
     ed25519Signer(webhookKey.privateKey),
@@ -63,10 +117,8 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
     slots,
     metrics,
   );
-  const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config.metricsPort, config.http.host) : undefined;
-  const producerRedis = createRedis(config.redisUrl, true);
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
-  const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000);
+  const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000, metrics);
 
   const worker = new Worker<DeliverJob>(
     QueueName.Deliveries,
@@ -99,8 +151,18 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
     },
   );
   worker.on('error', (e) => logger.warn({ err: e.message }, 'worker connection error'));
+  const outageLoggedAt = new Map<string, number>();
   worker.on('failed', (job, e) => {
-    if (!(e instanceof DeliveryAttemptFailed)) logger.error({ err: e, deliveryId: job?.data.deliveryId }, 'delivery job failed unexpectedly');
+    if (e instanceof DeliveryAttemptFailed) return;
+    const dependency = unavailableDependency(e);
+    if (!dependency) {
+      logger.error({ err: e, deliveryId: job?.data.deliveryId }, 'delivery job failed unexpectedly');
+      return;
+    }
+    // Every job fails while PostgreSQL is down: say so now and then, not once per job and second.
+    if (Date.now() - (outageLoggedAt.get(dependency) ?? 0) < OUTAGE_LOG_INTERVAL_MS) return;
+    outageLoggedAt.set(dependency, Date.now());
+    logger.warn({ dependency, reason: reasonOf(e) }, 'delivery jobs fail: a dependency is unreachable; they are retried');
   });
 
   let reconciling = false;
@@ -109,34 +171,20 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
     reconciling = true;
     reconciler
       .reconcileOnce()
-      .catch((e) => logger.warn({ err: (e as Error).message }, 'reconciler run failed'))
+      .catch((e) => logger.warn({ err: reasonOf(e) }, 'reconciler run failed'))
       .finally(() => (reconciling = false));
   }, config.delivery.reconcileIntervalMs);
-
-  return {
-    async stop() {
-      clearInterval(timer);
-      metricsServer?.close();
-      await worker.close();
-      await processor.close();
-      await queue.close();
-      producerRedis.disconnect();
-      await dataSource.destroy();
-    },
-  };
+  return { worker, queue, circuit, processor, timer };
 }
 
-/** The worker has no API; Prometheus scrapes its own small endpoint. */
-function serveMetrics(metrics: HubMetrics, port: number, host: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url !== '/metrics') {
-      response.writeHead(404).end();
-      return;
-    }
-    metrics.render().then(
-      (body) => response.writeHead(200, { 'content-type': metrics.contentType }).end(body),
-      () => response.writeHead(500).end(),
-    );
-  });
-  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+async function check(probe: () => Promise<unknown>): Promise<CheckState> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS)))]);
+    return 'up';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
 }

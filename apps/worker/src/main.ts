@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@drehscheibe/config';
+import { RetryAborted } from '@drehscheibe/availability';
 import { createLogger } from '@drehscheibe/observability';
 import { startDeliveryWorker } from './delivery-worker.js';
 
@@ -16,7 +17,15 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'worker', level: config.logLevel });
   const handle = await startDeliveryWorker(config, logger);
-  logger.info({ concurrency: config.delivery.concurrency }, 'worker started');
+  logger.info({ operationsPort: handle.operationsPort }, 'worker waiting for PostgreSQL and Redis');
+  handle.started.then(
+    () => logger.info({ concurrency: config.delivery.concurrency }, 'worker started'),
+    (e: unknown) => {
+      if (e instanceof RetryAborted) return; // stopped while waiting
+      logger.fatal({ err: e }, 'worker cannot start');
+      process.exit(1);
+    },
+  );
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'worker stopping');
     // Never hang on a dependency that is already gone: PostgreSQL is the record, nothing is lost.
@@ -28,4 +37,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-void main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -32,3 +32,27 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/REDIS_URL must use redis/);
   });
 });
+
+describe('operations settings', () => {
+  it('defaults: worker port 3001, no API metrics port, no metrics token, read-only queue board, 5 s database connect timeout', () => {
+    const c = loadConfig(valid);
+    expect(c.workerPort).toBe(3001);
+    expect(c.metrics).toEqual({ token: null, apiPort: 0 });
+    expect(c.queueBoardReadOnly).toBe(true);
+    expect(c.databaseConnectTimeoutMs).toBe(5000);
+  });
+
+  it('reads them, and refuses a short metrics token and the retired METRICS_PORT by name', () => {
+    const c = loadConfig({ ...valid, WORKER_PORT: '0', API_METRICS_PORT: '9464', METRICS_TOKEN: 'x'.repeat(32), QUEUE_BOARD_READ_ONLY: 'false' });
+    expect(c).toMatchObject({ workerPort: 0, metrics: { apiPort: 9464, token: 'x'.repeat(32) }, queueBoardReadOnly: false });
+    let error: unknown;
+    try {
+      loadConfig({ ...valid, METRICS_TOKEN: 'short', METRICS_PORT: '9100' });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/METRICS_TOKEN must be at least 16 characters/);
+    expect(problems).toMatch(/METRICS_PORT is no longer read: use WORKER_PORT for the worker, API_METRICS_PORT for the API/);
+  });
+});

@@ -6,6 +6,8 @@ export interface HubConfig {
   env: 'production' | 'development' | 'test';
   http: { host: string; port: number; bodyLimitBytes: number; publicUrl: string };
   databaseUrl: string;
+  /** How long a query may wait for a database connection before it fails (the API answers 503). */
+  databaseConnectTimeoutMs: number;
   redisUrl: string;
   /** BullMQ key prefix; lets several hubs or test runs share one Redis. */
   queuePrefix: string;
@@ -39,8 +41,16 @@ export interface HubConfig {
     /** Store contents in this directory; unset: in PostgreSQL. */
     directory: string | null;
   };
-  /** Worker metrics endpoint port; 0 turns it off. The API serves /metrics itself. */
-  metricsPort: number;
+  metrics: {
+    /** Static bearer credential for `GET /metrics` on the API port (besides an admin token); null: admin tokens only. */
+    token: string | null;
+    /** A second API listener that serves only /metrics, without credentials, for the operators' network; 0: none. */
+    apiPort: number;
+  };
+  /** The worker's operations listener (/health/live, /health/ready, /metrics); 0 turns it off. */
+  workerPort: number;
+  /** Bull Board refuses every change (retry, clean, promote, pause…) unless this is false. */
+  queueBoardReadOnly: boolean;
   logLevel: string;
 }
 
@@ -97,6 +107,14 @@ class Reader {
     return value;
   }
 
+  /** An optional secret: unset is null; set, it must be at least `minLength` characters. */
+  optionalSecret(name: string, minLength: number): string | null {
+    const value = this.env[name]?.trim();
+    if (!value) return null;
+    if (value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
+    return value;
+  }
+
   key(name: string, pattern: RegExp, what: string): string {
     const value = this.string(name);
     if (value && !pattern.test(value)) this.problems.push(`${name} must be ${what}`);
@@ -123,6 +141,8 @@ const AES_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
 export function loadConfig(env: Env = process.env): HubConfig {
   const r = new Reader(env);
+  // Renamed: the worker's port now serves health checks too, and the API may have a metrics port of its own.
+  if (env.METRICS_PORT?.trim()) r.problems.push('METRICS_PORT is no longer read: use WORKER_PORT for the worker, API_METRICS_PORT for the API');
   const nodeEnv = r.string('NODE_ENV', 'development');
   if (!['production', 'development', 'test'].includes(nodeEnv)) r.problems.push('NODE_ENV must be production, development or test');
   const port = r.int('PORT', 3000, 0, 65535);
@@ -136,6 +156,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       publicUrl: r.url('PUBLIC_URL', ['http:', 'https:'], `http://${host}:${port}`),
     },
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseConnectTimeoutMs: r.int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     queuePrefix: r.string('QUEUE_PREFIX', 'drehscheibe'),
     auth: {
@@ -168,7 +189,12 @@ export function loadConfig(env: Env = process.env): HubConfig {
         .filter(Boolean),
       directory: env.ATTACHMENT_DIR?.trim() || null,
     },
-    metricsPort: r.int('METRICS_PORT', 0, 0, 65535),
+    metrics: {
+      token: r.optionalSecret('METRICS_TOKEN', 16),
+      apiPort: r.int('API_METRICS_PORT', 0, 0, 65535),
+    },
+    workerPort: r.int('WORKER_PORT', 3001, 0, 65535),
+    queueBoardReadOnly: r.bool('QUEUE_BOARD_READ_ONLY', true),
     logLevel: r.string('LOG_LEVEL', 'info'),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -80,10 +80,11 @@ export class DeliveryAdmin {
     };
   }
 
-  /** Sends a pending delivery now, or gives a dead letter a fresh schedule. */
+  /** Sends a pending delivery now, or gives a dead letter a fresh schedule. Needs Redis: refused (503) while it is down. */
   async retry(id: string): Promise<DeliveryRecord> {
     const delivery = await this.find(id);
     if (delivery.status === 'delivered') throw new DomainError('illegal-transition', 'the delivery was delivered already', { allowed: [] });
+    await this.queue.assertReachable();
     await this.dataSource.manager.update(
       DeliveryEntity,
       { id },
@@ -93,9 +94,10 @@ export class DeliveryAdmin {
     return toRecord(await this.find(id));
   }
 
-  /** Every dead letter of a receiver back to pending, oldest first (order per ticket holds). */
+  /** Every dead letter of a receiver back to pending, oldest first (order per ticket holds). Needs Redis, like retry. */
   async replayDead(receiverId: string): Promise<number> {
     await this.receiver(receiverId);
+    await this.queue.assertReachable();
     const rows = rowsOf<{ id: string }>(
       await this.dataSource.query(
         `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
@@ -103,6 +105,7 @@ export class DeliveryAdmin {
         [receiverId],
       ),
     );
+    // Redis answered just now; should it fail midway, the reconciler enqueues the rest (they are pending and due).
     for (const { id } of rows) await this.queue.ensure({ id, receiverId }, true).catch(() => undefined);
     return rows.length;
   }

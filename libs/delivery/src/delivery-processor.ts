@@ -80,6 +80,7 @@ export class DeliveryProcessor {
     if (receiver === null) return { kind: 'skipped' };
     // The slot first: a delivery that must wait anyway should cost no query.
     if (!(await this.slots.acquire(receiver, SLOT_WAIT_MS))) {
+      this.metrics?.deliveryDeferrals.inc({ receiver, reason: 'receiver-busy' });
       return { kind: 'deferred', until: new Date(Date.now() + BUSY_RECHECK_MS), reason: 'receiver-busy' };
     }
     try {
@@ -87,11 +88,15 @@ export class DeliveryProcessor {
       if (!delivery || delivery.status !== 'pending') return { kind: 'skipped' };
       if (delivery.blocked) return { kind: 'blocked' };
       const admission = await this.circuit.admit(delivery.receiverId, delivery.health);
-      if (admission.kind === 'wait') return { kind: 'deferred', until: admission.until, reason: admission.reason };
+      if (admission.kind === 'wait') {
+        this.metrics?.deliveryDeferrals.inc({ receiver: delivery.receiverId, reason: admission.reason });
+        return { kind: 'deferred', until: admission.until, reason: admission.reason };
+      }
       const result = await this.send(delivery, await this.body(delivery));
       if (result.ok) {
-        // Nothing to record when the circuit was closed without failures: spares a write per delivery.
+        // A closed circuit without failures needs no write per delivery: only the time of the success, throttled.
         if (admission.probe || !admission.healthy) await this.circuit.succeeded(delivery.receiverId);
+        else this.circuit.noteHealthySuccess(delivery.receiverId);
       } else if (await this.circuit.failed(delivery.receiverId)) {
         this.logger.warn({ receiverId: delivery.receiverId, probe: admission.probe }, 'receiver circuit open: deliveries wait for the next probe');
       }

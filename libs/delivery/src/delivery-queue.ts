@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '@drehscheibe/availability';
 import type { DeliveryDispatcher, DeliveryRef } from '@drehscheibe/tickets';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ export class DeliveryQueue implements DeliveryDispatcher {
   readonly queue: Queue<DeliverJob>;
 
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     prefix: string,
     private readonly logger: Logger,
   ) {
@@ -58,6 +59,19 @@ export class DeliveryQueue implements DeliveryDispatcher {
     return 'added';
   }
 
+  /**
+   * Fails fast with "Redis unreachable" before an operation that must not
+   * half-happen without it (an operator's retry or replay): cheaper to ask
+   * than to write the database and then find the queue gone.
+   */
+  async assertReachable(): Promise<void> {
+    try {
+      await withTimeout(this.connection.ping(), ENQUEUE_TIMEOUT_MS);
+    } catch (e) {
+      throw new DependencyUnavailableError('redis', 'the delivery queue (Redis) cannot be reached', { cause: e });
+    }
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }
@@ -73,6 +87,8 @@ export async function queueCounts(queue: DeliveryQueue): Promise<Record<string, 
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new DependencyUnavailableError('redis', `Redis did not answer within ${ms} ms`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,6 @@
+import { reasonOf } from '@drehscheibe/availability';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
 
 export enum QueueName {
   Deliveries = 'deliveries',
@@ -36,9 +38,34 @@ export const DELIVER_JOB_OPTIONS = {
  * maxRetriesPerRequest null). Producers in the API fail fast instead, so a
  * Redis outage never holds a request open.
  */
-export function createRedis(url: string, forWorker: boolean): Redis {
+export function createRedis(url: string, forWorker: boolean, logger?: Logger): Redis {
   const options: RedisOptions = forWorker
     ? { maxRetriesPerRequest: null, enableReadyCheck: true }
     : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000 };
-  return new Redis(url, { ...options, lazyConnect: false, retryStrategy: (times) => Math.min(times * 200, 2000) });
+  const redis = new Redis(url, { ...options, lazyConnect: false, retryStrategy: (times) => Math.min(times * 200, 2000) });
+  if (logger) logOutages(redis, url, logger);
+  return redis;
+}
+
+/**
+ * Says once when Redis becomes unreachable (and why) and once when it is
+ * back, instead of one line per reconnect attempt. Never logs the URL's
+ * credentials.
+ */
+function logOutages(redis: Redis, url: string, logger: Logger): void {
+  const parsed = new URL(url);
+  const target = `${parsed.hostname}:${parsed.port || '6379'}`;
+  let down = false;
+  let since = 0;
+  redis.on('error', (e: unknown) => {
+    if (down) return;
+    down = true;
+    since = Date.now();
+    logger.warn({ target, reason: reasonOf(e) }, 'Redis unreachable; reconnecting (deliveries wait in the outbox meanwhile)');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info({ target, downMs: Date.now() - since }, 'Redis reachable again');
+  });
 }

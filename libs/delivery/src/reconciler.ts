@@ -1,3 +1,4 @@
+import type { HubMetrics } from '@drehscheibe/observability';
 import { DeliveryEntity } from '@drehscheibe/persistence';
 import type { Logger } from 'pino';
 import { DataSource, LessThan } from 'typeorm';
@@ -17,6 +18,7 @@ export class DeliveryReconciler {
     private readonly logger: Logger,
     /** How long past due a delivery may be before it counts as lost. */
     private readonly graceMs: number,
+    private readonly metrics?: HubMetrics,
   ) {}
 
   async reconcileOnce(): Promise<number> {
@@ -28,7 +30,10 @@ export class DeliveryReconciler {
     });
     let added = 0;
     for (const { id, receiverId } of due) {
-      if ((await this.queue.ensure({ id, receiverId }, false)) === 'added') added += 1;
+      if ((await this.queue.ensure({ id, receiverId }, false)) === 'added') {
+        added += 1;
+        this.metrics?.reconcilerReEnqueued.inc();
+      }
     }
     if (added > 0) this.logger.info({ added, scanned: due.length }, 'reconciler re-enqueued lost deliveries');
     return added;

@@ -38,12 +38,30 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly deliveryDeferrals = new Counter({
+    name: 'drehscheibe_delivery_deferrals_total',
+    help: 'Deliveries put back without an attempt, by receiver and reason (paused, circuit-open, receiver-busy)',
+    labelNames: ['receiver', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcilerReEnqueued = new Counter({
+    name: 'drehscheibe_reconciler_reenqueued_total',
+    help: 'Pending deliveries the reconciler found missing from Redis and enqueued again',
+    registers: [this.registry],
+  });
+
   constructor(process: 'hub-api' | 'worker') {
     this.registry.setDefaultLabels({ process });
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** A gauge filled on each scrape (queue depth, circuit states from the database). */
+  /**
+   * A gauge filled on each scrape (queue depth, circuit states from the
+   * database). When its source cannot be read the gauge stays empty for that
+   * scrape: the rest of the metrics (request counts with their 503s) matter
+   * most during an outage.
+   */
   gauge(name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => Promise<void>): Gauge {
     return new Gauge({
       name,
@@ -52,7 +70,7 @@ export class HubMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        await collect(this);
+        await collect(this).catch(() => undefined);
       },
     });
   }

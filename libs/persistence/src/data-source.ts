@@ -1,3 +1,7 @@
+import { markUnavailable, retryWithBackoff, unavailableDependency, type StartupBackoff } from '@drehscheibe/availability';
+import type { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
@@ -60,6 +64,39 @@ export interface DataSourceOptions {
    * receivers deduplicate on `webhook-id` (at-least-once delivery, DESIGN.md).
    */
   asynchronousCommit?: boolean;
+  /**
+   * How long a request may wait for a connection (a new one, or a free slot
+   * in the pool) before it fails — so a database that hangs or is gone
+   * answers in bounded time instead of holding requests open.
+   */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The pool's client: a failure to connect, or a connection that breaks (its
+ * socket fails with ECONNRESET, EPIPE…), is marked as "database unreachable"
+ * at its source, because it arrives as a bare socket error that could
+ * otherwise come from anywhere. The queries in flight on a broken connection
+ * fail with that very error.
+ */
+class DatabaseClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // Registered before pg's own listener (added when connecting), so the error is marked before any query sees it.
+    (this as unknown as { connection: EventEmitter }).connection.on('error', (err: unknown) => markUnavailable(err, 'database'));
+  }
+
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error | null, client?: pg.Client) => void): void;
+  override connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | void {
+    if (callback) {
+      super.connect(((err: Error | null, client?: pg.Client) => callback(err ? markUnavailable(err, 'database') : err, client)) as (err: Error) => void);
+      return;
+    }
+    return super.connect().catch((err: unknown) => {
+      throw markUnavailable(err, 'database');
+    });
+  }
 }
 
 /** Schema changes only through migrations: `synchronize` stays off everywhere. */
@@ -74,14 +111,109 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     logging: false,
     applicationName: options.applicationName ?? 'drehscheibe',
-    extra: { max: options.poolSize ?? 10, ...(options.asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}) },
+    extra: {
+      Client: DatabaseClient,
+      max: options.poolSize ?? 10,
+      ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+      ...(options.asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}),
+    },
   });
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function runMigrations(url: string): Promise<string[]> {
+/** Migrations this code expects that the database has not applied yet (all of them when it has none). */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  let applied: Array<{ name: string }>;
+  try {
+    applied = await dataSource.query('SELECT name FROM migrations');
+  } catch (e) {
+    if ((e as { driverError?: { code?: string } }).driverError?.code === '42P01')
+      applied = []; // no migrations table yet
+    else throw e;
+  }
+  const names = new Set(applied.map((m) => m.name));
+  return MIGRATIONS.map((m) => new m().name ?? m.name).filter((name) => !names.has(name));
+}
+
+export class SchemaNotCurrentError extends Error {
+  constructor(readonly pending: string[]) {
+    super(`the database schema is not current: ${pending.length} migration(s) pending (${pending.join(', ')}); run hub-cli migrate`);
+    this.name = 'SchemaNotCurrentError';
+  }
+}
+
+export interface ConnectOptions {
+  logger: Logger;
+  backoff?: StartupBackoff;
+  signal?: AbortSignal;
+  /** Also wait until every migration of this code is applied (the API and worker need the schema they were built for). */
+  requireCurrentSchema?: boolean;
+}
+
+/**
+ * Initialises the data source, retrying with capped backoff while PostgreSQL
+ * cannot be reached (or, with `requireCurrentSchema`, is not migrated yet);
+ * logs each failure at warn with its reason and the target host, never the
+ * credentials. A failed attempt leaves no pool behind.
+ */
+export async function connectDataSource(dataSource: DataSource, options: ConnectOptions): Promise<DataSource> {
+  const url = new URL((dataSource.options as { url: string }).url);
+  const target = `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  await retryWithBackoff(
+    'database',
+    async () => {
+      try {
+        if (!dataSource.isInitialized) await dataSource.initialize();
+        if (options.requireCurrentSchema) {
+          const pending = await pendingMigrations(dataSource);
+          if (pending.length > 0) throw new SchemaNotCurrentError(pending);
+        }
+      } catch (e) {
+        await discardPool(dataSource);
+        throw e;
+      }
+    },
+    {
+      logger: options.logger,
+      backoff: options.backoff,
+      signal: options.signal,
+      context: { target },
+      retryable: (e) => e instanceof SchemaNotCurrentError || unavailableDependency(e) === 'database' || isNotProvisionedYet(e),
+    },
+  );
+  return dataSource;
+}
+
+/**
+ * A login role or database that does not exist yet (28xxx, 3D000): under an
+ * orchestrator they are often created by a job that runs after the server
+ * starts, so they are worth waiting for like an unreachable server.
+ */
+function isNotProvisionedYet(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('28') || code === '3D000');
+}
+
+/** Ends whatever a failed initialize() left open, so the next attempt starts clean. */
+async function discardPool(dataSource: DataSource): Promise<void> {
+  if (dataSource.isInitialized) {
+    await dataSource.destroy().catch(() => undefined);
+    return;
+  }
+  const driver = dataSource.driver as unknown as { master?: pg.Pool };
+  const pool = driver.master;
+  driver.master = undefined;
+  await pool?.end().catch(() => undefined);
+}
+
+/**
+ * Applies pending migrations; returns the names applied. With a logger it
+ * first waits (backoff, up to `waitMs`) for a PostgreSQL that is not
+ * reachable yet, as the API and worker do.
+ */
+export async function runMigrations(url: string, wait?: { logger: Logger; waitMs: number }): Promise<string[]> {
   const ds = createDataSource({ url, poolSize: 1, applicationName: 'drehscheibe-migrate' });
-  await ds.initialize();
+  if (wait) await connectDataSource(ds, { logger: wait.logger, signal: AbortSignal.timeout(wait.waitMs) });
+  else await ds.initialize();
   try {
     const applied = await ds.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);

@@ -1,4 +1,13 @@
-export { createDataSource, runMigrations, ENTITIES, type DataSourceOptions } from './data-source.js';
+export {
+  createDataSource,
+  connectDataSource,
+  pendingMigrations,
+  runMigrations,
+  SchemaNotCurrentError,
+  ENTITIES,
+  type ConnectOptions,
+  type DataSourceOptions,
+} from './data-source.js';
 export { ParticipantEntity, type ParticipantKind, type ParticipantStatus, type FederalLevel, type ParticipantContact } from './entities/participant.entity.js';
 export { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 export { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';

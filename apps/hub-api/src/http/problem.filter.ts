@@ -1,3 +1,4 @@
+import { reasonOf, unavailableDependency } from '@drehscheibe/availability';
 import { DomainError } from '@drehscheibe/domain';
 import { InvalidTokenError } from '@drehscheibe/security';
 import { HttpException, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
@@ -5,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { frameworkProblem, sendProblem, type RouteTable } from './framework-errors.js';
 import { problem, ProblemError, type ProblemCode, type ProblemDocument } from './problem.js';
+import { unavailableProblem } from './unavailable.js';
 
 const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
   400: 'malformed-request',
@@ -18,7 +20,8 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
 
 /**
  * Turns every error into RFC 9457 problem+json. Known errors keep their code;
- * anything else is a 500 whose correlation id is in the log line.
+ * an unreachable database or Redis is a 503 with Retry-After; anything else
+ * is a 500 whose correlation id is in the log line.
  */
 export class ProblemFilter implements ExceptionFilter {
   constructor(
@@ -31,7 +34,10 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { document, headers } = this.toProblem(error, request);
-    if (document.status >= 500) {
+    if (document.status === 503) {
+      // Expected during an outage and logged by the thousand: the reason, not the stack.
+      this.logger.warn({ reason: reasonOf(error), correlationId: request.id, route: request.routeOptions?.url }, 'request refused: dependency unreachable');
+    } else if (document.status >= 500) {
       this.logger.error({ err: error, correlationId: request.id, route: request.routeOptions?.url }, 'request failed');
     }
     sendProblem(reply, String(request.id), document, headers);
@@ -50,6 +56,8 @@ export class ProblemFilter implements ExceptionFilter {
       const code = HTTP_STATUS_CODES[error.getStatus()];
       if (code) return { document: problem(code, error.message), headers: {} };
     }
+    const dependency = unavailableDependency(error);
+    if (dependency) return unavailableProblem(dependency);
     return { document: problem('internal-error', 'an unexpected error occurred; quote the correlationId to the hub operators'), headers: {} };
   }
 

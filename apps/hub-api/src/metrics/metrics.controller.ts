@@ -1,18 +1,22 @@
 import { queueCounts, type DeliveryQueue } from '@drehscheibe/delivery';
 import type { HubMetrics } from '@drehscheibe/observability';
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { DELIVERY_DISPATCHER } from '@drehscheibe/tickets';
 import { Public } from '../http/request-context.js';
+import { MetricsCredentialGuard } from './metrics-credential.guard.js';
 
+export { METRICS_TOKEN } from './metrics-credential.guard.js';
 export const METRICS = Symbol('HubMetrics');
 const CIRCUIT_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
- * Prometheus scrape endpoint. Besides request metrics it reads, per scrape,
- * the queue depth from Redis and ticket, backlog and circuit figures from
- * PostgreSQL — the worker's own counters are on the worker's METRICS_PORT.
+ * Prometheus scrape endpoint, behind a credential (see MetricsCredentialGuard;
+ * API_METRICS_PORT serves the same without one, for the operators' network).
+ * Besides request metrics it reads, per scrape, the queue depth from Redis and
+ * ticket, backlog and circuit figures from PostgreSQL — the worker's own
+ * counters are on the worker's WORKER_PORT.
  */
 @Controller('metrics')
 export class MetricsController {
@@ -47,7 +51,9 @@ export class MetricsController {
     );
   }
 
+  // Not the bearer-token guard: it also accepts the static metrics token.
   @Public()
+  @UseGuards(MetricsCredentialGuard)
   @Get()
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     void reply.header('content-type', this.metrics.contentType);

@@ -1,0 +1,45 @@
+import { AccessTokenService } from '@drehscheibe/security';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ProblemError } from '../http/problem.js';
+
+export const METRICS_TOKEN = Symbol('MetricsToken');
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Compares in time independent of where the strings differ (and of their lengths: both are hashed first). */
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * `/metrics` names every participant, so it needs a credential: the static
+ * bearer METRICS_TOKEN (what a Prometheus scrape job sends), or an access
+ * token with the admin scope. A valid token without that scope is 403;
+ * anything else, or nothing, 401.
+ */
+@Injectable()
+export class MetricsCredentialGuard implements CanActivate {
+  constructor(
+    @Inject(METRICS_TOKEN) private readonly metricsToken: string | null,
+    private readonly tokens: AccessTokenService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) {
+      throw new ProblemError(
+        'unauthorized',
+        'send the metrics token or an admin access token as Authorization: Bearer <token>',
+        {},
+        { 'www-authenticate': 'Bearer' },
+      );
+    }
+    if (this.metricsToken !== null && sameSecret(match[1], this.metricsToken)) return true;
+    const principal = await this.tokens.verify(match[1]);
+    if (!principal.scopes.includes('admin')) throw new ProblemError('forbidden', 'metrics need the metrics token or the admin scope');
+    return true;
+  }
+}
