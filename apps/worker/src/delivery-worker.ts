@@ -14,6 +14,7 @@ import {
 import { HubMetrics, type Logger } from '@drehscheibe/observability';
 import { createServer, type Server } from 'node:http';
 import { createDataSource } from '@drehscheibe/persistence';
+import { purgeExpiredIdempotencyKeys } from '@drehscheibe/idempotency';
 import { SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
@@ -34,7 +35,8 @@ export interface DeliveryWorkerHandle {
 }
 
 /**
- * The worker process: consumes the delivery queue and runs the reconciler.
+ * The worker process: consumes the delivery queue and runs the reconciler
+ * and the purge of expired idempotency keys.
  * Plain classes wired by hand — the worker has no HTTP surface, and every
  * dependency is visible here.
  */
@@ -68,6 +70,7 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
   const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000);
 
+  const workerRedis = createRedis(config.redisUrl, true);
   const worker = new Worker<DeliverJob>(
     QueueName.Deliveries,
     async (job: Job<DeliverJob>, token?: string) => {
@@ -83,7 +86,7 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
       return outcome.kind;
     },
     {
-      connection: createRedis(config.redisUrl, true),
+      connection: workerRedis,
       prefix: queuePrefix(config.queuePrefix),
       concurrency: config.delivery.concurrency,
       // A worker that dies mid-delivery holds its jobs until the lock expires:
@@ -103,14 +106,22 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
     if (!(e instanceof DeliveryAttemptFailed)) logger.error({ err: e, deliveryId: job?.data.deliveryId }, 'delivery job failed unexpectedly');
   });
 
-  let reconciling = false;
+  // Housekeeping on one timer: re-enqueue what the queue lost, then delete
+  // expired idempotency keys (an index probe when there are none).
+  const idempotencyLogger = logger.child({ component: 'idempotency-keys' });
+  let housekeeping = false;
   const timer = setInterval(() => {
-    if (reconciling) return;
-    reconciling = true;
+    if (housekeeping) return;
+    housekeeping = true;
     reconciler
       .reconcileOnce()
       .catch((e) => logger.warn({ err: (e as Error).message }, 'reconciler run failed'))
-      .finally(() => (reconciling = false));
+      .then(() => purgeExpiredIdempotencyKeys(dataSource, config.idempotency.keyTtlSeconds))
+      .then((deleted) => {
+        if (deleted > 0) idempotencyLogger.info({ deleted }, 'deleted expired idempotency keys');
+      })
+      .catch((e) => idempotencyLogger.warn({ err: (e as Error).message }, 'idempotency key purge failed'))
+      .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
 
   return {
@@ -119,6 +130,8 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
       metricsServer?.close();
       await worker.close();
       await queue.close();
+      // BullMQ leaves a connection it was given open.
+      workerRedis.disconnect();
       producerRedis.disconnect();
       await dataSource.destroy();
     },

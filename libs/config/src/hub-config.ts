@@ -39,6 +39,12 @@ export interface HubConfig {
     /** Store contents in this directory; unset: in PostgreSQL. */
     directory: string | null;
   };
+  idempotency: {
+    /** How long a key is remembered (its answer replayed); an older key counts as new and the worker deletes it. */
+    keyTtlSeconds: number;
+    /** How long a request holds its key; a retry may take over an unfinished key after this (the request crashed). */
+    leaseSeconds: number;
+  };
   /** Worker metrics endpoint port; 0 turns it off. The API serves /metrics itself. */
   metricsPort: number;
   logLevel: string;
@@ -168,9 +174,16 @@ export function loadConfig(env: Env = process.env): HubConfig {
         .filter(Boolean),
       directory: env.ATTACHMENT_DIR?.trim() || null,
     },
+    idempotency: {
+      keyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+      leaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 30, 1, 3_600),
+    },
     metricsPort: r.int('METRICS_PORT', 0, 0, 65535),
     logLevel: r.string('LOG_LEVEL', 'info'),
   };
+  if (config.idempotency.leaseSeconds >= config.idempotency.keyTtlSeconds) {
+    r.problems.push('IDEMPOTENCY_LEASE_SECONDS must be shorter than IDEMPOTENCY_KEY_TTL_SECONDS');
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
