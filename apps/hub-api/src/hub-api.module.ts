@@ -14,7 +14,6 @@ import {
   DatabaseAttachmentStore,
   DELIVERY_DISPATCHER,
   DirectoryAttachmentStore,
-  EventFeed,
   TicketAttachments,
   TicketCommandRunner,
   TicketCommands,
@@ -41,6 +40,7 @@ import { ParticipantRegistry, RoutingRuleBook, ServiceCatalog } from '@drehschei
 import { TicketsController } from './tickets/tickets.controller.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { IdempotencyKeys } from '@drehscheibe/idempotency';
+import { EventFeed } from '@drehscheibe/feed';
 import { TicketOutcomeReplies } from './tickets/ticket-replies.js';
 
 const TOKEN_KEY = Symbol('TokenSigningKey');

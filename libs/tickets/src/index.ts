@@ -5,7 +5,6 @@ export { TicketCommandRunner, type CommandResult } from './ticket-command-runner
 export { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';
-export { EventFeed, type FeedPage } from './event-feed.js';
 export { TicketAttachments, cleanFilename, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
-export { encodeIdCursor, decodeIdCursor } from './cursor.js';
+export { encodeCursor, decodeCursor, encodeIdCursor, decodeIdCursor } from './cursor.js';

@@ -216,7 +216,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -248,7 +250,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -282,7 +286,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -314,7 +320,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -346,7 +354,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -378,7 +388,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -410,7 +422,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -443,7 +457,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -475,7 +491,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -510,7 +528,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -570,11 +590,16 @@ export interface paths {
         };
         /**
          * The event feed — for systems that cannot receive deliveries
-         * @description Every event of every ticket you are party to, except your own changes, each exactly
-         *     once, in a stable order: the same bodies as webhook deliveries. Start without
-         *     `after`; store `nextCursor` after processing a page and pass it as `after` next
-         *     time. When nothing new has committed, `items` is empty and `nextCursor` is your
-         *     cursor again. Events of a ticket arrive in `ticketVersion` order.
+         * @description What webhooks deliver, for systems that cannot receive calls: the events of every
+         *     ticket you are party to, from the event that made you a party on (the full history
+         *     of a ticket is at `GET /v1/tickets/{ticketId}/events`), except your own changes;
+         *     and every service notice published while you were subscribed to its service. Each
+         *     exactly once, in a stable order, with the same bodies as the deliveries: dispatch
+         *     on `type` (`service.notice_published` is a `NoticeDelivery`, every other type a
+         *     ticket event `Delivery`). Start without `after`; store `nextCursor` after
+         *     processing a page and pass it as `after` next time. When nothing new has
+         *     committed, `items` is empty and `nextCursor` is your cursor again. Events of a
+         *     ticket arrive in `ticketVersion` order.
          */
         get: operations["readEventFeed"];
         put?: never;
@@ -735,7 +760,11 @@ export interface paths {
         put?: never;
         /**
          * Publish an outage, maintenance or information notice (the service's operator)
-         * @description Every subscriber with a delivery endpoint receives a `service.notice_published` delivery (see the `serviceNotice` webhook).
+         * @description Every participant subscribed to the service now (except you) receives the notice
+         *     as `service.notice_published`: by delivery to its endpoint (see the
+         *     `serviceNotice` webhook), and in its event feed. A notice whose window has
+         *     already ended (`endsAt` in the past) is refused with `422 invalid-period`; an
+         *     ongoing one (started, not ended or without `endsAt`) is accepted.
          */
         post: operations["publishServiceNotice"];
         delete?: never;
@@ -1593,9 +1622,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Illegal status transition (`illegal-transition`, with `allowed`), a duplicate `(origin, externalId)` (`duplicate-external-id`), or a request with the same `Idempotency-Key` still in progress (`idempotency-key-in-use`). */
+        /** @description Illegal status transition (`illegal-transition`, with `allowed`), a duplicate `(origin, externalId)` (`duplicate-external-id`), or a request with the same `Idempotency-Key` still in progress (`idempotency-key-in-use`, with `Retry-After`). */
         Conflict: {
             headers: {
+                /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1660,7 +1691,9 @@ export interface components {
         /**
          * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
          *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-         *     the same key with another body answers `422 idempotency-key-reused`.
+         *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+         *     (24 hours by default), and a key whose request never finished frees itself after a
+         *     short lease; see the integration guide.
          */
         IdempotencyKey: string;
         /** @description Page size. */
@@ -1882,7 +1915,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1988,7 +2023,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2029,7 +2066,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2070,7 +2109,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2112,7 +2153,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2148,7 +2191,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2189,7 +2234,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2230,7 +2277,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2272,7 +2321,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2313,7 +2364,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2357,7 +2410,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2447,7 +2502,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Delivery"][];
+                        items: (components["schemas"]["Delivery"] | components["schemas"]["NoticeDelivery"])[];
                         nextCursor: string;
                     };
                 };
@@ -2830,7 +2885,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
