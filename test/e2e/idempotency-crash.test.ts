@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiResponse } from '../support/api-client.js';
 import { eventually, Stack } from '../support/stack.js';
 
 /**
@@ -55,13 +56,14 @@ describe('Idempotency-Key across an API crash', () => {
       }
     });
 
+    const accepted = () => Promise.resolve(attempts.filter((a) => a.firstStatus === 201).length);
     // Two crashes in the middle of the traffic.
     for (let crash = 0; crash < 2; crash++) {
-      const before = attempts.filter((a) => a.firstStatus === 201).length;
-      await eventually('writes to be accepted', async () => attempts.filter((a) => a.firstStatus === 201).length >= before + 40, 60_000);
+      const before = await accepted();
+      await eventually('writes to be accepted', async () => (await accepted()) >= before + 40, 60_000);
       await stack.restartApp('hub-api', 'SIGKILL');
     }
-    await eventually('writes to be accepted after the restart', async () => attempts.filter((a) => a.firstStatus === 201).length > 100, 60_000);
+    await eventually('writes to be accepted after the restart', async () => (await accepted()) > 100, 60_000);
     writing = false;
     await Promise.all(writers);
 
@@ -84,7 +86,7 @@ describe('Idempotency-Key across an API crash', () => {
         (await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE status_code IS NULL AND locked_until > now()`))[0].n === 0,
       (LEASE_SECONDS + 10) * 1000,
     );
-    const retries: Array<{ attempt: Attempt; retry: Awaited<ReturnType<Stack['api']['call']>> }> = [];
+    const retries: Array<{ attempt: Attempt; retry: ApiResponse }> = [];
     const queue = [...attempts];
     await Promise.all(
       Array.from({ length: 8 }, async () => {

@@ -128,7 +128,9 @@ export class EventFeed {
     const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), feedStatement(this.dataSource), [viewerId, cursor.x, cursor.p, limit]);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => (row.kind === 'notice' ? toNoticeDelivery(fromJsonRow(this.dataSource, ServiceNoticeEntity, row.item)) : this.toDelivery(row.item))),
+      items: rows.map((row) =>
+        row.kind === 'notice' ? toNoticeDelivery(fromJsonRow(this.dataSource, ServiceNoticeEntity, row.item)) : this.toDelivery(row.item),
+      ),
       nextCursor: encodeCursor(last ? { x: last.txid, p: last.position } : cursor),
     };
   }

@@ -1,6 +1,13 @@
 import type { components } from '@drehscheibe/contracts';
 import { DomainError, parseInstant } from '@drehscheibe/domain';
-import { DeliveryEntity, NoticeRecipientEntity, ParticipantEntity, ServiceEntity, ServiceNoticeEntity, ServiceSubscriptionEntity } from '@drehscheibe/persistence';
+import {
+  DeliveryEntity,
+  NoticeRecipientEntity,
+  ParticipantEntity,
+  ServiceEntity,
+  ServiceNoticeEntity,
+  ServiceSubscriptionEntity,
+} from '@drehscheibe/persistence';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from '@drehscheibe/tickets';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, IsNull, MoreThan, Not } from 'typeorm';
@@ -51,7 +58,11 @@ export class ServiceNotices {
       // The audience is fixed now, for webhooks and the feed alike: every subscriber but the author.
       const subscribers = await em.find(ServiceSubscriptionEntity, { where: { serviceId } });
       const recipients = subscribers.map((s) => s.participantId).filter((id) => id !== authorId);
-      if (recipients.length) await em.insert(NoticeRecipientEntity, recipients.map((participantId) => ({ noticeId: notice.id, participantId })));
+      if (recipients.length)
+        await em.insert(
+          NoticeRecipientEntity,
+          recipients.map((participantId) => ({ noticeId: notice.id, participantId })),
+        );
       const receivers = recipients.length
         ? await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(recipients), deliveryUrl: Not(IsNull()) } })
         : [];
