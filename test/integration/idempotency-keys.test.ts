@@ -173,6 +173,27 @@ describe('a key whose request did not finish (item 5)', () => {
     expect(await count('SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $1', [ticket.id])).toBe(3);
   });
 
+  it('answers a retried upload with the file it stored, once', async () => {
+    const ticket = (await create(ticketBody())).body;
+    const key = `upload-${randomUUID()}`;
+    const upload = () =>
+      hub.api.call('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt' as '/v1/tickets/{ticketId}/attachments', {
+        as: 'demo-mila',
+        params: { ticketId: ticket.id },
+        rawBody: 'Bescheid vom 1. Dezember',
+        headers: { 'content-type': 'text/plain', 'idempotency-key': key },
+      });
+    const first = await upload();
+    expect(first.status).toBe(201);
+    await crashAfterClaim(key);
+    const retry = await upload();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    expect(retry.body.attachments).toEqual(first.body.attachments);
+    expect(await count('SELECT count(*)::int AS n FROM ticket_attachments WHERE ticket_id = $1', [ticket.id])).toBe(1);
+  });
+
   it('applies a change once when a retry takes over from a request that is only slow', async () => {
     const ticket = (await create(ticketBody())).body;
     const key = `slow-${randomUUID()}`;
