@@ -177,7 +177,7 @@ describe('a key whose request did not finish (item 5)', () => {
     const ticket = (await create(ticketBody())).body;
     const key = `upload-${randomUUID()}`;
     const upload = () =>
-      hub.api.call('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt' as '/v1/tickets/{ticketId}/attachments', {
+      hub.api.call('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt', {
         as: 'demo-mila',
         params: { ticketId: ticket.id },
         rawBody: 'Bescheid vom 1. Dezember',
