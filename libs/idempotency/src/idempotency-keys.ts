@@ -56,8 +56,8 @@ const CLAIM: PreparedStatement = {
          VALUES ($1, $2, $3, $4, $5, now(), now() + $6 * interval '1 second', $7, 0)
          ON CONFLICT (client_id, key) DO UPDATE
            SET method = EXCLUDED.method, path = EXCLUDED.path, request_hash = EXCLUDED.request_hash, created_at = EXCLUDED.created_at,
-               locked_until = EXCLUDED.locked_until, lease_token = EXCLUDED.lease_token, status_code = NULL, response_headers = NULL,
-               response_body_enc = NULL, ticket_id = NULL, ticket_version = NULL, changes_applied = 0
+               locked_until = EXCLUDED.locked_until, lease_token = EXCLUDED.lease_token, status_code = NULL, response_enc = NULL,
+               ticket_id = NULL, ticket_version = NULL, changes_applied = 0
          WHERE k.created_at <= now() - $8 * interval '1 second'
          RETURNING 1 AS claimed`,
 };
@@ -72,14 +72,14 @@ const TAKE_OVER: PreparedStatement = {
 
 const READ: PreparedStatement = {
   name: 'idempotency_read_v1',
-  text: `SELECT request_hash, status_code, response_headers, response_body_enc,
+  text: `SELECT request_hash, status_code, response_enc,
                 greatest(1, ceil(extract(epoch FROM locked_until - now())))::int AS retry_after
            FROM idempotency_keys WHERE client_id = $1 AND key = $2`,
 };
 
 const COMPLETE: PreparedStatement = {
   name: 'idempotency_complete_v1',
-  text: `UPDATE idempotency_keys SET status_code = $4, response_headers = $5, response_body_enc = $6
+  text: `UPDATE idempotency_keys SET status_code = $4, response_enc = $5
           WHERE client_id = $1 AND key = $2 AND lease_token = $3`,
 };
 
@@ -101,8 +101,7 @@ interface OutcomeRow {
 interface KeyRow {
   request_hash: string;
   status_code: number | null;
-  response_headers: Record<string, string> | null;
-  response_body_enc: string | null;
+  response_enc: string | null;
   retry_after: number;
 }
 
@@ -114,8 +113,8 @@ const outcomeOf = (row: OutcomeRow | undefined): Outcome | null => (row?.ticket_
  * take over once the lease has run out. A ticket change records itself on
  * the key in its own statement (`recordOutcomeCte`), so a retry of a request
  * whose change committed answers from that change instead of applying it
- * again. Answers are stored encrypted with the data key, request bodies only
- * as a keyed digest: neither holds personal data in the clear.
+ * again. Answers (headers and body) are stored encrypted with the data key,
+ * requests only as a keyed digest: neither holds personal data in the clear.
  */
 export class IdempotencyKeys {
   constructor(
@@ -151,8 +150,8 @@ export class IdempotencyKeys {
       if (!row) continue;
       if (row.request_hash !== requestHash) return { kind: 'reused' };
       if (row.status_code === null) return { kind: 'in-use', retryAfterSeconds: row.retry_after };
-      const body = row.response_body_enc === null ? undefined : this.cipher.decrypt<unknown>(row.response_body_enc);
-      return { kind: 'replay', reply: { statusCode: row.status_code, headers: row.response_headers ?? {}, body } };
+      const { headers, body } = this.cipher.decrypt<Omit<StoredReply, 'statusCode'>>(row.response_enc!);
+      return { kind: 'replay', reply: { statusCode: row.status_code, headers, body } };
     }
     return { kind: 'in-use', retryAfterSeconds: 1 };
   }
@@ -164,8 +163,7 @@ export class IdempotencyKeys {
       lease.key,
       lease.token,
       reply.statusCode,
-      JSON.stringify(reply.headers),
-      reply.body === undefined ? null : this.cipher.encrypt(reply.body),
+      this.cipher.encrypt({ headers: reply.headers, body: reply.body }),
     ]);
   }
 

@@ -27,12 +27,13 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'status_code', type: 'integer', nullable: true })
   statusCode: number | null;
 
-  @Column({ name: 'response_headers', type: 'jsonb', nullable: true })
-  responseHeaders: Record<string, string> | null;
-
-  /** The answer's body, encrypted with the data key (FieldCipher). */
-  @Column({ name: 'response_body_enc', type: 'text', nullable: true })
-  responseBodyEnc: string | null;
+  /**
+   * The answer's replayed headers and body, encrypted with the data key
+   * (FieldCipher): the body may carry the requester, the receipt header a
+   * plain hash of the request body.
+   */
+  @Column({ name: 'response_enc', type: 'text', nullable: true })
+  responseEnc: string | null;
 
   /** An unfinished claim whose lease has run out may be taken over by a retry (the request crashed). */
   @Column({ name: 'locked_until', type: 'timestamptz' })

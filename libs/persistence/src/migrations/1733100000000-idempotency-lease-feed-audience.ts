@@ -17,7 +17,9 @@ export class IdempotencyLeaseFeedAudience1733100000000 implements MigrationInter
     // same externalId is still refused by its uniqueness).
     await q.query(`DELETE FROM idempotency_keys`);
     await q.query(`ALTER TABLE idempotency_keys DROP COLUMN response_body`);
-    await q.query(`ALTER TABLE idempotency_keys ADD COLUMN response_body_enc text`);
+    // Headers too: the receipt carries a plain SHA-256 of the request body.
+    await q.query(`ALTER TABLE idempotency_keys DROP COLUMN response_headers`);
+    await q.query(`ALTER TABLE idempotency_keys ADD COLUMN response_enc text`);
     await q.query(`ALTER TABLE idempotency_keys ADD COLUMN locked_until timestamptz NOT NULL DEFAULT now()`);
     await q.query(`ALTER TABLE idempotency_keys ADD COLUMN lease_token uuid`);
     await q.query(`ALTER TABLE idempotency_keys ADD COLUMN ticket_id uuid`);
@@ -62,9 +64,10 @@ export class IdempotencyLeaseFeedAudience1733100000000 implements MigrationInter
     await q.query(`ALTER TABLE ticket_parties DROP CONSTRAINT IF EXISTS ticket_parties_joined_version`);
     await q.query(`ALTER TABLE ticket_parties DROP COLUMN IF EXISTS joined_version`);
     await q.query(`DELETE FROM idempotency_keys`);
-    for (const column of ['changes_applied', 'ticket_version', 'ticket_id', 'lease_token', 'locked_until', 'response_body_enc']) {
+    for (const column of ['changes_applied', 'ticket_version', 'ticket_id', 'lease_token', 'locked_until', 'response_enc']) {
       await q.query(`ALTER TABLE idempotency_keys DROP COLUMN IF EXISTS ${column}`);
     }
+    await q.query(`ALTER TABLE idempotency_keys ADD COLUMN response_headers jsonb`);
     await q.query(`ALTER TABLE idempotency_keys ADD COLUMN response_body text`);
   }
 }
