@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { testServers } from '../support/environment.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 
 let hub: InProcessHub;
@@ -44,6 +45,58 @@ async function readAll(as: string, after?: string, limit = 7): Promise<{ items: 
     cursor = r.body.nextCursor;
     if (r.body.items.length < limit || !moved) return { items, cursor: cursor! };
   }
+}
+
+interface OpenTransaction {
+  /** True once the transaction was ended (by the test, or after FOREIGN_HOLD_MS). */
+  readonly ended: boolean;
+  end(): Promise<void>;
+}
+
+/** How long a foreign transaction stays open at most: 20 s gave 20 s of feed lag before issue 12. */
+const FOREIGN_HOLD_MS = 20_000;
+
+/** A write transaction (it holds an xid) on another connection, committed after FOREIGN_HOLD_MS at the latest. */
+async function openTransaction(url: string, applicationName: string): Promise<OpenTransaction> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT pg_current_xact_id()');
+  let ended = false;
+  const end = async () => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    await client.query('COMMIT');
+    await client.end();
+  };
+  const timer = setTimeout(() => void end(), FOREIGN_HOLD_MS);
+  return {
+    get ended() {
+      return ended;
+    },
+    end,
+  };
+}
+
+/** Creates tickets one by one and measures, for each, the time from its 201 (committed) to its first appearance in the BeLa's feed. */
+async function measureFeedLag(foreign: OpenTransaction, tickets = 5): Promise<number[]> {
+  let { cursor } = await readAll('demo-bela');
+  const lags: number[] = [];
+  for (let i = 0; i < tickets; i++) {
+    const created = await createAsMila();
+    const committedAt = Date.now();
+    for (;;) {
+      const page = await readAll('demo-bela', cursor);
+      cursor = page.cursor;
+      if (page.items.some((e) => e.ticketId === created.body.id)) break;
+      if (Date.now() - committedAt > FOREIGN_HOLD_MS * 2) throw new Error('the event never appeared in the feed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    lags.push(Date.now() - committedAt);
+    if (foreign.ended) break;
+  }
+  return lags;
 }
 
 describe('GET /v1/events', () => {
@@ -117,6 +170,56 @@ describe('GET /v1/events', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(received.map((e) => e.ticketId).sort()).toEqual([...created].sort());
   });
+
+  it('never skips an event that commits late while a long foreign transaction is open too', async () => {
+    const foreign = await openTransaction(testServers().databaseUrl, 'another-application');
+    try {
+      const ticket = (await createAsMila()).body;
+      const { cursor } = await readAll('demo-bela');
+      // One of the hub's writers (by its application name) writes first and commits last.
+      const slow = new pg.Client({ connectionString: hub.db.url, application_name: 'drehscheibe-api' });
+      await slow.connect();
+      await slow.query('BEGIN');
+      await slow.query(
+        `INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
+         VALUES ($1, $2, 200, 'ticket.status_changed', 'demo-mila', now(), '{}', $3)`,
+        [uuidv7(), ticket.id, JSON.stringify(ticket)],
+      );
+      const fast = await createAsMila();
+      const whileOpen = await readAll('demo-bela', cursor);
+      expect(whileOpen.items).toEqual([]);
+      await slow.query('COMMIT');
+      await slow.end();
+      const after = await readAll('demo-bela', whileOpen.cursor);
+      expect(after.items.map((e) => [e.ticketId, e.ticketVersion])).toEqual([
+        [ticket.id, 200],
+        [fast.body.id, 1],
+      ]);
+    } finally {
+      await foreign.end();
+    }
+  });
+
+  // Item 7: a write transaction that cannot write this hub's events must not hold every reader back.
+  it.each([
+    ['in another database on the same server', () => testServers().databaseUrl, 'another-application'],
+    ["in the hub's database, of another application", () => hub.db.url, 'reporting'],
+  ])(
+    'hands out events promptly while a transaction %s stays open',
+    async (_where, url, applicationName) => {
+      const foreign = await openTransaction(url(), applicationName);
+      try {
+        const lags = await measureFeedLag(foreign);
+        console.log(`feed lag with a foreign transaction open (${applicationName}): ${lags.map((l) => `${l} ms`).join(', ')}`);
+        // Generous on a busy machine; waiting for the foreign transaction took its whole duration (20 s here).
+        expect(Math.max(...lags)).toBeLessThan(FOREIGN_HOLD_MS / 2);
+        expect(foreign.ended).toBe(false);
+      } finally {
+        await foreign.end();
+      }
+    },
+    60_000,
+  );
 
   it('refuses a cursor it did not hand out', async () => {
     const r = await hub.api.call('GET', '/v1/events?after=bm9wZQ', { as: 'demo-bela' });

@@ -83,6 +83,29 @@ describe('participants', () => {
     expect(inUse.body.references.tickets).toBeGreaterThan(0);
   });
 
+  it('deletes a participant that only subscribed to notices, refuses one that received a notice', async () => {
+    const subscriber = participant();
+    await admin('POST', '/v1/participants', subscriber);
+    await clientFor(subscriber.id);
+    const subscribe = () => hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: subscriber.id, params: { serviceId: 'svc-demo-wohngeld' } });
+    expect((await subscribe()).status).toBe(204);
+    expect((await admin('DELETE', '/v1/participants/{participantId}', undefined, { participantId: subscriber.id })).status).toBe(204);
+
+    const recipient = participant();
+    await admin('POST', '/v1/participants', recipient);
+    await clientFor(recipient.id);
+    await hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: recipient.id, params: { serviceId: 'svc-demo-wohngeld' } });
+    const notice = await hub.api.call('POST', '/v1/services/{serviceId}/notices', {
+      as: 'demo-bela',
+      params: { serviceId: 'svc-demo-wohngeld' },
+      body: { kind: 'information', startsAt: new Date().toISOString(), text: 'Hinweis' },
+    });
+    expect(notice.status).toBe(201);
+    const inUse = await admin('DELETE', '/v1/participants/{participantId}', undefined, { participantId: recipient.id });
+    expect(inUse.status).toBe(409);
+    expect(inUse.body).toMatchObject({ type: 'urn:drehscheibe:problem:participant-in-use', references: { notices: 1 } });
+  });
+
   it('keeps participant administration to the admin scope', async () => {
     const r = await hub.api.call('GET', '/v1/participants', { as: 'demo-mila' });
     expect(r.status).toBe(403);
@@ -154,7 +177,19 @@ describe('services and routing', () => {
     const inUse = await admin('DELETE', '/v1/services/{serviceId}', undefined, { serviceId: 'svc-demo-wohngeld' });
     expect(inUse.status).toBe(409);
     await admin('POST', '/v1/services', { id: 'svc-temporary', name: 'Temp', operatorId: 'demo-bela' });
+    // Subscribers do not keep a service alive; a published notice does (it is history).
+    await hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-temporary' } });
     expect((await admin('DELETE', '/v1/services/{serviceId}', undefined, { serviceId: 'svc-temporary' })).status).toBe(204);
+    await admin('POST', '/v1/services', { id: 'svc-announced', name: 'Mit Hinweis', operatorId: 'demo-bela' });
+    const notice = await hub.api.call('POST', '/v1/services/{serviceId}/notices', {
+      as: 'demo-bela',
+      params: { serviceId: 'svc-announced' },
+      body: { kind: 'information', startsAt: new Date().toISOString(), text: 'Hinweis' },
+    });
+    expect(notice.status).toBe(201);
+    const announced = await admin('DELETE', '/v1/services/{serviceId}', undefined, { serviceId: 'svc-announced' });
+    expect(announced.status).toBe(409);
+    expect(announced.body).toMatchObject({ type: 'urn:drehscheibe:problem:service-in-use', references: { notices: 1 } });
   });
 
   it('stops a suspended participant from authenticating', async () => {

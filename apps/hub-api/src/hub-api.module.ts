@@ -14,7 +14,6 @@ import {
   DatabaseAttachmentStore,
   DELIVERY_DISPATCHER,
   DirectoryAttachmentStore,
-  EventFeed,
   TicketAttachments,
   TicketCommandRunner,
   TicketCommands,
@@ -40,6 +39,9 @@ import { ParticipantsController, RoutingRulesController, ServicesController } fr
 import { ParticipantRegistry, RoutingRuleBook, ServiceCatalog } from '@drehscheibe/registry';
 import { TicketsController } from './tickets/tickets.controller.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { IdempotencyKeys } from '@drehscheibe/idempotency';
+import { EventFeed } from '@drehscheibe/feed';
+import { TicketOutcomeReplies } from './tickets/ticket-replies.js';
 
 const TOKEN_KEY = Symbol('TokenSigningKey');
 
@@ -134,6 +136,12 @@ export class HubApiModule {
         },
         { provide: ServiceCatalog, useFactory: (ds: DataSource) => new ServiceCatalog(ds), inject: [DataSource] },
         { provide: RoutingRuleBook, useFactory: (ds: DataSource, c: CodelistRegistry) => new RoutingRuleBook(ds, c), inject: [DataSource, CodelistRegistry] },
+        {
+          provide: IdempotencyKeys,
+          useFactory: (ds: DataSource, cipher: FieldCipher) => new IdempotencyKeys(ds, cipher, config.idempotency),
+          inject: [DataSource, FieldCipher],
+        },
+        TicketOutcomeReplies,
         { provide: APP_GUARD, useClass: AuthGuard },
         // Order matters: validate first, so a refused request never claims an idempotency key.
         { provide: APP_INTERCEPTOR, useClass: SpecValidationInterceptor },

@@ -14,6 +14,7 @@ import {
 import { reasonOf, unavailableDependency } from '@drehscheibe/availability';
 import { HubMetrics, portOf, serveOperations, type CheckState, type Logger, type Readiness } from '@drehscheibe/observability';
 import { connectDataSource, createDataSource } from '@drehscheibe/persistence';
+import { purgeExpiredIdempotencyKeys } from '@drehscheibe/idempotency';
 import { SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
@@ -44,7 +45,8 @@ const CHECK_TIMEOUT_MS = 1500;
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 /**
- * The worker process: consumes the delivery queue and runs the reconciler.
+ * The worker process: consumes the delivery queue, runs the reconciler and
+ * deletes expired idempotency keys.
  * Plain classes wired by hand — every dependency is visible here. Starts
  * whether or not PostgreSQL and Redis are up: the operations listener
  * answers at once (not ready until both are reachable), the database is
@@ -92,6 +94,8 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
         await consuming.processor.close();
         await consuming.circuit.flushSuccesses();
         await consuming.queue.close();
+        // BullMQ leaves a connection it was given open.
+        consuming.workerRedis.disconnect();
       }
       producerRedis.disconnect();
       if (dataSource.isInitialized) await dataSource.destroy();
@@ -120,6 +124,8 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
   const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000, metrics);
 
+  // Outages are logged once, by the producer connection.
+  const workerRedis = createRedis(config.redisUrl, true);
   const worker = new Worker<DeliverJob>(
     QueueName.Deliveries,
     async (job: Job<DeliverJob>, token?: string) => {
@@ -135,7 +141,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       return outcome.kind;
     },
     {
-      connection: createRedis(config.redisUrl, true),
+      connection: workerRedis,
       prefix: queuePrefix(config.queuePrefix),
       concurrency: config.delivery.concurrency,
       // A worker that dies mid-delivery holds its jobs until the lock expires:
@@ -165,16 +171,24 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
     logger.warn({ dependency, reason: reasonOf(e) }, 'delivery jobs fail: a dependency is unreachable; they are retried');
   });
 
-  let reconciling = false;
+  // Housekeeping on one timer: re-enqueue what the queue lost, then delete
+  // expired idempotency keys (an index probe when there are none).
+  const idempotencyLogger = logger.child({ component: 'idempotency-keys' });
+  let housekeeping = false;
   const timer = setInterval(() => {
-    if (reconciling) return;
-    reconciling = true;
+    if (housekeeping) return;
+    housekeeping = true;
     reconciler
       .reconcileOnce()
       .catch((e) => logger.warn({ err: reasonOf(e) }, 'reconciler run failed'))
-      .finally(() => (reconciling = false));
+      .then(() => purgeExpiredIdempotencyKeys(dataSource, config.idempotency.keyTtlSeconds))
+      .then((deleted) => {
+        if (deleted > 0) idempotencyLogger.info({ deleted }, 'deleted expired idempotency keys');
+      })
+      .catch((e) => idempotencyLogger.warn({ err: reasonOf(e) }, 'idempotency key purge failed'))
+      .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
-  return { worker, queue, circuit, processor, timer };
+  return { worker, workerRedis, queue, circuit, processor, timer };
 }
 
 async function check(probe: () => Promise<unknown>): Promise<CheckState> {

@@ -15,6 +15,13 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(3000);
     expect(c.delivery.allowPrivateEndpoints).toBe(false);
     expect(c.databaseUrl).toBe(valid.DATABASE_URL);
+    expect(c.idempotency).toEqual({ keyTtlSeconds: 86_400, leaseSeconds: 30 });
+  });
+
+  it('refuses an idempotency lease as long as the keys live', () => {
+    expect(() => loadConfig({ ...valid, IDEMPOTENCY_KEY_TTL_SECONDS: '60', IDEMPOTENCY_LEASE_SECONDS: '60' })).toThrow(
+      /IDEMPOTENCY_LEASE_SECONDS must be shorter/,
+    );
   });
 
   it('names every problem at once', () => {

@@ -51,6 +51,12 @@ export interface HubConfig {
   workerPort: number;
   /** Bull Board refuses every change (retry, clean, promote, pause…) unless this is false. */
   queueBoardReadOnly: boolean;
+  idempotency: {
+    /** How long a key is remembered (its answer replayed); an older key counts as new and the worker deletes it. */
+    keyTtlSeconds: number;
+    /** How long a request holds its key; a retry may take over an unfinished key after this (the request crashed). */
+    leaseSeconds: number;
+  };
   logLevel: string;
 }
 
@@ -195,8 +201,15 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     workerPort: r.int('WORKER_PORT', 3001, 0, 65535),
     queueBoardReadOnly: r.bool('QUEUE_BOARD_READ_ONLY', true),
+    idempotency: {
+      keyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+      leaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 30, 1, 3_600),
+    },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };
+  if (config.idempotency.leaseSeconds >= config.idempotency.keyTtlSeconds) {
+    r.problems.push('IDEMPOTENCY_LEASE_SECONDS must be shorter than IDEMPOTENCY_KEY_TTL_SECONDS');
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -1,6 +1,13 @@
 import type { components } from '@drehscheibe/contracts';
 import { DomainError, parseInstant } from '@drehscheibe/domain';
-import { DeliveryEntity, ParticipantEntity, ServiceEntity, ServiceNoticeEntity, ServiceSubscriptionEntity } from '@drehscheibe/persistence';
+import {
+  DeliveryEntity,
+  NoticeRecipientEntity,
+  ParticipantEntity,
+  ServiceEntity,
+  ServiceNoticeEntity,
+  ServiceSubscriptionEntity,
+} from '@drehscheibe/persistence';
 import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from '@drehscheibe/tickets';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, IsNull, MoreThan, Not } from 'typeorm';
@@ -8,9 +15,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { toNoticeView, type ServiceNotice } from './notice-views.js';
 
 /**
- * Outage and maintenance notices (DESIGN.md 5.7): the operator publishes,
- * subscribers with an endpoint get a delivery in the same transaction, and
- * everyone can list what is current.
+ * Outage and maintenance notices (DESIGN.md 5.7): the operator publishes;
+ * in the same transaction every subscriber becomes a recipient (it reads the
+ * notice in its feed) and those with an endpoint get a delivery; everyone
+ * can list what is current.
  */
 @Injectable()
 export class ServiceNotices {
@@ -25,11 +33,17 @@ export class ServiceNotices {
     if (endsAt && endsAt <= startsAt) {
       throw new DomainError('invalid-period', 'endsAt must be after startsAt', { errors: [{ pointer: '/body/endsAt', message: 'must be after startsAt' }] });
     }
+    const now = new Date();
+    // A window that is over is history, not news: it would be pushed to every subscriber as new.
+    if (endsAt && endsAt <= now) {
+      throw new DomainError('invalid-period', 'the notice has already ended; publish current and upcoming notices only', {
+        errors: [{ pointer: '/body/endsAt', message: 'must be in the future' }],
+      });
+    }
     const { notice, refs } = await this.dataSource.transaction(async (em) => {
       const service = await this.service(serviceId);
       if (service.operatorId !== authorId)
         throw new DomainError('forbidden', `only the operator of ${serviceId} (${service.operatorId}) may publish notices for it`);
-      const now = new Date();
       const notice = em.create(ServiceNoticeEntity, {
         id: uuidv7(),
         serviceId,
@@ -41,12 +55,16 @@ export class ServiceNotices {
         createdAt: now,
       });
       await em.insert(ServiceNoticeEntity, notice);
+      // The audience is fixed now, for webhooks and the feed alike: every subscriber but the author.
       const subscribers = await em.find(ServiceSubscriptionEntity, { where: { serviceId } });
-      const receivers = subscribers.length
-        ? await em.find(ParticipantEntity, {
-            select: { id: true },
-            where: { id: In(subscribers.map((s) => s.participantId).filter((id) => id !== authorId)), deliveryUrl: Not(IsNull()) },
-          })
+      const recipients = subscribers.map((s) => s.participantId).filter((id) => id !== authorId);
+      if (recipients.length)
+        await em.insert(
+          NoticeRecipientEntity,
+          recipients.map((participantId) => ({ noticeId: notice.id, participantId })),
+        );
+      const receivers = recipients.length
+        ? await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(recipients), deliveryUrl: Not(IsNull()) } })
         : [];
       const deliveries = receivers.map((r) => ({
         id: uuidv7(),

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Paths that may carry secrets or personal data. Logs never contain them;
@@ -14,16 +14,24 @@ const REDACT = [
   '*.requester',
   '*.client_secret',
   'password',
+  // A failed statement's error carries its parameters (TypeORM) and the row it
+  // could not write ("Failing row contains (...)"): ticket text, contacts.
+  'err.parameters',
+  'err.detail',
+  'err.driverError.parameters',
+  'err.driverError.detail',
 ];
 
-export function createLogger(options: { name: string; level?: string }): Logger {
-  return pino({
+/** `destination`: where the JSON lines go (default stdout). */
+export function createLogger(options: { name: string; level?: string }, destination?: DestinationStream): Logger {
+  const settings = {
     name: options.name,
     level: options.level ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { app: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 export type { Logger };

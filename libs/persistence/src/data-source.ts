@@ -24,6 +24,8 @@ import { ReceiverHealth1732800000000 } from './migrations/1732800000000-receiver
 import { ReceiverHealthEntity } from './entities/receiver-health.entity.js';
 import { ServiceNoticeEntity } from './entities/service-notice.entity.js';
 import { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
+import { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
+import { IdempotencyLeaseFeedAudience1733100000000 } from './migrations/1733100000000-idempotency-lease-feed-audience.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -41,6 +43,7 @@ export const ENTITIES = [
   ServiceNoticeEntity,
   ServiceSubscriptionEntity,
   ReceiverHealthEntity,
+  NoticeRecipientEntity,
 ];
 
 export const MIGRATIONS = [
@@ -50,6 +53,7 @@ export const MIGRATIONS = [
   Attachments1732600000000,
   ServiceNotices1732700000000,
   ReceiverHealth1732800000000,
+  IdempotencyLeaseFeedAudience1733100000000,
 ];
 
 export interface DataSourceOptions {

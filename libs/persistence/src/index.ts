@@ -13,6 +13,7 @@ export { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 export { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
 export { ServiceNoticeEntity, type NoticeKind } from './entities/service-notice.entity.js';
 export { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
+export { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
 export { ReceiverHealthEntity, type CircuitState } from './entities/receiver-health.entity.js';
 export { OAuthClientEntity } from './entities/oauth-client.entity.js';
 export { ServiceEntity } from './entities/service.entity.js';

@@ -1,6 +1,15 @@
 import type { components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
-import { isUniqueViolation, OAuthClientEntity, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import {
+  isUniqueViolation,
+  NoticeRecipientEntity,
+  OAuthClientEntity,
+  ParticipantEntity,
+  RoutingRuleEntity,
+  ServiceEntity,
+  ServiceSubscriptionEntity,
+  TicketPartyEntity,
+} from '@drehscheibe/persistence';
 import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -66,16 +75,19 @@ export class ParticipantRegistry {
   async remove(id: string): Promise<void> {
     await this.find(id);
     await this.dataSource.transaction(async (em) => {
-      const [tickets, services, rules] = await Promise.all([
+      const [tickets, services, rules, notices] = await Promise.all([
         em.count(TicketPartyEntity, { where: { participantId: id } }),
         em.count(ServiceEntity, { where: { operatorId: id } }),
         em.count(RoutingRuleEntity, { where: { targetId: id } }),
+        em.count(NoticeRecipientEntity, { where: { participantId: id } }),
       ]);
-      if (tickets + services + rules > 0) {
+      if (tickets + services + rules + notices > 0) {
         throw new DomainError('participant-in-use', `participant ${id} is still referenced; suspend it instead (PATCH status=suspended)`, {
-          references: { tickets, services, routingRules: rules },
+          references: { tickets, services, routingRules: rules, notices },
         });
       }
+      // Subscriptions are wishes, not history: they go with the participant.
+      await em.delete(ServiceSubscriptionEntity, { participantId: id });
       await em.delete(OAuthClientEntity, { participantId: id });
       await em.delete(ParticipantEntity, { id });
     });

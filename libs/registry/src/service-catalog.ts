@@ -1,6 +1,14 @@
 import type { components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
-import { isUniqueViolation, ParticipantEntity, RoutingRuleEntity, ServiceEntity, TicketEntity } from '@drehscheibe/persistence';
+import {
+  isUniqueViolation,
+  ParticipantEntity,
+  RoutingRuleEntity,
+  ServiceEntity,
+  ServiceNoticeEntity,
+  ServiceSubscriptionEntity,
+  TicketEntity,
+} from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 import { toServiceView, type Service } from './views.js';
 
@@ -43,14 +51,19 @@ export class ServiceCatalog {
 
   async remove(id: string): Promise<void> {
     await this.find(id);
-    const [tickets, rules] = await Promise.all([
-      this.dataSource.manager.count(TicketEntity, { where: { serviceId: id } }),
-      this.dataSource.manager.count(RoutingRuleEntity, { where: { serviceId: id } }),
-    ]);
-    if (tickets + rules > 0) {
-      throw new DomainError('service-in-use', `service ${id} is still referenced`, { references: { tickets, routingRules: rules } });
-    }
-    await this.dataSource.manager.delete(ServiceEntity, { id });
+    await this.dataSource.transaction(async (em) => {
+      const [tickets, rules, notices] = await Promise.all([
+        em.count(TicketEntity, { where: { serviceId: id } }),
+        em.count(RoutingRuleEntity, { where: { serviceId: id } }),
+        em.count(ServiceNoticeEntity, { where: { serviceId: id } }),
+      ]);
+      if (tickets + rules + notices > 0) {
+        throw new DomainError('service-in-use', `service ${id} is still referenced`, { references: { tickets, routingRules: rules, notices } });
+      }
+      // Subscriptions are wishes, not history: they go with the service.
+      await em.delete(ServiceSubscriptionEntity, { serviceId: id });
+      await em.delete(ServiceEntity, { id });
+    });
   }
 
   private async find(id: string): Promise<ServiceEntity> {

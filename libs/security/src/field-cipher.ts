@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 
@@ -8,10 +8,24 @@ const VERSION = 'v1';
  */
 export class FieldCipher {
   private readonly key: Buffer;
+  private readonly digestKey: Buffer;
 
   constructor(base64Key: string) {
     this.key = Buffer.from(base64Key, 'base64');
     if (this.key.length !== 32) throw new Error('the data key must be 32 bytes');
+    // A separate key for digests, derived so the cipher key is never used for two purposes.
+    this.digestKey = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), 'drehscheibe keyed digest v1', 32));
+  }
+
+  /**
+   * A keyed fingerprint (HMAC-SHA256) of data that may carry personal data:
+   * equal inputs give equal digests, but without the data key nobody can
+   * test a guess against a stored one, as with a plain hash.
+   */
+  digest(...parts: Array<string | Buffer>): string {
+    const hmac = createHmac('sha256', this.digestKey);
+    for (const part of parts) hmac.update(part);
+    return hmac.digest('hex');
   }
 
   encrypt(value: unknown): string {

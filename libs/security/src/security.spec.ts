@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import {
   AccessTokenService,
@@ -75,5 +75,14 @@ describe('FieldCipher', () => {
     const parts = cipher.encrypt('x').split('.');
     parts[3] = Buffer.from('y').toString('base64');
     expect(() => cipher.decrypt(parts.join('.'))).toThrow();
+  });
+
+  it('digests equal inputs equally, and differently under another key or from a plain hash', () => {
+    const key = randomBytes(32).toString('base64');
+    const body = '{"requester":{"name":"Erika Mustermann"}}';
+    const digest = new FieldCipher(key).digest('POST /v1/tickets\n', body);
+    expect(new FieldCipher(key).digest('POST /v1/tickets\n', Buffer.from(body))).toBe(digest);
+    expect(new FieldCipher(randomBytes(32).toString('base64')).digest('POST /v1/tickets\n', body)).not.toBe(digest);
+    expect(createHash('sha256').update(`POST /v1/tickets\n${body}`).digest('hex')).not.toBe(digest);
   });
 });

@@ -74,8 +74,8 @@ export class CreateTicket {
       closedAt: null,
     };
     const parties: TicketPartyEntity[] = [
-      { ticketId: ticket.id, participantId: originId, externalId: input.externalId, joinedAt: now },
-      { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now },
+      { ticketId: ticket.id, participantId: originId, externalId: input.externalId, joinedAt: now, joinedVersion: 1 },
+      { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now, joinedVersion: 1 },
     ];
     const aggregate = { ticket, parties, service, comments: [], attachments: [] };
     const recorded = prepareEvent(
@@ -174,7 +174,10 @@ interface RoutingRow {
 }
 
 const outbox = outboxSql(19);
-/** Ticket, both parties, the event and its deliveries: one statement, so one implicit transaction. */
+/**
+ * Ticket, both parties, the event, its deliveries and the Idempotency-Key's
+ * outcome: one statement, so one implicit transaction.
+ */
 const INSERT_TICKET: PreparedStatement = {
   name: 'ticket_create_v1',
   text: `WITH ticket AS (
@@ -183,7 +186,7 @@ const INSERT_TICKET: PreparedStatement = {
       reported_at, created_at, updated_at, due_at, resolved_at, closed_at)
     VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 'forwarded', $10, $11, $12, NULL, $10, $13, $14, $15, NULL, $16, $17, $17, $18, NULL, NULL)
   ), parties AS (
-    INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at) VALUES ($1, $10, $11, $17), ($1, $12, NULL, $17)
+    INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at, joined_version) VALUES ($1, $10, $11, $17, 1), ($1, $12, NULL, $17, 1)
   ), ${outbox.eventCte}
   ${outbox.deliveriesInsert}`,
 };

@@ -1,4 +1,5 @@
 import type { TicketEventType } from '@drehscheibe/contracts';
+import { outcomeKeyParams, recordOutcomeCte } from '@drehscheibe/idempotency';
 import type { TicketEventEntity } from '@drehscheibe/persistence';
 import { v7 as uuidv7 } from 'uuid';
 import type { DeliveryRef } from './delivery-dispatcher.js';
@@ -10,16 +11,18 @@ export interface RecordedEvent {
 }
 
 /**
- * SQL that appends an event and its deliveries within one statement: a CTE
- * (`event AS (...)`) for the event and the final INSERT for the deliveries.
- * Its ten parameters start at `$first`, in the order of `outboxParams`.
+ * SQL that appends an event and its deliveries within one statement: CTEs
+ * (`event AS (...), outcome AS (...)`) for the event and for the request's
+ * Idempotency-Key outcome, and the final INSERT for the deliveries. Its
+ * twelve parameters start at `$first`, in the order of `outboxParams`.
  */
 export function outboxSql(first: number): { eventCte: string; deliveriesInsert: string } {
   const $ = (n: number) => `$${first + n}`;
   return {
     eventCte: `event AS (
       INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
-      VALUES (${$(0)}, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}))`,
+      VALUES (${$(0)}, ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)})),
+    ${recordOutcomeCte('outcome', { clientId: $(10), key: $(11), ticketId: $(1), version: $(2) })}`,
     deliveriesInsert: `INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, status, attempts, next_attempt_at, created_at)
       SELECT d.id, ${$(0)}, ${$(1)}, ${$(2)}, d.receiver_id, 'pending', 0, ${$(5)}, ${$(5)} FROM unnest(${$(8)}::uuid[], ${$(9)}::text[]) AS d(id, receiver_id)`,
   };
@@ -37,6 +40,8 @@ export function outboxParams({ event, deliveries }: RecordedEvent): unknown[] {
     JSON.stringify(event.snapshot),
     deliveries.map((d) => d.id),
     deliveries.map((d) => d.receiverId),
+    // The request's Idempotency-Key (nulls without one): the change records itself as the key's outcome.
+    ...outcomeKeyParams(),
   ];
 }
 

@@ -5,8 +5,7 @@ export { TicketCommandRunner, type CommandResult, type ExpectedVersions } from '
 export { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';
-export { EventFeed, type FeedPage } from './event-feed.js';
 export { TicketAttachments, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
 export { cleanFilename } from './attachment-content.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
-export { encodeIdCursor, decodeIdCursor } from './cursor.js';
+export { encodeCursor, decodeCursor, encodeIdCursor, decodeIdCursor } from './cursor.js';

@@ -1,5 +1,6 @@
 import type { Ticket, TicketEventType } from '@drehscheibe/contracts';
 import { DomainError, type ActorRoles } from '@drehscheibe/domain';
+import { recordOutcome } from '@drehscheibe/idempotency';
 import { FieldCipher } from '@drehscheibe/security';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -65,7 +66,11 @@ export class TicketCommandRunner {
       const now = new Date();
       const roles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId };
       const outcome = await apply({ ...aggregate, em, actorId, roles, now });
-      if (!outcome) return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
+      if (!outcome) {
+        // No event, but maybe a write (an internal comment): a retry under the same key must not repeat it.
+        await recordOutcome(em, ticket.id, ticket.version);
+        return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
+      }
       ticket.version += 1;
       ticket.updatedAt = now;
       const recorded = prepareEvent(aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);

@@ -125,7 +125,8 @@ export class TicketCommands {
       const targetId = explicitTarget(actorId, input.participantId, target);
       endpoints.set(targetId, target?.deliveryUrl ?? null);
       if (!parties.some((p) => p.participantId === targetId)) {
-        const party = em.create(TicketPartyEntity, { ticketId, participantId: targetId, externalId: null, joinedAt: now });
+        // It joins with this change's event (the version the runner is about to write): its deliveries and feed start there.
+        const party = em.create(TicketPartyEntity, { ticketId, participantId: targetId, externalId: null, joinedAt: now, joinedVersion: ticket.version + 1 });
         await em.insert(TicketPartyEntity, party);
         parties.push(party);
       }

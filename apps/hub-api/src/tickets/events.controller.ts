@@ -1,8 +1,8 @@
-import { EventFeed, type FeedPage } from '@drehscheibe/tickets';
+import { EventFeed, type FeedPage } from '@drehscheibe/feed';
 import { Controller, Get, Query } from '@nestjs/common';
 import { CallerParticipant } from '../http/request-context.js';
 
-/** The polling feed: what webhooks deliver, for systems that cannot receive calls. */
+/** The polling feed: what webhooks deliver (ticket events and service notices), for systems that cannot receive calls. */
 @Controller('v1/events')
 export class EventsController {
   constructor(private readonly feed: EventFeed) {}

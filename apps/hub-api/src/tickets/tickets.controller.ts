@@ -26,6 +26,7 @@ import {
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+import { creationHeaders } from './ticket-replies.js';
 
 /** HTTP ↔ use cases; rules live in libs/tickets and libs/domain. */
 @Controller('v1/tickets')
@@ -52,14 +53,7 @@ export class TicketsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
     const ticket = await this.createTicket.execute(caller, body);
-    const receipt = this.receipts.sign({
-      ticketId: ticket.id,
-      version: ticket.version,
-      origin: caller,
-      externalId: body.externalId,
-      body: request.rawBody ?? JSON.stringify(body),
-    });
-    void reply.header('location', `/v1/tickets/${ticket.id}`).header('etag', etag(ticket.version)).header('drehscheibe-receipt', receipt);
+    void reply.headers(creationHeaders(this.receipts, ticket, ticket.version, request.rawBody ?? JSON.stringify(body)));
     return ticket;
   }
 

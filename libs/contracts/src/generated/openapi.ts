@@ -226,7 +226,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -264,7 +266,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -304,7 +308,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -342,7 +348,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -380,7 +388,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -418,7 +428,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -456,7 +468,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -495,7 +509,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -533,7 +549,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -577,7 +595,9 @@ export interface paths {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -647,11 +667,16 @@ export interface paths {
         };
         /**
          * The event feed — for systems that cannot receive deliveries
-         * @description Every event of every ticket you are party to, except your own changes, each exactly
-         *     once, in a stable order: the same bodies as webhook deliveries. Start without
-         *     `after`; store `nextCursor` after processing a page and pass it as `after` next
-         *     time. When nothing new has committed, `items` is empty and `nextCursor` is your
-         *     cursor again. Events of a ticket arrive in `ticketVersion` order.
+         * @description What webhooks deliver, for systems that cannot receive calls: the events of every
+         *     ticket you are party to, from the event that made you a party on (the full history
+         *     of a ticket is at `GET /v1/tickets/{ticketId}/events`), except your own changes;
+         *     and every service notice published while you were subscribed to its service. Each
+         *     exactly once, in a stable order, with the same bodies as the deliveries: dispatch
+         *     on `type` (`service.notice_published` is a `NoticeDelivery`, every other type a
+         *     ticket event `Delivery`). Start without `after`; store `nextCursor` after
+         *     processing a page and pass it as `after` next time. When nothing new has
+         *     committed, `items` is empty and `nextCursor` is your cursor again. Events of a
+         *     ticket arrive in `ticketVersion` order.
          */
         get: operations["readEventFeed"];
         put?: never;
@@ -812,7 +837,11 @@ export interface paths {
         put?: never;
         /**
          * Publish an outage, maintenance or information notice (the service's operator)
-         * @description Every subscriber with a delivery endpoint receives a `service.notice_published` delivery (see the `serviceNotice` webhook).
+         * @description Every participant subscribed to the service now (except you) receives the notice
+         *     as `service.notice_published`: by delivery to its endpoint (see the
+         *     `serviceNotice` webhook), and in its event feed. A notice whose window has
+         *     already ended (`endsAt` in the past) is refused with `422 invalid-period`; an
+         *     ongoing one (started, not ended or without `endsAt`) is accepted.
          */
         post: operations["publishServiceNotice"];
         delete?: never;
@@ -1691,9 +1720,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Illegal status transition (`illegal-transition`, with `allowed`), a duplicate `(origin, externalId)` (`duplicate-external-id`), or a request with the same `Idempotency-Key` still in progress (`idempotency-key-in-use`). */
+        /** @description Illegal status transition (`illegal-transition`, with `allowed`), a duplicate `(origin, externalId)` (`duplicate-external-id`), or a request with the same `Idempotency-Key` still in progress (`idempotency-key-in-use`, with `Retry-After`). */
         Conflict: {
             headers: {
+                /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1773,7 +1804,9 @@ export interface components {
         /**
          * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
          *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-         *     the same key with another body answers `422 idempotency-key-reused`.
+         *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+         *     (24 hours by default), and a key whose request never finished frees itself after a
+         *     short lease; see the integration guide.
          */
         IdempotencyKey: string;
         /** @description Page size. */
@@ -2008,7 +2041,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2125,7 +2160,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2175,7 +2212,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2225,7 +2264,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2276,7 +2317,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2326,7 +2369,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2376,7 +2421,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2426,7 +2473,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2477,7 +2526,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2527,7 +2578,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2580,7 +2633,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -2674,7 +2729,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Delivery"][];
+                        items: (components["schemas"]["Delivery"] | components["schemas"]["NoticeDelivery"])[];
                         nextCursor: string;
                     };
                 };
@@ -3096,7 +3151,9 @@ export interface operations {
                 /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`.
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };

@@ -1,6 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The first answer to a POST with an Idempotency-Key, replayed for retries. */
+/**
+ * A POST with an Idempotency-Key: claimed (with a lease) while its request
+ * runs, then its first answer, replayed for retries until the key expires.
+ * The answer is stored encrypted: it may carry personal data or secrets.
+ */
 @Entity({ name: 'idempotency_keys' })
 export class IdempotencyKeyEntity {
   @PrimaryColumn({ name: 'client_id', type: 'text' })
@@ -15,6 +19,7 @@ export class IdempotencyKeyEntity {
   @Column({ type: 'text' })
   path: string;
 
+  /** A keyed digest of method, path and body: equal requests compare equal, but a guess cannot be tested without the data key. */
   @Column({ name: 'request_hash', type: 'text' })
   requestHash: string;
 
@@ -22,12 +27,34 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'status_code', type: 'integer', nullable: true })
   statusCode: number | null;
 
-  @Column({ name: 'response_headers', type: 'jsonb', nullable: true })
-  responseHeaders: Record<string, string> | null;
+  /**
+   * The answer's replayed headers and body, encrypted with the data key
+   * (FieldCipher): the body may carry the requester, the receipt header a
+   * plain hash of the request body.
+   */
+  @Column({ name: 'response_enc', type: 'text', nullable: true })
+  responseEnc: string | null;
 
-  @Column({ name: 'response_body', type: 'text', nullable: true })
-  responseBody: string | null;
+  /** An unfinished claim whose lease has run out may be taken over by a retry (the request crashed). */
+  @Column({ name: 'locked_until', type: 'timestamptz' })
+  lockedUntil: Date;
 
+  /** Which request holds the claim: only it stores the answer or releases the key. */
+  @Column({ name: 'lease_token', type: 'uuid', nullable: true })
+  leaseToken: string | null;
+
+  /** The ticket change the key's request committed, written in the same statement as the change. */
+  @Column({ name: 'ticket_id', type: 'uuid', nullable: true })
+  ticketId: string | null;
+
+  @Column({ name: 'ticket_version', type: 'integer', nullable: true })
+  ticketVersion: number | null;
+
+  /** At most 1 (check constraint `idempotency_keys_applied_once`). */
+  @Column({ name: 'changes_applied', type: 'smallint', default: 0 })
+  changesApplied: number;
+
+  /** Expiry counts from here (`IDEMPOTENCY_KEY_TTL_SECONDS`). */
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -18,4 +18,8 @@ export class TicketPartyEntity {
 
   @Column({ name: 'joined_at', type: 'timestamptz' })
   joinedAt: Date;
+
+  /** The ticket version whose event made it a party: its deliveries and its feed start there. */
+  @Column({ name: 'joined_version', type: 'integer' })
+  joinedVersion: number;
 }

@@ -1,0 +1,151 @@
+import type { Delivery } from '@drehscheibe/contracts';
+import { toNoticeDelivery, type NoticeDelivery } from '@drehscheibe/notices';
+import { fromJsonRow, jsonObjectSql, poolOf, runPrepared, ServiceNoticeEntity, TicketEventEntity, type PreparedStatement } from '@drehscheibe/persistence';
+import { decodeCursor, encodeCursor } from '@drehscheibe/tickets';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** What a webhook would have carried: a ticket event, or a service notice. */
+export type FeedItem = Delivery | NoticeDelivery;
+
+export interface FeedPage {
+  items: FeedItem[];
+  /** Where to continue; the same cursor again when nothing new has committed. */
+  nextCursor: string;
+}
+
+interface FeedRow {
+  kind: 'event' | 'notice';
+  item: Record<string, unknown>;
+  txid: string;
+  position: string;
+}
+
+const XID8_MAX = 2n ** 64n - 1n;
+const BIGINT_MAX = 2n ** 63n - 1n;
+const within = (value: unknown, max: bigint): boolean => typeof value === 'string' && /^\d{1,20}$/.test(value) && BigInt(value) <= max;
+/** A cursor must fit PostgreSQL's xid8 and bigint, or the query itself would fail. */
+const isFeedCursor = (v: Record<string, unknown>): v is { x: string; p: string } => within(v.x, XID8_MAX) && within(v.p, BIGINT_MAX);
+
+const START = { x: '0', p: '0' };
+
+/**
+ * Up to which transaction id the feed may hand out entries: the oldest
+ * transaction in the reader's own snapshot that might still commit entries
+ * of this hub, else the snapshot's xmax.
+ *
+ * Entries are ordered by (writing transaction id, position), and a cursor
+ * only moves past transaction ids below this horizon, so no transaction that
+ * could still commit an entry sorts behind a cursor already handed out.
+ * Waiting for every running transaction (`pg_snapshot_xmin`) would be
+ * correct too, but then one long transaction anywhere on the server — in
+ * another database, a report, a migration elsewhere — stalls every reader.
+ *
+ * A transaction in the snapshot is skipped ("foreign") only if it provably
+ * writes no entries here: it is running now (still in pg_stat_activity with
+ * that `backend_xid`) and connected to another database — which can never
+ * write our tables — or to ours under an application name that is neither
+ * the hub's (`drehscheibe…`) nor empty (a pooler that drops the name must
+ * not turn the hub's own writers foreign). Why this is race-free:
+ * - the snapshot is taken when the statement starts; pg_stat_activity is
+ *   read afterwards. A transaction found there under its xid was running at
+ *   both moments, and its database cannot change;
+ * - a transaction of the snapshot that has finished by then is not found
+ *   and so still counts: it may be one of ours whose entries this snapshot
+ *   cannot see yet;
+ * - transactions not in the snapshot and below its xmax had finished when
+ *   it was taken, so their entries are visible to this very query;
+ * - xids are compared as 32-bit `xid` (what pg_stat_activity shows): live
+ *   transactions are always less than 2^31 apart, so the match is exact.
+ * Without the privilege to see a backend, PostgreSQL shows `backend_xid`,
+ * `datname` and `application_name` of every session anyway; where a
+ * deployment hides them, the rule above finds nothing foreign and the feed
+ * simply waits, as before. Prepared transactions (2PC) have no backend and
+ * always count.
+ */
+const HORIZON_CTES = `snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+  foreign_xids AS MATERIALIZED (
+    SELECT backend_xid AS xid FROM pg_stat_activity
+     WHERE backend_xid IS NOT NULL
+       AND (datname IS DISTINCT FROM current_database() OR (application_name <> '' AND application_name NOT LIKE 'drehscheibe%'))),
+  horizon AS MATERIALIZED (
+    SELECT coalesce(min(x), pg_snapshot_xmax((SELECT s FROM snapshot))) AS h
+      FROM pg_snapshot_xip((SELECT s FROM snapshot)) AS x
+     WHERE NOT EXISTS (SELECT 1 FROM foreign_xids f WHERE f.xid = xid(x)))`;
+
+/** The feed query, built once per data source from the entities' metadata. */
+const statements = new WeakMap<DataSource, PreparedStatement>();
+
+function feedStatement(dataSource: DataSource): PreparedStatement {
+  let found = statements.get(dataSource);
+  if (!found) {
+    found = {
+      name: 'event_feed_v2',
+      text: `WITH ${HORIZON_CTES},
+      events AS (
+        SELECT 'event' AS kind, ${jsonObjectSql(dataSource, TicketEventEntity, 'e')} AS item, e.txid, e.position
+          FROM ticket_events e
+         WHERE (e.txid, e.position) > ($2::xid8, $3::bigint)
+           AND e.txid < (SELECT h FROM horizon)
+           AND e.actor_id <> $1
+           -- From the event that made the reader a party on, as its webhooks.
+           AND EXISTS (SELECT 1 FROM ticket_parties p WHERE p.ticket_id = e.ticket_id AND p.participant_id = $1 AND p.joined_version <= e.ticket_version)
+         ORDER BY e.txid, e.position
+         LIMIT $4),
+      notices AS (
+        SELECT 'notice' AS kind, ${jsonObjectSql(dataSource, ServiceNoticeEntity, 'n')} AS item, r.txid, r.position
+          FROM notice_recipients r JOIN service_notices n ON n.id = r.notice_id
+         WHERE r.participant_id = $1
+           AND (r.txid, r.position) > ($2::xid8, $3::bigint)
+           AND r.txid < (SELECT h FROM horizon)
+         ORDER BY r.txid, r.position
+         LIMIT $4)
+      SELECT kind, item, txid::text AS txid, position::text AS position
+        FROM (SELECT * FROM events UNION ALL SELECT * FROM notices) entries
+       ORDER BY entries.txid, entries.position
+       LIMIT $4`,
+    };
+    statements.set(dataSource, found);
+  }
+  return found;
+}
+
+/**
+ * The polling feed for systems behind firewalls: what webhooks deliver, for
+ * readers that cannot receive calls — every event of every ticket the
+ * reader is party to from the one that made it a party on, except its own
+ * changes, and every service notice it was an addressee of; each exactly once.
+ *
+ * Ticket events and notices share one order (writing transaction id, then a
+ * position from one sequence), so one cursor covers both.
+ */
+@Injectable()
+export class EventFeed {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async read(viewerId: string, after: string | undefined, limit: number): Promise<FeedPage> {
+    const cursor = after ? decodeCursor(after, isFeedCursor) : START;
+    const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), feedStatement(this.dataSource), [viewerId, cursor.x, cursor.p, limit]);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((row) =>
+        row.kind === 'notice' ? toNoticeDelivery(fromJsonRow(this.dataSource, ServiceNoticeEntity, row.item)) : this.toDelivery(row.item),
+      ),
+      nextCursor: encodeCursor(last ? { x: last.txid, p: last.position } : cursor),
+    };
+  }
+
+  private toDelivery(item: Record<string, unknown>): Delivery {
+    const e = fromJsonRow(this.dataSource, TicketEventEntity, item);
+    return {
+      id: e.id,
+      type: e.type as Delivery['type'],
+      ticketId: e.ticketId,
+      ticketVersion: e.ticketVersion,
+      occurredAt: e.occurredAt.toISOString(),
+      actor: { participantId: e.actorId },
+      data: e.data,
+      ticket: e.snapshot as Delivery['ticket'],
+    };
+  }
+}

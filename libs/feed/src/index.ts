@@ -1,0 +1,1 @@
+export { EventFeed, type FeedItem, type FeedPage } from './event-feed.js';
