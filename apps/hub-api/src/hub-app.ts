@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { HubApiModule } from './hub-api.module.js';
 import { mountQueueBoard } from './admin/queue-board.js';
 import { DeliveryQueue } from '@drehscheibe/delivery';
-import { AccessTokenService } from '@drehscheibe/security';
-import { DataSource } from 'typeorm';
+import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
 import { ProblemFilter } from './http/problem.filter.js';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -32,6 +31,8 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     disableRequestLogging: true,
     bodyLimit: config.http.bodyLimitBytes,
     requestIdHeader: false,
+    // Off unless configured: then request.ip is the connection's address (per-source limits of the token endpoint).
+    trustProxy: config.http.trustProxy,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers[CORRELATION_HEADER];
       return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
@@ -75,7 +76,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     customSiteTitle: 'Drehscheibe API',
     swaggerOptions: { persistAuthorization: true, tryItOutEnabled: true },
   });
-  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService));
+  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication));
   await app.init();
   return { app, routes };
 }

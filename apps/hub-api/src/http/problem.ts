@@ -12,6 +12,7 @@ export type ProblemCode =
   | 'method-not-allowed'
   | 'idempotency-key-reused'
   | 'idempotency-key-in-use'
+  | 'too-many-requests'
   | 'internal-error'
   | 'service-unavailable';
 
@@ -44,6 +45,7 @@ const STATUS: Record<ProblemCode, number> = {
   'invalid-period': 422,
   'idempotency-key-reused': 422,
   'idempotency-key-in-use': 409,
+  'too-many-requests': 429,
   'internal-error': 500,
   'service-unavailable': 503,
 };
@@ -77,6 +79,7 @@ const TITLE: Record<ProblemCode, string> = {
   'invalid-period': 'The period is not valid',
   'idempotency-key-reused': 'The Idempotency-Key was used for another request',
   'idempotency-key-in-use': 'A request with this Idempotency-Key is still being processed',
+  'too-many-requests': 'Too many requests',
   'internal-error': 'Internal error',
   'service-unavailable': 'Service unavailable',
 };
