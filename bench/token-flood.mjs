@@ -2,15 +2,16 @@
 // the latency of good token requests from one source while other sources
 // send wrong secrets. Not part of `npm test` (timed); run by hand:
 //
-//   node bench/token-flood.mjs [--duration 15] [--good-rate 10] [--flood 16] [--no-build]
+//   node bench/token-flood.mjs [--duration 15] [--good-rate 10] [--flood-rate 200] [--no-build]
 //
 // Starts PostgreSQL and Redis (embedded, or DATABASE_URL / REDIS_URL), seeds
 // the demo, starts hub-api from dist/ and runs four phases of --duration
 // seconds each. Good requests come from 127.0.0.1 as demo-mila (HTTP Basic,
 // as Swagger UI sends them) at --good-rate per second (open loop: latency
-// counts from the scheduled start). The flood is --flood concurrent clients
-// with wrong secrets, from 127.0.0.2 (one source) or from 64 loopback
-// addresses (many sources; Linux routes all of 127/8 to lo).
+// counts from the scheduled start). The flood sends wrong secrets at
+// --flood-rate per second (open loop, at most 256 in flight; what cannot be
+// sent then is counted as skipped), from 127.0.0.2 (one source) or from 64
+// loopback addresses (many sources; Linux routes all of 127/8 to lo).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,13 +27,14 @@ const { values: cli } = parseArgs({
   options: {
     duration: { type: 'string', default: '15' },
     'good-rate': { type: 'string', default: '10' },
-    flood: { type: 'string', default: '16' },
+    'flood-rate': { type: 'string', default: '200' },
     'no-build': { type: 'boolean', default: false },
   },
 });
 const durationMs = Number(cli.duration) * 1000;
 const goodRate = Number(cli['good-rate']);
-const floodConcurrency = Number(cli.flood);
+const floodRate = Number(cli['flood-rate']);
+const FLOOD_IN_FLIGHT = 256;
 const say = (line) => console.log(`[token-flood] ${line}`);
 
 const logsDir = join(ROOT, 'bench/results/logs-token-flood');
@@ -110,16 +112,33 @@ try {
     let stop = false;
     const floodStatuses = {};
     let floodSent = 0;
-    const floodClient = async (i) => {
-      while (!stop) {
-        const source = flood.sources[i % flood.sources.length];
+    let skipped = 0;
+    const floodLoop = async () => {
+      let inFlight = 0;
+      const pending = new Set();
+      const t0 = now();
+      for (let i = 0; !stop; i++) {
+        const wait = t0 + (i * 1000) / floodRate - now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (inFlight >= FLOOD_IN_FLIGHT) {
+          skipped += 1;
+          continue;
+        }
+        inFlight += 1;
         floodSent += 1;
-        const status = await tokenRequest(source, flood.clientId, randomBytes(32).toString('base64url')).catch(() => 'error');
-        floodStatuses[status] = (floodStatuses[status] ?? 0) + 1;
-        i += floodConcurrency;
+        const source = flood.sources[i % flood.sources.length];
+        const p = tokenRequest(source, flood.clientId, randomBytes(32).toString('base64url'))
+          .catch(() => 'error')
+          .then((status) => {
+            floodStatuses[status] = (floodStatuses[status] ?? 0) + 1;
+            inFlight -= 1;
+            pending.delete(p);
+          });
+        pending.add(p);
       }
+      await Promise.all([...pending]);
     };
-    const floodDone = flood ? Promise.all(Array.from({ length: floodConcurrency }, (_, i) => floodClient(i))) : Promise.resolve();
+    const floodDone = flood ? floodLoop() : Promise.resolve();
     // Let the flood reach its steady state (and the limits kick in) before measuring.
     if (flood) await new Promise((r) => setTimeout(r, 3000));
     const goodStatuses = {};
@@ -149,7 +168,7 @@ try {
     const fmt = (v) => (Number.isFinite(v) ? v.toFixed(1) : '-');
     say(
       `${name.padEnd(40)} good: n ${s.n} p50 ${fmt(s.p50)} p95 ${fmt(p95)} p99 ${fmt(s.p99)} max ${fmt(s.max)} ms ${JSON.stringify(goodStatuses)}` +
-        ` | flood: ${flood ? `${(floodSent / (elapsed + 3)).toFixed(0)} req/s ${JSON.stringify(floodStatuses)}` : '-'}`,
+        ` | flood: ${flood ? `${(floodSent / (elapsed + 3)).toFixed(0)} req/s sent, ${skipped} skipped, ${JSON.stringify(floodStatuses)}` : '-'}`,
     );
   }
 

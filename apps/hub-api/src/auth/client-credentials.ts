@@ -1,4 +1,4 @@
-import { ClientAuthenticator, ClientStatusCache, revocationReason } from '@drehscheibe/registry';
+import { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication } from '@drehscheibe/registry';
 import { AccessTokenService, InvalidTokenError, type Principal } from '@drehscheibe/security';
 import type { OAuthClientEntity } from '@drehscheibe/persistence';
 import { ProblemError } from '../http/problem.js';
@@ -39,24 +39,30 @@ export class ClientSecretAuthentication {
 
   /** `basic`: the credentials came in an Authorization header (the 401 then names the scheme). */
   async authenticate(clientId: string | undefined, secret: string | undefined, source: string, basic: boolean): Promise<AuthenticatedClient> {
-    const held = await this.limiter.holdBack(clientId, source);
-    if (held) {
+    const attempt = await this.limiter.admit(clientId, source);
+    if ('retryAfterSeconds' in attempt) {
       throw new ProblemError(
         'too-many-requests',
-        `too many failed authentications ${held.by === 'client' ? 'for this client id' : 'from this address'}; try again in ${held.retryAfterSeconds} s`,
+        `too many failed authentications ${attempt.by === 'client' ? 'for this client id' : 'from this address'}; try again in ${attempt.retryAfterSeconds} s`,
         { error: 'temporarily_unavailable' },
-        { 'retry-after': String(held.retryAfterSeconds) },
+        { 'retry-after': String(attempt.retryAfterSeconds) },
       );
     }
-    const result = clientId && secret ? await this.authenticator.authenticate(clientId, secret) : ({ outcome: 'failed' } as const);
+    let result: ClientAuthentication;
+    try {
+      result = clientId && secret ? await this.authenticator.authenticate(clientId, secret) : { outcome: 'failed' };
+    } catch (e) {
+      attempt.abandoned();
+      throw e;
+    }
     const challenge: Record<string, string> = basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {};
     if (result.outcome === 'failed') {
-      await this.limiter.failed(clientId, source);
+      await attempt.failed();
       throw new ProblemError('invalid-client', 'unknown client or wrong secret', { error: 'invalid_client' }, challenge);
     }
-    // The secret was right: not a failure to count, and the caller may know why it cannot act.
+    // The secret was right: not a failure to count, and the caller may know why the client cannot act.
+    attempt.succeeded();
     if (result.outcome === 'refused') throw new ProblemError('invalid-client', result.reason, { error: 'invalid_client' }, challenge);
-    this.limiter.succeeded(result.client.clientId, source);
     return result;
   }
 }
