@@ -101,15 +101,19 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
     // No echo: the BeLa got only the MiLa's change, never its own.
     expect((await deliveriesOf('demo-bela', ticketId)).map((d) => d.body.type)).toEqual(['ticket.forwarded']);
 
-    // Every delivery verifies against the hub's published key, with its own webhook-id = the delivery id.
-    const { body: jwks } = await stack.api.call('GET', '/.well-known/jwks.json');
+    // Every delivery verifies against the hub's webhook key set, with its own webhook-id = the delivery id,
+    // and never against the token key set (issue 12, item 21).
+    const { body: jwks } = await stack.api.call('GET', '/.well-known/webhook-jwks.json');
     const publicKeys = jwks.keys.map((k: { kty: string; crv: string; x: string }) => jwkToPublicKey(k));
+    const { body: tokenJwks } = await stack.api.call('GET', '/.well-known/jwks.json');
+    const tokenKeys = tokenJwks.keys.map((k: { kty: string; crv: string; x: string }) => jwkToPublicKey(k));
     const all = [forwarded, ...toMila];
     for (const d of all) {
       expect(d.signatureVersion).toBe('v1a');
       expect(d.raw.headers['webhook-signature']).toMatch(/^v1a,/);
       const verified = verifyWebhook(d.raw.headers, d.raw.body, { ed25519PublicKeys: publicKeys });
       expect(verified.id).toBe(d.webhookId);
+      expect(() => verifyWebhook(d.raw.headers, d.raw.body, { ed25519PublicKeys: tokenKeys })).toThrow();
       expect(() => verifyWebhook(d.raw.headers, d.raw.body.replace('"ticket', '"tocket'), { ed25519PublicKeys: publicKeys })).toThrow();
     }
     expect(new Set(all.map((d) => d.webhookId)).size).toBe(all.length);

@@ -49,11 +49,14 @@ describe('operations endpoints', () => {
     expect(ready.body).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up' } });
   });
 
-  it('publishes the token and webhook keys as Ed25519 JWKs', async () => {
-    const { body } = await hub.api.call('GET', '/.well-known/jwks.json');
-    expect(body.keys).toHaveLength(2);
-    for (const key of body.keys) expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA' });
-    expect(new Set(body.keys.map((k: { kid: string }) => k.kid)).size).toBe(2);
+  it('publishes the token key and the webhook key as Ed25519 JWKs, each in its own set', async () => {
+    const { body: tokenSet } = await hub.api.call('GET', '/.well-known/jwks.json');
+    const { body: webhookSet } = await hub.api.call('GET', '/.well-known/webhook-jwks.json');
+    expect(tokenSet.keys).toHaveLength(1);
+    expect(webhookSet.keys).toHaveLength(1);
+    for (const key of [...tokenSet.keys, ...webhookSet.keys]) expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA' });
+    expect(tokenSet.keys[0].kid).not.toBe(webhookSet.keys[0].kid);
+    expect(tokenSet.keys[0].x).not.toBe(webhookSet.keys[0].x);
   });
 
   it('answers an unknown route with problem+json and a correlation id', async () => {

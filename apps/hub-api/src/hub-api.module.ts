@@ -28,7 +28,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { JwksController, PUBLISHED_KEYS } from './auth/jwks.controller.js';
+import { JwksController, TOKEN_KEY_SET, WEBHOOK_KEY_SET } from './auth/jwks.controller.js';
 import { OAuthController } from './auth/oauth.controller.js';
 import { CodelistsController } from './codelists/codelists.controller.js';
 import { HEALTH_REDIS, HealthController } from './health/health.controller.js';
@@ -36,7 +36,10 @@ import { AuthGuard } from './http/auth.guard.js';
 import { SpecValidationInterceptor } from './http/spec-validation.interceptor.js';
 import { EventsController } from './tickets/events.controller.js';
 import { ParticipantsController, RoutingRulesController, ServicesController } from './registry/registry.controllers.js';
-import { ParticipantRegistry, RoutingRuleBook, ServiceCatalog } from '@drehscheibe/registry';
+import { ClientAuthenticator, ClientRegistry, ClientStatusCache, ParticipantRegistry, RoutingRuleBook, ServiceCatalog } from '@drehscheibe/registry';
+import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
+import { ClientsController } from './registry/clients.controller.js';
 import { TicketsController } from './tickets/tickets.controller.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { IdempotencyKeys } from '@drehscheibe/idempotency';
@@ -73,6 +76,7 @@ export class HubApiModule {
         EventsController,
         AttachmentsController,
         ParticipantsController,
+        ClientsController,
         ServicesController,
         ServiceNoticesController,
         RoutingRulesController,
@@ -97,16 +101,33 @@ export class HubApiModule {
         { provide: SpecValidator, useFactory: () => new SpecValidator(loadOpenApiDocument()) },
         { provide: FieldCipher, useFactory: () => new FieldCipher(config.keys.dataKey) },
         { provide: TOKEN_KEY, useFactory: () => SigningKey.fromSecret(config.keys.tokenSigningKey) },
-        {
-          provide: PUBLISHED_KEYS,
-          useFactory: async (tokenKey: SigningKey) => [tokenKey.publicJwk, (await SigningKey.fromSecret(config.keys.webhookSigningKey)).publicJwk],
-          inject: [TOKEN_KEY],
-        },
+        { provide: TOKEN_KEY_SET, useFactory: (tokenKey: SigningKey) => [tokenKey.publicJwk], inject: [TOKEN_KEY] },
+        { provide: WEBHOOK_KEY_SET, useFactory: async () => [(await SigningKey.fromSecret(config.keys.webhookSigningKey)).publicJwk] },
         {
           provide: AccessTokenService,
           useFactory: (key: SigningKey) => new AccessTokenService(key, config.auth.issuer, config.auth.tokenTtlSeconds),
           inject: [TOKEN_KEY],
         },
+        { provide: ClientStatusCache, useFactory: (ds: DataSource) => new ClientStatusCache(ds, config.auth.clientCacheMs), inject: [DataSource] },
+        {
+          provide: BearerAuthentication,
+          useFactory: (tokens: AccessTokenService, clients: ClientStatusCache) => new BearerAuthentication(tokens, clients),
+          inject: [AccessTokenService, ClientStatusCache],
+        },
+        {
+          provide: ClientSecretAuthentication,
+          useFactory: (ds: DataSource, redis: Redis) =>
+            new ClientSecretAuthentication(
+              new ClientAuthenticator(ds),
+              new FailedAuthLimiter(redis, config.queuePrefix, {
+                perClient: config.auth.failuresPerClient,
+                perSource: config.auth.failuresPerSource,
+                windowSeconds: config.auth.failureWindowSeconds,
+              }),
+            ),
+          inject: [DataSource, HEALTH_REDIS],
+        },
+        { provide: ClientRegistry, useFactory: (ds: DataSource) => new ClientRegistry(ds), inject: [DataSource] },
         { provide: ReceiptSigner, useFactory: (key: SigningKey) => new ReceiptSigner(key, config.auth.issuer), inject: [TOKEN_KEY] },
         {
           provide: 'ResourceCloser',

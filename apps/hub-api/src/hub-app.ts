@@ -10,8 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { HubApiModule } from './hub-api.module.js';
 import { mountQueueBoard } from './admin/queue-board.js';
 import { DeliveryQueue } from '@drehscheibe/delivery';
-import { AccessTokenService } from '@drehscheibe/security';
-import { DataSource } from 'typeorm';
+import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
 import { answerClientError, answerFrameworkError, CORRELATION_HEADER, RouteTable, sendProblem } from './http/framework-errors.js';
@@ -63,6 +62,8 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     clientErrorHandler: answerClientError(logger),
     // Fastify's own answer while closing is plain JSON; the hook below answers the same 503 as problem+json.
     return503OnClosing: false,
+    // Off unless configured: then request.ip is the connection's address (per-source limits of the token endpoint).
+    trustProxy: config.http.trustProxy,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers[CORRELATION_HEADER];
       return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
@@ -120,7 +121,9 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
-  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(DataSource), app.get(AccessTokenService), { readOnly: config.queueBoardReadOnly });
+  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), {
+    readOnly: config.queueBoardReadOnly,
+  });
   await app.init();
   void database.connect().catch(() => undefined); // a fault that waiting cannot mend is reported by main()
   return { app, routes, database, metricsPort: metricsServer ? portOf(metricsServer) : undefined };

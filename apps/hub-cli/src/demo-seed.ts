@@ -59,7 +59,22 @@ export async function seedDemo(dataSource: DataSource, options: { credentialsFil
       const reuse = known && existing && (await verifyClientSecret(known, existing.secretHash));
       const secret = reuse ? known : generateClientSecret();
       if (!reuse) {
-        await em.upsert(OAuthClientEntity, [{ ...client, secretHash: await hashClientSecret(secret), enabled: true }], ['clientId']);
+        // A new secret for an existing client ends the old one and its tokens, as a rotation without overlap would.
+        await em.upsert(
+          OAuthClientEntity,
+          [
+            {
+              ...client,
+              secretHash: await hashClientSecret(secret),
+              enabled: true,
+              secretGeneration: (existing?.secretGeneration ?? 0) + 1,
+              secretRotatedAt: existing ? new Date() : null,
+              previousSecretHash: null,
+              previousSecretExpiresAt: null,
+            },
+          ],
+          ['clientId'],
+        );
       }
       credentials[client.clientId] = { clientId: client.clientId, clientSecret: secret };
     }

@@ -27,10 +27,13 @@ export class HubClient {
     return body.access_token;
   }
 
-  /** The hub's Ed25519 public keys (whpk_…), from its JWKS. */
+  /**
+   * The hub's webhook keys (whpk_…), from the webhook key set: deliveries are
+   * verified with these only, never with the token keys of /.well-known/jwks.json.
+   */
   async publicKeys(refresh = false): Promise<string[]> {
     if (this.keys.length > 0 && !refresh) return this.keys;
-    const response = await fetch(`${this.hubUrl}/.well-known/jwks.json`);
+    const response = await fetch(`${this.hubUrl}/.well-known/webhook-jwks.json`);
     if (!response.ok) throw new Error(`JWKS request failed: HTTP ${response.status}`);
     const { keys } = (await response.json()) as { keys: Array<{ kty: string; crv: string; x: string }> };
     this.keys = keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519').map((k) => jwkToPublicKey(k));

@@ -1,11 +1,12 @@
 import { ConfigError, loadConfig } from '@drehscheibe/config';
 
 const key = 'whsk_' + Buffer.alloc(32, 7).toString('base64');
+const otherKey = 'whsk_' + Buffer.alloc(32, 8).toString('base64');
 const valid = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/hub',
   REDIS_URL: 'redis://127.0.0.1:6379',
   HUB_TOKEN_SIGNING_KEY: key,
-  HUB_WEBHOOK_SIGNING_KEY: key,
+  HUB_WEBHOOK_SIGNING_KEY: otherKey,
   HUB_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
 };
 
@@ -37,6 +38,24 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/PORT must be an integer/);
     expect(problems).toMatch(/HUB_DATA_KEY must be/);
     expect(problems).toMatch(/REDIS_URL must use redis/);
+  });
+
+  it('refuses one key for tokens and webhooks, however it is spelled', () => {
+    expect(() => loadConfig({ ...valid, HUB_WEBHOOK_SIGNING_KEY: key })).toThrow(/must be different keys/);
+    // The last base64 character carries two unused bits: another spelling of the same 32 bytes.
+    const last = key.at(-2)!;
+    const respelled = key.slice(0, -2) + String.fromCharCode(last.charCodeAt(0) + 1) + '=';
+    expect(Buffer.from(respelled.slice(5), 'base64')).toEqual(Buffer.from(key.slice(5), 'base64'));
+    expect(() => loadConfig({ ...valid, HUB_WEBHOOK_SIGNING_KEY: respelled })).toThrow(/must be different keys/);
+  });
+
+  it('reads the authentication limits and the proxy setting', () => {
+    const c = loadConfig(valid);
+    expect(c.auth).toMatchObject({ clientCacheMs: 2000, failuresPerClient: 10, failuresPerSource: 30, failureWindowSeconds: 60 });
+    expect(c.http.trustProxy).toBe(false);
+    expect(loadConfig({ ...valid, TRUST_PROXY: '10.0.0.0/8, 192.168.1.5' }).http.trustProxy).toEqual(['10.0.0.0/8', '192.168.1.5']);
+    expect(loadConfig({ ...valid, TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(() => loadConfig({ ...valid, TRUST_PROXY: 'lb.example' })).toThrow(/TRUST_PROXY/);
   });
 });
 

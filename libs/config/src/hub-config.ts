@@ -4,14 +4,34 @@
  */
 export interface HubConfig {
   env: 'production' | 'development' | 'test';
-  http: { host: string; port: number; bodyLimitBytes: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    publicUrl: string;
+    /**
+     * Fastify's `trustProxy`: false (the default) takes the client address from
+     * the connection; behind a load balancer name its addresses so that
+     * per-source limits see the real client (`X-Forwarded-For`).
+     */
+    trustProxy: boolean | string[];
+  };
   databaseUrl: string;
   /** How long a query may wait for a database connection before it fails (the API answers 503). */
   databaseConnectTimeoutMs: number;
   redisUrl: string;
   /** BullMQ key prefix; lets several hubs or test runs share one Redis. */
   queuePrefix: string;
-  auth: { issuer: string; tokenTtlSeconds: number };
+  auth: {
+    issuer: string;
+    tokenTtlSeconds: number;
+    /** How long a replica trusts what it read about a client (enabled, suspended, secret generation). */
+    clientCacheMs: number;
+    /** Failed client authentications allowed per window before `429`, per client id and per source address. */
+    failuresPerClient: number;
+    failuresPerSource: number;
+    failureWindowSeconds: number;
+  };
   keys: {
     /** Ed25519 secret key (`whsk_…`) that signs access tokens and receipts. */
     tokenSigningKey: string;
@@ -121,6 +141,22 @@ class Reader {
     return value;
   }
 
+  /** `false`/unset, `true` (trust any sender: only when nothing else can reach the port), or comma-separated addresses and CIDR ranges. */
+  trustProxy(name: string): boolean | string[] {
+    const raw = this.env[name]?.trim();
+    if (!raw || ['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    const list = raw
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    if (list.some((a) => !/^[0-9A-Fa-f.:]+(\/[0-9]{1,3})?$/.test(a))) {
+      this.problems.push(`${name} must be true, false or comma-separated addresses/CIDR ranges (got "${raw}")`);
+      return false;
+    }
+    return list;
+  }
+
   key(name: string, pattern: RegExp, what: string): string {
     const value = this.string(name);
     if (value && !pattern.test(value)) this.problems.push(`${name} must be ${what}`);
@@ -145,6 +181,11 @@ const DEFAULT_ATTACHMENT_TYPES = [
 const ED25519_SECRET = /^whsk_[A-Za-z0-9+/]{43}=$/;
 const AES_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
+/** Two `whsk_` keys with the same 32 bytes (base64 has more than one spelling of some byte strings). */
+function sameKey(a: string, b: string): boolean {
+  return Buffer.from(a.slice('whsk_'.length), 'base64').equals(Buffer.from(b.slice('whsk_'.length), 'base64'));
+}
+
 export function loadConfig(env: Env = process.env): HubConfig {
   const r = new Reader(env);
   // Renamed: the worker's port now serves health checks too, and the API may have a metrics port of its own.
@@ -160,6 +201,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       port,
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       publicUrl: r.url('PUBLIC_URL', ['http:', 'https:'], `http://${host}:${port}`),
+      trustProxy: r.trustProxy('TRUST_PROXY'),
     },
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databaseConnectTimeoutMs: r.int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
@@ -168,6 +210,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
     auth: {
       issuer: r.string('TOKEN_ISSUER', 'drehscheibe'),
       tokenTtlSeconds: r.int('TOKEN_TTL_SECONDS', 900, 60, 86400),
+      clientCacheMs: r.int('AUTH_CLIENT_CACHE_MS', 2000, 0, 60_000),
+      failuresPerClient: r.int('AUTH_FAILURES_PER_CLIENT', 10, 1, 100_000),
+      failuresPerSource: r.int('AUTH_FAILURES_PER_SOURCE', 30, 1, 100_000),
+      failureWindowSeconds: r.int('AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
     },
     keys: {
       tokenSigningKey: r.key('HUB_TOKEN_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
@@ -209,6 +255,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
   };
   if (config.idempotency.leaseSeconds >= config.idempotency.keyTtlSeconds) {
     r.problems.push('IDEMPOTENCY_LEASE_SECONDS must be shorter than IDEMPOTENCY_KEY_TTL_SECONDS');
+  }
+  if (config.keys.tokenSigningKey && sameKey(config.keys.tokenSigningKey, config.keys.webhookSigningKey)) {
+    // One key for both would let a signed delivery pass for a token or receipt, and the other way round.
+    r.problems.push('HUB_TOKEN_SIGNING_KEY and HUB_WEBHOOK_SIGNING_KEY must be different keys');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

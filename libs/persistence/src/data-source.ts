@@ -22,6 +22,7 @@ import { Attachments1732600000000 } from './migrations/1732600000000-attachments
 import { ServiceNotices1732700000000 } from './migrations/1732700000000-service-notices.js';
 import { ReceiverHealth1732800000000 } from './migrations/1732800000000-receiver-health.js';
 import { ReceiverHealthEntity } from './entities/receiver-health.entity.js';
+import { ClientCredentials1733000000000 } from './migrations/1733000000000-client-credentials.js';
 import { ServiceNoticeEntity } from './entities/service-notice.entity.js';
 import { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 import { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   Attachments1732600000000,
   ServiceNotices1732700000000,
   ReceiverHealth1732800000000,
+  ClientCredentials1733000000000,
   IdempotencyLeaseFeedAudience1733100000000,
 ];
 

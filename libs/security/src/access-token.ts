@@ -10,6 +10,8 @@ export interface Principal {
   /** The participant the client belongs to; null for operator clients. */
   participantId: string | null;
   scopes: Scope[];
+  /** The generation of the client secret the token was obtained with (claim `sgen`). */
+  secretGeneration: number;
 }
 
 export class InvalidTokenError extends Error {
@@ -21,7 +23,11 @@ export class InvalidTokenError extends Error {
 
 const VERIFIED_CACHE_SIZE = 10_000;
 
-/** Short-lived EdDSA JWTs for the client-credentials grant. */
+/**
+ * Short-lived EdDSA JWTs for the client-credentials grant. A valid signature
+ * only proves what the token said when it was issued: whether its client may
+ * still act is the caller's check (the client's current state).
+ */
 export class AccessTokenService {
   /**
    * Tokens already verified, until they expire: a client sends the same token
@@ -35,14 +41,19 @@ export class AccessTokenService {
     readonly ttlSeconds: number,
   ) {}
 
-  async issue(principal: Principal): Promise<string> {
-    return new SignJWT({ scope: principal.scopes.join(' '), ...(principal.participantId ? { pid: principal.participantId } : {}) })
+  /** A token for `principal`, valid for `ttlSeconds` (at most the configured lifetime). */
+  async issue(principal: Principal, ttlSeconds = this.ttlSeconds): Promise<string> {
+    return new SignJWT({
+      scope: principal.scopes.join(' '),
+      sgen: principal.secretGeneration,
+      ...(principal.participantId ? { pid: principal.participantId } : {}),
+    })
       .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: 'at+jwt' })
       .setIssuer(this.issuer)
       .setAudience(this.issuer)
       .setSubject(principal.clientId)
       .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setExpirationTime(`${Math.max(1, Math.min(ttlSeconds, this.ttlSeconds))}s`)
       .sign(this.key.privateKey);
   }
 
@@ -56,11 +67,22 @@ export class AccessTokenService {
         audience: this.issuer,
         algorithms: ['EdDSA'],
         typ: 'at+jwt',
+        // A token without an expiry would be valid for ever; one without sgen cannot be revoked by a rotation.
+        requiredClaims: ['exp', 'iat', 'sub', 'sgen'],
       });
+      const sgen = payload.sgen;
+      if (typeof sgen !== 'number' || !Number.isSafeInteger(sgen) || sgen < 1 || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+        throw new InvalidTokenError('the access token is not valid');
+      }
       const scopes = (typeof payload.scope === 'string' ? payload.scope : '').split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
-      const principal: Principal = { clientId: String(payload.sub), participantId: typeof payload.pid === 'string' ? payload.pid : null, scopes };
+      const principal: Principal = {
+        clientId: payload.sub,
+        participantId: typeof payload.pid === 'string' ? payload.pid : null,
+        scopes,
+        secretGeneration: sgen,
+      };
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { principal, expiresAt: (payload.exp ?? 0) * 1000 });
+      this.verified.set(token, { principal, expiresAt: payload.exp * 1000 });
       return principal;
     } catch (e) {
       if (e instanceof errors.JWTExpired) throw new InvalidTokenError('the access token has expired');

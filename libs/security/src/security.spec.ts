@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import {
   AccessTokenService,
   FieldCipher,
@@ -28,19 +28,45 @@ describe('AccessTokenService', () => {
   it('round-trips the principal and names the key', async () => {
     const key = await SigningKey.fromSecret(secretKey());
     const tokens = new AccessTokenService(key, 'hub', 60);
-    const token = await tokens.issue({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'] });
+    const token = await tokens.issue({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'], secretGeneration: 3 });
     expect(decodeProtectedHeader(token).kid).toBe(key.kid);
-    await expect(tokens.verify(token)).resolves.toEqual({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'] });
+    await expect(tokens.verify(token)).resolves.toEqual({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'], secretGeneration: 3 });
   });
 
   it('refuses tokens signed by another key or for another issuer', async () => {
     const a = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
     const b = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
     const c = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'other', 60);
-    const token = await a.issue({ clientId: 'c1', participantId: null, scopes: ['admin'] });
+    const token = await a.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 });
     await expect(b.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(c.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(a.verify(token + 'x')).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('refuses tokens without exp, iat, sub or sgen even when properly signed (issue 12, item 12)', async () => {
+    const key = await SigningKey.fromSecret(secretKey());
+    const tokens = new AccessTokenService(key, 'hub', 60);
+    const claims = { scope: 'tickets', pid: 'p1', sgen: 1 };
+    const sign = (omit: 'exp' | 'iat' | 'sub' | 'sgen') => {
+      const { sgen, ...rest } = claims;
+      let jwt = new SignJWT(omit === 'sgen' ? rest : { ...rest, sgen }).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' }).setIssuer('hub').setAudience('hub');
+      if (omit !== 'sub') jwt = jwt.setSubject('c1');
+      if (omit !== 'iat') jwt = jwt.setIssuedAt();
+      if (omit !== 'exp') jwt = jwt.setExpirationTime('60s');
+      return jwt.sign(key.privateKey);
+    };
+    for (const omit of ['exp', 'iat', 'sub', 'sgen'] as const) {
+      await expect(tokens.verify(await sign(omit))).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
+
+  it('issues no token that outlives the configured lifetime', async () => {
+    const tokens = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
+    const token = await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 3600);
+    const { exp, iat } = decodeJwt(token);
+    expect(exp! - iat!).toBe(60);
+    const shorter = decodeJwt(await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 10));
+    expect(shorter.exp! - shorter.iat!).toBe(10);
   });
 });
 

@@ -3,11 +3,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import { unavailableDependency } from '@drehscheibe/availability';
 import type { DeliveryQueue } from '@drehscheibe/delivery';
-import { AccessTokenService } from '@drehscheibe/security';
-import { authenticateClient, basicCredentials } from '../auth/client-credentials.js';
+import { basicCredentials, type BearerAuthentication, type ClientSecretAuthentication } from '../auth/client-credentials.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DataSource } from 'typeorm';
-import { problem, type ProblemCode } from '../http/problem.js';
+import { sendProblem } from '../http/framework-errors.js';
+import { problem, ProblemError, type ProblemCode } from '../http/problem.js';
 import { unavailableProblem } from '../http/unavailable.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -40,15 +39,17 @@ const READING = new Set(['GET', 'HEAD']);
 /**
  * Bull Board for operators. A browser cannot send our bearer tokens, so the
  * board also accepts HTTP Basic with the id and secret of a client that holds
- * the admin scope; either way, nobody without that scope gets in. Read-only
- * unless configured otherwise: every changing call is refused here, before
- * Bull Board sees it, not only hidden in its page.
+ * the admin scope; either way, nobody without that scope gets in. Both ways
+ * go through the API's own checks: revoked tokens, disabled clients and the
+ * limits on failed authentications apply here too. Read-only unless
+ * configured otherwise: every changing call is refused here, before Bull
+ * Board sees it, not only hidden in its page.
  */
 export async function mountQueueBoard(
   fastify: FastifyInstance,
   queue: DeliveryQueue,
-  dataSource: DataSource,
-  tokens: AccessTokenService,
+  clients: ClientSecretAuthentication,
+  bearer: BearerAuthentication,
   options: QueueBoardOptions,
 ): Promise<void> {
   const serverAdapter = new BullBoardFastifyAdapter();
@@ -62,39 +63,53 @@ export async function mountQueueBoard(
     return { status: 500 as const, body: problem('internal-error', 'the queue board failed; see the hub log') };
   });
 
-  const isAdmin = async (authorization: string | undefined): Promise<boolean> => {
+  /** Throws only for what the caller must hear about: too many failures (429) or an unreachable dependency (503). */
+  const isAdmin = async (request: FastifyRequest): Promise<boolean> => {
+    const authorization = request.headers.authorization;
     if (!authorization) return false;
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (bearer) return (await tokens.verify(bearer[1]).catch(() => null))?.scopes.includes('admin') ?? false;
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (token) {
+      const principal = await bearer.authenticate(token[1]).catch((e: unknown) => {
+        if (unavailableDependency(e)) throw e;
+        return null;
+      });
+      return principal?.scopes.includes('admin') ?? false;
+    }
     const basic = basicCredentials(authorization);
-    const client = basic ? await authenticateClient(dataSource, basic.id, basic.secret) : null;
-    return client?.scopes.includes('admin') ?? false;
+    if (!basic) return false;
+    try {
+      const { client } = await clients.authenticate(basic.id, basic.secret, request.ip, true);
+      return client.scopes.includes('admin');
+    } catch (e) {
+      if ((e instanceof ProblemError && e.code === 'too-many-requests') || unavailableDependency(e)) throw e;
+      return false;
+    }
   };
-  const refuse = (reply: FastifyReply, code: ProblemCode, detail: string, headers: Record<string, string> = {}) =>
-    reply
-      .status(problem(code, detail).status)
-      .headers(headers)
-      .header('content-type', 'application/problem+json')
-      .send(JSON.stringify(problem(code, detail)));
+  const refuse = (request: FastifyRequest, reply: FastifyReply, code: ProblemCode, detail: string, headers: Record<string, string> = {}) => {
+    sendProblem(reply, String(request.id), problem(code, detail), headers);
+    return reply;
+  };
 
   await fastify.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       let admin: boolean;
       try {
-        admin = await isAdmin(request.headers.authorization);
+        admin = await isAdmin(request);
       } catch (e) {
+        if (e instanceof ProblemError) return refuse(request, reply, e.code, e.message, e.headers);
         const dependency = unavailableDependency(e);
         if (!dependency) throw e;
         const { document, headers } = unavailableProblem(dependency);
-        return reply.status(503).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(document));
+        sendProblem(reply, String(request.id), document, headers);
+        return reply;
       }
       if (!admin) {
-        return refuse(reply, 'unauthorized', 'the queue board needs an admin client', {
+        return refuse(request, reply, 'unauthorized', 'the queue board needs an admin client', {
           'www-authenticate': 'Basic realm="Drehscheibe queues", charset="UTF-8"',
         });
       }
       if (options.readOnly && !READING.has(request.method)) {
-        return refuse(reply, 'forbidden', 'the queue board is read-only (QUEUE_BOARD_READ_ONLY); use the deliveries API to retry or replay');
+        return refuse(request, reply, 'forbidden', 'the queue board is read-only (QUEUE_BOARD_READ_ONLY); use the deliveries API to retry or replay');
       }
     });
     scope.addHook('onSend', async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {

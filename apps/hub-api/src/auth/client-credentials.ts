@@ -1,7 +1,9 @@
 import { textViolation } from '@drehscheibe/contracts';
-import { OAuthClientEntity } from '@drehscheibe/persistence';
-import { verifyClientSecret } from '@drehscheibe/security';
-import type { DataSource } from 'typeorm';
+import { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication } from '@drehscheibe/registry';
+import { AccessTokenService, InvalidTokenError, type Principal } from '@drehscheibe/security';
+import type { OAuthClientEntity } from '@drehscheibe/persistence';
+import { ProblemError } from '../http/problem.js';
+import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 
 /**
  * `Authorization: Basic …` as RFC 6749 2.3.1 defines it: both parts
@@ -23,9 +25,71 @@ export function basicCredentials(header: string | undefined): { id: string; secr
   }
 }
 
-/** The enabled client with this id and secret, or null — one place for the token endpoint and the queue board. */
-export async function authenticateClient(dataSource: DataSource, clientId: string, secret: string): Promise<OAuthClientEntity | null> {
-  const client = await dataSource.manager.findOneBy(OAuthClientEntity, { clientId });
-  if (!client || !client.enabled || !(await verifyClientSecret(secret, client.secretHash))) return null;
-  return client;
+export interface AuthenticatedClient {
+  client: OAuthClientEntity;
+  secretGeneration: number;
+  /** Epoch ms when the secret used stops working (a rotation's overlap); null: no end. */
+  secretExpiresAt: number | null;
+}
+
+/**
+ * Client id and secret, the one way in for the token endpoint and the queue
+ * board: refuses at once (429) when the client id or the source address
+ * failed too often, before any scrypt work; counts failures; refuses
+ * disabled clients and suspended participants (401).
+ */
+export class ClientSecretAuthentication {
+  constructor(
+    private readonly authenticator: ClientAuthenticator,
+    private readonly limiter: FailedAuthLimiter,
+  ) {}
+
+  /** `basic`: the credentials came in an Authorization header (the 401 then names the scheme). */
+  async authenticate(clientId: string | undefined, secret: string | undefined, source: string, basic: boolean): Promise<AuthenticatedClient> {
+    const attempt = await this.limiter.admit(clientId, source);
+    if ('retryAfterSeconds' in attempt) {
+      throw new ProblemError(
+        'too-many-requests',
+        `too many failed authentications ${attempt.by === 'client' ? 'for this client id' : 'from this address'}; try again in ${attempt.retryAfterSeconds} s`,
+        { error: 'temporarily_unavailable' },
+        { 'retry-after': String(attempt.retryAfterSeconds) },
+      );
+    }
+    let result: ClientAuthentication;
+    try {
+      result = clientId && secret ? await this.authenticator.authenticate(clientId, secret) : { outcome: 'failed' };
+    } catch (e) {
+      attempt.abandoned();
+      throw e;
+    }
+    const challenge: Record<string, string> = basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {};
+    if (result.outcome === 'failed') {
+      await attempt.failed();
+      throw new ProblemError('invalid-client', 'unknown client or wrong secret', { error: 'invalid_client' }, challenge);
+    }
+    // The secret was right: not a failure to count, and the caller may know why the client cannot act.
+    attempt.succeeded();
+    if (result.outcome === 'refused') throw new ProblemError('invalid-client', result.reason, { error: 'invalid_client' }, challenge);
+    return result;
+  }
+}
+
+/**
+ * A bearer token, as every protected route and the queue board accept it:
+ * the signature and claims (AccessTokenService), then whether its client may
+ * still act — exists, enabled, participant active, secret not rotated out —
+ * from each replica's briefly cached client state.
+ */
+export class BearerAuthentication {
+  constructor(
+    private readonly tokens: AccessTokenService,
+    private readonly clients: ClientStatusCache,
+  ) {}
+
+  async authenticate(token: string): Promise<Principal> {
+    const principal = await this.tokens.verify(token);
+    const reason = revocationReason(await this.clients.get(principal.clientId), principal.secretGeneration);
+    if (reason) throw new InvalidTokenError(`the access token was revoked: ${reason}`);
+    return principal;
+  }
 }

@@ -1,10 +1,8 @@
 import type { TokenResponse } from '@drehscheibe/contracts';
-import { ParticipantEntity } from '@drehscheibe/persistence';
-import { AccessTokenService, type Scope } from '@drehscheibe/security';
-import { authenticateClient, basicCredentials } from './client-credentials.js';
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
+import { AccessTokenService, SCOPES, type Scope } from '@drehscheibe/security';
+import { basicCredentials, ClientSecretAuthentication } from './client-credentials.js';
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../http/problem.js';
 import { Public } from '../http/request-context.js';
 
@@ -15,11 +13,25 @@ interface TokenRequest {
   scope?: string;
 }
 
+/**
+ * The scopes a token gets (RFC 6749 §3.3: the server may ignore part or all
+ * of the requested scope, and then names what it granted): those requested
+ * that the client holds; if it holds none of them, the client's own. So a
+ * tick left over in Swagger UI from another client does not lock anyone out.
+ */
+export function grantedScopes(requested: string | undefined, held: string[]): Scope[] {
+  const asked = requested?.split(' ').filter(Boolean) ?? [];
+  const unknown = asked.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new ProblemError('validation-failed', `unknown scope: ${unknown.join(' ')}`, { error: 'invalid_scope' });
+  const granted = asked.filter((s) => held.includes(s));
+  return (granted.length > 0 ? granted : held) as Scope[];
+}
+
 /** OAuth2 client-credentials grant (RFC 6749 4.4). */
 @Controller('v1/oauth')
 export class OAuthController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly clients: ClientSecretAuthentication,
     private readonly tokens: AccessTokenService,
   ) {}
 
@@ -29,36 +41,18 @@ export class OAuthController {
   async token(
     @Body() body: TokenRequest,
     @Headers('authorization') authorization: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     const basic = basicCredentials(authorization);
     const clientId = basic?.id ?? body.client_id;
     const secret = basic?.secret ?? body.client_secret;
-    const fail = (): never => {
-      throw new ProblemError(
-        'invalid-client',
-        'unknown client or wrong secret',
-        { error: 'invalid_client' },
-        basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {},
-      );
-    };
-    if (!clientId || !secret) return fail();
-    const client = await authenticateClient(this.dataSource, clientId, secret);
-    if (!client) return fail();
-    if (client.participantId) {
-      const participant = await this.dataSource.manager.findOneBy(ParticipantEntity, { id: client.participantId });
-      if (participant?.status !== 'active') {
-        throw new ProblemError('invalid-client', 'the participant of this client is suspended', { error: 'invalid_client' });
-      }
-    }
-    const requested = body.scope?.split(' ').filter(Boolean) ?? client.scopes;
-    const invalid = requested.filter((s) => !client.scopes.includes(s));
-    if (invalid.length > 0) {
-      throw new ProblemError('validation-failed', `scope not granted to this client: ${invalid.join(' ')}`, { error: 'invalid_scope' });
-    }
-    const scopes = requested as Scope[];
-    const accessToken = await this.tokens.issue({ clientId, participantId: client.participantId, scopes });
+    const { client, secretGeneration, secretExpiresAt } = await this.clients.authenticate(clientId, secret, request.ip, basic !== null);
+    const scopes = grantedScopes(body.scope, client.scopes);
+    // A token obtained with a secret in its rotation overlap ends with it, so the client asks again in time.
+    const ttl = secretExpiresAt === null ? this.tokens.ttlSeconds : Math.min(this.tokens.ttlSeconds, Math.floor((secretExpiresAt - Date.now()) / 1000));
+    const accessToken = await this.tokens.issue({ clientId: client.clientId, participantId: client.participantId, scopes, secretGeneration }, ttl);
     void reply.header('cache-control', 'no-store');
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.tokens.ttlSeconds, scope: scopes.join(' ') };
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: Math.max(1, ttl), scope: scopes.join(' ') };
   }
 }

@@ -1,14 +1,15 @@
-import { AccessTokenService, type Scope } from '@drehscheibe/security';
+import type { Scope } from '@drehscheibe/security';
+import { BearerAuthentication } from '../auth/client-credentials.js';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from './problem.js';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE, type AuthenticatedRequest } from './request-context.js';
 
-/** Every route needs a valid bearer token unless marked @Public(). */
+/** Every route needs a valid, unrevoked bearer token unless marked @Public(). */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly tokens: AccessTokenService,
+    private readonly bearer: BearerAuthentication,
     private readonly reflector: Reflector,
   ) {}
 
@@ -27,7 +28,7 @@ export class AuthGuard implements CanActivate {
         },
       );
     }
-    request.principal = await this.tokens.verify(match[1]);
+    request.principal = await this.bearer.authenticate(match[1]);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
     if (scope && !request.principal.scopes.includes(scope)) {
       throw new ProblemError('forbidden', `this operation needs the ${scope} scope`);

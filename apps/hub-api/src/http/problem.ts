@@ -15,6 +15,7 @@ export type ProblemCode =
   | 'request-timeout'
   | 'idempotency-key-reused'
   | 'idempotency-key-in-use'
+  | 'too-many-requests'
   | 'internal-error'
   | 'service-unavailable';
 
@@ -50,6 +51,7 @@ const STATUS: Record<ProblemCode, number> = {
   'invalid-period': 422,
   'idempotency-key-reused': 422,
   'idempotency-key-in-use': 409,
+  'too-many-requests': 429,
   'internal-error': 500,
   'service-unavailable': 503,
 };
@@ -86,6 +88,7 @@ const TITLE: Record<ProblemCode, string> = {
   'invalid-period': 'The period is not valid',
   'idempotency-key-reused': 'The Idempotency-Key was used for another request',
   'idempotency-key-in-use': 'A request with this Idempotency-Key is still being processed',
+  'too-many-requests': 'Too many requests',
   'internal-error': 'Internal error',
   'service-unavailable': 'Service unavailable',
 };

@@ -1,7 +1,7 @@
-import { AccessTokenService } from '@drehscheibe/security';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { BearerAuthentication } from '../auth/client-credentials.js';
 import { ProblemError } from '../http/problem.js';
 
 export const METRICS_TOKEN = Symbol('MetricsToken');
@@ -23,7 +23,7 @@ function sameSecret(given: string, expected: string): boolean {
 export class MetricsCredentialGuard implements CanActivate {
   constructor(
     @Inject(METRICS_TOKEN) private readonly metricsToken: string | null,
-    private readonly tokens: AccessTokenService,
+    private readonly bearer: BearerAuthentication,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,7 +38,8 @@ export class MetricsCredentialGuard implements CanActivate {
       );
     }
     if (this.metricsToken !== null && sameSecret(match[1], this.metricsToken)) return true;
-    const principal = await this.tokens.verify(match[1]);
+    // The same check as every other route: a revoked or disabled admin client's token is refused within seconds.
+    const principal = await this.bearer.authenticate(match[1]);
     if (!principal.scopes.includes('admin')) throw new ProblemError('forbidden', 'metrics need the metrics token or the admin scope');
     return true;
   }

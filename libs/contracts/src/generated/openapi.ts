@@ -18,6 +18,22 @@ export interface paths {
          * @description Client credentials may be sent as form fields (`client_id`, `client_secret`)
          *     or as HTTP Basic authentication. Tokens are short-lived JWTs (EdDSA) and carry
          *     the participant id of the client.
+         *
+         *     **Scope** (RFC 6749 §3.3): the token gets the requested scopes that the client
+         *     holds; when it holds none of them (e.g. `tickets` asked by an admin client), the
+         *     request's scope is ignored and the client's own scopes are granted. `scope` in
+         *     the answer always names what was granted. An unknown scope name answers
+         *     `400 invalid_scope`.
+         *
+         *     **Rotation.** After a secret rotation the previous secret keeps working until
+         *     the overlap the operator chose ends; a token obtained with it expires no later
+         *     than that (`expires_in`).
+         *
+         *     **Failed authentications** are limited per client id and per source address
+         *     (by default 10 and 30 per minute): beyond that the endpoint answers `429` with
+         *     `Retry-After` before checking any secret, also for the right one. A source that
+         *     authenticated a client successfully before is not held back by failures for that
+         *     client id from elsewhere.
          */
         post: operations["issueToken"];
         delete?: never;
@@ -34,10 +50,35 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The hub's public signing keys
-         * @description Ed25519 keys that sign access tokens, receipts and webhook deliveries (`use` = `sig`, distinguished by `kid`).
+         * The keys that sign access tokens and receipts
+         * @description Ed25519 keys (`use` = `sig`) that sign access tokens and the
+         *     `Drehscheibe-Receipt` of a new ticket. Never use them for webhook deliveries:
+         *     those are verified with `/.well-known/webhook-jwks.json` only.
          */
         get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/webhook-jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The keys that sign webhook deliveries
+         * @description Ed25519 keys (`use` = `sig`) that sign deliveries (`webhook-signature: v1a,…`,
+         *     Standard Webhooks). Verify deliveries against this set only; it shares no key
+         *     with `/.well-known/jwks.json`. Refetch it when a signature does not verify: the
+         *     hub may have rotated its webhook key.
+         */
+        get: operations["getWebhookJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -753,13 +794,78 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A participant's clients (admin)
+         * @description Every client of the participant with its scopes, whether it is enabled, and its
+         *     secret's rotation state. Never a secret or a hash.
+         */
+        get: operations["listClients"];
         put?: never;
         /**
          * Issue client credentials for a participant (admin)
-         * @description The secret is shown once; the hub keeps only a hash.
+         * @description A new client with its own id and secret; the participant's other clients stay as
+         *     they are (disable, delete or rotate them separately). The secret is shown once;
+         *     the hub keeps only a hash.
          */
         post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/clients/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a client (admin)
+         * @description The client id and its secret stop working at once; tokens it holds are refused within seconds.
+         */
+        delete: operations["deleteClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Disable or enable a client (admin)
+         * @description `{"enabled": false}` stops the client at once: the token endpoint refuses it, and
+         *     every token it holds is refused within seconds (`401 invalid_token`). `true`
+         *     enables it again; tokens that have not expired then work again.
+         */
+        patch: operations["updateClient"];
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/clients/{clientId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a client's secret (admin)
+         * @description Issues a new secret, shown once. The previous secret keeps working — for token
+         *     requests, and its tokens stay valid — for `overlapSeconds` (default 3600, at most
+         *     7 days), then it and its tokens stop by themselves. `0` ends the previous secret
+         *     and its tokens at once (within seconds), e.g. after a leak. The hub keeps one
+         *     previous secret: rotating again during an overlap ends the oldest at once.
+         */
+        post: operations["rotateClientSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1105,7 +1211,8 @@ export interface webhooks {
          *     identical on every retry — use it to drop duplicates), `webhook-timestamp`
          *     (Unix seconds), `webhook-signature` (`v1a,<base64 Ed25519>` over
          *     `<webhook-id>.<webhook-timestamp>.<body>`; `v1,<base64 HMAC-SHA256>` for
-         *     participants configured with a shared secret). Answer any `2xx` as receipt;
+         *     participants configured with a shared secret). Verify `v1a` signatures with the
+         *     keys at `/.well-known/webhook-jwks.json`. Answer any `2xx` as receipt;
          *     anything else is retried with exponential backoff. Per ticket, events arrive in
          *     `ticketVersion` order.
          */
@@ -1148,7 +1255,7 @@ export interface components {
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period,
+         *     attachment-too-large, invalid-attachment, invalid-period, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -1289,6 +1396,50 @@ export interface components {
              *     ]
              */
             scopes: "tickets"[];
+        };
+        /** @description A client as the registry keeps it — never its secret or a hash. */
+        Client: {
+            clientId: string;
+            participantId: components["schemas"]["ParticipantId"];
+            scopes: ("tickets" | "admin")[];
+            /** @description false: the token endpoint refuses it and its tokens are refused. */
+            enabled: boolean;
+            /** @description The current secret: 1 for the first, +1 per rotation. */
+            secretGeneration: number;
+            /**
+             * Format: date-time
+             * @description The last rotation; absent if never rotated.
+             */
+            secretRotatedAt?: string;
+            /**
+             * Format: date-time
+             * @description While the previous secret still works (rotation overlap), when it stops; absent otherwise.
+             */
+            previousSecretExpiresAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ClientUpdate: {
+            enabled: boolean;
+        };
+        SecretRotation: {
+            /**
+             * @description How long the previous secret and its tokens keep working; 0 ends them at once.
+             * @default 3600
+             */
+            overlapSeconds: number;
+        };
+        RotatedClientSecret: {
+            clientId: string;
+            /** @description Shown once. */
+            clientSecret: string;
+            scopes: string[];
+            secretGeneration: number;
+            /**
+             * Format: date-time
+             * @description When the previous secret and its tokens stop working; absent when they stopped at once.
+             */
+            previousSecretExpiresAt?: string;
         };
         ClientCredentials: {
             clientId: string;
@@ -1693,7 +1844,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Missing, invalid or expired access token. */
+        /**
+         * @description Missing, invalid or expired access token, or one that was revoked: its client was
+         *     disabled or deleted, its participant suspended, or the secret it was obtained with
+         *     rotated out (`WWW-Authenticate: Bearer error="invalid_token"`, `detail` says which).
+         */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -1776,6 +1931,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Too many failed client authentications for this client id or from this source
+         *     address (`too-many-requests`, `error` = `temporarily_unavailable`). Wait
+         *     `Retry-After` seconds; the secret was not checked.
+         */
+        TooManyFailedAuthentications: {
+            headers: {
+                /** @description Seconds to wait before the next attempt. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Well-formed but not acceptable — an unknown code (`unknown-code`), an unknown service (`unknown-service`), a ticket that cannot be routed (`unroutable`, with `reason`), or an `Idempotency-Key` reused for another request (`idempotency-key-reused`). */
         Unprocessable: {
             headers: {
@@ -1798,6 +1968,8 @@ export interface components {
          */
         IfMatch: string;
         ParticipantIdParam: components["schemas"]["ParticipantId"];
+        /** @description The client id, as issued. */
+        ClientIdParam: string;
         ServiceIdParam: components["schemas"]["ServiceId"];
         /** @description The delivery id (= the `webhook-id` the receiver saw). */
         DeliveryIdParam: string;
@@ -1832,13 +2004,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "grant_type": "client_credentials",
-                 *       "client_id": "demo-mila",
-                 *       "client_secret": "..."
-                 *     }
-                 */
                 "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
             };
         };
@@ -1854,7 +2019,11 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description Unknown client or wrong secret (`error` = `invalid_client`). */
+            /**
+             * @description Unknown client or wrong secret, a disabled client, or a client whose participant
+             *     is suspended (`invalid-client`, `error` = `invalid_client`; `detail` says which
+             *     when the secret was right).
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1865,10 +2034,33 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAuthentications"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
     getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Web Key Set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookJwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -2909,6 +3101,36 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant's clients, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Client"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createClient: {
         parameters: {
             query?: never;
@@ -2939,6 +3161,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClientCredentials"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClientUpdate"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SecretRotation"];
+            };
+        };
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedClientSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,0 +1,129 @@
+import { OAuthClientEntity, ParticipantEntity, poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
+import { verifyClientSecret } from '@drehscheibe/security';
+import type { DataSource } from 'typeorm';
+
+/** What decides whether a client may act now; read per client at most once per cache period. */
+export interface ClientStatus {
+  participantId: string | null;
+  enabled: boolean;
+  /** False when the client's participant is suspended. Operator clients have none and are always true. */
+  participantActive: boolean;
+  secretGeneration: number;
+  /** Epoch ms until which the previous secret (generation - 1) and its tokens are accepted; null: not at all. */
+  previousSecretExpiresAt: number | null;
+}
+
+/**
+ * Why a token obtained with secret generation `tokenGeneration` must be
+ * refused now, or null if it may act. `status` null: the client is gone.
+ */
+export function revocationReason(status: ClientStatus | null, tokenGeneration: number, now = Date.now()): string | null {
+  if (!status) return 'its client was deleted';
+  if (!status.enabled) return 'its client is disabled';
+  if (!status.participantActive) return 'the participant of its client is suspended';
+  if (tokenGeneration === status.secretGeneration) return null;
+  if (tokenGeneration === status.secretGeneration - 1 && status.previousSecretExpiresAt !== null && status.previousSecretExpiresAt > now) return null;
+  return 'the client secret it was obtained with was rotated';
+}
+
+const CLIENT_STATUS: PreparedStatement = {
+  name: 'client_status',
+  text: `SELECT c.participant_id, c.enabled, c.secret_generation, c.previous_secret_expires_at, p.status AS participant_status
+           FROM oauth_clients c LEFT JOIN participants p ON p.id = c.participant_id
+          WHERE c.client_id = $1`,
+};
+
+interface StatusRow {
+  participant_id: string | null;
+  enabled: boolean;
+  secret_generation: number;
+  previous_secret_expires_at: Date | null;
+  participant_status: string | null;
+}
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Each replica's short memory of client states, so that checking every
+ * request against revocation costs one query per client and period rather
+ * than one per request. A change (suspension, disabling, deletion, rotation)
+ * reaches every replica within `ttlMs`. Concurrent misses share one query.
+ */
+export class ClientStatusCache {
+  private readonly entries = new Map<string, { loadedAt: number; status: Promise<ClientStatus | null> }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(clientId: string): Promise<ClientStatus | null> {
+    const now = Date.now();
+    const entry = this.entries.get(clientId);
+    if (entry && now - entry.loadedAt < this.ttlMs) return entry.status;
+    const status = this.load(clientId);
+    if (this.ttlMs > 0) {
+      if (this.entries.size >= MAX_ENTRIES && !entry) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(clientId, { loadedAt: now, status });
+      // A failed read is not remembered: the next request asks again.
+      status.catch(() => {
+        if (this.entries.get(clientId)?.status === status) this.entries.delete(clientId);
+      });
+    }
+    return status;
+  }
+
+  private async load(clientId: string): Promise<ClientStatus | null> {
+    const [row] = await runPrepared<StatusRow>(poolOf(this.dataSource), CLIENT_STATUS, [clientId]);
+    if (!row) return null;
+    return {
+      participantId: row.participant_id,
+      enabled: row.enabled,
+      participantActive: row.participant_id === null || row.participant_status === 'active',
+      secretGeneration: row.secret_generation,
+      previousSecretExpiresAt: row.previous_secret_expires_at?.getTime() ?? null,
+    };
+  }
+}
+
+export type ClientAuthentication =
+  | { outcome: 'authenticated'; client: OAuthClientEntity; secretGeneration: number; secretExpiresAt: number | null }
+  /** The secret was right, but the client may not act: say so plainly. */
+  | { outcome: 'refused'; reason: string }
+  /** Unknown client id or wrong secret: a failed authentication. */
+  | { outcome: 'failed' };
+
+/**
+ * Client id and secret → the client, as the token endpoint and the queue
+ * board need it. The current secret is tried first; the previous one only
+ * while its rotation overlap lasts.
+ */
+export class ClientAuthenticator {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async authenticate(clientId: string, secret: string): Promise<ClientAuthentication> {
+    const client = await this.dataSource.manager.findOneBy(OAuthClientEntity, { clientId });
+    if (!client) return { outcome: 'failed' };
+    let secretGeneration: number;
+    let secretExpiresAt: number | null = null;
+    if (await verifyClientSecret(secret, client.secretHash)) {
+      secretGeneration = client.secretGeneration;
+    } else if (
+      client.previousSecretHash &&
+      client.previousSecretExpiresAt &&
+      client.previousSecretExpiresAt.getTime() > Date.now() &&
+      (await verifyClientSecret(secret, client.previousSecretHash))
+    ) {
+      secretGeneration = client.secretGeneration - 1;
+      secretExpiresAt = client.previousSecretExpiresAt.getTime();
+    } else {
+      return { outcome: 'failed' };
+    }
+    if (!client.enabled) return { outcome: 'refused', reason: 'this client is disabled' };
+    if (client.participantId) {
+      const participant = await this.dataSource.manager.findOneBy(ParticipantEntity, { id: client.participantId });
+      if (participant?.status !== 'active') return { outcome: 'refused', reason: 'the participant of this client is suspended' };
+    }
+    return { outcome: 'authenticated', client, secretGeneration, secretExpiresAt };
+  }
+}
