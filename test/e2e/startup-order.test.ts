@@ -89,7 +89,13 @@ describe('start-up before PostgreSQL and Redis', () => {
     const databaseUrl = `postgres://drehscheibe:${PASSWORD}@127.0.0.1:${pgProxy.port}/hub`;
     const database: TestDatabase = {
       url: databaseUrl,
-      query: async (sql, params = []) => (await (pool ??= new pg.Pool({ connectionString: databaseUrl, max: 2 })).query(sql, params)).rows,
+      query: async (sql, params = []) => {
+        if (!pool) {
+          pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+          pool.on('error', () => undefined); // idle clients lose their server in the restart below
+        }
+        return (await pool.query(sql, params)).rows;
+      },
       drop: () => Promise.resolve(), // the server is this file's: stopped in afterAll
     };
     stack = await Stack.prepare(database, `redis://127.0.0.1:${redisProxy.port}`, { LOG_LEVEL: 'info' });

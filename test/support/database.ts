@@ -27,6 +27,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = withDatabase(server, name);
   await runMigrations(url);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // An idle client whose connection the server ends (a fault test, DROP DATABASE … FORCE) emits an
+  // error on the pool; without a listener it would crash the test process. The next query reconnects.
+  pool.on('error', () => undefined);
   return {
     url,
     async query<T>(sql: string, params: unknown[] = []) {
