@@ -99,6 +99,34 @@ async function measureFeedLag(foreign: OpenTransaction, tickets = 5): Promise<nu
   return lags;
 }
 
+/**
+ * Transaction A writes an event first but commits last; transaction B (a
+ * ticket creation) starts later and commits first. The feed must hold B back
+ * while A is open, then hand out both, A first.
+ */
+async function expectLateCommitHandedOut(version: number, applicationName?: string): Promise<void> {
+  const ticket = (await createAsMila()).body;
+  const { cursor } = await readAll('demo-bela');
+  const slow = new pg.Client({ connectionString: hub.db.url, ...(applicationName ? { application_name: applicationName } : {}) });
+  await slow.connect();
+  await slow.query('BEGIN');
+  await slow.query(
+    `INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
+     VALUES ($1, $2, $3, 'ticket.status_changed', 'demo-mila', now(), '{}', $4)`,
+    [uuidv7(), ticket.id, version, JSON.stringify(ticket)],
+  );
+  const fast = await createAsMila();
+  const whileOpen = await readAll('demo-bela', cursor);
+  expect(whileOpen.items).toEqual([]);
+  await slow.query('COMMIT');
+  await slow.end();
+  const after = await readAll('demo-bela', whileOpen.cursor);
+  expect(after.items.map((e) => [e.ticketId, e.ticketVersion])).toEqual([
+    [ticket.id, version],
+    [fast.body.id, 1],
+  ]);
+}
+
 describe('GET /v1/events', () => {
   it('gives each party the events it may see, not its own, with the ticket as delivered', async () => {
     const { cursor: start } = await readAll('demo-bela');
@@ -118,30 +146,7 @@ describe('GET /v1/events', () => {
   });
 
   it('never skips an event whose transaction commits after a later one', async () => {
-    const ticket = (await createAsMila()).body;
-    const { cursor } = await readAll('demo-bela');
-
-    // Transaction A writes an event first but commits last.
-    const slow = new pg.Client({ connectionString: hub.db.url });
-    await slow.connect();
-    await slow.query('BEGIN');
-    await slow.query(
-      `INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
-       VALUES ($1, $2, 100, 'ticket.status_changed', 'demo-mila', now(), '{}', $3)`,
-      [uuidv7(), ticket.id, JSON.stringify(ticket)],
-    );
-    // Transaction B starts later and commits first.
-    const fast = await createAsMila();
-    const whileOpen = await readAll('demo-bela', cursor);
-    expect(whileOpen.items).toEqual([]);
-
-    await slow.query('COMMIT');
-    await slow.end();
-    const after = await readAll('demo-bela', whileOpen.cursor);
-    expect(after.items.map((e) => [e.ticketId, e.ticketVersion])).toEqual([
-      [ticket.id, 100],
-      [fast.body.id, 1],
-    ]);
+    await expectLateCommitHandedOut(100);
   });
 
   it('hands every event to a poller exactly once while four writers create tickets', async () => {
@@ -174,27 +179,8 @@ describe('GET /v1/events', () => {
   it('never skips an event that commits late while a long foreign transaction is open too', async () => {
     const foreign = await openTransaction(testServers().databaseUrl, 'another-application');
     try {
-      const ticket = (await createAsMila()).body;
-      const { cursor } = await readAll('demo-bela');
       // One of the hub's writers (by its application name) writes first and commits last.
-      const slow = new pg.Client({ connectionString: hub.db.url, application_name: 'drehscheibe-api' });
-      await slow.connect();
-      await slow.query('BEGIN');
-      await slow.query(
-        `INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
-         VALUES ($1, $2, 200, 'ticket.status_changed', 'demo-mila', now(), '{}', $3)`,
-        [uuidv7(), ticket.id, JSON.stringify(ticket)],
-      );
-      const fast = await createAsMila();
-      const whileOpen = await readAll('demo-bela', cursor);
-      expect(whileOpen.items).toEqual([]);
-      await slow.query('COMMIT');
-      await slow.end();
-      const after = await readAll('demo-bela', whileOpen.cursor);
-      expect(after.items.map((e) => [e.ticketId, e.ticketVersion])).toEqual([
-        [ticket.id, 200],
-        [fast.body.id, 1],
-      ]);
+      await expectLateCommitHandedOut(200, 'drehscheibe-api');
     } finally {
       await foreign.end();
     }

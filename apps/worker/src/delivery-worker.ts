@@ -12,7 +12,7 @@ import {
   type DeliverJob,
 } from '@drehscheibe/delivery';
 import { reasonOf, unavailableDependency } from '@drehscheibe/availability';
-import { HubMetrics, portOf, serveOperations, type CheckState, type Logger, type Readiness } from '@drehscheibe/observability';
+import { checkDependency, HubMetrics, portOf, serveOperations, type Logger, type Readiness } from '@drehscheibe/observability';
 import { connectDataSource, createDataSource } from '@drehscheibe/persistence';
 import { purgeExpiredIdempotencyKeys } from '@drehscheibe/idempotency';
 import { SigningKey } from '@drehscheibe/security';
@@ -40,7 +40,6 @@ export interface DeliveryWorkerHandle {
   stop(): Promise<void>;
 }
 
-const CHECK_TIMEOUT_MS = 1500;
 /** One warning per this interval while jobs fail because a dependency is down (they are retried; PostgreSQL keeps the record). */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
@@ -66,8 +65,8 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
   let databaseConnected = false;
   const readiness = async (): Promise<Readiness> => {
     const [database, redis] = await Promise.all([
-      databaseConnected ? check(() => dataSource.query('SELECT 1')) : ('down' as const),
-      producerRedis.status === 'ready' ? check(() => producerRedis.ping()) : ('down' as const),
+      databaseConnected ? checkDependency(() => dataSource.query('SELECT 1')) : ('down' as const),
+      producerRedis.status === 'ready' ? checkDependency(() => producerRedis.ping()) : ('down' as const),
     ]);
     return { ready: database === 'up' && redis === 'up', checks: { database, redis } };
   };
@@ -189,16 +188,4 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
   return { worker, workerRedis, queue, circuit, processor, timer };
-}
-
-async function check(probe: () => Promise<unknown>): Promise<CheckState> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS)))]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
 }

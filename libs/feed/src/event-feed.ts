@@ -1,7 +1,7 @@
 import type { Delivery } from '@drehscheibe/contracts';
 import { toNoticeDelivery, type NoticeDelivery } from '@drehscheibe/notices';
 import { fromJsonRow, jsonObjectSql, poolOf, runPrepared, ServiceNoticeEntity, TicketEventEntity, type PreparedStatement } from '@drehscheibe/persistence';
-import { decodeCursor, encodeCursor } from '@drehscheibe/tickets';
+import { decodeCursor, encodeCursor, toEventView } from '@drehscheibe/tickets';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -137,15 +137,7 @@ export class EventFeed {
 
   private toDelivery(item: Record<string, unknown>): Delivery {
     const e = fromJsonRow(this.dataSource, TicketEventEntity, item);
-    return {
-      id: e.id,
-      type: e.type as Delivery['type'],
-      ticketId: e.ticketId,
-      ticketVersion: e.ticketVersion,
-      occurredAt: e.occurredAt.toISOString(),
-      actor: { participantId: e.actorId },
-      data: e.data,
-      ticket: e.snapshot as Delivery['ticket'],
-    };
+    // The same body a webhook delivery carries: the event and the ticket as of it.
+    return { ...toEventView(e), ticket: e.snapshot as Delivery['ticket'] };
   }
 }

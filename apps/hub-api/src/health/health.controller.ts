@@ -1,4 +1,5 @@
 import type { Health } from '@drehscheibe/contracts';
+import { checkDependency } from '@drehscheibe/observability';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -7,19 +8,6 @@ import { Public } from '../http/request-context.js';
 import { DatabaseConnection } from './database-connection.js';
 
 export const HEALTH_REDIS = Symbol('HealthRedis');
-const CHECK_TIMEOUT_MS = 1500;
-
-async function check(probe: () => Promise<unknown>): Promise<'up' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS)))]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 @Controller('health')
 export class HealthController {
@@ -44,8 +32,8 @@ export class HealthController {
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Health> {
     const [database, redis] = await Promise.all([
-      this.database.connected ? check(() => this.dataSource.query('SELECT 1')) : ('down' as const),
-      check(() => this.redis.ping()),
+      this.database.connected ? checkDependency(() => this.dataSource.query('SELECT 1')) : ('down' as const),
+      checkDependency(() => this.redis.ping()),
     ]);
     const status = database === 'up' ? 'ok' : 'unavailable';
     void reply.status(status === 'ok' ? 200 : 503);
