@@ -72,7 +72,7 @@ const INSERT_TICKET = `WITH ticket AS (
       reported_at, created_at, updated_at, due_at, resolved_at, closed_at)
     VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 'forwarded', $10, $11, $12, NULL, $10, $13, $14, $15, NULL, $16, $17, $17, $18, NULL, NULL)
   ), parties AS (
-    INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at) VALUES ($1, $10, $11, $17), ($1, $12, NULL, $17)
+    INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at, joined_version) VALUES ($1, $10, $11, $17, 1), ($1, $12, NULL, $17, 1)
   ), event AS (
     INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
     VALUES ($19, $1, 1, 'ticket.forwarded', $10, $17, $20, $21)
