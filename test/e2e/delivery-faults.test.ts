@@ -627,7 +627,7 @@ describe('delivery under faults (real processes, own Redis)', () => {
           while (writing) {
             const before = traffic.refused;
             await traffic.ticket(20);
-            if (traffic.refused > before) await sleep(50);
+            if (traffic.refused > before) await stack.apiReady();
           }
         }),
       );

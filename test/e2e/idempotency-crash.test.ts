@@ -23,8 +23,6 @@ interface Attempt {
   firstStatus: number | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('Idempotency-Key across an API crash', () => {
   it('frees every key after its lease, and each retry answers 201 with the one ticket of its externalId', async () => {
     const attempts: Attempt[] = [];
@@ -50,9 +48,10 @@ describe('Idempotency-Key across an API crash', () => {
           attempt.firstStatus = (
             await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: attempt.body, headers: { 'idempotency-key': attempt.key } })
           ).status;
-          if (attempt.firstStatus === 503) await sleep(500); // the API is up but not yet connected to its database
+          // 503: the API is up but not yet connected to its database.
+          if (attempt.firstStatus === 503) await stack.apiReady();
         } catch {
-          await sleep(500); // no answer: the API is gone or starting
+          await stack.apiReady(); // no answer: the API is gone or starting
         }
       }
     });

@@ -140,6 +140,11 @@ export class Stack {
     await waitFor(health, 30_000, child, name, logFile);
   }
 
+  /** Waits until the API answers ready again (after a refused or unanswered request while it restarts). */
+  async apiReady(timeoutMs = 60_000): Promise<void> {
+    await eventually('hub-api to be ready', async () => (await fetch(`${this.apiUrl}/health/ready`).catch(() => undefined))?.ok, timeoutMs);
+  }
+
   /** The process of a running app (to check it is still alive). */
   process(name: AppName): ChildProcess | undefined {
     return this.processes.get(name);
@@ -184,7 +189,7 @@ export class Stack {
 }
 
 /** Polls until `check` returns a value, or fails with `what` after the timeout. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -194,7 +199,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
