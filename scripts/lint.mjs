@@ -1,19 +1,14 @@
 // `npm run lint` (and a step of `npm test`): ESLint with type-aware rules,
 // Prettier's formatting check and a lint of the OpenAPI document. Exits
 // non-zero on any finding.
-import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lint, loadConfig } from '@redocly/openapi-core';
+import { run } from './lib/run.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function run(script, args) {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules', script), ...args], { cwd: root, stdio: 'inherit' });
-    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
-  });
-}
+const runTool = (script, args) => run(process.execPath, [join(root, 'node_modules', script), ...args], { cwd: root });
 
 async function lintOpenApi() {
   const config = await loadConfig({ configPath: join(root, 'redocly.yaml') });
@@ -26,8 +21,8 @@ async function lintOpenApi() {
 
 export async function runLint() {
   const [eslint, prettier, openapi] = await Promise.all([
-    run('eslint/bin/eslint.js', ['--max-warnings=0', '.']),
-    run('prettier/bin/prettier.cjs', ['--check', '--log-level=warn', '.']),
+    runTool('eslint/bin/eslint.js', ['--max-warnings=0', '.']),
+    runTool('prettier/bin/prettier.cjs', ['--check', '--log-level=warn', '.']),
     lintOpenApi(),
   ]);
   if (eslint !== 0) console.error('ESLint found problems');

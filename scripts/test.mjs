@@ -1,23 +1,16 @@
 // `npm test`: builds, type-checks, lints (ESLint, Prettier, OpenAPI), starts PostgreSQL and Redis (unless
 // DATABASE_URL / REDIS_URL point at servers), then runs every jest project.
 // Extra arguments go to jest: `npm test -- test/e2e`.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
 import { runLint } from './lint.mjs';
+import { run } from './lib/run.mjs';
 import { ensureRedisServer, findFreePort, onExit, runExitHandlers, startPostgres, startRedis } from './lib/infra.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function run(command, args, env = process.env) {
-  return new Promise((resolveRun) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
-    child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 1 : 0)));
-  });
-}
 
 const started = Date.now();
 const step = (what) => console.log(`\n▶ ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -26,7 +19,7 @@ step('build');
 await build();
 
 step('type-check');
-if ((await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'])) !== 0) {
+if ((await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root })) !== 0) {
   console.error('type-check failed');
   process.exit(1);
 }
@@ -59,7 +52,7 @@ step('jest');
 const code = await run(
   process.execPath,
   ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), ...process.argv.slice(2)],
-  { ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_REDIS_URL: redisUrl, DATABASE_URL: '', REDIS_URL: '' },
+  { cwd: root, env: { ...process.env, TEST_DATABASE_URL: databaseUrl, TEST_REDIS_URL: redisUrl, DATABASE_URL: '', REDIS_URL: '' } },
 );
 console.log(`\n${code === 0 ? 'all tests passed' : 'tests failed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 await runExitHandlers();

@@ -44,32 +44,25 @@ async function step(as: string, action: string, ticketId: string, body: unknown,
 
 describe('the exchange protocol end to end', () => {
   it('forward → acknowledge → question → answer → multi-hop → resolve → close → reopen, delivered in order to every party', async () => {
+    const journeyTicket = {
+      externalId: 'MILA-JOURNEY',
+      type: 'incident',
+      subject: 'Bescheid-Download leer',
+      serviceId: 'svc-demo-wohngeld',
+      impact: 2,
+      urgency: 2,
+      channel: 'phone_115',
+    };
     const created = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
-      body: {
-        externalId: 'MILA-JOURNEY',
-        type: 'incident',
-        subject: 'Bescheid-Download leer',
-        serviceId: 'svc-demo-wohngeld',
-        impact: 2,
-        urgency: 2,
-        channel: 'phone_115',
-      },
+      body: journeyTicket,
       headers: { 'idempotency-key': 'journey-create' },
     });
     const id = created.body.id as string;
     // A client retrying after a lost answer gets the same ticket, not a second one.
     const retried = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
-      body: {
-        externalId: 'MILA-JOURNEY',
-        type: 'incident',
-        subject: 'Bescheid-Download leer',
-        serviceId: 'svc-demo-wohngeld',
-        impact: 2,
-        urgency: 2,
-        channel: 'phone_115',
-      },
+      body: journeyTicket,
       headers: { 'idempotency-key': 'journey-create' },
     });
     expect(retried.body.id).toBe(id);

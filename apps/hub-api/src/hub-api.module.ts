@@ -1,11 +1,11 @@
 import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
-import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
+import { SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryAdmin, DeliveryQueue } from '@drehscheibe/delivery';
 import { DeliveriesController, ReceiversController } from './deliveries/deliveries.controller.js';
 import { METRICS, METRICS_TOKEN, MetricsController } from './metrics/metrics.controller.js';
-import { DatabaseConnection } from './health/database-connection.js';
 import type { HubMetrics } from '@drehscheibe/observability';
+import { DatabaseConnection } from '@drehscheibe/persistence';
 import { AccessTokenService, FieldCipher, ReceiptSigner, SigningKey } from '@drehscheibe/security';
 import {
   ATTACHMENT_POLICY,
@@ -64,7 +64,7 @@ class ResourceCloser implements OnApplicationShutdown {
 
 @Module({})
 export class HubApiModule {
-  static forRoot(config: HubConfig, logger: Logger, metrics: HubMetrics, database: DatabaseConnection): DynamicModule {
+  static forRoot(config: HubConfig, logger: Logger, metrics: HubMetrics, database: DatabaseConnection, validator: SpecValidator): DynamicModule {
     return {
       module: HubApiModule,
       controllers: [
@@ -98,7 +98,7 @@ export class HubApiModule {
         },
         { provide: DeliveryQueue, useExisting: DELIVERY_DISPATCHER },
         { provide: CodelistRegistry, useFactory: () => CodelistRegistry.fromDirectory(defaultCodelistDirectory()) },
-        { provide: SpecValidator, useFactory: () => new SpecValidator(loadOpenApiDocument()) },
+        { provide: SpecValidator, useValue: validator },
         { provide: FieldCipher, useFactory: () => new FieldCipher(config.keys.dataKey) },
         { provide: TOKEN_KEY, useFactory: () => SigningKey.fromSecret(config.keys.tokenSigningKey) },
         { provide: TOKEN_KEY_SET, useFactory: (tokenKey: SigningKey) => [tokenKey.publicJwk], inject: [TOKEN_KEY] },

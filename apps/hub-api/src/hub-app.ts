@@ -1,7 +1,7 @@
 import type { HubConfig } from '@drehscheibe/config';
-import { HTTP_METHODS, loadOpenApiDocument, parseQueryStrictly, type OpenApiDocument } from '@drehscheibe/contracts';
+import { loadOpenApiDocument, parseQueryStrictly, SpecValidator } from '@drehscheibe/contracts';
 import { HubMetrics, PinoNestLogger, portOf, serveOperations, type Logger } from '@drehscheibe/observability';
-import { createDataSource } from '@drehscheibe/persistence';
+import { createDataSource, DatabaseConnection } from '@drehscheibe/persistence';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -13,9 +13,10 @@ import { DeliveryQueue } from '@drehscheibe/delivery';
 import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
-import { answerClientError, answerFrameworkError, CORRELATION_HEADER, RouteTable, sendProblem } from './http/framework-errors.js';
+import { answerClientError, CORRELATION_HEADER, RouteTable, sendProblem } from './http/framework-errors.js';
+import { answerFrameworkError } from './http/error-answers.js';
 import { installRequestParsing } from './http/request-parsing.js';
-import { DatabaseConnection } from './health/database-connection.js';
+import { toSpecPath } from './http/spec-validation.interceptor.js';
 import { restarting, unavailableProblem } from './http/unavailable.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -33,15 +34,8 @@ export interface HubApp {
 }
 
 /** Operations whose body may have any media type (attachments): they get the raw bytes. */
-function rawBodyOperations(document: OpenApiDocument): Set<string> {
-  const operations = new Set<string>();
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of HTTP_METHODS) {
-      const content = (item[method] as { requestBody?: { content?: Record<string, unknown> } } | undefined)?.requestBody?.content;
-      if (content && '*/*' in content) operations.add(`${method.toUpperCase()} ${path}`);
-    }
-  }
-  return operations;
+function rawBodyOperations(validator: SpecValidator): Set<string> {
+  return new Set(validator.operationKeys().filter((key) => validator.requestMediaTypes(...(key.split(' ') as [string, string])).includes('*/*')));
 }
 
 /**
@@ -82,11 +76,13 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   const fastify: FastifyInstance = adapter.getInstance();
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push(`${method} ${route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+      if (method !== 'HEAD') routes.push(`${method} ${toSpecPath(route.url)}`);
     }
   });
   const document = loadOpenApiDocument();
-  installRequestParsing(fastify, { operations: rawBodyOperations(document), bodyLimit: config.attachments.maxBytes });
+  // One validator for the whole app (compiling the contract's schemas is the costly part of start-up).
+  const validator = new SpecValidator(document);
+  installRequestParsing(fastify, { operations: rawBodyOperations(validator), bodyLimit: config.attachments.maxBytes });
   let closing = false;
   fastify.addHook('preClose', (done) => {
     closing = true;
@@ -112,7 +108,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics, database), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics, database, validator), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     // Bodies are parsed by installRequestParsing alone; Nest would add its own JSON and form parsers.
     bodyParser: false,

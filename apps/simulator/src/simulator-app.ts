@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '@drehscheibe/availability';
 import { verifyWebhook, WebhookVerificationError } from '@drehscheibe/webhooks';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
@@ -40,7 +41,7 @@ export function createSimulator(options: SimulatorOptions) {
   const acknowledge = async (participant: SimulatedParticipant, ticketId: string, externalId: string): Promise<void> => {
     const headers = { 'idempotency-key': `ack-${ticketId}-${externalId}` };
     for (let attempt = 1; ; attempt++) {
-      let retryAfterMs = Math.min(500 * 2 ** attempt, 10_000);
+      let retryAfterMs = backoffDelayMs(attempt + 1);
       try {
         const r = await hub.post(participant.id, `/v1/tickets/${ticketId}/acknowledgement`, { externalId }, headers);
         if (r.ok) {

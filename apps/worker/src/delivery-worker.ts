@@ -11,9 +11,9 @@ import {
   queuePrefix,
   type DeliverJob,
 } from '@drehscheibe/delivery';
-import { reasonOf, unavailableDependency } from '@drehscheibe/availability';
-import { checkDependency, HubMetrics, portOf, serveOperations, type Logger, type Readiness } from '@drehscheibe/observability';
-import { connectDataSource, createDataSource } from '@drehscheibe/persistence';
+import { checkDependency, reasonOf, unavailableDependency } from '@drehscheibe/availability';
+import { HubMetrics, portOf, serveOperations, type Logger, type Readiness } from '@drehscheibe/observability';
+import { createDataSource, DatabaseConnection } from '@drehscheibe/persistence';
 import { purgeExpiredIdempotencyKeys } from '@drehscheibe/idempotency';
 import { SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
@@ -54,50 +54,41 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
 export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
   const metrics = new HubMetrics('worker');
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
-  const dataSource = createDataSource({
-    url: config.databaseUrl,
-    poolSize: config.delivery.concurrency + 4,
-    applicationName: 'drehscheibe-worker',
-    asynchronousCommit: true,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-  });
+  const database = new DatabaseConnection(
+    createDataSource({
+      url: config.databaseUrl,
+      poolSize: config.delivery.concurrency + 4,
+      applicationName: 'drehscheibe-worker',
+      asynchronousCommit: true,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+    }),
+    logger.child({ component: 'database' }),
+  );
   const producerRedis = createRedis(config.redisUrl, true, logger.child({ component: 'redis' }));
-  let databaseConnected = false;
   const readiness = async (): Promise<Readiness> => {
-    const [database, redis] = await Promise.all([
-      databaseConnected ? checkDependency(() => dataSource.query('SELECT 1')) : ('down' as const),
-      producerRedis.status === 'ready' ? checkDependency(() => producerRedis.ping()) : ('down' as const),
+    const [db, redis] = await Promise.all([
+      database.check(),
+      producerRedis.status === 'ready' ? checkDependency(() => producerRedis.ping()) : Promise.resolve('down' as const),
     ]);
-    return { ready: database === 'up' && redis === 'up', checks: { database, redis } };
+    return { ready: db === 'up' && redis === 'up', checks: { database: db, redis } };
   };
   const operations = config.workerPort > 0 ? await serveOperations(config.workerPort, config.http.host, { metrics, readiness }) : undefined;
 
-  const abort = new AbortController();
-  let consuming: ReturnType<typeof consume> | undefined;
-  const started = (async () => {
-    await connectDataSource(dataSource, { logger: logger.child({ component: 'database' }), signal: abort.signal, requireCurrentSchema: true });
-    databaseConnected = true;
-    consuming = consume(config, logger, metrics, dataSource, producerRedis, webhookKey);
-  })();
+  let consuming: { close(): Promise<void> } | undefined;
+  const started = database.connect().then(() => {
+    consuming = consume(config, logger, metrics, database.dataSource, producerRedis, webhookKey);
+  });
 
   return {
     started,
     operationsPort: operations ? portOf(operations) : undefined,
     async stop() {
-      abort.abort();
+      await database.stopConnecting();
       await started.catch(() => undefined);
       operations?.close();
-      if (consuming) {
-        clearInterval(consuming.timer);
-        await consuming.worker.close();
-        await consuming.processor.close();
-        await consuming.circuit.flushSuccesses();
-        await consuming.queue.close();
-        // BullMQ leaves a connection it was given open.
-        consuming.workerRedis.disconnect();
-      }
+      await consuming?.close();
       producerRedis.disconnect();
-      if (dataSource.isInitialized) await dataSource.destroy();
+      await database.close();
     },
   };
 }
@@ -155,7 +146,10 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       },
     },
   );
-  worker.on('error', (e) => logger.warn({ err: e.message }, 'worker connection error'));
+  worker.on('error', (e) => {
+    // Redis outages are logged once (and once when over) by the producer connection.
+    if (unavailableDependency(e) !== 'redis') logger.warn({ err: e.message }, 'worker connection error');
+  });
   const outageLoggedAt = new Map<string, number>();
   worker.on('failed', (job, e) => {
     if (e instanceof DeliveryAttemptFailed) return;
@@ -187,5 +181,14 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       .catch((e) => idempotencyLogger.warn({ err: reasonOf(e) }, 'idempotency key purge failed'))
       .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
-  return { worker, workerRedis, queue, circuit, processor, timer };
+  return {
+    async close() {
+      clearInterval(timer);
+      await worker.close();
+      await processor.close();
+      await queue.close();
+      // BullMQ leaves a connection it was given open.
+      workerRedis.disconnect();
+    },
+  };
 }

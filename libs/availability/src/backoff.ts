@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
 export interface StartupBackoff {
@@ -10,8 +11,18 @@ export interface StartupBackoff {
 /** 0.5 s, 1 s, 2 s … 10 s: quick when a dependency is a moment late, cheap when it is gone for long. */
 export const DEFAULT_STARTUP_BACKOFF: StartupBackoff = { initialMs: 500, maxMs: 10_000 };
 
+/**
+ * Exponential backoff with jitter: base·2^(n-1), capped, then scaled by a
+ * random factor in [0.5, 1) so receivers coming back are not hit in lockstep.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const exponential = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(0, attempt - 1), 30));
+  return Math.round(exponential * (0.5 + random() * 0.5));
+}
+
+/** The start-up schedule: the same doubling without jitter (one process waiting for its own database). */
 export function backoffDelayMs(failures: number, backoff: StartupBackoff = DEFAULT_STARTUP_BACKOFF): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(Math.max(0, failures - 1), 30));
+  return retryDelayMs(failures, backoff.initialMs, backoff.maxMs, () => 1);
 }
 
 export class RetryAborted extends Error {
@@ -51,7 +62,8 @@ export async function retryWithBackoff<T>(what: string, attempt: () => Promise<T
       if (!retryable(error)) throw error;
       const waitMs = backoffDelayMs(failures, backoff);
       logger.warn({ ...context, attempt: failures, retryInMs: waitMs, reason: reasonOf(error) }, `${what}: not reachable yet; retrying`);
-      await delay(waitMs, signal);
+      // An abort ends the wait early; the loop then throws RetryAborted.
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
     }
   }
 }
@@ -63,16 +75,4 @@ export function reasonOf(error: unknown): string {
   const cause = error.cause instanceof Error ? `: ${reasonOf(error.cause)}` : '';
   const code = (error as { code?: unknown }).code;
   return `${error.message || error.name}${typeof code === 'string' && !error.message.includes(code) ? ` [${code}]` : ''}${inner}${cause}`;
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,2 +1,3 @@
 export { DependencyUnavailableError, markUnavailable, unavailableDependency, type Dependency } from './dependency-errors.js';
-export { retryWithBackoff, backoffDelayMs, reasonOf, RetryAborted, DEFAULT_STARTUP_BACKOFF, type StartupBackoff, type RetryOptions } from './backoff.js';
+export { retryWithBackoff, retryDelayMs, backoffDelayMs, reasonOf, RetryAborted, type StartupBackoff } from './backoff.js';
+export { withTimeout, checkDependency, type CheckState } from './timeouts.js';

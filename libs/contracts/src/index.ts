@@ -12,3 +12,4 @@ export {
   textViolation,
   type ParsedQuery,
 } from './strict-input.js';
+export { baseMediaType } from './media-type.js';

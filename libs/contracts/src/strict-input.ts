@@ -54,7 +54,7 @@ const SCAN_OPTIONS = { disallowComments: true, allowTrailingComma: false, allowE
  * comments and trailing commas disallowed, walks the same text once for the
  * member names and strings, which `JSON.parse` does not report.
  */
-export function parseJsonStrictly(body: Buffer, pointerPrefix = '/body'): unknown {
+export function parseJsonStrictly(body: Buffer): unknown {
   if (body.length === 0) throw new InputError('malformed', 'the body is empty; send a JSON value');
   if (!isUtf8(body)) throw new InputError('malformed', 'the body is not valid UTF-8');
   const text = body.toString('utf8');
@@ -66,7 +66,7 @@ export function parseJsonStrictly(body: Buffer, pointerPrefix = '/body'): unknow
     throw new InputError('malformed', poisoned ? 'the body contains a forbidden __proto__ or constructor.prototype member' : 'the body is not valid JSON');
   }
   if (!text.includes('\\u') && memberNameEnds(text) === memberCount(value)) return value;
-  const violations = scan(text, pointerPrefix);
+  const violations = scan(text, '/body');
   if (violations.length > 0) throw new InputError('invalid', violations.map((v) => `${v.pointer} ${v.message}`).join('; '), violations);
   return value;
 }
@@ -164,12 +164,12 @@ function decodePairs(text: string, prefix: string, violations: Violation[]): Arr
  * under the same text rule as JSON; a parameter sent twice is refused
  * (RFC 6749 3.1). A null-prototype object, so `__proto__` is just an unknown field.
  */
-export function parseFormStrictly(body: Buffer, pointerPrefix = '/body'): Record<string, string> {
+export function parseFormStrictly(body: Buffer): Record<string, string> {
   if (!isUtf8(body)) throw new InputError('malformed', 'the body is not valid UTF-8');
   const violations: Violation[] = [];
   const form: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of decodePairs(body.toString('utf8'), pointerPrefix, violations)) {
-    if (Object.hasOwn(form, name)) violations.push({ pointer: pointerOf(pointerPrefix, [name]), message: 'is sent more than once' });
+  for (const [name, value] of decodePairs(body.toString('utf8'), '/body', violations)) {
+    if (Object.hasOwn(form, name)) violations.push({ pointer: pointerOf('/body', [name]), message: 'is sent more than once' });
     form[name] = value;
   }
   if (violations.length > 0) throw new InputError('invalid', violations.map((v) => `${v.pointer} ${v.message}`).join('; '), violations);

@@ -19,6 +19,8 @@ export interface DeliveryFilter {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+/** How many of a receiver's newest delivered deliveries `lastSuccessAt` looks at (a late retry of an old one may be the latest). */
+const LATEST_DELIVERED_SCAN = 100;
 
 function toRecord(d: DeliveryEntity): DeliveryRecord {
   return omitAbsent({
@@ -118,13 +120,21 @@ export class DeliveryAdmin {
       [receiverId],
     );
     const count = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
+    // The worker writes no health row per healthy delivery (throughput), so the latest success is
+    // read from the deliveries themselves: the newest delivered ones, along the receiver index.
+    const [latest] = await this.dataSource.query<Array<{ at: Date | null }>>(
+      `SELECT max(delivered_at) AS at FROM (SELECT delivered_at FROM deliveries WHERE receiver_id = $1 AND status = 'delivered'
+          ORDER BY created_at DESC LIMIT ${LATEST_DELIVERED_SCAN}) newest`,
+      [receiverId],
+    );
+    const lastSuccess = [health?.lastSuccessAt ?? null, latest?.at ?? null].reduce<Date | null>((a, b) => (!a || (b && b > a) ? b : a), null);
     return omitAbsent({
       receiverId,
       circuit: health?.circuit ?? 'closed',
       paused: health?.paused ?? false,
       consecutiveFailures: health?.consecutiveFailures ?? 0,
       nextProbeAt: iso(health?.nextProbeAt ?? null),
-      lastSuccessAt: iso(health?.lastSuccessAt ?? null),
+      lastSuccessAt: iso(lastSuccess),
       lastFailureAt: iso(health?.lastFailureAt ?? null),
       pending: count('pending'),
       dead: count('dead'),

@@ -1,12 +1,12 @@
+import { retryDelayMs } from '@drehscheibe/availability';
 import { ServiceNoticeEntity, type TicketEventEntity } from '@drehscheibe/persistence';
 import { toNoticeDelivery } from '@drehscheibe/notices';
-import { toEventView } from '@drehscheibe/tickets';
+import { toEventDelivery } from '@drehscheibe/tickets';
 import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
 import type { HubMetrics } from '@drehscheibe/observability';
 import { EndpointPolicy } from '@drehscheibe/security';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { retryDelayMs } from './backoff.js';
 import { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
 import type { ReceiverCircuit } from './receiver-circuit.js';
 import type { ReceiverSlots } from './receiver-slots.js';
@@ -94,9 +94,9 @@ export class DeliveryProcessor {
       }
       const result = await this.send(delivery, await this.body(delivery));
       if (result.ok) {
-        // A closed circuit without failures needs no write per delivery: only the time of the success, throttled.
+        // Nothing to record when the circuit was closed without failures: spares a write per delivery
+        // (the receiver's last success is read from its deliveries, see DeliveryAdmin.state).
         if (admission.probe || !admission.healthy) await this.circuit.succeeded(delivery.receiverId);
-        else this.circuit.noteHealthySuccess(delivery.receiverId);
       } else if (await this.circuit.failed(delivery.receiverId)) {
         this.logger.warn({ receiverId: delivery.receiverId, probe: admission.probe }, 'receiver circuit open: deliveries wait for the next probe');
       }
@@ -108,7 +108,7 @@ export class DeliveryProcessor {
 
   /** The delivered JSON: a ticket event with the ticket as of that event, or a service notice. */
   private async body(delivery: ClaimedDelivery): Promise<string> {
-    if (delivery.event) return JSON.stringify({ ...toEventView(delivery.event as TicketEventEntity), ticket: delivery.event.snapshot });
+    if (delivery.event) return JSON.stringify(toEventDelivery(delivery.event as TicketEventEntity));
     return JSON.stringify(toNoticeDelivery(await this.dataSource.manager.findOneByOrFail(ServiceNoticeEntity, { id: delivery.noticeId! })));
   }
 

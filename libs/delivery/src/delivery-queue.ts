@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '@drehscheibe/availability';
+import { DependencyUnavailableError, withTimeout } from '@drehscheibe/availability';
 import type { DeliveryDispatcher, DeliveryRef } from '@drehscheibe/tickets';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DELIVER_JOB_OPTIONS, JobName, QueueName, queuePrefix, type DeliverJob } from './queues.js';
 
 const ENQUEUE_TIMEOUT_MS = 2000;
+const redisTimeout = () => new DependencyUnavailableError('redis', `Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`);
 
 /**
  * Producer side of the delivery queue. Job id = delivery id, so enqueuing
@@ -34,7 +35,7 @@ export class DeliveryQueue implements DeliveryDispatcher {
         deliveries.length === 1
           ? this.queue.add(JobName.Deliver, jobData(deliveries[0]), jobOptions(deliveries[0]))
           : this.queue.addBulk(deliveries.map((d) => ({ name: JobName.Deliver, data: jobData(d), opts: jobOptions(d) })));
-      await withTimeout(add, ENQUEUE_TIMEOUT_MS);
+      await withTimeout(add, ENQUEUE_TIMEOUT_MS, redisTimeout);
     } catch (e) {
       this.logger.warn({ err: (e as Error).message, count: deliveries.length }, 'enqueue failed; the reconciler will pick the deliveries up');
     }
@@ -66,7 +67,7 @@ export class DeliveryQueue implements DeliveryDispatcher {
    */
   async assertReachable(): Promise<void> {
     try {
-      await withTimeout(this.connection.ping(), ENQUEUE_TIMEOUT_MS);
+      await withTimeout(this.connection.ping(), ENQUEUE_TIMEOUT_MS, redisTimeout);
     } catch (e) {
       throw new DependencyUnavailableError('redis', 'the delivery queue (Redis) cannot be reached', { cause: e });
     }
@@ -82,13 +83,5 @@ const jobOptions = (d: DeliveryRef) => ({ ...DELIVER_JOB_OPTIONS, jobId: d.id })
 
 /** Jobs per state, for metrics and health pages. */
 export async function queueCounts(queue: DeliveryQueue): Promise<Record<string, number>> {
-  return withTimeout(queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'), ENQUEUE_TIMEOUT_MS);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(new DependencyUnavailableError('redis', `Redis did not answer within ${ms} ms`)), ms)),
-  );
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withTimeout(queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'), ENQUEUE_TIMEOUT_MS, redisTimeout);
 }

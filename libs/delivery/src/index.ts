@@ -2,8 +2,6 @@ export { DeliveryProcessor, DeliveryAttemptFailed, type DeliverySettings, type P
 export { DeliveryQueue, queueCounts } from './delivery-queue.js';
 export { DeliveryReconciler } from './reconciler.js';
 export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob } from './queues.js';
-export { retryDelayMs } from './backoff.js';
-export { WebhookSender, type SendResult } from './webhook-sender.js';
 export { ReceiverCircuit, type CircuitSettings, type Admission } from './receiver-circuit.js';
 export { ReceiverSlots } from './receiver-slots.js';
 export { DeliveryAdmin, type DeliveryFilter, type DeliveryRecord, type ReceiverState, type DeliveryDetail } from './delivery-admin.js';

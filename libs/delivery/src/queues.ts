@@ -1,4 +1,4 @@
-import { reasonOf } from '@drehscheibe/availability';
+import { markUnavailable, reasonOf } from '@drehscheibe/availability';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -43,6 +43,9 @@ export function createRedis(url: string, forWorker: boolean, logger?: Logger): R
     ? { maxRetriesPerRequest: null, enableReadyCheck: true }
     : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 2000 };
   const redis = new Redis(url, { ...options, lazyConnect: false, retryStrategy: (times) => Math.min(times * 200, 2000) });
+  // Connection errors arrive as bare socket errors: marked at their source, so that whoever sees them
+  // next (BullMQ re-emits them) can tell a Redis outage from a bug.
+  redis.on('error', (e: unknown) => markUnavailable(e, 'redis'));
   if (logger) logOutages(redis, url, logger);
   return redis;
 }

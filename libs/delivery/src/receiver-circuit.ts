@@ -23,15 +23,6 @@ export interface HealthSnapshot {
 }
 
 const PAUSED_RECHECK_MS = 5_000;
-/** A healthy receiver's last success is written at most this often per receiver and worker. */
-const SUCCESS_WRITE_INTERVAL_MS = 1_000;
-
-interface SuccessClock {
-  writtenAt: number;
-  /** The latest success not written yet. */
-  pending: Date | null;
-  timer?: NodeJS.Timeout;
-}
 
 /**
  * A circuit breaker per receiver, kept in PostgreSQL so all worker replicas
@@ -40,9 +31,6 @@ interface SuccessClock {
  * not use up attempts and do not hold worker slots.
  */
 export class ReceiverCircuit {
-  private readonly successes = new Map<string, SuccessClock>();
-  private readonly writes = new Set<Promise<void>>();
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly settings: CircuitSettings,
@@ -75,63 +63,14 @@ export class ReceiverCircuit {
     return row ? { circuit: row.circuit, paused: row.paused, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures } : null;
   }
 
-  /** A success that changes the circuit (closes it, resets failures, or creates the row). */
-  async succeeded(receiverId: string, at = new Date()): Promise<void> {
+  async succeeded(receiverId: string): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO receiver_health (receiver_id, circuit, consecutive_failures, last_success_at, updated_at)
-       VALUES ($1, 'closed', 0, $2, now())
+       VALUES ($1, 'closed', 0, now(), now())
        ON CONFLICT (receiver_id) DO UPDATE SET circuit = 'closed', consecutive_failures = 0, opened_at = NULL,
-         next_probe_at = NULL, last_success_at = GREATEST(receiver_health.last_success_at, $2), updated_at = now()`,
-      [receiverId, at],
+         next_probe_at = NULL, last_success_at = now(), updated_at = now()`,
+      [receiverId],
     );
-  }
-
-  /**
-   * A success at a healthy receiver: nothing in the circuit changes, so it
-   * costs no write of its own — only `last_success_at` moves, written at most
-   * once per second per receiver (the first at once, the latest of the rest
-   * when the second is over), never backwards when replicas race (GREATEST).
-   */
-  noteHealthySuccess(receiverId: string, at = new Date()): void {
-    let clock = this.successes.get(receiverId);
-    if (!clock) this.successes.set(receiverId, (clock = { writtenAt: 0, pending: null }));
-    const now = Date.now();
-    if (!clock.timer && now - clock.writtenAt >= SUCCESS_WRITE_INTERVAL_MS) {
-      clock.writtenAt = now;
-      this.writeSuccess(receiverId, at);
-      return;
-    }
-    clock.pending = at;
-    clock.timer ??= setTimeout(() => this.flushSuccess(receiverId), clock.writtenAt + SUCCESS_WRITE_INTERVAL_MS - now).unref();
-  }
-
-  /** Writes every success still held back and waits for the writes in flight (worker shutdown). */
-  async flushSuccesses(): Promise<void> {
-    for (const receiverId of this.successes.keys()) this.flushSuccess(receiverId);
-    await Promise.all([...this.writes]);
-  }
-
-  private flushSuccess(receiverId: string): void {
-    const clock = this.successes.get(receiverId);
-    if (!clock) return;
-    clearTimeout(clock.timer);
-    clock.timer = undefined;
-    if (!clock.pending) return;
-    clock.writtenAt = Date.now();
-    this.writeSuccess(receiverId, clock.pending);
-    clock.pending = null;
-  }
-
-  /** Best effort: a lost write is made good by the next success. */
-  private writeSuccess(receiverId: string, at: Date): void {
-    const write = this.dataSource
-      .query(`UPDATE receiver_health SET last_success_at = GREATEST(last_success_at, $2) WHERE receiver_id = $1`, [receiverId, at])
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .finally(() => this.writes.delete(write));
-    this.writes.add(write);
   }
 
   /** Returns true when this failure opened (or kept open) the circuit. */

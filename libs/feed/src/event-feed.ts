@@ -1,7 +1,7 @@
 import type { Delivery } from '@drehscheibe/contracts';
 import { toNoticeDelivery, type NoticeDelivery } from '@drehscheibe/notices';
 import { fromJsonRow, jsonObjectSql, poolOf, runPrepared, ServiceNoticeEntity, TicketEventEntity, type PreparedStatement } from '@drehscheibe/persistence';
-import { decodeCursor, encodeCursor, toEventView } from '@drehscheibe/tickets';
+import { decodeCursor, encodeCursor, toEventDelivery } from '@drehscheibe/tickets';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -136,8 +136,6 @@ export class EventFeed {
   }
 
   private toDelivery(item: Record<string, unknown>): Delivery {
-    const e = fromJsonRow(this.dataSource, TicketEventEntity, item);
-    // The same body a webhook delivery carries: the event and the ticket as of it.
-    return { ...toEventView(e), ticket: e.snapshot as Delivery['ticket'] };
+    return toEventDelivery(fromJsonRow(this.dataSource, TicketEventEntity, item));
   }
 }

@@ -187,13 +187,17 @@ const PURGE: PreparedStatement = {
          RETURNING 1`,
 };
 
+/** Expired keys are deleted in batches of this many, at most this many batches per run (the timer comes back). */
+const PURGE_BATCH = 1000;
+const PURGE_MAX_BATCHES = 10;
+
 /** Deletes expired keys in batches (at most `maxBatches` per call); returns how many. */
-export async function purgeExpiredIdempotencyKeys(dataSource: DataSource, keyTtlSeconds: number, batchSize = 1000, maxBatches = 10): Promise<number> {
+export async function purgeExpiredIdempotencyKeys(dataSource: DataSource, keyTtlSeconds: number): Promise<number> {
   let deleted = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const rows = await runPrepared(poolOf(dataSource), PURGE, [keyTtlSeconds, batchSize]);
+  for (let i = 0; i < PURGE_MAX_BATCHES; i++) {
+    const rows = await runPrepared(poolOf(dataSource), PURGE, [keyTtlSeconds, PURGE_BATCH]);
     deleted += rows.length;
-    if (rows.length < batchSize) break;
+    if (rows.length < PURGE_BATCH) break;
   }
   return deleted;
 }

@@ -15,10 +15,6 @@ export function runWithIdempotencyKey<T>(scope: IdempotencyScope, fn: () => T): 
   return scopes.run(scope, fn);
 }
 
-export function currentIdempotencyKey(): IdempotencyScope | undefined {
-  return scopes.getStore();
-}
-
 /**
  * A CTE (`name AS (...)`) that records the ticket change a statement commits
  * as the outcome of the current request's key, in that same statement: if

@@ -8,4 +8,4 @@ export {
   type Outcome,
   type StoredReply,
 } from './idempotency-keys.js';
-export { currentIdempotencyKey, outcomeKeyParams, recordOutcome, recordOutcomeCte, runWithIdempotencyKey, type IdempotencyScope } from './idempotency-scope.js';
+export { outcomeKeyParams, recordOutcome, recordOutcomeCte, runWithIdempotencyKey } from './idempotency-scope.js';

@@ -1,24 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CheckState } from '@drehscheibe/availability';
 import type { HubMetrics } from './metrics.js';
-
-export type CheckState = 'up' | 'down';
-
-/** How long a readiness probe may take before its dependency counts as down. */
-export const CHECK_TIMEOUT_MS = 1500;
-
-/** One readiness probe (a `SELECT 1`, a Redis PING): `up` if it answers in time, else `down`. Never throws. */
-export async function checkDependency(probe: () => Promise<unknown>, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckState> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface Readiness {
   ready: boolean;

@@ -1,13 +1,5 @@
-export {
-  createDataSource,
-  connectDataSource,
-  pendingMigrations,
-  runMigrations,
-  SchemaNotCurrentError,
-  ENTITIES,
-  type ConnectOptions,
-  type DataSourceOptions,
-} from './data-source.js';
+export { createDataSource, connectDataSource, runMigrations, ENTITIES, type DataSourceOptions } from './data-source.js';
+export { DatabaseConnection } from './database-connection.js';
 export { ParticipantEntity, type ParticipantKind, type ParticipantStatus, type FederalLevel, type ParticipantContact } from './entities/participant.entity.js';
 export { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 export { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';

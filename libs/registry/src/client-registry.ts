@@ -10,10 +10,11 @@ export type Client = Schemas['Client'];
 export type RotatedClientSecret = Schemas['RotatedClientSecret'];
 
 /** The longest overlap a rotation may grant the previous secret: a week. */
-export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
+/** The contract's limit too (SecretRotation.overlapSeconds); checked here for callers other than the API. */
+const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
 
-export function toClientView(c: OAuthClientEntity, now = Date.now()): Client {
-  const previousValid = c.previousSecretExpiresAt && c.previousSecretExpiresAt.getTime() > now;
+export function toClientView(c: OAuthClientEntity): Client {
+  const previousValid = c.previousSecretExpiresAt && c.previousSecretExpiresAt.getTime() > Date.now();
   return omitAbsent({
     clientId: c.clientId,
     participantId: c.participantId!,

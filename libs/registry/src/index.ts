@@ -1,6 +1,6 @@
 export { ParticipantRegistry } from './participant-registry.js';
 export { ServiceCatalog } from './service-catalog.js';
 export { RoutingRuleBook } from './routing-rule-book.js';
-export { ClientRegistry, MAX_SECRET_OVERLAP_SECONDS, type Client, type RotatedClientSecret } from './client-registry.js';
+export { ClientRegistry, type Client, type RotatedClientSecret } from './client-registry.js';
 export { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication, type ClientStatus } from './client-access.js';
 export type { Participant, Service, RoutingRule } from './views.js';

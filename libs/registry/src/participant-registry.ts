@@ -19,10 +19,14 @@ type Schemas = components['schemas'];
 
 /** Who is connected to the hub, and with which credentials. */
 export class ParticipantRegistry {
+  private readonly endpoints: EndpointPolicy;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly allowPrivateEndpoints: boolean,
-  ) {}
+    allowPrivateEndpoints: boolean,
+  ) {
+    this.endpoints = new EndpointPolicy(allowPrivateEndpoints);
+  }
 
   async list(): Promise<Participant[]> {
     return (await this.dataSource.manager.find(ParticipantEntity, { order: { id: 'ASC' } })).map(toParticipantView);
@@ -115,7 +119,7 @@ export class ParticipantRegistry {
 
   private async checkEndpoint(url: string): Promise<void> {
     try {
-      await new EndpointPolicy(this.allowPrivateEndpoints).assertAllowed(url);
+      await this.endpoints.assertAllowed(url);
     } catch (e) {
       if (e instanceof EndpointNotAllowedError) {
         throw new DomainError('endpoint-not-allowed', e.message, { errors: [{ pointer: '/body/deliveryUrl', message: e.message }] });

@@ -41,9 +41,10 @@ export class AccessTokenService {
     readonly ttlSeconds: number,
   ) {}
 
-  /** A token for `principal`, valid for `ttlSeconds` (at most the configured lifetime). */
-  async issue(principal: Principal, ttlSeconds = this.ttlSeconds): Promise<string> {
-    return new SignJWT({
+  /** A token for `principal`, valid for `ttlSeconds` but at most the configured lifetime; `expiresIn` is what it got. */
+  async issue(principal: Principal, ttlSeconds = this.ttlSeconds): Promise<{ token: string; expiresIn: number }> {
+    const expiresIn = Math.max(1, Math.min(ttlSeconds, this.ttlSeconds));
+    const token = await new SignJWT({
       scope: principal.scopes.join(' '),
       sgen: principal.secretGeneration,
       ...(principal.participantId ? { pid: principal.participantId } : {}),
@@ -53,8 +54,9 @@ export class AccessTokenService {
       .setAudience(this.issuer)
       .setSubject(principal.clientId)
       .setIssuedAt()
-      .setExpirationTime(`${Math.max(1, Math.min(ttlSeconds, this.ttlSeconds))}s`)
+      .setExpirationTime(`${expiresIn}s`)
       .sign(this.key.privateKey);
+    return { token, expiresIn };
   }
 
   async verify(token: string): Promise<Principal> {

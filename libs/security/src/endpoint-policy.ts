@@ -68,7 +68,7 @@ export function blockedAddressReason(address: string): string | null {
 }
 
 function assertAddressAllowed(address: string): void {
-  const reason = blockedAddressReason(address.replace(/^\[|\]$/g, ''));
+  const reason = blockedAddressReason(address);
   if (reason !== null) throw new EndpointNotAllowedError(`the endpoint resolves to a non-public address (${address}: ${reason})`);
 }
 
@@ -84,8 +84,12 @@ export class EndpointPolicy {
     private readonly resolve: Resolver = systemResolver,
   ) {}
 
-  /** Scheme and credentials, and a literal IP host (connections skip the lookup for those). */
-  checkUrl(url: string): URL {
+  /**
+   * Scheme and credentials, and a literal IP host (connections skip the
+   * lookup for those). Returns the host without IPv6 brackets, and whether
+   * it is a literal address.
+   */
+  checkUrl(url: string): { host: string; literal: boolean } {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -95,16 +99,15 @@ export class EndpointPolicy {
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new EndpointNotAllowedError('the endpoint must use http or https');
     if (parsed.username || parsed.password) throw new EndpointNotAllowedError('the endpoint must not carry credentials');
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (!this.allowPrivate && isIP(host)) assertAddressAllowed(host);
-    return parsed;
+    const literal = isIP(host) !== 0;
+    if (!this.allowPrivate && literal) assertAddressAllowed(host);
+    return { host, literal };
   }
 
   /** For registration: the URL and every address its host resolves to now. */
   async assertAllowed(url: string): Promise<void> {
-    const parsed = this.checkUrl(url);
-    if (this.allowPrivate) return;
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host)) return;
+    const { host, literal } = this.checkUrl(url);
+    if (this.allowPrivate || literal) return;
     for (const { address } of await this.resolve(host)) assertAddressAllowed(address);
   }
 

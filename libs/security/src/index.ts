@@ -3,4 +3,4 @@ export { generateClientSecret, hashClientSecret, verifyClientSecret } from './cl
 export { AccessTokenService, InvalidTokenError, SCOPES, type Principal, type Scope } from './access-token.js';
 export { ReceiptSigner, type ReceiptClaims } from './receipt.js';
 export { FieldCipher } from './field-cipher.js';
-export { EndpointPolicy, EndpointNotAllowedError, blockedAddressReason, type Resolver, type ResolvedAddress } from './endpoint-policy.js';
+export { EndpointPolicy, EndpointNotAllowedError, blockedAddressReason, type Resolver } from './endpoint-policy.js';

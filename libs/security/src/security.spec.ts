@@ -28,7 +28,7 @@ describe('AccessTokenService', () => {
   it('round-trips the principal and names the key', async () => {
     const key = await SigningKey.fromSecret(secretKey());
     const tokens = new AccessTokenService(key, 'hub', 60);
-    const token = await tokens.issue({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'], secretGeneration: 3 });
+    const { token } = await tokens.issue({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'], secretGeneration: 3 });
     expect(decodeProtectedHeader(token).kid).toBe(key.kid);
     await expect(tokens.verify(token)).resolves.toEqual({ clientId: 'c1', participantId: 'de-he-hzd', scopes: ['tickets'], secretGeneration: 3 });
   });
@@ -37,7 +37,7 @@ describe('AccessTokenService', () => {
     const a = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
     const b = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
     const c = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'other', 60);
-    const token = await a.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 });
+    const { token } = await a.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 });
     await expect(b.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(c.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(a.verify(token + 'x')).rejects.toBeInstanceOf(InvalidTokenError);
@@ -62,10 +62,10 @@ describe('AccessTokenService', () => {
 
   it('issues no token that outlives the configured lifetime', async () => {
     const tokens = new AccessTokenService(await SigningKey.fromSecret(secretKey()), 'hub', 60);
-    const token = await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 3600);
+    const { token } = await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 3600);
     const { exp, iat } = decodeJwt(token);
     expect(exp! - iat!).toBe(60);
-    const shorter = decodeJwt(await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 10));
+    const shorter = decodeJwt((await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 10)).token);
     expect(shorter.exp! - shorter.iat!).toBe(10);
   });
 });

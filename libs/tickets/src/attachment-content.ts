@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { baseMediaType } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
 import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type';
 
@@ -20,8 +21,8 @@ export function isTextMediaType(baseType: string): boolean {
  * the charset parameter if one was sent, other parameters dropped.
  */
 export function parseMediaType(contentType: string): { baseType: string; mediaType: string } {
-  const [base, ...parameters] = contentType.split(';');
-  const baseType = base.trim().toLowerCase();
+  const baseType = baseMediaType(contentType) ?? '';
+  const parameters = contentType.split(';').slice(1);
   const charset = parameters.map((p) => /^\s*charset\s*=\s*"?([A-Za-z0-9!#$%&'*+.^_`|~-]{1,40})"?\s*$/i.exec(p)?.[1]).find((c) => c !== undefined);
   return { baseType, mediaType: charset ? `${baseType}; charset=${charset.toLowerCase()}` : baseType };
 }

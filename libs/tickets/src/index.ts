@@ -1,6 +1,6 @@
 export { CreateTicket } from './create-ticket.usecase.js';
 export { TicketCommands } from './ticket-commands.js';
-export { TicketQueries, toEventView } from './ticket-queries.js';
+export { TicketQueries, toEventView, toEventDelivery } from './ticket-queries.js';
 export { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
 export { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 export { toTicketView } from './ticket-view.js';

@@ -1,4 +1,4 @@
-import type { Ticket, TicketEvent } from '@drehscheibe/contracts';
+import type { Delivery, Ticket, TicketEvent } from '@drehscheibe/contracts';
 import { TicketEventEntity } from '@drehscheibe/persistence';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -15,6 +15,11 @@ export function toEventView(e: TicketEventEntity): TicketEvent {
     actor: { participantId: e.actorId },
     data: e.data,
   };
+}
+
+/** What a webhook delivery and the feed carry for a ticket event: the event and the ticket as of it. */
+export function toEventDelivery(e: TicketEventEntity): Delivery {
+  return { ...toEventView(e), ticket: e.snapshot as Delivery['ticket'] };
 }
 
 /** Reads for parties of a ticket. */

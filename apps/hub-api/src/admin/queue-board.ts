@@ -1,13 +1,14 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
-import { unavailableDependency } from '@drehscheibe/availability';
 import type { DeliveryQueue } from '@drehscheibe/delivery';
-import { basicCredentials, type BearerAuthentication, type ClientSecretAuthentication } from '../auth/client-credentials.js';
+import { InvalidTokenError } from '@drehscheibe/security';
+import { basicCredentials, bearerToken, type BearerAuthentication, type ClientSecretAuthentication } from '../auth/client-credentials.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerError, problemFor } from '../http/error-answers.js';
 import { sendProblem } from '../http/framework-errors.js';
 import { problem, ProblemError, type ProblemCode } from '../http/problem.js';
-import { unavailableProblem } from '../http/unavailable.js';
+import { RETRY_AFTER_SECONDS } from '../http/unavailable.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -57,32 +58,23 @@ export async function mountQueueBoard(
   createBullBoard({ queues: [new BullMQAdapter(queue.queue, { readOnlyMode: options.readOnly })], serverAdapter });
   // Bull Board answers a failing call 500; a Redis that cannot be reached is a 503 like everywhere else.
   serverAdapter.setErrorHandler((error: Error) => {
-    const dependency = unavailableDependency(error);
-    // Bull Board's status type lists no 503, but its adapter sends whatever status it is given.
-    if (dependency) return { status: 503 as unknown as 500, body: unavailableProblem(dependency).document };
-    return { status: 500 as const, body: problem('internal-error', 'the queue board failed; see the hub log') };
+    const { document } = problemFor(error);
+    // Bull Board's status type lists only 500, but its adapter sends whatever status it is given.
+    return { status: document.status as 500, body: document };
   });
 
-  /** Throws only for what the caller must hear about: too many failures (429) or an unreachable dependency (503). */
+  /** Authentication failures are `false`; anything else (429, an unreachable dependency) is for the caller to hear. */
   const isAdmin = async (request: FastifyRequest): Promise<boolean> => {
     const authorization = request.headers.authorization;
-    if (!authorization) return false;
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (token) {
-      const principal = await bearer.authenticate(token[1]).catch((e: unknown) => {
-        if (unavailableDependency(e)) throw e;
-        return null;
-      });
-      return principal?.scopes.includes('admin') ?? false;
-    }
-    const basic = basicCredentials(authorization);
-    if (!basic) return false;
     try {
-      const { client } = await clients.authenticate(basic.id, basic.secret, request.ip, true);
-      return client.scopes.includes('admin');
+      const token = bearerToken(authorization);
+      if (token) return (await bearer.authenticate(token)).scopes.includes('admin');
+      const basic = basicCredentials(authorization);
+      if (!basic) return false;
+      return (await clients.authenticate(basic.id, basic.secret, request.ip, true)).client.scopes.includes('admin');
     } catch (e) {
-      if ((e instanceof ProblemError && e.code === 'too-many-requests') || unavailableDependency(e)) throw e;
-      return false;
+      if (e instanceof InvalidTokenError || (e instanceof ProblemError && e.code === 'invalid-client')) return false;
+      throw e;
     }
   };
   const refuse = (request: FastifyRequest, reply: FastifyReply, code: ProblemCode, detail: string, headers: Record<string, string> = {}) => {
@@ -96,11 +88,7 @@ export async function mountQueueBoard(
       try {
         admin = await isAdmin(request);
       } catch (e) {
-        if (e instanceof ProblemError) return refuse(request, reply, e.code, e.message, e.headers);
-        const dependency = unavailableDependency(e);
-        if (!dependency) throw e;
-        const { document, headers } = unavailableProblem(dependency);
-        sendProblem(reply, String(request.id), document, headers);
+        answerError(request.log, request, reply, e);
         return reply;
       }
       if (!admin) {
@@ -114,7 +102,7 @@ export async function mountQueueBoard(
     });
     scope.addHook('onSend', async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-      if (reply.statusCode === 503) void reply.header('retry-after', unavailableProblem('redis').headers['retry-after']).type('application/problem+json');
+      if (reply.statusCode === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS)).type('application/problem+json');
       const type = String(reply.getHeader('content-type') ?? '');
       if (type.startsWith('text/html') && typeof payload === 'string') return payload.replace(EXTERNAL_LINK, '');
       return payload;

@@ -5,6 +5,11 @@ import type { OAuthClientEntity } from '@drehscheibe/persistence';
 import { ProblemError } from '../http/problem.js';
 import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 
+/** The token of `Authorization: Bearer <token>` (RFC 6750), or null. */
+export function bearerToken(header: string | undefined): string | null {
+  return (header ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1] ?? null;
+}
+
 /**
  * `Authorization: Basic …` as RFC 6749 2.3.1 defines it: both parts
  * form-urlencoded. Parts that break the text rule (U+0000, lone surrogates)

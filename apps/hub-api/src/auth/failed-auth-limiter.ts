@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface FailedAuthLimits {
   perClient: number;
@@ -62,7 +62,8 @@ export class FailedAuthLimiter {
   ) {
     const limiter = (name: string, points: number) => {
       const options = { keyPrefix: `${keyPrefix}:auth-failures:${name}`, points, duration: limits.windowSeconds };
-      return new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) });
+      // No insurance limiter: while Redis is unreachable this replica's own count (localFailures) stands in.
+      return new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true });
     };
     this.byClient = limiter('client', limits.perClient);
     this.bySource = limiter('source', limits.perSource);
@@ -71,8 +72,8 @@ export class FailedAuthLimiter {
   /** Admits an authentication of `clientId` from `source`, or says how long to wait. */
   async admit(clientId: string | undefined, source: string): Promise<AuthAttempt | HoldBack> {
     const [bySource, byClient, trusted] = await Promise.all([
-      this.bySource.get(source),
-      clientId ? this.byClient.get(clientId) : null,
+      this.bySource.get(source).catch(() => null),
+      clientId ? this.byClient.get(clientId).catch(() => null) : null,
       clientId ? this.trusted(clientId, source) : false,
     ]);
     const sourceKey = `source:${source}`;
@@ -106,7 +107,7 @@ export class FailedAuthLimiter {
         this.countLocally(sourceKey);
         if (clientId) this.countLocally(clientKey);
         close();
-        await Promise.all([this.bySource.penalty(source), clientId ? this.byClient.penalty(clientId) : null]);
+        await Promise.all([this.bySource.penalty(source), clientId ? this.byClient.penalty(clientId) : null]).catch(() => undefined);
       },
       succeeded: () => {
         if (close() && clientId) this.trust(clientId, source);

@@ -50,9 +50,12 @@ export class OAuthController {
     const { client, secretGeneration, secretExpiresAt } = await this.clients.authenticate(clientId, secret, request.ip, basic !== null);
     const scopes = grantedScopes(body.scope, client.scopes);
     // A token obtained with a secret in its rotation overlap ends with it, so the client asks again in time.
-    const ttl = secretExpiresAt === null ? this.tokens.ttlSeconds : Math.min(this.tokens.ttlSeconds, Math.floor((secretExpiresAt - Date.now()) / 1000));
-    const accessToken = await this.tokens.issue({ clientId: client.clientId, participantId: client.participantId, scopes, secretGeneration }, ttl);
+    const overlapLeft = secretExpiresAt === null ? undefined : Math.floor((secretExpiresAt - Date.now()) / 1000);
+    const { token, expiresIn } = await this.tokens.issue(
+      { clientId: client.clientId, participantId: client.participantId, scopes, secretGeneration },
+      overlapLeft,
+    );
     void reply.header('cache-control', 'no-store');
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: Math.max(1, ttl), scope: scopes.join(' ') };
+    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
   }
 }

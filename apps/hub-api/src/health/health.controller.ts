@@ -1,18 +1,16 @@
 import type { Health } from '@drehscheibe/contracts';
-import { checkDependency } from '@drehscheibe/observability';
+import { checkDependency } from '@drehscheibe/availability';
+import { DatabaseConnection } from '@drehscheibe/persistence';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
 import { Public } from '../http/request-context.js';
-import { DatabaseConnection } from './database-connection.js';
 
 export const HEALTH_REDIS = Symbol('HealthRedis');
 
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly database: DatabaseConnection,
     @Inject(HEALTH_REDIS) private readonly redis: Redis,
   ) {}
@@ -31,10 +29,7 @@ export class HealthController {
   @Public()
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Health> {
-    const [database, redis] = await Promise.all([
-      this.database.connected ? checkDependency(() => this.dataSource.query('SELECT 1')) : ('down' as const),
-      checkDependency(() => this.redis.ping()),
-    ]);
+    const [database, redis] = await Promise.all([this.database.check(), checkDependency(() => this.redis.ping())]);
     const status = database === 'up' ? 'ok' : 'unavailable';
     void reply.status(status === 'ok' ? 200 : 503);
     return { status, checks: { database, redis } };

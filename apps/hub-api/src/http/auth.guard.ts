@@ -1,5 +1,5 @@
 import type { Scope } from '@drehscheibe/security';
-import { BearerAuthentication } from '../auth/client-credentials.js';
+import { BearerAuthentication, bearerToken } from '../auth/client-credentials.js';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from './problem.js';
@@ -16,9 +16,8 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) {
       throw new ProblemError(
         'unauthorized',
         'send an access token from POST /v1/oauth/token as Authorization: Bearer <token>',
@@ -28,7 +27,7 @@ export class AuthGuard implements CanActivate {
         },
       );
     }
-    request.principal = await this.bearer.authenticate(match[1]);
+    request.principal = await this.bearer.authenticate(token);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
     if (scope && !request.principal.scopes.includes(scope)) {
       throw new ProblemError('forbidden', `this operation needs the ${scope} scope`);

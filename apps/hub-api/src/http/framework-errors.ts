@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { problem, type ProblemCode, type ProblemDocument } from './problem.js';
 
@@ -51,15 +51,6 @@ export function frameworkProblem(error: unknown): ProblemDocument | undefined {
   // Any other client error of the framework (a stream aborted while reading, ...).
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return problem('malformed-request', 'the request could not be read');
   return undefined;
-}
-
-/** For Fastify's `frameworkErrors`: a malformed URL or an over-long parameter, answered before any hook or route runs. */
-export function answerFrameworkError(logger: Logger) {
-  return (error: Error, request: FastifyRequest, reply: FastifyReply): void => {
-    const document = frameworkProblem(error) ?? problem('internal-error', 'an unexpected error occurred; quote the correlationId to the hub operators');
-    if (document.status >= 500) logger.error({ err: error, correlationId: request.id }, 'request failed');
-    sendProblem(reply, String(request.id), document);
-  };
 }
 
 /**

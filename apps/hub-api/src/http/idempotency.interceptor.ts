@@ -6,12 +6,13 @@ import { catchError } from 'rxjs/operators';
 import { TicketOutcomeReplies } from '../tickets/ticket-replies.js';
 import { ProblemError } from './problem.js';
 import type { AuthenticatedRequest } from './request-context.js';
+import type { RequestWithRawBody } from './request-parsing.js';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 /** Response headers worth replaying; everything else is per-response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'drehscheibe-receipt'];
 
-type KeyedHttpRequest = AuthenticatedRequest & { rawBody?: Buffer };
+type KeyedHttpRequest = AuthenticatedRequest & RequestWithRawBody;
 
 /**
  * `Idempotency-Key` on POST: the first successful answer is stored
@@ -40,8 +41,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const clientId = request.principal.clientId;
     const path = request.url.split('?')[0];
-    // Attachments arrive as a Buffer body (no rawBody): digest the bytes, never a JSON rendering of them.
-    const body = request.rawBody ?? (Buffer.isBuffer(request.body) ? request.body : JSON.stringify(request.body ?? null));
+    // The exact bytes received (installRequestParsing keeps them for every body, attachments included).
+    const body = request.rawBody ?? JSON.stringify(request.body ?? null);
 
     return from(this.keys.claim({ clientId, key, method: request.method, path, body })).pipe(
       mergeMap((claim) => {

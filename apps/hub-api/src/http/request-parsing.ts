@@ -1,4 +1,5 @@
 import {
+  baseMediaType,
   InputError,
   parseFormStrictly,
   parseJsonStrictly,
@@ -10,14 +11,10 @@ import {
 } from '@drehscheibe/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from './problem.js';
+import { toSpecPath } from './spec-validation.interceptor.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
-
-/** `text/csv; charset=utf-8` → `text/csv`. */
-export function baseMediaType(contentType: string | undefined): string | undefined {
-  return contentType?.split(';')[0].trim().toLowerCase() || undefined;
-}
 
 export type RequestWithRawBody = FastifyRequest & { rawBody?: Buffer };
 
@@ -45,7 +42,7 @@ function toProblem(error: unknown): unknown {
 export function installRequestParsing(fastify: FastifyInstance, rawBody: { operations: ReadonlySet<string>; bodyLimit: number }): void {
   fastify.removeAllContentTypeParsers();
   fastify.addHook('onRoute', (route) => {
-    const url = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const url = toSpecPath(route.url);
     if ([route.method].flat().some((method) => rawBody.operations.has(`${method} ${url}`))) {
       route.bodyLimit = rawBody.bodyLimit;
       route.config = { ...route.config, rawBody: true };

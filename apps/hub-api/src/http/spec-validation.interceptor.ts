@@ -1,4 +1,4 @@
-import { SpecValidator } from '@drehscheibe/contracts';
+import { baseMediaType, SpecValidator } from '@drehscheibe/contracts';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
@@ -22,7 +22,7 @@ export class SpecValidationInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const path = toSpecPath(request.routeOptions.url ?? '');
     if (!this.validator.has(request.method, path)) return next.handle();
-    const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+    const mediaType = baseMediaType(request.headers['content-type']);
     const accepted = this.validator.requestMediaTypes(request.method, path);
     if (request.body !== undefined && accepted.length > 0 && !accepted.includes('*/*') && (!mediaType || !accepted.includes(mediaType))) {
       throw new ProblemError('unsupported-media-type', `send the body as ${accepted.join(' or ')}`);

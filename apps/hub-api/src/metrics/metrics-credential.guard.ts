@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BearerAuthentication } from '../auth/client-credentials.js';
+import { BearerAuthentication, bearerToken } from '../auth/client-credentials.js';
 import { ProblemError } from '../http/problem.js';
 
 export const METRICS_TOKEN = Symbol('MetricsToken');
@@ -27,9 +27,8 @@ export class MetricsCredentialGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) {
+    const token = bearerToken(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
+    if (!token) {
       throw new ProblemError(
         'unauthorized',
         'send the metrics token or an admin access token as Authorization: Bearer <token>',
@@ -37,9 +36,9 @@ export class MetricsCredentialGuard implements CanActivate {
         { 'www-authenticate': 'Bearer' },
       );
     }
-    if (this.metricsToken !== null && sameSecret(match[1], this.metricsToken)) return true;
+    if (this.metricsToken !== null && sameSecret(token, this.metricsToken)) return true;
     // The same check as every other route: a revoked or disabled admin client's token is refused within seconds.
-    const principal = await this.bearer.authenticate(match[1]);
+    const principal = await this.bearer.authenticate(token);
     if (!principal.scopes.includes('admin')) throw new ProblemError('forbidden', 'metrics need the metrics token or the admin scope');
     return true;
   }

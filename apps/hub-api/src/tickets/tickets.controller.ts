@@ -24,8 +24,9 @@ import {
   type ExpectedVersions,
 } from '@drehscheibe/tickets';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+import type { RequestWithRawBody } from '../http/request-parsing.js';
 import { creationHeaders } from './ticket-replies.js';
 
 /** HTTP ↔ use cases; rules live in libs/tickets and libs/domain. */
@@ -49,7 +50,7 @@ export class TicketsController {
   async create(
     @CallerParticipant() caller: string,
     @Body() body: TicketCreate,
-    @Req() request: FastifyRequest & { rawBody?: Buffer },
+    @Req() request: RequestWithRawBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
     const ticket = await this.createTicket.execute(caller, body);

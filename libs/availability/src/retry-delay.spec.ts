@@ -1,4 +1,4 @@
-import { retryDelayMs } from '@drehscheibe/delivery';
+import { retryDelayMs } from '@drehscheibe/availability';
 
 describe('retryDelayMs', () => {
   it('doubles per attempt between half and full of the exponential step', () => {

@@ -1,11 +1,12 @@
-import { connectDataSource } from '@drehscheibe/persistence';
+import { checkDependency, type CheckState } from '@drehscheibe/availability';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { connectDataSource } from './data-source.js';
 
 /**
- * The API's database, connected in the background: the API listens at once
- * and answers 503 (health checks aside) until PostgreSQL is reachable and
- * migrated; it retries with backoff meanwhile, logging why.
+ * A process's database, connected in the background: the API listens and
+ * the worker reports not-ready at once, while this retries with backoff
+ * (logging why) until PostgreSQL is reachable and migrated.
  */
 export class DatabaseConnection {
   private connectedFlag = false;
@@ -29,9 +30,19 @@ export class DatabaseConnection {
     return this.connecting;
   }
 
-  async close(): Promise<void> {
+  /** For readiness: `up` when connected and answering a `SELECT 1` in time. */
+  check(): Promise<CheckState> {
+    return this.connectedFlag ? checkDependency(() => this.dataSource.query('SELECT 1')) : Promise.resolve('down');
+  }
+
+  /** Stops retrying; settles once a connection attempt in progress has ended either way. */
+  async stopConnecting(): Promise<void> {
     this.abort.abort();
     await this.connecting?.catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.stopConnecting();
     this.connectedFlag = false;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
