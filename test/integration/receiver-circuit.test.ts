@@ -1,4 +1,4 @@
-import { ReceiverCircuit } from '@drehscheibe/delivery';
+import { ReceiverCircuit, ReceiverHealthStore } from '@drehscheibe/delivery';
 import { createDataSource } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -26,7 +26,7 @@ const probeDue = (receiverId: string) =>
 describe('ReceiverCircuit (real PostgreSQL)', () => {
   it('opens after the threshold, holds deliveries until the probe time, then lets exactly one probe through', async () => {
     // Long enough that the admits right after opening come well before the probe even on a busy machine; the test waits on next_probe_at, not on the clock.
-    const circuit = new ReceiverCircuit(dataSource, { failureThreshold: 3, probeIntervalMs: 1500 });
+    const circuit = new ReceiverCircuit(new ReceiverHealthStore(dataSource), { failureThreshold: 3, probeIntervalMs: 1500 });
     expect(await circuit.admit('flaky')).toEqual({ kind: 'send', probe: false, healthy: false });
     expect(await circuit.failed('flaky')).toBe(false);
     expect(await circuit.failed('flaky')).toBe(false);

@@ -1,7 +1,8 @@
 import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
 import { SpecValidator } from '@drehscheibe/contracts';
-import { createRedis, DeliveryAdmin, DeliveryQueue } from '@drehscheibe/delivery';
+import { createRedis, DeliveryAdmin, DeliveryQueue, DeliveryStore, ReceiverHealthStore } from '@drehscheibe/delivery';
+import { DELIVERY_DISPATCHER, OutboxWriter } from '@drehscheibe/outbox';
 import { DeliveriesController, ReceiversController } from './deliveries/deliveries.controller.js';
 import { METRICS, METRICS_TOKEN, MetricsController } from './metrics/metrics.controller.js';
 import type { HubMetrics } from '@drehscheibe/observability';
@@ -12,17 +13,19 @@ import {
   ATTACHMENT_STORE,
   CreateTicket,
   DatabaseAttachmentStore,
-  DELIVERY_DISPATCHER,
   DirectoryAttachmentStore,
   TicketAttachments,
   TicketCommandRunner,
   TicketCommands,
   TicketList,
+  TicketPresenter,
   TicketQueries,
+  TicketStore,
+  ticketEventFeedSource,
 } from '@drehscheibe/tickets';
 import { AttachmentsController } from './tickets/attachments.controller.js';
 import { ServiceNoticesController } from './registry/notices.controller.js';
-import { ServiceNotices } from '@drehscheibe/notices';
+import { NoticeStore, noticeFeedSource, ServiceNotices } from '@drehscheibe/notices';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
@@ -36,14 +39,22 @@ import { AuthGuard } from './http/auth.guard.js';
 import { SpecValidationInterceptor } from './http/spec-validation.interceptor.js';
 import { EventsController } from './tickets/events.controller.js';
 import { ParticipantsController, RoutingRulesController, ServicesController } from './registry/registry.controllers.js';
-import { ClientAuthenticator, ClientRegistry, ClientStatusCache, ParticipantRegistry, RoutingRuleBook, ServiceCatalog } from '@drehscheibe/registry';
+import {
+  ClientAuthenticator,
+  ClientRegistry,
+  ClientStatusCache,
+  ParticipantRegistry,
+  RegistryDirectory,
+  RoutingRuleBook,
+  ServiceCatalog,
+} from '@drehscheibe/registry';
 import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.js';
 import { ClientsController } from './registry/clients.controller.js';
 import { TicketsController } from './tickets/tickets.controller.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { IdempotencyKeys } from '@drehscheibe/idempotency';
-import { EventFeed } from '@drehscheibe/feed';
+import { EventFeed, FEED_SOURCES } from '@drehscheibe/feed';
 import { TicketOutcomeReplies } from './tickets/ticket-replies.js';
 
 const TOKEN_KEY = Symbol('TokenSigningKey');
@@ -134,6 +145,14 @@ export class HubApiModule {
           useFactory: (q: DeliveryQueue, r: Redis) => new ResourceCloser(q, r, database),
           inject: [DeliveryQueue, HEALTH_REDIS],
         },
+        TicketStore,
+        TicketPresenter,
+        RegistryDirectory,
+        NoticeStore,
+        { provide: OutboxWriter, useValue: new OutboxWriter() },
+        { provide: FEED_SOURCES, useValue: [ticketEventFeedSource, noticeFeedSource] },
+        { provide: DeliveryStore, useFactory: (ds: DataSource) => new DeliveryStore(ds), inject: [DataSource] },
+        { provide: ReceiverHealthStore, useFactory: (ds: DataSource) => new ReceiverHealthStore(ds), inject: [DataSource] },
         TicketCommandRunner,
         CreateTicket,
         TicketCommands,

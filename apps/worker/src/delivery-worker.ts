@@ -5,8 +5,10 @@ import {
   DeliveryProcessor,
   DeliveryQueue,
   DeliveryReconciler,
+  DeliveryStore,
   QueueName,
   ReceiverCircuit,
+  ReceiverHealthStore,
   ReceiverSlots,
   queuePrefix,
   type DeliverJob,
@@ -95,7 +97,8 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
 
 /** The delivery queue's consumer and the reconciler, on a connected database. */
 function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSource: DataSource, producerRedis: Redis, webhookKey: SigningKey) {
-  const circuit = new ReceiverCircuit(dataSource, {
+  const deliveries = new DeliveryStore(dataSource);
+  const circuit = new ReceiverCircuit(new ReceiverHealthStore(dataSource), {
     failureThreshold: config.delivery.circuitFailureThreshold,
     probeIntervalMs: config.delivery.circuitProbeIntervalMs,
   });
@@ -103,7 +106,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
   // A responsive receiver's backlog may wait for its slots in the rest of the worker's capacity (never all of it).
   const slots = new ReceiverSlots(perReceiver, { maxWaiters: perReceiver, burstWaiters: Math.max(0, config.delivery.concurrency - 3 * perReceiver) });
   const processor = new DeliveryProcessor(
-    dataSource,
+    deliveries,
     ed25519Signer(webhookKey.privateKey),
     config.delivery,
     logger.child({ component: 'delivery' }),
@@ -112,7 +115,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
     metrics,
   );
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
-  const reconciler = new DeliveryReconciler(dataSource, queue, logger.child({ component: 'reconciler' }), 2000, metrics);
+  const reconciler = new DeliveryReconciler(deliveries, queue, logger.child({ component: 'reconciler' }), 2000, metrics);
 
   // Outages are logged once, by the producer connection.
   const workerRedis = createRedis(config.redisUrl, true);

@@ -13,3 +13,4 @@ export {
   type ParsedQuery,
 } from './strict-input.js';
 export { baseMediaType } from './media-type.js';
+export { encodeCursor, decodeCursor, encodeIdCursor, decodeIdCursor } from './paging.js';

@@ -1,13 +1,9 @@
 import { retryDelayMs } from '@drehscheibe/availability';
-import { ServiceNoticeEntity, type TicketEventEntity } from '@drehscheibe/persistence';
-import { toNoticeDelivery } from '@drehscheibe/notices';
-import { toEventDelivery } from '@drehscheibe/tickets';
 import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
 import type { HubMetrics } from '@drehscheibe/observability';
 import { EndpointPolicy } from '@drehscheibe/security';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
-import { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
+import type { ClaimedDelivery, DeliveryStore } from './delivery-store.js';
 import type { ReceiverCircuit } from './receiver-circuit.js';
 import type { ReceiverSlots } from './receiver-slots.js';
 import { WebhookSender, type SendResult } from './webhook-sender.js';
@@ -53,11 +49,10 @@ export type ProcessOutcome =
  * endpoint, circuit and ordering check) and one write (attempt and state).
  */
 export class DeliveryProcessor {
-  private readonly store: DeliveryStore;
   private readonly sender: WebhookSender;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly store: DeliveryStore,
     private readonly signer: WebhookSigner,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
@@ -65,7 +60,6 @@ export class DeliveryProcessor {
     private readonly slots: ReceiverSlots,
     private readonly metrics?: HubMetrics,
   ) {
-    this.store = new DeliveryStore(dataSource);
     this.sender = new WebhookSender(new EndpointPolicy(settings.allowPrivateEndpoints), settings.timeoutMs);
   }
 
@@ -92,7 +86,7 @@ export class DeliveryProcessor {
         this.metrics?.deliveryDeferrals.inc({ receiver: delivery.receiverId, reason: admission.reason });
         return { kind: 'deferred', until: admission.until, reason: admission.reason };
       }
-      const result = await this.send(delivery, await this.body(delivery));
+      const result = await this.send(delivery, delivery.payload);
       if (result.ok) {
         // Nothing to record when the circuit was closed without failures: spares a write per delivery
         // (the receiver's last success is read from its deliveries, see DeliveryAdmin.state).
@@ -104,12 +98,6 @@ export class DeliveryProcessor {
     } finally {
       this.slots.release(receiver);
     }
-  }
-
-  /** The delivered JSON: a ticket event with the ticket as of that event, or a service notice. */
-  private async body(delivery: ClaimedDelivery): Promise<string> {
-    if (delivery.event) return JSON.stringify(toEventDelivery(delivery.event as TicketEventEntity));
-    return JSON.stringify(toNoticeDelivery(await this.dataSource.manager.findOneByOrFail(ServiceNoticeEntity, { id: delivery.noticeId! })));
   }
 
   private async send(delivery: ClaimedDelivery, body: string): Promise<SendResult> {

@@ -1,5 +1,5 @@
 import { DependencyUnavailableError, withTimeout } from '@drehscheibe/availability';
-import type { DeliveryDispatcher, DeliveryRef } from '@drehscheibe/tickets';
+import type { DeliveryDispatcher, DeliveryRef } from '@drehscheibe/outbox';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';

@@ -1,25 +1,22 @@
-import { poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
-import type { Pool } from 'pg';
+import { DeliveryAttemptEntity, DeliveryEntity, poolOf, rowsOf, runPrepared, type DeliveryStatus, type PreparedStatement } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
-import type { HealthSnapshot } from './receiver-circuit.js';
+import type { HealthSnapshot } from './receiver-health-store.js';
 import type { SendResult } from './webhook-sender.js';
 
 /** Everything one delivery attempt needs, read in one statement. */
 export interface ClaimedDelivery {
   id: string;
   receiverId: string;
-  status: 'pending' | 'delivered' | 'dead';
+  status: DeliveryStatus;
   attempts: number;
-  ticketId: string | null;
   createdAt: Date;
-  noticeId: string | null;
   deliveryUrl: string | null;
+  /** The exact body to send, rendered when the change committed. */
+  payload: string;
   /** An earlier event for the same ticket and receiver is still pending. */
   blocked: boolean;
   /** The receiver's circuit row; null when it has none yet. */
   health: HealthSnapshot | null;
-  /** The ticket event with its snapshot; null for service notices. */
-  event: { id: string; type: string; ticketId: string; ticketVersion: number; actorId: string; occurredAt: Date; data: unknown; snapshot: unknown } | null;
 }
 
 export interface AttemptRecord {
@@ -27,23 +24,21 @@ export interface AttemptRecord {
   attemptedAt: Date;
   result: SendResult;
   attempts: number;
-  status: 'pending' | 'delivered' | 'dead';
+  status: DeliveryStatus;
   nextAttemptAt: Date;
 }
 
 const CLAIM: PreparedStatement = {
-  name: 'delivery_claim_v1',
-  text: `SELECT d.id, d.receiver_id, d.status, d.attempts, d.ticket_id, d.ticket_version, d.created_at, d.notice_id,
+  name: 'delivery_claim_v2',
+  text: `SELECT d.id, d.receiver_id, d.status, d.attempts, d.created_at, d.payload,
        p.delivery_url,
        h.circuit, h.paused, h.next_probe_at, h.consecutive_failures,
-       e.id AS event_id, e.type AS event_type, e.actor_id, e.occurred_at, e.data, e.snapshot,
        (d.status = 'pending' AND d.ticket_id IS NOT NULL AND EXISTS (
           SELECT 1 FROM deliveries x
            WHERE x.ticket_id = d.ticket_id AND x.receiver_id = d.receiver_id AND x.status = 'pending' AND x.ticket_version < d.ticket_version)) AS blocked
   FROM deliveries d
   JOIN participants p ON p.id = d.receiver_id
   LEFT JOIN receiver_health h ON h.receiver_id = d.receiver_id
-  LEFT JOIN ticket_events e ON e.id = d.event_id
  WHERE d.id = $1`,
 };
 
@@ -77,75 +72,61 @@ const RECEIVER_OF: PreparedStatement = { name: 'delivery_receiver_v1', text: 'SE
 interface ClaimRow {
   id: string;
   receiver_id: string;
-  status: ClaimedDelivery['status'];
+  status: DeliveryStatus;
   attempts: number;
-  ticket_id: string | null;
-  ticket_version: number | null;
   created_at: Date;
-  notice_id: string | null;
+  payload: string;
   delivery_url: string | null;
   circuit: HealthSnapshot['circuit'] | null;
   paused: boolean | null;
   next_probe_at: Date | null;
   consecutive_failures: number | null;
-  event_id: string | null;
-  event_type: string | null;
-  actor_id: string | null;
-  occurred_at: Date | null;
-  data: unknown;
-  snapshot: unknown;
   blocked: boolean;
 }
 
+export interface DeliveryFilter {
+  receiverId?: string;
+  status?: DeliveryStatus;
+  ticketId?: string;
+  limit: number;
+  /** Only deliveries with a smaller id (newest first). */
+  beforeId?: string;
+}
+
+/** How many of a receiver's newest delivered deliveries `latestSuccess` looks at (a late retry of an old one may be the latest). */
+const LATEST_DELIVERED_SCAN = 100;
+
 /**
- * The worker's reads and writes on the outbox, as prepared SQL on the pg
- * pool: two statements per healthy delivery (claim, record), where the
- * entity manager needed ten.
+ * The one way to the deliveries and their attempts, after the outbox wrote
+ * them: the worker's two statements per healthy delivery (claim, record) as
+ * prepared SQL on the pg pool, and the operators' and reconciler's reads.
  */
 export class DeliveryStore {
-  private readonly pool: Pool;
-
-  constructor(dataSource: DataSource) {
-    this.pool = poolOf(dataSource);
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   async claim(deliveryId: string): Promise<ClaimedDelivery | null> {
-    const [row] = await runPrepared<ClaimRow>(this.pool, CLAIM, [deliveryId]);
+    const [row] = await runPrepared<ClaimRow>(poolOf(this.dataSource), CLAIM, [deliveryId]);
     if (!row) return null;
     return {
       id: row.id,
       receiverId: row.receiver_id,
       status: row.status,
       attempts: row.attempts,
-      ticketId: row.ticket_id,
       createdAt: row.created_at,
-      noticeId: row.notice_id,
+      payload: row.payload,
       deliveryUrl: row.delivery_url,
       blocked: row.blocked,
       health:
         row.circuit === null
           ? null
           : { circuit: row.circuit, paused: row.paused ?? false, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures ?? 0 },
-      event:
-        row.event_id === null
-          ? null
-          : {
-              id: row.event_id,
-              type: row.event_type!,
-              ticketId: row.ticket_id!,
-              ticketVersion: row.ticket_version!,
-              actorId: row.actor_id!,
-              occurredAt: row.occurred_at!,
-              data: row.data,
-              snapshot: row.snapshot,
-            },
     };
   }
 
   /** Returns the successor to release now, if the delivery finished and a later one waits. */
   async record(attempt: AttemptRecord): Promise<{ updated: boolean; successor: string | null }> {
     const { result } = attempt;
-    const rows = await runPrepared<{ ticket_id: string | null; successor: string | null }>(this.pool, RECORD, [
+    const rows = await runPrepared<{ ticket_id: string | null; successor: string | null }>(poolOf(this.dataSource), RECORD, [
       attempt.deliveryId,
       attempt.attemptedAt,
       result.statusCode,
@@ -160,7 +141,89 @@ export class DeliveryStore {
   }
 
   async receiverOf(deliveryId: string): Promise<string | null> {
-    const [row] = await runPrepared<{ receiver_id: string }>(this.pool, RECEIVER_OF, [deliveryId]);
+    const [row] = await runPrepared<{ receiver_id: string }>(poolOf(this.dataSource), RECEIVER_OF, [deliveryId]);
     return row?.receiver_id ?? null;
+  }
+
+  find(id: string): Promise<DeliveryEntity | null> {
+    return this.dataSource.manager.findOneBy(DeliveryEntity, { id });
+  }
+
+  /** Newest first; one more than `limit` tells the caller there is a next page. */
+  list(filter: DeliveryFilter): Promise<DeliveryEntity[]> {
+    const qb = this.dataSource.manager.createQueryBuilder(DeliveryEntity, 'd').orderBy('d.id', 'DESC').take(filter.limit);
+    if (filter.receiverId) qb.andWhere('d.receiver_id = :receiverId', { receiverId: filter.receiverId });
+    if (filter.status) qb.andWhere('d.status = :status', { status: filter.status });
+    if (filter.ticketId) qb.andWhere('d.ticket_id = :ticketId', { ticketId: filter.ticketId });
+    if (filter.beforeId) qb.andWhere('d.id < :before', { before: filter.beforeId });
+    return qb.getMany();
+  }
+
+  attempts(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
+    return this.dataSource.manager.find(DeliveryAttemptEntity, { where: { deliveryId }, order: { attemptedAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Pending again, due now; a dead letter starts with fresh attempts. */
+  async reschedule(delivery: DeliveryEntity): Promise<void> {
+    await this.dataSource.manager.update(
+      DeliveryEntity,
+      { id: delivery.id },
+      { status: 'pending', attempts: delivery.status === 'dead' ? 0 : delivery.attempts, nextAttemptAt: new Date() },
+    );
+  }
+
+  /** Every dead letter of a receiver back to pending; returns their ids. */
+  async replayDead(receiverId: string): Promise<string[]> {
+    const rows = rowsOf<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now()
+          WHERE receiver_id = $1 AND status = 'dead' RETURNING id`,
+        [receiverId],
+      ),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Pending and dead deliveries per receiver and status; one receiver's, or everyone's. */
+  async openCounts(receiverId?: string): Promise<Array<{ receiverId: string; status: 'pending' | 'dead'; count: number }>> {
+    const rows: Array<{ receiver_id: string; status: 'pending' | 'dead'; n: number }> = await this.dataSource.query(
+      `SELECT receiver_id, status, count(*)::int AS n FROM deliveries
+        WHERE status IN ('pending','dead') AND ($1::text IS NULL OR receiver_id = $1) GROUP BY receiver_id, status`,
+      [receiverId ?? null],
+    );
+    return rows.map((r) => ({ receiverId: r.receiver_id, status: r.status, count: r.n }));
+  }
+
+  /**
+   * The latest success of a receiver as its deliveries show it: the worker
+   * writes no health row per healthy delivery (throughput), so it is read
+   * from the newest delivered ones, along the receiver index.
+   */
+  async latestSuccess(receiverId: string): Promise<Date | null> {
+    const [latest] = await this.dataSource.query<Array<{ at: Date | null }>>(
+      `SELECT max(delivered_at) AS at FROM (SELECT delivered_at FROM deliveries WHERE receiver_id = $1 AND status = 'delivered'
+          ORDER BY created_at DESC LIMIT ${LATEST_DELIVERED_SCAN}) newest`,
+      [receiverId],
+    );
+    return latest?.at ?? null;
+  }
+
+  async pendingOf(receiverId: string, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM deliveries WHERE receiver_id = $1 AND status = 'pending' LIMIT $2`, [
+      receiverId,
+      limit,
+    ]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Pending deliveries due before `before`, oldest first: what the reconciler checks for a live job. */
+  due(before: Date, limit: number): Promise<Array<{ id: string; receiverId: string }>> {
+    return this.dataSource.manager
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .select(['d.id', 'd.receiverId'])
+      .where("d.status = 'pending' AND d.next_attempt_at < :before", { before })
+      .orderBy('d.next_attempt_at', 'ASC')
+      .take(limit)
+      .getMany();
   }
 }

@@ -3,5 +3,7 @@ export { DeliveryQueue, queueCounts } from './delivery-queue.js';
 export { DeliveryReconciler } from './reconciler.js';
 export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob } from './queues.js';
 export { ReceiverCircuit, type CircuitSettings, type Admission } from './receiver-circuit.js';
+export { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
+export { ReceiverHealthStore, type HealthSnapshot } from './receiver-health-store.js';
 export { ReceiverSlots } from './receiver-slots.js';
 export { DeliveryAdmin, type DeliveryFilter, type DeliveryRecord, type ReceiverState, type DeliveryDetail } from './delivery-admin.js';

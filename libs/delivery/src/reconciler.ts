@@ -1,8 +1,7 @@
 import type { HubMetrics } from '@drehscheibe/observability';
-import { DeliveryEntity } from '@drehscheibe/persistence';
 import type { Logger } from 'pino';
-import { DataSource, LessThan } from 'typeorm';
 import type { DeliveryQueue } from './delivery-queue.js';
+import type { DeliveryStore } from './delivery-store.js';
 
 const BATCH = 500;
 
@@ -13,7 +12,7 @@ const BATCH = 500;
  */
 export class DeliveryReconciler {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryStore,
     private readonly queue: DeliveryQueue,
     private readonly logger: Logger,
     /** How long past due a delivery may be before it counts as lost. */
@@ -22,12 +21,7 @@ export class DeliveryReconciler {
   ) {}
 
   async reconcileOnce(): Promise<number> {
-    const due = await this.dataSource.manager.find(DeliveryEntity, {
-      select: { id: true, receiverId: true },
-      where: { status: 'pending', nextAttemptAt: LessThan(new Date(Date.now() - this.graceMs)) },
-      order: { nextAttemptAt: 'ASC' },
-      take: BATCH,
-    });
+    const due = await this.deliveries.due(new Date(Date.now() - this.graceMs), BATCH);
     let added = 0;
     for (const { id, receiverId } of due) {
       if ((await this.queue.ensure({ id, receiverId }, false)) === 'added') {

@@ -1,12 +1,11 @@
-import type { Delivery } from '@drehscheibe/contracts';
-import { toNoticeDelivery, type NoticeDelivery } from '@drehscheibe/notices';
-import { fromJsonRow, jsonObjectSql, poolOf, runPrepared, ServiceNoticeEntity, TicketEventEntity, type PreparedStatement } from '@drehscheibe/persistence';
-import { decodeCursor, encodeCursor, toEventDelivery } from '@drehscheibe/tickets';
-import { Injectable } from '@nestjs/common';
+import { decodeCursor, encodeCursor } from '@drehscheibe/contracts';
+import { poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { FEED_SOURCES, type FeedSource } from './feed-source.js';
 
 /** What a webhook would have carried: a ticket event, or a service notice. */
-export type FeedItem = Delivery | NoticeDelivery;
+export type FeedItem = Record<string, unknown>;
 
 export interface FeedPage {
   items: FeedItem[];
@@ -15,7 +14,7 @@ export interface FeedPage {
 }
 
 interface FeedRow {
-  kind: 'event' | 'notice';
+  kind: string;
   item: Record<string, unknown>;
   txid: string;
   position: string;
@@ -73,41 +72,18 @@ const HORIZON_CTES = `snapshot AS MATERIALIZED (SELECT pg_current_snapshot() AS 
       FROM pg_snapshot_xip((SELECT s FROM snapshot)) AS x
      WHERE NOT EXISTS (SELECT 1 FROM foreign_xids f WHERE f.xid = xid(x)))`;
 
-/** The feed query, built once per data source from the entities' metadata. */
-const statements = new WeakMap<DataSource, PreparedStatement>();
-
-function feedStatement(dataSource: DataSource): PreparedStatement {
-  let found = statements.get(dataSource);
-  if (!found) {
-    found = {
-      name: 'event_feed_v2',
-      text: `WITH ${HORIZON_CTES},
-      events AS (
-        SELECT 'event' AS kind, ${jsonObjectSql(dataSource, TicketEventEntity, 'e')} AS item, e.txid, e.position
-          FROM ticket_events e
-         WHERE (e.txid, e.position) > ($2::xid8, $3::bigint)
-           AND e.txid < (SELECT h FROM horizon)
-           AND e.actor_id <> $1
-           -- From the event that made the reader a party on, as its webhooks.
-           AND EXISTS (SELECT 1 FROM ticket_parties p WHERE p.ticket_id = e.ticket_id AND p.participant_id = $1 AND p.joined_version <= e.ticket_version)
-         ORDER BY e.txid, e.position
-         LIMIT $4),
-      notices AS (
-        SELECT 'notice' AS kind, ${jsonObjectSql(dataSource, ServiceNoticeEntity, 'n')} AS item, r.txid, r.position
-          FROM notice_recipients r JOIN service_notices n ON n.id = r.notice_id
-         WHERE r.participant_id = $1
-           AND (r.txid, r.position) > ($2::xid8, $3::bigint)
-           AND r.txid < (SELECT h FROM horizon)
-         ORDER BY r.txid, r.position
-         LIMIT $4)
+/** The feed query over every source: each source's page, merged into one order. */
+function feedStatement(dataSource: DataSource, sources: FeedSource[]): PreparedStatement {
+  const pages = sources.map((source, i) => `source_${i} AS (${source.sql(dataSource)})`);
+  return {
+    name: `event_feed_v3_${sources.map((s) => s.kind).join('_')}`,
+    text: `WITH ${HORIZON_CTES},
+      ${pages.join(',\n      ')}
       SELECT kind, item, txid::text AS txid, position::text AS position
-        FROM (SELECT * FROM events UNION ALL SELECT * FROM notices) entries
+        FROM (${sources.map((_, i) => `SELECT * FROM source_${i}`).join(' UNION ALL ')}) entries
        ORDER BY entries.txid, entries.position
        LIMIT $4`,
-    };
-    statements.set(dataSource, found);
-  }
-  return found;
+  };
 }
 
 /**
@@ -121,21 +97,24 @@ function feedStatement(dataSource: DataSource): PreparedStatement {
  */
 @Injectable()
 export class EventFeed {
-  constructor(private readonly dataSource: DataSource) {}
+  private statement?: PreparedStatement;
+  private readonly byKind: Map<string, FeedSource>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(FEED_SOURCES) private readonly sources: FeedSource[],
+  ) {
+    this.byKind = new Map(sources.map((s) => [s.kind, s]));
+  }
 
   async read(viewerId: string, after: string | undefined, limit: number): Promise<FeedPage> {
     const cursor = after ? decodeCursor(after, isFeedCursor) : START;
-    const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), feedStatement(this.dataSource), [viewerId, cursor.x, cursor.p, limit]);
+    this.statement ??= feedStatement(this.dataSource, this.sources);
+    const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), this.statement, [viewerId, cursor.x, cursor.p, limit]);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) =>
-        row.kind === 'notice' ? toNoticeDelivery(fromJsonRow(this.dataSource, ServiceNoticeEntity, row.item)) : this.toDelivery(row.item),
-      ),
+      items: rows.map((row) => this.byKind.get(row.kind)!.toItem(this.dataSource, row.item)),
       nextCursor: encodeCursor(last ? { x: last.txid, p: last.position } : cursor),
     };
-  }
-
-  private toDelivery(item: Record<string, unknown>): Delivery {
-    return toEventDelivery(fromJsonRow(this.dataSource, TicketEventEntity, item));
   }
 }

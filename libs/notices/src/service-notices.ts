@@ -1,18 +1,12 @@
 import type { components } from '@drehscheibe/contracts';
 import { DomainError, parseInstant } from '@drehscheibe/domain';
-import {
-  DeliveryEntity,
-  NoticeRecipientEntity,
-  ParticipantEntity,
-  ServiceEntity,
-  ServiceNoticeEntity,
-  ServiceSubscriptionEntity,
-} from '@drehscheibe/persistence';
-import { DELIVERY_DISPATCHER, type DeliveryDispatcher } from '@drehscheibe/tickets';
+import { DELIVERY_DISPATCHER, OutboxWriter, type DeliveryDispatcher } from '@drehscheibe/outbox';
+import type { ServiceEntity, ServiceNoticeEntity } from '@drehscheibe/persistence';
+import { RegistryDirectory } from '@drehscheibe/registry';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In, IsNull, MoreThan, Not } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { toNoticeView, type ServiceNotice } from './notice-views.js';
+import { NoticeStore } from './notice-store.js';
+import { noticeMessage, toNoticeView, type ServiceNotice } from './notice-views.js';
 
 /**
  * Outage and maintenance notices (DESIGN.md 5.7): the operator publishes;
@@ -23,7 +17,9 @@ import { toNoticeView, type ServiceNotice } from './notice-views.js';
 @Injectable()
 export class ServiceNotices {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly store: NoticeStore,
+    private readonly directory: RegistryDirectory,
+    private readonly outbox: OutboxWriter,
     @Inject(DELIVERY_DISPATCHER) private readonly dispatcher: DeliveryDispatcher,
   ) {}
 
@@ -40,46 +36,18 @@ export class ServiceNotices {
         errors: [{ pointer: '/body/endsAt', message: 'must be in the future' }],
       });
     }
-    const { notice, refs } = await this.dataSource.transaction(async (em) => {
-      const service = await this.service(serviceId);
-      if (service.operatorId !== authorId)
-        throw new DomainError('forbidden', `only the operator of ${serviceId} (${service.operatorId}) may publish notices for it`);
-      const notice = em.create(ServiceNoticeEntity, {
-        id: uuidv7(),
-        serviceId,
-        kind: input.kind,
-        startsAt,
-        endsAt,
-        text: input.text,
-        authorId,
-        createdAt: now,
-      });
-      await em.insert(ServiceNoticeEntity, notice);
+    const service = await this.service(serviceId);
+    if (service.operatorId !== authorId)
+      throw new DomainError('forbidden', `only the operator of ${serviceId} (${service.operatorId}) may publish notices for it`);
+    const notice: ServiceNoticeEntity = { id: uuidv7(), serviceId, kind: input.kind, startsAt, endsAt, text: input.text, authorId, createdAt: now };
+    const refs = await this.store.transaction(async (tx) => {
+      await tx.insert(notice);
       // The audience is fixed now, for webhooks and the feed alike: every subscriber but the author.
-      const subscribers = await em.find(ServiceSubscriptionEntity, { where: { serviceId } });
-      const recipients = subscribers.map((s) => s.participantId).filter((id) => id !== authorId);
-      if (recipients.length)
-        await em.insert(
-          NoticeRecipientEntity,
-          recipients.map((participantId) => ({ noticeId: notice.id, participantId })),
-        );
-      const receivers = recipients.length
-        ? await em.find(ParticipantEntity, { select: { id: true }, where: { id: In(recipients), deliveryUrl: Not(IsNull()) } })
-        : [];
-      const deliveries = receivers.map((r) => ({
-        id: uuidv7(),
-        eventId: null,
-        noticeId: notice.id,
-        ticketId: null,
-        ticketVersion: null,
-        receiverId: r.id,
-        status: 'pending' as const,
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-      }));
-      if (deliveries.length) await em.insert(DeliveryEntity, deliveries);
-      return { notice, refs: deliveries.map((d) => ({ id: d.id, receiverId: d.receiverId })) };
+      const recipients = (await tx.subscribers(serviceId)).filter((id) => id !== authorId);
+      await tx.addRecipients(notice.id, recipients);
+      const entries = this.outbox.address(await this.directory.withEndpoint(recipients), noticeMessage(notice));
+      await this.outbox.append(tx.em, { kind: 'service-notice', noticeId: notice.id }, entries, now);
+      return entries.map(({ id, receiverId }) => ({ id, receiverId }));
     });
     await this.dispatcher.dispatch(refs);
     return toNoticeView(notice);
@@ -88,29 +56,21 @@ export class ServiceNotices {
   /** Notices that have not ended: current and upcoming, soonest first. */
   async current(serviceId: string): Promise<ServiceNotice[]> {
     await this.service(serviceId);
-    const now = new Date();
-    const notices = await this.dataSource.manager.find(ServiceNoticeEntity, {
-      where: [
-        { serviceId, endsAt: IsNull() },
-        { serviceId, endsAt: MoreThan(now) },
-      ],
-      order: { startsAt: 'ASC', id: 'ASC' },
-    });
-    return notices.map(toNoticeView);
+    return (await this.store.current(serviceId, new Date())).map(toNoticeView);
   }
 
   async subscribe(participantId: string, serviceId: string): Promise<void> {
     await this.service(serviceId);
-    await this.dataSource.manager.upsert(ServiceSubscriptionEntity, { serviceId, participantId }, ['serviceId', 'participantId']);
+    await this.store.subscribe(participantId, serviceId);
   }
 
   async unsubscribe(participantId: string, serviceId: string): Promise<void> {
     await this.service(serviceId);
-    await this.dataSource.manager.delete(ServiceSubscriptionEntity, { serviceId, participantId });
+    await this.store.unsubscribe(participantId, serviceId);
   }
 
   private async service(id: string): Promise<ServiceEntity> {
-    const service = await this.dataSource.manager.findOneBy(ServiceEntity, { id });
+    const service = await this.directory.service(id);
     if (!service) throw new DomainError('not-found', `service ${id} is not registered`);
     return service;
   }

@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { endPool, registerPool } from './sql.js';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
@@ -27,6 +28,7 @@ import { ServiceNoticeEntity } from './entities/service-notice.entity.js';
 import { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 import { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
 import { IdempotencyLeaseFeedAudience1733100000000 } from './migrations/1733100000000-idempotency-lease-feed-audience.js';
+import { DeliveryPayload1733300000000 } from './migrations/1733300000000-delivery-payload.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -56,6 +58,7 @@ export const MIGRATIONS = [
   ReceiverHealth1732800000000,
   ClientCredentials1733000000000,
   IdempotencyLeaseFeedAudience1733100000000,
+  DeliveryPayload1733300000000,
 ];
 
 export interface DataSourceOptions {
@@ -105,11 +108,23 @@ class DatabaseClient extends pg.Client {
   }
 }
 
-/** Schema changes only through migrations: `synchronize` stays off everywhere. */
+/**
+ * Schema changes only through migrations: `synchronize` stays off everywhere.
+ * The pg pool is ours: TypeORM builds it from the Pool class handed over in
+ * its public `driver` option, which records the instance (see poolOf).
+ */
 export function createDataSource(options: DataSourceOptions): DataSource {
-  return new DataSource({
+  const holder: { pool?: pg.Pool } = {};
+  class OwnedPool extends pg.Pool {
+    constructor(config?: pg.PoolConfig) {
+      super(config);
+      holder.pool = this;
+    }
+  }
+  const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
+    driver: { ...pg, Pool: OwnedPool },
     entities: ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
@@ -124,6 +139,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       ...(options.asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}),
     },
   });
+  registerPool(dataSource, holder);
+  return dataSource;
 }
 
 /** Migrations this code expects that the database has not applied yet (all of them when it has none). */
@@ -205,10 +222,8 @@ async function discardPool(dataSource: DataSource): Promise<void> {
     await dataSource.destroy().catch(() => undefined);
     return;
   }
-  const driver = dataSource.driver as unknown as { master?: pg.Pool };
-  const pool = driver.master;
-  driver.master = undefined;
-  await pool?.end().catch(() => undefined);
+  // A pool created by a failed initialize(): TypeORM forgets it, we end it.
+  await endPool(dataSource);
 }
 
 /**

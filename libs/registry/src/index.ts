@@ -4,3 +4,4 @@ export { RoutingRuleBook } from './routing-rule-book.js';
 export { ClientRegistry, type Client, type RotatedClientSecret } from './client-registry.js';
 export { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication, type ClientStatus } from './client-access.js';
 export type { Participant, Service, RoutingRule } from './views.js';
+export { RegistryDirectory, type RoutingContext } from './registry-directory.js';

@@ -1,11 +1,13 @@
 export { CreateTicket } from './create-ticket.usecase.js';
 export { TicketCommands } from './ticket-commands.js';
-export { TicketQueries, toEventView, toEventDelivery } from './ticket-queries.js';
+export { TicketQueries } from './ticket-queries.js';
+export { toEventView, toEventDelivery, ticketEventMessage } from './ticket-events.js';
 export { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
-export { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
+export { TicketStore, type TicketTransaction, type LoadedTicket } from './ticket-store.js';
+export { TicketPresenter } from './ticket-presenter.js';
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';
 export { TicketAttachments, ATTACHMENT_POLICY, type AttachmentPolicy, type Upload } from './ticket-attachments.js';
 export { cleanFilename } from './attachment-content.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
-export { encodeCursor, decodeCursor, encodeIdCursor, decodeIdCursor } from './cursor.js';
+export { ticketEventFeedSource } from './ticket-feed-source.js';

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { assertOpenForContributions, DomainError, type TicketStatus } from '@drehscheibe/domain';
-import { TicketAttachmentEntity } from '@drehscheibe/persistence';
+import type { TicketAttachmentEntity } from '@drehscheibe/persistence';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { checkContentType, cleanFilename, parseMediaType } from './attachment-content.js';
 import { ATTACHMENT_STORE, type AttachmentContentStore } from './attachment-store.js';
 import { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
-import { loadTicketFor } from './ticket-store.js';
+import { TicketStore } from './ticket-store.js';
 import { toAttachmentView } from './ticket-view.js';
 
 export const ATTACHMENT_POLICY = Symbol('AttachmentPolicy');
@@ -26,7 +25,7 @@ export interface Upload {
 @Injectable()
 export class TicketAttachments {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tickets: TicketStore,
     private readonly runner: TicketCommandRunner,
     @Inject(ATTACHMENT_STORE) private readonly store: AttachmentContentStore,
     @Inject(ATTACHMENT_POLICY) private readonly policy: AttachmentPolicy,
@@ -47,9 +46,9 @@ export class TicketAttachments {
 
     let written: TicketAttachmentEntity | undefined;
     try {
-      const result = await this.runner.run(actorId, ticketId, version, async ({ em, ticket, roles, attachments, now }) => {
+      const result = await this.runner.run(actorId, ticketId, version, async ({ tx, ticket, roles, attachments, now }) => {
         assertOpenForContributions(ticket.status as TicketStatus, roles, 'attachments');
-        const attachment = em.create(TicketAttachmentEntity, {
+        const attachment: TicketAttachmentEntity = {
           id: uuidv7(),
           ticketId,
           uploaderId: actorId,
@@ -60,10 +59,10 @@ export class TicketAttachments {
           storage: this.store.kind,
           content: null,
           createdAt: now,
-        });
+        };
         await this.store.write(attachment, upload.content);
         written = attachment;
-        await em.insert(TicketAttachmentEntity, attachment);
+        await tx.addAttachment(attachment);
         attachments.push(attachment);
         return { type: 'ticket.attachment_added', data: { attachment: toAttachmentView(attachment) } };
       });
@@ -75,7 +74,7 @@ export class TicketAttachments {
   }
 
   async download(viewerId: string, ticketId: string, attachmentId: string): Promise<{ attachment: TicketAttachmentEntity; content: Buffer }> {
-    const { attachments } = await loadTicketFor(this.dataSource.manager, ticketId, viewerId, false);
+    const { attachments } = await this.tickets.load(ticketId, viewerId);
     const attachment = attachments.find((a) => a.id === attachmentId);
     if (!attachment) throw new DomainError('not-found', `ticket ${ticketId} has no attachment ${attachmentId}`);
     return { attachment, content: await this.store.read(attachment) };

@@ -1,14 +1,10 @@
 import type { Ticket, TicketEventType } from '@drehscheibe/contracts';
 import { DomainError, type ActorRoles } from '@drehscheibe/domain';
-import { recordOutcome } from '@drehscheibe/idempotency';
-import { FieldCipher } from '@drehscheibe/security';
+import { DELIVERY_DISPATCHER, OutboxWriter, type DeliveryDispatcher, type DeliveryRef } from '@drehscheibe/outbox';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { DELIVERY_DISPATCHER, type DeliveryDispatcher, type DeliveryRef } from './delivery-dispatcher.js';
 import { prepareEvent } from './event-recorder.js';
-import { loadTicketFor, saveChange, type LoadedTicket } from './ticket-store.js';
-import { mayReadRequester, toTicketView, type TicketAggregate } from './ticket-view.js';
-import type { Requester } from '@drehscheibe/contracts';
+import { TicketPresenter } from './ticket-presenter.js';
+import { TicketStore, type LoadedTicket, type TicketTransaction } from './ticket-store.js';
 
 /** What a command did: the event to record, or null when it changed nothing. */
 export interface ChangeOutcome {
@@ -17,7 +13,8 @@ export interface ChangeOutcome {
 }
 
 export interface CommandContext extends LoadedTicket {
-  em: EntityManager;
+  /** The change's writes besides the ticket row (parties, comments…), in its transaction. */
+  tx: TicketTransaction;
   actorId: string;
   roles: ActorRoles;
   now: Date;
@@ -43,8 +40,9 @@ export interface CommandResult {
 @Injectable()
 export class TicketCommandRunner {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly cipher: FieldCipher,
+    private readonly store: TicketStore,
+    private readonly presenter: TicketPresenter,
+    private readonly outbox: OutboxWriter,
     @Inject(DELIVERY_DISPATCHER) private readonly dispatcher: DeliveryDispatcher,
   ) {}
 
@@ -54,8 +52,8 @@ export class TicketCommandRunner {
     expectedVersions: ExpectedVersions | undefined,
     apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
   ): Promise<CommandResult> {
-    const { aggregate, deliveries, changed } = await this.dataSource.transaction(async (em) => {
-      const aggregate = await loadTicketFor(em, ticketId, actorId, true);
+    const { aggregate, deliveries, changed } = await this.store.transaction(async (tx) => {
+      const aggregate = await tx.load(ticketId, actorId);
       const { ticket } = aggregate;
       if (expectedVersions !== undefined && !expectedVersions.includes(ticket.version)) {
         const named = expectedVersions.length > 0 ? `not ${expectedVersions.join(' or ')}` : 'and If-Match names no version as a strong entity tag';
@@ -65,25 +63,19 @@ export class TicketCommandRunner {
       }
       const now = new Date();
       const roles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId };
-      const outcome = await apply({ ...aggregate, em, actorId, roles, now });
+      const outcome = await apply({ ...aggregate, tx, actorId, roles, now });
       if (!outcome) {
         // No event, but maybe a write (an internal comment): a retry under the same key must not repeat it.
-        await recordOutcome(em, ticket.id, ticket.version);
+        await tx.saveUnchanged(ticket);
         return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
       }
       ticket.version += 1;
       ticket.updatedAt = now;
-      const recorded = prepareEvent(aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
-      await saveChange(em, ticket, recorded);
-      return { aggregate, deliveries: recorded.deliveries, changed: true };
+      const recorded = prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
+      await tx.saveChange(ticket, recorded);
+      return { aggregate, deliveries: recorded.entries, changed: true };
     });
-    await this.dispatcher.dispatch(deliveries);
-    return { ticket: this.view(aggregate, actorId), changed };
-  }
-
-  view(aggregate: TicketAggregate, viewerId: string): Ticket {
-    const { requesterEnc } = aggregate.ticket;
-    const requester = requesterEnc && mayReadRequester(aggregate.ticket, viewerId) ? this.cipher.decrypt<Requester>(requesterEnc) : undefined;
-    return toTicketView(aggregate, viewerId, requester);
+    await this.dispatcher.dispatch(deliveries.map(({ id, receiverId }) => ({ id, receiverId })));
+    return { ticket: this.presenter.present(aggregate, actorId), changed };
   }
 }

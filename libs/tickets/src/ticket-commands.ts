@@ -11,7 +11,8 @@ import type {
 } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { assertOpenForContributions, DomainError, transition, type TicketStatus } from '@drehscheibe/domain';
-import { ParticipantEntity, TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import type { TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
+import { RegistryDirectory } from '@drehscheibe/registry';
 import { explicitTarget } from '@drehscheibe/routing';
 import { v7 as uuidv7 } from 'uuid';
 import { toCommentView } from './ticket-view.js';
@@ -26,16 +27,17 @@ export class TicketCommands {
   constructor(
     private readonly runner: TicketCommandRunner,
     private readonly codelists: CodelistRegistry,
+    private readonly directory: RegistryDirectory,
   ) {}
 
   /** The assignee confirms receipt and links its own ticket number. */
   acknowledge(actorId: string, ticketId: string, input: Acknowledgement, version?: ExpectedVersions): Promise<CommandResult> {
-    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, roles }) => {
+    return this.runner.run(actorId, ticketId, version, async ({ tx, ticket, parties, roles }) => {
       const own = parties.find((p) => p.participantId === actorId);
       if (ticket.status === 'acknowledged' && roles.isAssignee && own?.externalId === input.externalId) return null;
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'acknowledge', roles);
-      await em.update(TicketPartyEntity, { ticketId, participantId: actorId }, { externalId: input.externalId });
+      await tx.setExternalId(ticketId, actorId, input.externalId);
       if (own) own.externalId = input.externalId;
       return { type: 'ticket.acknowledged', data: { status: ticket.status, previousStatus, externalId: input.externalId, ...withNote(input.note) } };
     });
@@ -118,16 +120,16 @@ export class TicketCommands {
    * rejection). Everyone involved so far stays a party: read access and updates.
    */
   forward(actorId: string, ticketId: string, input: ForwardInput, version?: ExpectedVersions): Promise<CommandResult> {
-    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, parties, endpoints, roles, now }) => {
+    return this.runner.run(actorId, ticketId, version, async ({ tx, ticket, parties, endpoints, roles, now }) => {
       const previousStatus = ticket.status;
       ticket.status = transition(ticket.status as TicketStatus, 'forward', roles);
-      const target = await em.findOneBy(ParticipantEntity, { id: input.participantId });
+      const target = await this.directory.participant(input.participantId);
       const targetId = explicitTarget(actorId, input.participantId, target);
       endpoints.set(targetId, target?.deliveryUrl ?? null);
       if (!parties.some((p) => p.participantId === targetId)) {
         // It joins with this change's event (the version the runner is about to write): its deliveries and feed start there.
-        const party = em.create(TicketPartyEntity, { ticketId, participantId: targetId, externalId: null, joinedAt: now, joinedVersion: ticket.version + 1 });
-        await em.insert(TicketPartyEntity, party);
+        const party: TicketPartyEntity = { ticketId, participantId: targetId, externalId: null, joinedAt: now, joinedVersion: ticket.version + 1 };
+        await tx.addParty(party);
         parties.push(party);
       }
       ticket.senderId = actorId;
@@ -157,17 +159,17 @@ export class TicketCommands {
    * comments (`assertOpenForContributions`).
    */
   comment(actorId: string, ticketId: string, input: CommentInput, version?: ExpectedVersions): Promise<CommandResult> {
-    return this.runner.run(actorId, ticketId, version, async ({ em, ticket, comments, roles, now }) => {
+    return this.runner.run(actorId, ticketId, version, async ({ tx, ticket, comments, roles, now }) => {
       assertOpenForContributions(ticket.status as TicketStatus, roles, 'comments');
-      const comment = em.create(TicketCommentEntity, {
+      const comment: TicketCommentEntity = {
         id: uuidv7(),
         ticketId,
         authorId: actorId,
         visibility: input.visibility ?? 'public',
         text: input.text,
         createdAt: now,
-      });
-      await em.insert(TicketCommentEntity, comment);
+      };
+      await tx.addComment(comment);
       comments.push(comment);
       if (comment.visibility === 'internal') return null;
       const data: Record<string, unknown> = { comment: toCommentView(comment) };

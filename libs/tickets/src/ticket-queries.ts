@@ -1,43 +1,23 @@
-import type { Delivery, Ticket, TicketEvent } from '@drehscheibe/contracts';
-import { TicketEventEntity } from '@drehscheibe/persistence';
+import type { Ticket, TicketEvent } from '@drehscheibe/contracts';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { TicketCommandRunner } from './ticket-command-runner.js';
-import { loadTicketFor } from './ticket-store.js';
-
-export function toEventView(e: TicketEventEntity): TicketEvent {
-  return {
-    id: e.id,
-    type: e.type as TicketEvent['type'],
-    ticketId: e.ticketId,
-    ticketVersion: e.ticketVersion,
-    occurredAt: e.occurredAt.toISOString(),
-    actor: { participantId: e.actorId },
-    data: e.data,
-  };
-}
-
-/** What a webhook delivery and the feed carry for a ticket event: the event and the ticket as of it. */
-export function toEventDelivery(e: TicketEventEntity): Delivery {
-  return { ...toEventView(e), ticket: e.snapshot as Delivery['ticket'] };
-}
+import { toEventView } from './ticket-events.js';
+import { TicketPresenter } from './ticket-presenter.js';
+import { TicketStore } from './ticket-store.js';
 
 /** Reads for parties of a ticket. */
 @Injectable()
 export class TicketQueries {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly runner: TicketCommandRunner,
+    private readonly store: TicketStore,
+    private readonly presenter: TicketPresenter,
   ) {}
 
   async get(viewerId: string, ticketId: string): Promise<Ticket> {
-    const aggregate = await loadTicketFor(this.dataSource.manager, ticketId, viewerId, false);
-    return this.runner.view(aggregate, viewerId);
+    return this.presenter.present(await this.store.load(ticketId, viewerId), viewerId);
   }
 
   async events(viewerId: string, ticketId: string): Promise<TicketEvent[]> {
-    await loadTicketFor(this.dataSource.manager, ticketId, viewerId, false);
-    const events = await this.dataSource.manager.find(TicketEventEntity, { where: { ticketId }, order: { ticketVersion: 'ASC' } });
-    return events.map(toEventView);
+    await this.store.load(ticketId, viewerId);
+    return (await this.store.events(ticketId)).map(toEventView);
   }
 }

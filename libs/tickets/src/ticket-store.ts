@@ -1,17 +1,26 @@
 import { DomainError } from '@drehscheibe/domain';
+import { outcomeKeyParams, recordOutcome, recordOutcomeCte } from '@drehscheibe/idempotency';
+import { OutboxWriter } from '@drehscheibe/outbox';
 import {
   fromJsonRow,
+  insertColumns,
+  isUniqueViolation,
   jsonObjectSql,
   queryPrepared,
+  runPrepared,
+  poolOf,
   ServiceEntity,
-  type PreparedStatement,
   TicketAttachmentEntity,
   TicketCommentEntity,
   TicketEntity,
+  TicketEventEntity,
   TicketPartyEntity,
+  updateColumns,
+  type PreparedStatement,
 } from '@drehscheibe/persistence';
-import type { DataSource, EntityManager } from 'typeorm';
-import { outboxParams, outboxSql, type RecordedEvent } from './event-recorder.js';
+import { Injectable } from '@nestjs/common';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import type { RecordedEvent } from './event-recorder.js';
 import type { TicketAggregate } from './ticket-view.js';
 
 /** The aggregate plus each party's delivery endpoint, which the event recorder needs. */
@@ -27,77 +36,234 @@ interface AggregateRow {
   attachments: Record<string, unknown>[];
 }
 
-/** The aggregate query, built once per data source from the entities' metadata. */
-const statements = new WeakMap<DataSource, { read: PreparedStatement; lock: PreparedStatement }>();
+/** The writes of one change, inside its transaction (see TicketStore.transaction). */
+export interface TicketTransaction {
+  /** The ticket, locked until the transaction ends; not-found unless `participantId` is a party. */
+  load(ticketId: string, participantId: string): Promise<LoadedTicket>;
+  /** The ticket's new state, its event and the event's deliveries. */
+  saveChange(ticket: TicketEntity, recorded: RecordedEvent): Promise<void>;
+  /** A change without an event: tells the request's Idempotency-Key what it did. */
+  saveUnchanged(ticket: TicketEntity): Promise<void>;
+  addParty(party: TicketPartyEntity): Promise<void>;
+  setExternalId(ticketId: string, participantId: string, externalId: string): Promise<void>;
+  addComment(comment: TicketCommentEntity): Promise<void>;
+  addAttachment(attachment: TicketAttachmentEntity): Promise<void>;
+}
 
-function statementsFor(dataSource: DataSource): { read: PreparedStatement; lock: PreparedStatement } {
-  let found = statements.get(dataSource);
-  if (!found) {
-    const read = `SELECT ${jsonObjectSql(dataSource, TicketEntity, 't')} AS ticket,
-        ${jsonObjectSql(dataSource, ServiceEntity, 's')} AS service,
-        (SELECT coalesce(json_agg(${jsonObjectSql(dataSource, TicketPartyEntity, 'p', [['deliveryUrl', 'pp.delivery_url']])} ORDER BY p.joined_at, p.participant_id), '[]'::json)
-           FROM ticket_parties p JOIN participants pp ON pp.id = p.participant_id WHERE p.ticket_id = t.id) AS parties,
-        (SELECT coalesce(json_agg(${jsonObjectSql(dataSource, TicketCommentEntity, 'c')} ORDER BY c.created_at, c.id), '[]'::json)
-           FROM ticket_comments c WHERE c.ticket_id = t.id) AS comments,
-        (SELECT coalesce(json_agg(${jsonObjectSql(dataSource, TicketAttachmentEntity, 'a')} ORDER BY a.created_at, a.id), '[]'::json)
-           FROM ticket_attachments a WHERE a.ticket_id = t.id) AS attachments
-      FROM tickets t JOIN services s ON s.id = t.service_id
-     WHERE t.id = $1`;
-    found = { read: { name: 'ticket_aggregate_v1', text: read }, lock: { name: 'ticket_aggregate_lock_v1', text: `${read} FOR UPDATE OF t` } };
-    statements.set(dataSource, found);
-  }
-  return found;
+/** What the list query selects; the views are built from the aggregate parts. */
+export interface TicketQuery {
+  viewerId: string;
+  /** Adds conditions to the query builder over `tickets t`. */
+  where: Array<{ sql: string; params?: Record<string, unknown> }>;
+  afterId?: string;
+  limit: number;
 }
 
 /**
- * Loads a ticket for a participant in one statement: the ticket (locked for
- * a change), its service, parties with their endpoints, comments and
- * attachments. A ticket the caller is not party to is reported exactly like
- * a missing one, so ids cannot be probed.
+ * The one way to the ticket aggregate's tables: tickets, ticket_parties,
+ * ticket_events, ticket_comments, ticket_attachments. Hot paths are single
+ * prepared statements whose written columns come from the entity metadata
+ * (insertColumns, updateColumns), so a new field is stored without editing
+ * SQL; the rest uses TypeORM.
  */
-export async function loadTicketFor(em: EntityManager, ticketId: string, participantId: string, forUpdate: boolean): Promise<LoadedTicket> {
-  const sql = statementsFor(em.dataSource);
-  const rows = await queryPrepared<AggregateRow>(em, forUpdate ? sql.lock : sql.read, [ticketId]);
-  const row = rows[0];
-  if (!row || !row.parties.some((p) => p.participantId === participantId)) {
-    throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
+@Injectable()
+export class TicketStore {
+  private built?: Statements;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Runs a change in one transaction; its writes go through the given TicketTransaction. */
+  transaction<T>(work: (tx: TicketTransaction) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((em) => work(this.transactionOn(em)));
   }
-  const ds = em.dataSource;
-  const endpoints = new Map(row.parties.map((p) => [p.participantId as string, p.deliveryUrl]));
-  return {
-    ticket: fromJsonRow(ds, TicketEntity, row.ticket),
-    service: fromJsonRow(ds, ServiceEntity, row.service),
-    parties: row.parties.map(({ deliveryUrl: _, ...p }) => fromJsonRow(ds, TicketPartyEntity, p)),
-    comments: row.comments.map((c) => fromJsonRow(ds, TicketCommentEntity, c)),
-    attachments: row.attachments.map((a) => fromJsonRow(ds, TicketAttachmentEntity, a)),
-    endpoints,
-  };
+
+  /** The ticket for a party (not locked); not-found for anyone else, so ids cannot be probed. */
+  load(ticketId: string, participantId: string): Promise<LoadedTicket> {
+    return this.loadOn(this.dataSource.manager, ticketId, participantId, false);
+  }
+
+  /** A new ticket with its parties, first event and deliveries: one statement, so one transaction. */
+  async insertNew(aggregate: TicketAggregate, recorded: RecordedEvent): Promise<void> {
+    const s = this.statements();
+    const [origin, assignee] = aggregate.parties;
+    try {
+      await runPrepared(poolOf(this.dataSource), s.create, [
+        ...s.ticketInsert.values(aggregate.ticket),
+        ...s.partyInsert.values(origin),
+        ...s.partyInsert.values(assignee),
+        ...this.eventParams(recorded),
+      ]);
+    } catch (e) {
+      if (isUniqueViolation(e, 'tickets_origin_external_id_key')) {
+        throw new DomainError('duplicate-external-id', `you already created a ticket with externalId ${aggregate.ticket.originExternalId}`);
+      }
+      throw e;
+    }
+  }
+
+  /** Every event of a ticket, oldest first. */
+  events(ticketId: string): Promise<TicketEventEntity[]> {
+    return this.dataSource.manager.find(TicketEventEntity, { where: { ticketId }, order: { ticketVersion: 'ASC' } });
+  }
+
+  /** A page of tickets the viewer is party to, in id order, with what their views need (four more queries, not four per ticket). */
+  async page(query: TicketQuery): Promise<TicketAggregate[]> {
+    const qb = this.dataSource.manager
+      .createQueryBuilder(TicketEntity, 't')
+      .innerJoin(TicketPartyEntity, 'p', 'p.ticket_id = t.id AND p.participant_id = :viewer', { viewer: query.viewerId })
+      .orderBy('t.id', 'ASC')
+      .take(query.limit);
+    if (query.afterId) qb.andWhere('t.id > :after', { after: query.afterId });
+    for (const condition of query.where) qb.andWhere(condition.sql, condition.params);
+    const tickets = await qb.getMany();
+    if (tickets.length === 0) return [];
+    const ids = tickets.map((t) => t.id);
+    const em = this.dataSource.manager;
+    const [parties, services, comments, attachments] = await Promise.all([
+      em.find(TicketPartyEntity, { where: { ticketId: In(ids) } }),
+      em.find(ServiceEntity, { where: { id: In([...new Set(tickets.map((t) => t.serviceId))]) } }),
+      em.find(TicketCommentEntity, { where: { ticketId: In(ids) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      em.find(TicketAttachmentEntity, { where: { ticketId: In(ids) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    ]);
+    const serviceById = new Map(services.map((s) => [s.id, s]));
+    return tickets.map((ticket) => ({
+      ticket,
+      parties: parties.filter((p) => p.ticketId === ticket.id),
+      service: serviceById.get(ticket.serviceId)!,
+      comments: comments.filter((c) => c.ticketId === ticket.id),
+      attachments: attachments.filter((a) => a.ticketId === ticket.id),
+    }));
+  }
+
+  /** Tickets per status, for the metrics scrape. */
+  async countByStatus(): Promise<Array<{ status: string; count: number }>> {
+    return this.dataSource.query('SELECT status, count(*)::int AS count FROM tickets GROUP BY status');
+  }
+
+  private transactionOn(em: EntityManager): TicketTransaction {
+    const s = this.statements();
+    const insert = async <T extends object>(statement: PreparedStatement, values: unknown[]): Promise<T[]> => queryPrepared<T>(em, statement, values);
+    return {
+      load: (ticketId, participantId) => this.loadOn(em, ticketId, participantId, true),
+      saveChange: async (ticket, recorded) => {
+        await insert(s.change, [ticket.id, ...s.ticketUpdate.values(ticket), ...this.eventParams(recorded)]);
+      },
+      saveUnchanged: (ticket) => recordOutcome(em, ticket.id, ticket.version),
+      addParty: async (party) => void (await insert(s.partyAdd, s.partyInsert.values(party))),
+      setExternalId: async (ticketId, participantId, externalId) => void (await insert(s.externalId, [ticketId, participantId, externalId])),
+      addComment: async (comment) => void (await insert(s.commentAdd, s.commentInsert.values(comment))),
+      addAttachment: async (attachment) => void (await insert(s.attachmentAdd, s.attachmentInsert.values(attachment))),
+    };
+  }
+
+  private async loadOn(em: EntityManager, ticketId: string, participantId: string, forUpdate: boolean): Promise<LoadedTicket> {
+    const s = this.statements();
+    const rows = await queryPrepared<AggregateRow>(em, forUpdate ? s.lock : s.read, [ticketId]);
+    const row = rows[0];
+    if (!row || !row.parties.some((p) => p.participantId === participantId)) {
+      throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
+    }
+    const ds = this.dataSource;
+    return {
+      ticket: fromJsonRow(ds, TicketEntity, row.ticket),
+      service: fromJsonRow(ds, ServiceEntity, row.service),
+      parties: row.parties.map(({ deliveryUrl: _, ...p }) => fromJsonRow(ds, TicketPartyEntity, p)),
+      comments: row.comments.map((c) => fromJsonRow(ds, TicketCommentEntity, c)),
+      attachments: row.attachments.map((a) => fromJsonRow(ds, TicketAttachmentEntity, a)),
+      endpoints: new Map(row.parties.map((p) => [p.participantId as string, p.deliveryUrl])),
+    };
+  }
+
+  /** The event's columns, its deliveries' arrays and the Idempotency-Key, in the order of `eventSql`. */
+  private eventParams({ event, entries }: RecordedEvent): unknown[] {
+    return [...this.statements().eventInsert.values(event), ...OutboxWriter.arrays(entries), ...outcomeKeyParams()];
+  }
+
+  /** Built on first use: the entity metadata exists only once the data source is initialised. */
+  private statements(): Statements {
+    this.built ??= buildStatements(this.dataSource);
+    return this.built;
+  }
 }
 
-const outbox = outboxSql(11);
-/** The fields a lifecycle command may change with the new version, the event and its deliveries: one statement. */
-const SAVE_CHANGE: PreparedStatement = {
-  name: 'ticket_change_v1',
-  text: `WITH changed AS (
-      UPDATE tickets SET version = $2, status = $3, assignee_id = $4, sender_id = $5, resolver_id = $6, resolution = $7,
-             resolved_at = $8, closed_at = $9, updated_at = $10
-       WHERE id = $1
-    ), ${outbox.eventCte}
-    ${outbox.deliveriesInsert}`,
-};
+interface Statements {
+  read: PreparedStatement;
+  lock: PreparedStatement;
+  create: PreparedStatement;
+  change: PreparedStatement;
+  partyAdd: PreparedStatement;
+  commentAdd: PreparedStatement;
+  attachmentAdd: PreparedStatement;
+  externalId: PreparedStatement;
+  ticketInsert: ReturnType<typeof insertColumns<TicketEntity>>;
+  ticketUpdate: ReturnType<typeof updateColumns<TicketEntity>>;
+  partyInsert: ReturnType<typeof insertColumns<TicketPartyEntity>>;
+  eventInsert: ReturnType<typeof insertColumns<TicketEventEntity>>;
+  commentInsert: ReturnType<typeof insertColumns<TicketCommentEntity>>;
+  attachmentInsert: ReturnType<typeof insertColumns<TicketAttachmentEntity>>;
+}
 
-export async function saveChange(em: EntityManager, t: TicketEntity, recorded: RecordedEvent): Promise<void> {
-  await queryPrepared(em, SAVE_CHANGE, [
-    t.id,
-    t.version,
-    t.status,
-    t.assigneeId,
-    t.senderId,
-    t.resolverId,
-    t.resolution === null ? null : JSON.stringify(t.resolution),
-    t.resolvedAt,
-    t.closedAt,
-    t.updatedAt,
-    ...outboxParams(recorded),
-  ]);
+function buildStatements(ds: DataSource): Statements {
+  const ticketInsert = insertColumns(ds, TicketEntity);
+  const ticketUpdate = updateColumns(ds, TicketEntity);
+  const partyInsert = insertColumns(ds, TicketPartyEntity);
+  const eventInsert = insertColumns(ds, TicketEventEntity);
+  const commentInsert = insertColumns(ds, TicketCommentEntity);
+  const attachmentInsert = insertColumns(ds, TicketAttachmentEntity);
+  const read = `SELECT ${jsonObjectSql(ds, TicketEntity, 't')} AS ticket,
+        ${jsonObjectSql(ds, ServiceEntity, 's')} AS service,
+        (SELECT coalesce(json_agg(${jsonObjectSql(ds, TicketPartyEntity, 'p', [['deliveryUrl', 'pp.delivery_url']])} ORDER BY p.joined_at, p.participant_id), '[]'::json)
+           FROM ticket_parties p JOIN participants pp ON pp.id = p.participant_id WHERE p.ticket_id = t.id) AS parties,
+        (SELECT coalesce(json_agg(${jsonObjectSql(ds, TicketCommentEntity, 'c')} ORDER BY c.created_at, c.id), '[]'::json)
+           FROM ticket_comments c WHERE c.ticket_id = t.id) AS comments,
+        (SELECT coalesce(json_agg(${jsonObjectSql(ds, TicketAttachmentEntity, 'a')} ORDER BY a.created_at, a.id), '[]'::json)
+           FROM ticket_attachments a WHERE a.ticket_id = t.id) AS attachments
+      FROM tickets t JOIN services s ON s.id = t.service_id
+     WHERE t.id = $1`;
+  /**
+   * The event, the Idempotency-Key's outcome (CTEs) and the deliveries (the
+   * final INSERT), with parameters from `$first` in the order of eventParams.
+   */
+  const eventSql = (first: number) => {
+    const $ = (property: keyof TicketEventEntity) => eventInsert.placeholderOf(first, property);
+    const arrays = first + eventInsert.count;
+    return `event AS (INSERT INTO ticket_events (${eventInsert.names}) VALUES (${eventInsert.placeholders(first)})),
+    ${recordOutcomeCte('outcome', { clientId: `$${arrays + 3}`, key: `$${arrays + 4}`, ticketId: $('ticketId'), version: $('ticketVersion') })}
+    ${OutboxWriter.insertSql(
+      ds,
+      { eventId: $('id'), noticeId: 'NULL', ticketId: $('ticketId'), ticketVersion: $('ticketVersion'), now: $('occurredAt') },
+      { ids: `$${arrays}`, receivers: `$${arrays + 1}`, payloads: `$${arrays + 2}` },
+    )}`;
+  };
+  const afterTicket = 1 + ticketInsert.count;
+  const afterParties = afterTicket + 2 * partyInsert.count;
+  return {
+    read: { name: 'ticket_aggregate_v2', text: read },
+    lock: { name: 'ticket_aggregate_lock_v2', text: `${read} FOR UPDATE OF t` },
+    create: {
+      name: 'ticket_create_v2',
+      text: `WITH ticket AS (INSERT INTO tickets (${ticketInsert.names}) VALUES (${ticketInsert.placeholders(1)})),
+      parties AS (INSERT INTO ticket_parties (${partyInsert.names})
+        VALUES (${partyInsert.placeholders(afterTicket)}), (${partyInsert.placeholders(afterTicket + partyInsert.count)})),
+      ${eventSql(afterParties)}`,
+    },
+    change: {
+      name: 'ticket_change_v2',
+      text: `WITH changed AS (UPDATE tickets SET ${ticketUpdate.assignments(2)} WHERE id = $1),
+      ${eventSql(2 + ticketUpdate.count)}`,
+    },
+    partyAdd: { name: 'ticket_party_add_v1', text: `INSERT INTO ticket_parties (${partyInsert.names}) VALUES (${partyInsert.placeholders(1)})` },
+    commentAdd: { name: 'ticket_comment_add_v1', text: `INSERT INTO ticket_comments (${commentInsert.names}) VALUES (${commentInsert.placeholders(1)})` },
+    attachmentAdd: {
+      name: 'ticket_attachment_add_v1',
+      text: `INSERT INTO ticket_attachments (${attachmentInsert.names}) VALUES (${attachmentInsert.placeholders(1)})`,
+    },
+    externalId: { name: 'ticket_party_external_id_v1', text: 'UPDATE ticket_parties SET external_id = $3 WHERE ticket_id = $1 AND participant_id = $2' },
+    ticketInsert,
+    ticketUpdate,
+    partyInsert,
+    eventInsert,
+    commentInsert,
+    attachmentInsert,
+  };
 }

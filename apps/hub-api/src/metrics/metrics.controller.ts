@@ -1,9 +1,9 @@
-import { queueCounts, type DeliveryQueue } from '@drehscheibe/delivery';
+import { DeliveryStore, queueCounts, ReceiverHealthStore, type DeliveryQueue } from '@drehscheibe/delivery';
 import type { HubMetrics } from '@drehscheibe/observability';
+import { DELIVERY_DISPATCHER } from '@drehscheibe/outbox';
+import { TicketStore } from '@drehscheibe/tickets';
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
-import { DELIVERY_DISPATCHER } from '@drehscheibe/tickets';
 import { Public } from '../http/request-context.js';
 import { MetricsCredentialGuard } from './metrics-credential.guard.js';
 
@@ -22,31 +22,26 @@ const CIRCUIT_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2
 export class MetricsController {
   constructor(
     @Inject(METRICS) private readonly metrics: HubMetrics,
-    private readonly dataSource: DataSource,
+    tickets: TicketStore,
+    deliveries: DeliveryStore,
+    health: ReceiverHealthStore,
     @Inject(DELIVERY_DISPATCHER) queue: DeliveryQueue,
   ) {
     metrics.gauge('drehscheibe_queue_jobs', 'Delivery jobs in Redis by state', ['state'], async (g) => {
       for (const [state, n] of Object.entries(await queueCounts(queue).catch(() => ({})))) g.set({ state }, n);
     });
     metrics.gauge('drehscheibe_tickets', 'Tickets by status', ['status'], async (g) => {
-      const rows: Array<{ status: string; n: number }> = await dataSource.query('SELECT status, count(*)::int AS n FROM tickets GROUP BY status');
-      for (const r of rows) g.set({ status: r.status }, r.n);
+      for (const r of await tickets.countByStatus()) g.set({ status: r.status }, r.count);
     });
     metrics.gauge('drehscheibe_deliveries_open', 'Pending and dead deliveries by receiver', ['receiver', 'status'], async (g) => {
-      const rows: Array<{ receiver_id: string; status: string; n: number }> = await dataSource.query(
-        `SELECT receiver_id, status, count(*)::int AS n FROM deliveries WHERE status IN ('pending','dead') GROUP BY receiver_id, status`,
-      );
-      for (const r of rows) g.set({ receiver: r.receiver_id, status: r.status }, r.n);
+      for (const r of await deliveries.openCounts()) g.set({ receiver: r.receiverId, status: r.status }, r.count);
     });
     metrics.gauge(
       'drehscheibe_receiver_circuit',
       'Circuit per receiver: 0 closed, 1 half-open, 2 open; paused receivers have paused=1',
       ['receiver', 'paused'],
       async (g) => {
-        const rows: Array<{ receiver_id: string; circuit: string; paused: boolean }> = await dataSource.query(
-          'SELECT receiver_id, circuit, paused FROM receiver_health',
-        );
-        for (const r of rows) g.set({ receiver: r.receiver_id, paused: r.paused ? '1' : '0' }, CIRCUIT_VALUE[r.circuit] ?? 0);
+        for (const r of await health.all()) g.set({ receiver: r.receiverId, paused: r.paused ? '1' : '0' }, CIRCUIT_VALUE[r.circuit] ?? 0);
       },
     );
   }

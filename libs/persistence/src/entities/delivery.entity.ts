@@ -27,6 +27,10 @@ export class DeliveryEntity {
   @Column({ name: 'receiver_id', type: 'text' })
   receiverId: string;
 
+  /** The exact body sent (and signed), rendered when the change committed. */
+  @Column({ type: 'text' })
+  payload: string;
+
   @Column({ type: 'text', default: 'pending' })
   status: DeliveryStatus;
 

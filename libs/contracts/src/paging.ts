@@ -1,6 +1,6 @@
 import { DomainError } from '@drehscheibe/domain';
 
-/** Opaque to clients: base64url JSON, so its shape can change without breaking them. */
+/** Cursors for paged lists. Opaque to clients: base64url JSON, so its shape can change without breaking them. */
 export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
