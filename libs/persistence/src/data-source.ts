@@ -2,7 +2,7 @@ import { markUnavailable, retryWithBackoff, unavailableDependency, type StartupB
 import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type ColumnType } from 'typeorm';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
@@ -107,7 +107,7 @@ class DatabaseClient extends pg.Client {
 
 /** Schema changes only through migrations: `synchronize` stays off everywhere. */
 export function createDataSource(options: DataSourceOptions): DataSource {
-  return new DataSource({
+  const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
     entities: ENTITIES,
@@ -124,6 +124,9 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       ...(options.asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}),
     },
   });
+  // The feed's transaction ids (`txid`) are PostgreSQL's xid8, a type TypeORM does not list; the entities declare them.
+  dataSource.driver.supportedDataTypes.push('xid8' as ColumnType);
+  return dataSource;
 }
 
 /** Migrations this code expects that the database has not applied yet (all of them when it has none). */

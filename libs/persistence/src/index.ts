@@ -20,3 +20,4 @@ export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
 export { jsonObjectSql, fromJsonRow } from './json-rows.js';
+export { schemaDrift } from './schema-drift.js';
