@@ -2,7 +2,7 @@ import { markUnavailable, retryWithBackoff, unavailableDependency, type StartupB
 import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type ColumnType } from 'typeorm';
 import { endPool, registerPool } from './sql.js';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
@@ -140,6 +140,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     },
   });
   registerPool(dataSource, holder);
+  // The feed's transaction ids (`txid`) are PostgreSQL's xid8, a type TypeORM does not list; the entities declare them.
+  dataSource.driver.supportedDataTypes.push('xid8' as ColumnType);
   return dataSource;
 }
 

@@ -21,3 +21,4 @@ export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
 export { jsonObjectSql, fromJsonRow } from './json-rows.js';
 export { insertColumns, updateColumns, type ColumnWrite } from './entity-writes.js';
+export { schemaDrift } from './schema-drift.js';

@@ -1,12 +1,15 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { DeliveryEntity } from './delivery.entity.js';
 
 /** One HTTP attempt of a delivery, kept for the message trace. */
 @Entity({ name: 'delivery_attempts' })
+@Index('delivery_attempts_delivery_idx', ['deliveryId', 'attemptedAt'])
 export class DeliveryAttemptEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'delivery_attempts_pkey' })
   id: string;
 
   @Column({ name: 'delivery_id', type: 'uuid' })
+  @ForeignKey(() => DeliveryEntity, { name: 'delivery_attempts_delivery_id_fkey' })
   deliveryId: string;
 
   @Column({ name: 'attempted_at', type: 'timestamptz' })

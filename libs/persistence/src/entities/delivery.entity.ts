@@ -1,4 +1,7 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
+import { ServiceNoticeEntity } from './service-notice.entity.js';
+import { TicketEventEntity } from './ticket-event.entity.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -7,8 +10,17 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
  * outbox row). Its id is the `webhook-id`.
  */
 @Entity({ name: 'deliveries' })
+@ForeignKey(() => TicketEventEntity, ['eventId'], ['id'], { name: 'deliveries_event_id_fkey' })
+@ForeignKey(() => ServiceNoticeEntity, ['noticeId'], ['id'], { name: 'deliveries_notice_id_fkey' })
+@ForeignKey(() => ParticipantEntity, ['receiverId'], ['id'], { name: 'deliveries_receiver_id_fkey' })
+@Index('deliveries_pending_order_idx', ['ticketId', 'receiverId', 'ticketVersion'], { where: `status = 'pending'` })
+@Index('deliveries_pending_due_idx', ['nextAttemptAt'], { where: `status = 'pending'` })
+@Index('deliveries_receiver_idx', ['receiverId', 'status', 'createdAt'])
+@Index('deliveries_dead_idx', ['receiverId'], { where: `status = 'dead'` })
+@Check('deliveries_status_check', `status IN ('pending','delivered','dead')`)
+@Check('deliveries_subject', `(event_id IS NULL) <> (notice_id IS NULL)`)
 export class DeliveryEntity {
-  @PrimaryColumn({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'deliveries_pkey' })
   id: string;
 
   @Column({ name: 'event_id', type: 'uuid', nullable: true })

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A POST with an Idempotency-Key: claimed (with a lease) while its request
@@ -6,11 +6,13 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * The answer is stored encrypted: it may carry personal data or secrets.
  */
 @Entity({ name: 'idempotency_keys' })
+@Index('idempotency_keys_created_idx', ['createdAt'])
+@Check('idempotency_keys_applied_once', `changes_applied <= 1`)
 export class IdempotencyKeyEntity {
-  @PrimaryColumn({ name: 'client_id', type: 'text' })
+  @PrimaryColumn({ name: 'client_id', type: 'text', primaryKeyConstraintName: 'idempotency_keys_pkey' })
   clientId: string;
 
-  @PrimaryColumn({ type: 'text' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'idempotency_keys_pkey' })
   key: string;
 
   @Column({ type: 'text' })
@@ -36,7 +38,7 @@ export class IdempotencyKeyEntity {
   responseEnc: string | null;
 
   /** An unfinished claim whose lease has run out may be taken over by a retry (the request crashed). */
-  @Column({ name: 'locked_until', type: 'timestamptz' })
+  @Column({ name: 'locked_until', type: 'timestamptz', default: () => 'now()' })
   lockedUntil: Date;
 
   /** Which request holds the claim: only it stores the answer or releases the key. */
@@ -55,6 +57,6 @@ export class IdempotencyKeyEntity {
   changesApplied: number;
 
   /** Expiry counts from here (`IDEMPOTENCY_KEY_TTL_SECONDS`). */
-  @Column({ name: 'created_at', type: 'timestamptz' })
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 }

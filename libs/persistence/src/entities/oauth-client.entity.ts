@@ -1,13 +1,18 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
 
 /** OAuth2 client-credentials client; a participant may hold several. */
 @Entity({ name: 'oauth_clients' })
+@Index('oauth_clients_participant_idx', ['participantId'])
+@Check('oauth_clients_secret_generation_check', `secret_generation >= 1`)
+@Check('oauth_clients_previous_secret_expires', `(previous_secret_hash IS NULL) = (previous_secret_expires_at IS NULL)`)
 export class OAuthClientEntity {
-  @PrimaryColumn({ name: 'client_id', type: 'text' })
+  @PrimaryColumn({ name: 'client_id', type: 'text', primaryKeyConstraintName: 'oauth_clients_pkey' })
   clientId: string;
 
   /** Null for operator clients that act only with the admin scope. */
   @Column({ name: 'participant_id', type: 'text', nullable: true })
+  @ForeignKey(() => ParticipantEntity, { name: 'oauth_clients_participant_id_fkey' })
   participantId: string | null;
 
   /** scrypt hash; the secret itself is never stored. */

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type ParticipantKind = 'land_ticket_system' | 'service_centre_115' | 'municipal_provider' | 'vendor' | 'portal';
 export type ParticipantStatus = 'active' | 'suspended';
@@ -10,8 +10,12 @@ export interface ParticipantContact {
 }
 
 @Entity({ name: 'participants' })
+@Check('participants_kind_check', `kind IN ('land_ticket_system','service_centre_115','municipal_provider','vendor','portal')`)
+@Check('participants_land_check', `land ~ '^DE-[A-Z]{2}$'`)
+@Check('participants_status_check', `status IN ('active','suspended')`)
+@Check('participants_level_check', `level IN ('federal','state','municipal')`)
 export class ParticipantEntity {
-  @PrimaryColumn({ type: 'text' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participants_pkey' })
   id: string;
 
   @Column({ type: 'text' })

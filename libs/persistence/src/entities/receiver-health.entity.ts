@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -7,8 +8,10 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
  * probe at `next_probe_at`), or `paused` by an operator.
  */
 @Entity({ name: 'receiver_health' })
+@Check('receiver_health_circuit_check', `circuit IN ('closed','open','half_open')`)
 export class ReceiverHealthEntity {
-  @PrimaryColumn({ name: 'receiver_id', type: 'text' })
+  @PrimaryColumn({ name: 'receiver_id', type: 'text', primaryKeyConstraintName: 'receiver_health_pkey' })
+  @ForeignKey(() => ParticipantEntity, { name: 'receiver_health_receiver_id_fkey' })
   receiverId: string;
 
   @Column({ type: 'text', default: 'closed' })
@@ -32,6 +35,6 @@ export class ReceiverHealthEntity {
   @Column({ name: 'last_failure_at', type: 'timestamptz', nullable: true })
   lastFailureAt: Date | null;
 
-  @Column({ name: 'updated_at', type: 'timestamptz' })
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
 }

@@ -1,15 +1,21 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
+import { ServiceEntity } from './service.entity.js';
 
 /** Overrides a service's operator for an origin Land and/or a category; first match by position wins. */
 @Entity({ name: 'routing_rules' })
+@Unique('routing_rules_position_key', ['position'])
+@Check('routing_rules_origin_land_check', `origin_land ~ '^DE-[A-Z]{2}$'`)
+@Check('routing_rules_condition', `origin_land IS NOT NULL OR category IS NOT NULL`)
 export class RoutingRuleEntity {
-  @PrimaryColumn({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'routing_rules_pkey' })
   id: string;
 
   @Column({ type: 'integer' })
   position: number;
 
   @Column({ name: 'service_id', type: 'text', nullable: true })
+  @ForeignKey(() => ServiceEntity, { name: 'routing_rules_service_id_fkey' })
   serviceId: string | null;
 
   @Column({ name: 'origin_land', type: 'text', nullable: true })
@@ -19,6 +25,7 @@ export class RoutingRuleEntity {
   category: string | null;
 
   @Column({ name: 'target_id', type: 'text' })
+  @ForeignKey(() => ParticipantEntity, { name: 'routing_rules_target_id_fkey' })
   targetId: string;
 
   @Column({ type: 'boolean', default: true })

@@ -1,9 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
 
 /** An online service (EfA-Dienst); its operator is where tickets are routed. */
 @Entity({ name: 'services' })
 export class ServiceEntity {
-  @PrimaryColumn({ type: 'text' })
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'services_pkey' })
   id: string;
 
   @Column({ type: 'text' })
@@ -14,6 +15,7 @@ export class ServiceEntity {
   leikaKey: string | null;
 
   @Column({ name: 'operator_id', type: 'text' })
+  @ForeignKey(() => ParticipantEntity, { name: 'services_operator_id_fkey' })
   operatorId: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,12 +1,18 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique, type ColumnType } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
+import { TicketEntity } from './ticket.entity.js';
 
 /** An immutable fact about a ticket; the unit of delivery. */
 @Entity({ name: 'ticket_events' })
+@Unique('ticket_events_version_key', ['ticketId', 'ticketVersion'])
+@Unique('ticket_events_position_key', ['position'])
+@Index('ticket_events_feed_idx', ['txid', 'position'])
 export class TicketEventEntity {
-  @PrimaryColumn({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'ticket_events_pkey' })
   id: string;
 
   @Column({ name: 'ticket_id', type: 'uuid' })
+  @ForeignKey(() => TicketEntity, { name: 'ticket_events_ticket_id_fkey' })
   ticketId: string;
 
   @Column({ name: 'ticket_version', type: 'integer' })
@@ -16,6 +22,7 @@ export class TicketEventEntity {
   type: string;
 
   @Column({ name: 'actor_id', type: 'text' })
+  @ForeignKey(() => ParticipantEntity, { name: 'ticket_events_actor_id_fkey' })
   actorId: string;
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })
@@ -30,4 +37,17 @@ export class TicketEventEntity {
    */
   @Column({ type: 'jsonb' })
   snapshot: Record<string, unknown>;
+
+  /**
+   * The feed's order: `position` numbers events (and notice recipients, from
+   * the same sequence); `txid` is the writing transaction, so the feed hands
+   * out only events of transactions older than every running one and a late
+   * commit is never skipped. Both are filled by the database and read only by
+   * the feed's SQL, never selected, inserted or updated through the entity.
+   */
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', select: false, insert: false, update: false })
+  position?: string;
+
+  @Column({ type: 'xid8' as ColumnType, default: () => 'pg_current_xact_id()', select: false, insert: false, update: false })
+  txid?: string;
 }

@@ -1,4 +1,6 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
+import { TicketEntity } from './ticket.entity.js';
 
 /**
  * Every participant ever involved in a ticket, with its own ticket number.
@@ -6,11 +8,15 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * assignee, watcher) is derived from the ticket row, never stored twice.
  */
 @Entity({ name: 'ticket_parties' })
+@Index('ticket_parties_participant_idx', ['participantId', 'ticketId'])
+@Check('ticket_parties_joined_version', `joined_version >= 1`)
 export class TicketPartyEntity {
-  @PrimaryColumn({ name: 'ticket_id', type: 'uuid' })
+  @PrimaryColumn({ name: 'ticket_id', type: 'uuid', primaryKeyConstraintName: 'ticket_parties_pkey' })
+  @ForeignKey(() => TicketEntity, { name: 'ticket_parties_ticket_id_fkey' })
   ticketId: string;
 
-  @PrimaryColumn({ name: 'participant_id', type: 'text' })
+  @PrimaryColumn({ name: 'participant_id', type: 'text', primaryKeyConstraintName: 'ticket_parties_pkey' })
+  @ForeignKey(() => ParticipantEntity, { name: 'ticket_parties_participant_id_fkey' })
   participantId: string;
 
   @Column({ name: 'external_id', type: 'text', nullable: true })

@@ -1,4 +1,6 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { ParticipantEntity } from './participant.entity.js';
+import { ServiceEntity } from './service.entity.js';
 
 export interface ResolutionRecord {
   code: string;
@@ -12,8 +14,16 @@ export interface ResolutionRecord {
  * `ticket_parties`; what happened lives in `ticket_events`.
  */
 @Entity({ name: 'tickets' })
+@Unique('tickets_origin_external_id_key', ['originId', 'originExternalId'])
+@Index('tickets_assignee_idx', ['assigneeId', 'updatedAt'])
+@Index('tickets_updated_idx', ['updatedAt', 'id'])
+@Check('tickets_version_check', `version >= 1`)
+@Check('tickets_impact_check', `impact BETWEEN 1 AND 3`)
+@Check('tickets_urgency_check', `urgency BETWEEN 1 AND 3`)
+@Check('tickets_priority_check', `priority BETWEEN 1 AND 5`)
+@Check('tickets_support_level_check', `support_level BETWEEN 1 AND 3`)
 export class TicketEntity {
-  @PrimaryColumn({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'tickets_pkey' })
   id: string;
 
   @Column({ type: 'integer' })
@@ -29,6 +39,7 @@ export class TicketEntity {
   description: string | null;
 
   @Column({ name: 'service_id', type: 'text' })
+  @ForeignKey(() => ServiceEntity, { name: 'tickets_service_id_fkey' })
   serviceId: string;
 
   @Column({ type: 'text', nullable: true })
@@ -47,20 +58,24 @@ export class TicketEntity {
   status: string;
 
   @Column({ name: 'origin_id', type: 'text' })
+  @ForeignKey(() => ParticipantEntity, { name: 'tickets_origin_id_fkey' })
   originId: string;
 
   @Column({ name: 'origin_external_id', type: 'text' })
   originExternalId: string;
 
   @Column({ name: 'assignee_id', type: 'text' })
+  @ForeignKey(() => ParticipantEntity, { name: 'tickets_assignee_id_fkey' })
   assigneeId: string;
 
   /** Who handed the ticket to its current assignee; a rejection returns it there. */
   @Column({ name: 'sender_id', type: 'text', nullable: true })
+  @ForeignKey(() => ParticipantEntity, { name: 'tickets_sender_id_fkey' })
   senderId: string | null;
 
   /** Who resolved it last; a reopen hands the ticket back to them. */
   @Column({ name: 'resolver_id', type: 'text', nullable: true })
+  @ForeignKey(() => ParticipantEntity, { name: 'tickets_resolver_id_fkey' })
   resolverId: string | null;
 
   @Column({ name: 'support_level', type: 'smallint' })
