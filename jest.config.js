@@ -1,28 +1,16 @@
 // Jest runs our TypeScript as native ESM (NestJS 12 is ESM-only), transformed by
-// swc with the same decorator settings as the build.
-const swcTransform = [
-  '@swc/jest',
-  {
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      keepClassNames: true,
-    },
-    module: { type: 'es6' },
-  },
-];
-// CommonJS packages that require() an ESM-only dependency: Node 20 does that
-// natively, jest's module loader does not, so those dependencies are compiled
-// to CommonJS for jest only.
-const ESM_REQUIRED_FROM_CJS = ['content-disposition'];
+// swc with the build's compiler options: .swcrc is their one place. Only `jsc`
+// is taken; jest resolves imports itself (no `resolveFully`) and keeps source
+// maps inline.
+import { readFileSync } from 'node:fs';
+
+const { jsc } = JSON.parse(readFileSync(new URL('.swcrc', import.meta.url), 'utf8'));
+const swcTransform = ['@swc/jest', { jsc, module: { type: 'es6' } }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': swcTransform,
-    [`node_modules/(${ESM_REQUIRED_FROM_CJS.join('|')})/.+\\.js$`]: ['@swc/jest', { module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_REQUIRED_FROM_CJS.join('|')})/)`],
   moduleNameMapper: {
     '^@drehscheibe/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -8,11 +8,21 @@ import http from 'node:http';
 
 /** Wall clock in ms with sub-ms resolution, comparable across processes. */
 export const now = () => performance.timeOrigin + performance.now();
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Nearest-rank percentiles plus count/mean/max of a list of numbers (ms). */
+/** @typedef {{ n: number, p50: number, p90: number, p99: number, max: number, mean: number }} Summary */
+/** @typedef {{ method?: string, path: string, headers?: Record<string, string>, body?: string | Buffer }} Request */
+/** @typedef {{ status: number, text: string }} Response */
+
+/**
+ * Nearest-rank percentiles plus count/mean/max of a list of numbers (ms).
+ * @param {number[]} values
+ * @returns {Summary}
+ */
 export function summarize(values) {
   const sorted = Float64Array.from(values).sort();
+  /** @param {number} p */
   const pick = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
   let sum = 0;
   for (const v of sorted) sum += v;
@@ -26,13 +36,21 @@ export function summarize(values) {
   };
 }
 
+/** @param {number[]} values */
 export const median = (values) => {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
 
-/** One request; resolves with status and body text, rejects on network errors and timeouts. */
+/**
+ * One request; resolves with status and body text, rejects on network errors and timeouts.
+ * @param {http.Agent} agent
+ * @param {URL} base
+ * @param {Request} request
+ * @param {number} [timeoutMs]
+ * @returns {Promise<Response>}
+ */
 export function send(agent, base, { method = 'POST', path, headers = {}, body }, timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
@@ -47,9 +65,10 @@ export function send(agent, base, { method = 'POST', path, headers = {}, body },
         timeout: timeoutMs,
       },
       (res) => {
+        /** @type {Buffer[]} */
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: /** @type {number} */ (res.statusCode), text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       },
     );
@@ -59,6 +78,7 @@ export function send(agent, base, { method = 'POST', path, headers = {}, body },
   });
 }
 
+/** @param {number} maxSockets */
 function newAgent(maxSockets) {
   return new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' });
 }
@@ -68,14 +88,26 @@ function newAgent(maxSockets) {
  * until `total` requests were sent, whichever comes first.
  * `request(i)` builds request number i; `ok(status)` decides success;
  * `onResponse(i, res, answeredAt)` sees every answer.
+ * @param {object} options
+ * @param {string} options.url
+ * @param {number} options.concurrency
+ * @param {number} options.durationMs
+ * @param {number} [options.total]
+ * @param {number} [options.warmupMs]
+ * @param {(i: number) => Request} options.request
+ * @param {(status: number) => boolean} [options.ok]
+ * @param {(i: number, res: Response, answeredAt: number) => unknown} [options.onResponse]
  */
 export async function closedLoop({ url, concurrency, durationMs, total = Infinity, warmupMs = 0, request, ok = (s) => s >= 200 && s < 300, onResponse }) {
   const base = new URL(url);
   const agent = newAgent(concurrency);
   let i = 0;
+  /** @type {number[]} */
   const latencies = [];
+  /** @type {Record<number, number>} */
   const statuses = {};
   let errors = 0;
+  /** @type {string | undefined} */
   let firstError;
   let recording = false;
   let stopAt = 0;
@@ -96,7 +128,7 @@ export async function closedLoop({ url, concurrency, durationMs, total = Infinit
         } else firstError ??= `HTTP ${res.status}: ${res.text.slice(0, 300)}`;
       } catch (e) {
         if (recording) errors += 1;
-        firstError ??= e.message;
+        firstError ??= /** @type {Error} */ (e).message;
       }
     }
   };
@@ -117,17 +149,22 @@ export async function closedLoop({ url, concurrency, durationMs, total = Infinit
  * Offered load: request i is due at start + i/rate. At most `maxInFlight`
  * requests are open; a due request beyond that waits, and its wait counts
  * in its latency. `run(i)` performs request i and resolves true on success.
+ * @param {{ rate: number, durationMs: number, maxInFlight?: number, run: (i: number) => Promise<boolean> }} options
  */
 export async function openLoop({ rate, durationMs, maxInFlight = 256, run }) {
   const total = Math.round((rate * durationMs) / 1000);
+  /** @type {number[]} */
   const latencies = [];
   let inFlight = 0;
   let next = 0;
   let good = 0;
   let errors = 0;
+  /** @type {string | undefined} */
   let firstError;
   const start = now() + 5;
+  /** @type {Set<Promise<void>>} */
   const pending = new Set();
+  /** @param {number} n */
   const launch = (n) => {
     const due = start + (n * 1000) / rate;
     inFlight += 1;
@@ -139,7 +176,7 @@ export async function openLoop({ rate, durationMs, maxInFlight = 256, run }) {
         } else errors += 1;
       } catch (e) {
         errors += 1;
-        firstError ??= e.message;
+        firstError ??= /** @type {Error} */ (e).message;
       } finally {
         inFlight -= 1;
       }

@@ -7,6 +7,10 @@ const DESCRIPTION =
   'Beim Absenden des Wohngeldantrags erscheint nach dem letzten Schritt die Meldung "Technischer Fehler (Code 500)". ' +
   'Der Bürger hat es mit zwei Browsern versucht; die Anlagen (Mietbescheinigung, Einkommensnachweise) sind hochgeladen.';
 
+/**
+ * @param {string} externalId
+ * @param {Record<string, unknown>} [extra]
+ */
 export function ticketCreate(externalId, extra = {}) {
   return {
     externalId,

@@ -8,6 +8,14 @@
 // the time this process then waits for a CPU. CPU ms per request per process
 // (run.mjs) is the steadier figure; this shows the shape inside one process.
 
+/**
+ * @typedef {object} CpuProfile a V8 .cpuprofile
+ * @property {{ id: number, children?: number[], callFrame: { functionName: string, url: string, lineNumber: number } }[]} nodes
+ * @property {number[]} samples
+ * @property {number[]} timeDeltas
+ */
+
+/** @param {string} url */
 function areaOf(url) {
   if (!url) return null;
   const nm = url.lastIndexOf('/node_modules/');
@@ -21,31 +29,42 @@ function areaOf(url) {
   return url.replace(/^.*\//, '');
 }
 
-/** { totalMs, top: [{ fn, where, selfMs, pct }], areas: [{ area, ms, pct }] } */
+/**
+ * @param {CpuProfile} profile
+ * @param {number} [limit]
+ * @returns {{ totalMs: number, top: { fn: string, where: string, selfMs: number, pct: number }[], areas: { area: string, ms: number, pct: number }[] }}
+ */
 export function analyzeProfile(profile, limit = 15) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  /** @type {Map<number, number>} */
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  /** @type {Map<number, number>} */
   const self = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
     self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + delta);
   }
   /** The area a sample is charged to: the nearest frame from a package or the hub, else a V8 pseudo-frame or Node. */
+  /** @param {number} id */
+  const node = (id) => /** @type {CpuProfile['nodes'][number]} */ (byId.get(id));
+  /** @param {number} id */
   const chargedArea = (id) => {
-    const leaf = byId.get(id).callFrame;
+    const leaf = node(id).callFrame;
     if (!leaf.url && leaf.functionName.startsWith('(')) return leaf.functionName; // (idle), (garbage collector), (program)
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const area = areaOf(byId.get(at).callFrame.url);
+    for (let /** @type {number | undefined} */ at = id; at !== undefined; at = parent.get(at)) {
+      const area = areaOf(node(at).callFrame.url);
       if (area) return area;
     }
     return 'node internals';
   };
+  /** @type {Map<string, { fn: string, where: string, selfMs: number }>} */
   const fns = new Map();
+  /** @type {Map<string, number>} */
   const areas = new Map();
   let total = 0;
   for (const [id, ms] of self) {
-    const { callFrame: f } = byId.get(id);
+    const { callFrame: f } = node(id);
     total += ms;
     const where = f.url ? `${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}` : '';
     const key = `${f.functionName || '(anonymous)'} ${where}`;
@@ -55,6 +74,7 @@ export function analyzeProfile(profile, limit = 15) {
     const area = chargedArea(id);
     areas.set(area, (areas.get(area) ?? 0) + ms);
   }
+  /** @param {number} ms */
   const pct = (ms) => Math.round((1000 * ms) / total) / 10;
   return {
     totalMs: Math.round(total),

@@ -6,18 +6,27 @@
 import http from 'node:http';
 
 const now = () => performance.timeOrigin + performance.now();
+/** @typedef {{ t: number, id: string | string[] | undefined, signed: boolean, path: string, key: string | undefined }} Arrival */
+
+/** @type {Arrival[]} */
 let arrivals = [];
+/** @type {string | undefined} */
 let sample; // the newest hub delivery body, for the raw BullMQ baseline's payload
+/** @param {object} message */
+const reply = (message) => /** @type {NonNullable<typeof process.send>} */ (process.send)(message);
 
 const server = http.createServer((req, res) => {
+  const url = req.url ?? '/';
+  /** @type {Buffer[]} */
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const t = now();
     res.writeHead(req.method === 'POST' ? 204 : 200).end();
     if (req.method !== 'POST') return;
+    /** @type {string | undefined} */
     let key;
-    if (req.url.startsWith('/participants/')) {
+    if (url.startsWith('/participants/')) {
       try {
         sample = Buffer.concat(chunks).toString('utf8');
         const body = JSON.parse(sample);
@@ -26,17 +35,17 @@ const server = http.createServer((req, res) => {
         // not a ticket event
       }
     }
-    arrivals.push({ t, id: req.headers['webhook-id'], signed: typeof req.headers['webhook-signature'] === 'string', path: req.url, key });
+    arrivals.push({ t, id: req.headers['webhook-id'], signed: typeof req.headers['webhook-signature'] === 'string', path: url, key });
   });
 });
 server.keepAliveTimeout = 30_000;
 
-process.on('message', ({ op, seq }) => {
+process.on('message', (/** @type {{ op: 'reset' | 'count' | 'collect' | 'sample', seq: number }} */ { op, seq }) => {
   if (op === 'reset') arrivals = [];
-  if (op === 'collect') return process.send({ seq, arrivals });
-  if (op === 'sample') return process.send({ seq, sample });
-  process.send({ seq, count: arrivals.length, last: arrivals.at(-1)?.t });
+  if (op === 'collect') return reply({ seq, arrivals });
+  if (op === 'sample') return reply({ seq, sample });
+  reply({ seq, count: arrivals.length, last: arrivals.at(-1)?.t });
 });
 process.on('disconnect', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => process.send({ seq: 0, port: server.address().port }));
+server.listen(0, '127.0.0.1', () => reply({ seq: 0, port: /** @type {import('node:net').AddressInfo} */ (server.address()).port }));

@@ -1,16 +1,17 @@
 // Servers and processes for the benchmark: PostgreSQL and Redis (embedded
 // defaults via scripts/lib/infra.mjs, or DATABASE_URL / REDIS_URL), the hub
 // apps from dist/, the baselines and the sink, each a child process that is
-// stopped when the benchmark ends (also on Ctrl+C).
+// stopped when the benchmark ends (also on Ctrl+C). CPU accounting is in cpu.mjs.
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { findFreePort, onExit, startPostgres, startRedis } from '../scripts/lib/infra.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -18,16 +19,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * baseline's) and one Redis. Embedded servers run with durable commits
  * (fsync on), like `npm start`, and pg_stat_statements for query counts.
  * External servers get two fresh databases that are dropped at the end.
+ * @param {{ workDir: string, logsDir: string }} dirs
  */
 export async function startServers({ workDir, logsDir }) {
   const tag = randomBytes(3).toString('hex');
+  /** @type {string} */
   let adminUrl;
+  /** @type {(database: string) => string} */
   let dbUrl;
+  /** @type {number | undefined} */
   let postgresPid;
+  /** @type {number | undefined} */
   let redisPid;
   if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-    dbUrl = (name) => Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
+    const external = process.env.DATABASE_URL;
+    adminUrl = external;
+    dbUrl = (name) => Object.assign(new URL(external), { pathname: `/${name}` }).toString();
   } else {
     const server = await startPostgres({
       dir: join(workDir, 'pg'),
@@ -41,6 +48,7 @@ export async function startServers({ workDir, logsDir }) {
     postgresPid = server.pid;
   }
   const names = { hub: `bench_hub_${tag}`, baseline: `bench_baseline_${tag}` };
+  /** @param {string} sql */
   const admin = async (sql) => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
@@ -72,7 +80,12 @@ export async function startServers({ workDir, logsDir }) {
   };
 }
 
-/** Runs a hub-cli command (migrate, seed-demo) to completion. */
+/**
+ * Runs a hub-cli command (migrate, seed-demo) to completion; resolves with its output.
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<string>}
+ */
 export function runCli(args, env) {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist/apps/hub-cli/src/main.js'), ...args], {
@@ -90,12 +103,21 @@ export function runCli(args, env) {
 /**
  * Starts `script` with Node as a child process logging to logsDir/<name>.log.
  * Ready when `ready()` resolves true, or when it prints a line starting with
- * "ready". Returns { child, stop(), stdoutReady } .
+ * "ready". Returns the child, stop(), the ready line it printed, its log file and pid.
+ * @param {string} name
+ * @param {string} script
+ * @param {object} options
+ * @param {NodeJS.ProcessEnv} [options.env]
+ * @param {string[]} [options.nodeArgs]
+ * @param {string} options.logsDir
+ * @param {() => Promise<boolean>} [options.ready]
+ * @param {number} [options.timeoutMs]
  */
 export async function startProcess(name, script, { env = {}, nodeArgs = [], logsDir, ready, timeoutMs = 60_000 }) {
   const logFile = join(logsDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @type {string | undefined} */
   let readyLine;
   const printed = new Promise((r) => {
     let buffer = '';
@@ -124,22 +146,32 @@ export async function startProcess(name, script, { env = {}, nodeArgs = [], logs
     if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs / 1000} s; see ${logFile}`);
     await (ready ? sleep(200) : Promise.race([printed, sleep(200)]));
   }
-  return { child, stop, readyLine, logFile, pid: child.pid };
+  return { child, stop, readyLine: /** @type {string} */ (readyLine), logFile, pid: child.pid };
 }
+
+/** @typedef {import('./sink.mjs').Arrival} Arrival */
+/** @typedef {{ seq: number, port?: number, count?: number, last?: number, arrivals?: Arrival[], sample?: string }} SinkReply */
+/** @typedef {Awaited<ReturnType<typeof startSink>>} Sink */
 
 /** The sink child process and a small IPC client for it. */
 export async function startSink() {
   const child = fork(join(ROOT, 'bench/sink.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** @type {Map<number, (reply: SinkReply) => void>} */
   const waiting = new Map();
   let seq = 0;
+  /** @type {number} */
   const port = await new Promise((r, fail) => {
     child.once('exit', (code) => fail(new Error(`sink exited with ${code}`)));
-    child.on('message', (m) => {
-      if (m.seq === 0) return r(m.port);
+    child.on('message', (/** @type {SinkReply} */ m) => {
+      if (m.seq === 0) return r(/** @type {number} */ (m.port));
       waiting.get(m.seq)?.(m);
       waiting.delete(m.seq);
     });
   });
+  /**
+   * @param {'reset' | 'count' | 'collect' | 'sample'} op
+   * @returns {Promise<SinkReply>}
+   */
   const call = (op) =>
     new Promise((r) => {
       const id = ++seq;
@@ -151,73 +183,22 @@ export async function startSink() {
     pid: child.pid,
     url: `http://127.0.0.1:${port}`,
     reset: () => call('reset'),
-    count: async () => (await call('count')).count,
-    collect: async () => (await call('collect')).arrivals,
-    sample: async () => (await call('sample')).sample,
-    /** Polls until `n` arrivals (or the timeout); returns { count, last } (last: arrival time of the newest). */
+    count: async () => /** @type {number} */ ((await call('count')).count),
+    collect: async () => /** @type {Arrival[]} */ ((await call('collect')).arrivals),
+    sample: async () => /** @type {string | undefined} */ ((await call('sample')).sample),
+    /**
+     * Polls until `n` arrivals (or the timeout); returns { count, last } (last: arrival time of the newest).
+     * @param {number} n
+     * @param {number} timeoutMs
+     * @returns {Promise<{ count: number, last?: number }>}
+     */
     async waitFor(n, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const state = await call('count');
+        const state = /** @type {{ seq: number, count: number, last?: number }} */ (await call('count'));
         if (state.count >= n || Date.now() > deadline) return state;
         await sleep(20);
       }
     },
   };
-}
-
-// ---------------------------------------------------------------------------
-// CPU accounting (Linux /proc): user+system time per process group, to show
-// which process spends the CPU a request costs.
-
-const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
-
-function procStat(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime + stime; cutime + cstime hold the time of children already reaped (ended backends).
-    return { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS, reapedMs: (Number(f[13]) + Number(f[14])) * CLOCK_TICK_MS };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU ms used so far by each group ({ name: pid }). For names in
- * `withChildren` (the postmaster) the children count too, live and ended.
- */
-export function cpuSnapshot(groups, withChildren = []) {
-  const out = {};
-  let all;
-  for (const [name, pid] of Object.entries(groups)) {
-    if (!pid) continue;
-    const own = procStat(pid);
-    let ms = own?.ms ?? 0;
-    if (withChildren.includes(name)) {
-      ms += own?.reapedMs ?? 0;
-      all ??= readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-      for (const other of all) {
-        const child = procStat(other);
-        if (child?.ppid === pid) ms += child.ms;
-      }
-    }
-    out[name] = ms;
-  }
-  return out;
-}
-
-/** CPU ms per unit of work between two snapshots, rounded to 0.01 ms. */
-export function cpuPer(before, after, units) {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round((100 * (after[k] - (before[k] ?? 0))) / units) / 100]));
-}
-
-/** CPU ms the whole machine spent busy so far (all CPUs, /proc/stat). */
-export function machineBusyMs() {
-  try {
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (user + nice + system + irq + softirq + (steal ?? 0)) * CLOCK_TICK_MS;
-  } catch {
-    return NaN;
-  }
 }

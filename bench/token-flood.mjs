@@ -35,6 +35,7 @@ const durationMs = Number(cli.duration) * 1000;
 const goodRate = Number(cli['good-rate']);
 const floodRate = Number(cli['flood-rate']);
 const FLOOD_IN_FLIGHT = 256;
+/** @param {string} line */
 const say = (line) => console.log(`[token-flood] ${line}`);
 
 const logsDir = join(ROOT, 'bench/results/logs-token-flood');
@@ -71,11 +72,19 @@ try {
     ready: async () => (await fetch(`${hubUrl}/health/ready`)).ok,
   });
 
+  /** @type {Map<string, http.Agent>} */
   const agents = new Map();
+  /** @param {string} localAddress */
   const agentFor = (localAddress) => {
     if (!agents.has(localAddress)) agents.set(localAddress, new http.Agent({ keepAlive: true, maxSockets: 64 }));
     return agents.get(localAddress);
   };
+  /**
+   * @param {string} localAddress
+   * @param {string} clientId
+   * @param {string} secret
+   * @returns {Promise<number | undefined>} the HTTP status
+   */
   const tokenRequest = (localAddress, clientId, secret) =>
     new Promise((resolve, reject) => {
       const body = 'grant_type=client_credentials&scope=tickets';
@@ -106,15 +115,23 @@ try {
     });
 
   const mila = credentials['demo-mila'];
+  /** @param {number} n */
   const sources = (n) => Array.from({ length: n }, (_, i) => `127.0.0.${10 + i}`);
 
+  /**
+   * @param {string} name
+   * @param {{ clientId: string, sources: string[] } | null} flood
+   */
   async function phase(name, flood) {
     let stop = false;
+    /** @type {Record<string, number>} */
     const floodStatuses = {};
     let floodSent = 0;
     let skipped = 0;
-    const floodLoop = async () => {
+    /** @param {{ clientId: string, sources: string[] }} flood */
+    const floodLoop = async (flood) => {
       let inFlight = 0;
+      /** @type {Set<Promise<void>>} */
       const pending = new Set();
       const t0 = now();
       for (let i = 0; !stop; i++) {
@@ -130,7 +147,7 @@ try {
         const p = tokenRequest(source, flood.clientId, randomBytes(32).toString('base64url'))
           .catch(() => 'error')
           .then((status) => {
-            floodStatuses[status] = (floodStatuses[status] ?? 0) + 1;
+            floodStatuses[String(status)] = (floodStatuses[String(status)] ?? 0) + 1;
             inFlight -= 1;
             pending.delete(p);
           });
@@ -138,10 +155,12 @@ try {
       }
       await Promise.all([...pending]);
     };
-    const floodDone = flood ? floodLoop() : Promise.resolve();
+    const floodDone = flood ? floodLoop(flood) : Promise.resolve();
     // Let the flood reach its steady state (and the limits kick in) before measuring.
     if (flood) await new Promise((r) => setTimeout(r, 3000));
+    /** @type {Record<string, number>} */
     const goodStatuses = {};
+    /** @type {number[]} */
     const latencies = [];
     const total = Math.round((goodRate * durationMs) / 1000);
     const t0 = now() + 5;
@@ -154,7 +173,7 @@ try {
         tokenRequest('127.0.0.1', mila.clientId, mila.clientSecret)
           .catch(() => 'error')
           .then((status) => {
-            goodStatuses[status] = (goodStatuses[status] ?? 0) + 1;
+            goodStatuses[String(status)] = (goodStatuses[String(status)] ?? 0) + 1;
             if (status === 200) latencies.push(now() - due);
           }),
       );
@@ -165,6 +184,7 @@ try {
     await floodDone;
     const s = summarize(latencies);
     const p95 = [...latencies].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.95 * latencies.length) - 1)];
+    /** @param {number} v */
     const fmt = (v) => (Number.isFinite(v) ? v.toFixed(1) : '-');
     say(
       `${name.padEnd(40)} good: n ${s.n} p50 ${fmt(s.p50)} p95 ${fmt(p95)} p99 ${fmt(s.p99)} max ${fmt(s.max)} ms ${JSON.stringify(goodStatuses)}` +

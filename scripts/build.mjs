@@ -1,5 +1,5 @@
 // Compiles apps/ and libs/ to dist/ with swc (ESM, decorator metadata for Nest
-// and TypeORM). Type checking is separate (`npm run typecheck`): swc only strips
+// and TypeORM) from the options in .swcrc. Type checking is separate (`npm run typecheck`): swc only strips
 // types, which keeps a rebuild to about a second.
 import { readdirSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -9,6 +9,10 @@ import swc from '@swc/core';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
 
+/**
+ * @param {string} dir
+ * @returns {Generator<string>}
+ */
 function* sources(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

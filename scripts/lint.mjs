@@ -8,6 +8,10 @@ import { run } from './lib/run.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * @param {string} script path under node_modules
+ * @param {string[]} args
+ */
 const runTool = (script, args) => run(process.execPath, [join(root, 'node_modules', script), ...args], { cwd: root });
 
 async function lintOpenApi() {

@@ -14,7 +14,9 @@ const data = join(root, '.data');
 const logs = join(data, 'logs');
 mkdirSync(logs, { recursive: true });
 
+/** @param {string} line */
 const say = (line) => console.log(`[drehscheibe] ${line}`);
+/** @type {import('node:child_process').ChildProcess[]} */
 const children = [];
 let stopping = false;
 
@@ -22,15 +24,19 @@ let stopping = false;
 async function stopApps() {
   stopping = true;
   say('stopping…');
-  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGTERM'))))));
+  await Promise.all(
+    children.map((c) => new Promise(/** @param {(value?: unknown) => void} r */ (r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGTERM'))))),
+  );
 }
 
+/** @param {number} code */
 async function shutdown(code) {
   if (stopping) return;
   await runExitHandlers();
   process.exit(code);
 }
 
+/** @param {number} preferred */
 async function portOr(preferred) {
   return (await isPortFree(preferred)) ? preferred : findFreePort();
 }
@@ -48,6 +54,11 @@ function loadOrCreateKeys() {
   return keys;
 }
 
+/**
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<void>}
+ */
 function runOnce(args, env) {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -55,6 +66,10 @@ function runOnce(args, env) {
   });
 }
 
+/**
+ * @param {string} name
+ * @param {NodeJS.ProcessEnv} env
+ */
 function startApp(name, env) {
   const logFile = join(logs, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -75,6 +90,10 @@ function startApp(name, env) {
   return child;
 }
 
+/**
+ * @param {string} url
+ * @param {number} timeoutMs
+ */
 async function waitReady(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {

@@ -1,4 +1,4 @@
-// `npm test`: builds, type-checks, lints (ESLint, Prettier, OpenAPI), starts PostgreSQL and Redis (unless
+// `npm test`: builds, type-checks (scripts/ and bench/ too), lints (ESLint, Prettier, OpenAPI), starts PostgreSQL and Redis (unless
 // DATABASE_URL / REDIS_URL point at servers), then runs every jest project.
 // Extra arguments go to jest: `npm test -- test/e2e`.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,19 +7,21 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.mjs';
 import { runLint } from './lint.mjs';
+import { runTypecheck } from './typecheck.mjs';
 import { run } from './lib/run.mjs';
 import { ensureRedisServer, findFreePort, onExit, runExitHandlers, startPostgres, startRedis } from './lib/infra.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const started = Date.now();
+/** @param {string} what */
 const step = (what) => console.log(`\n▶ ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 step('build');
 await build();
 
 step('type-check');
-if ((await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], { cwd: root })) !== 0) {
+if (!(await runTypecheck())) {
   console.error('type-check failed');
   process.exit(1);
 }

@@ -16,8 +16,10 @@ import { v7 as uuidv7 } from 'uuid';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20, application_name: 'bench-bare-fastify' });
 const dataKey = randomBytes(32);
+/** @type {Record<number, Record<number, number>>} */
 const PRIORITY = { 1: { 1: 1, 2: 2, 3: 3 }, 2: { 1: 2, 2: 3, 3: 4 }, 3: { 1: 3, 2: 4, 3: 5 } };
 
+/** @param {unknown} value */
 function encrypt(value) {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
@@ -25,8 +27,15 @@ function encrypt(value) {
   return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join('.');
 }
 
+/** @param {Record<string, unknown>} o */
 const compact = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
 
+// Rows and request bodies are JSON as the database and the client send them: typed `any`, as in the hub's raw SQL paths.
+/**
+ * @param {any} t
+ * @param {any} service
+ * @param {any} [requester]
+ */
 function view(t, service, requester) {
   return compact({
     id: t.id,
@@ -80,6 +89,13 @@ const INSERT_TICKET = `WITH ticket AS (
   INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, status, attempts, next_attempt_at, created_at)
   SELECT d.id, $19, $1, 1, d.receiver_id, 'pending', 0, $17, $17 FROM unnest($22::uuid[], $23::text[]) AS d(id, receiver_id)`;
 
+/**
+ * @param {any[]} rules
+ * @param {any} origin
+ * @param {any} operator
+ * @param {any} input
+ * @returns {string}
+ */
 function chooseAssignee(rules, origin, operator, input) {
   const rule = rules.find(
     (r) =>
@@ -90,11 +106,16 @@ function chooseAssignee(rules, origin, operator, input) {
   return rule ? rule.targetId : operator.id;
 }
 
+/**
+ * @param {string} originId
+ * @param {any} input
+ */
 async function createTicket(originId, input) {
   const { rows } = await pool.query({ name: 'routing', text: ROUTING_READ, values: [input.serviceId, originId, null] });
   const { service, rules } = rows[0];
   if (!service) throw Object.assign(new Error('unknown service'), { statusCode: 422 });
-  const participants = new Map(rows[0].participants.map((p) => [p.id, p]));
+  /** @type {Map<string, any>} */
+  const participants = new Map(rows[0].participants.map((/** @type {any} */ p) => [p.id, p]));
   const assigneeId = chooseAssignee(rules, participants.get(originId), participants.get(service.operatorId), input);
   const receivers = participants.get(assigneeId)?.deliveryUrl ? [assigneeId] : [];
   const now = new Date();
@@ -153,8 +174,9 @@ const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 app.get('/health', async () => ({ status: 'ok' }));
 app.post('/v1/tickets', async (request, reply) => {
   // The load generator sends the hub's bearer token; this baseline does not verify it.
-  const ticket = await createTicket(request.headers['x-bench-origin'] ?? 'demo-mila', request.body);
+  const origin = request.headers['x-bench-origin'];
+  const ticket = await createTicket(typeof origin === 'string' ? origin : 'demo-mila', request.body);
   return reply.code(201).header('location', `/v1/tickets/${ticket.id}`).header('etag', '"1"').send(ticket);
 });
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-console.log(`ready ${app.server.address().port}`);
+console.log(`ready ${/** @type {import('node:net').AddressInfo} */ (app.server.address()).port}`);

@@ -11,6 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 
 class TicketsController {
+  /** @param {{ externalId: string }} body */
   create(body) {
     return { id: randomUUID(), version: 1, status: 'forwarded', origin: { participantId: 'demo-mila', externalId: body.externalId } };
   }
@@ -21,9 +22,14 @@ class HealthController {
   }
 }
 
+/**
+ * @param {Function} cls
+ * @param {string} name
+ * @param {MethodDecorator[]} decorators
+ */
 const method = (cls, name, decorators) => {
   const descriptor = Reflect.decorate(decorators, cls.prototype, name, Object.getOwnPropertyDescriptor(cls.prototype, name));
-  Object.defineProperty(cls.prototype, name, descriptor);
+  Object.defineProperty(cls.prototype, name, /** @type {PropertyDescriptor} */ (descriptor));
 };
 Reflect.decorate([Controller('v1/tickets')], TicketsController);
 method(TicketsController, 'create', [Post(), HttpCode(201)]);

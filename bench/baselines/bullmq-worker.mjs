@@ -12,9 +12,10 @@ import { Redis } from 'ioredis';
 export const RAW_QUEUE = 'raw-deliveries';
 const { privateKey } = generateKeyPairSync('ed25519');
 
+/** @param {import('bullmq').Job<{ url: string, body: string }>} job */
 async function deliver(job) {
   const { url, body } = job.data;
-  const id = job.id;
+  const id = /** @type {string} */ (job.id);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = sign(null, Buffer.concat([Buffer.from(`${id}.${timestamp}.`), Buffer.from(body, 'utf8')]), privateKey).toString('base64');
   const response = await fetch(url, {
@@ -37,7 +38,7 @@ async function deliver(job) {
 // Started as a process (the benchmark only imports RAW_QUEUE from here).
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const worker = new Worker(RAW_QUEUE, deliver, {
-    connection: new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null }),
+    connection: new Redis(/** @type {string} */ (process.env.REDIS_URL), { maxRetriesPerRequest: null }),
     prefix: `{${process.env.QUEUE_PREFIX}}`,
     concurrency: Number(process.env.CONCURRENCY ?? 32),
   });

@@ -16,13 +16,19 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ensureRedisServer, findFreePort, runExitHandlers, startPostgres, startRedis } from './infra.mjs';
 
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const self = fileURLToPath(import.meta.url);
 
 // ---------------------------------------------------------------------------
 
+/** @typedef {{ dir: string | undefined, keep: boolean, quick: boolean }} Options */
+/** @typedef {import('./redis.mjs').RedisServer} RedisServer */
+/** @typedef {import('./postgres.mjs').PostgresServer} PostgresServer */
+
 function args() {
   const argv = process.argv.slice(2);
+  /** @type {Options} */
   const opts = { dir: undefined, keep: false, quick: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--dir') opts.dir = resolve(argv[++i]);
@@ -33,7 +39,14 @@ function args() {
   return opts;
 }
 
+/** @type {{ name: string, ms: number, ok: boolean }[]} */
 const results = [];
+/**
+ * @template T
+ * @param {string} name
+ * @param {() => Promise<T> | T} fn
+ * @returns {Promise<T>}
+ */
 async function step(name, fn) {
   const t0 = performance.now();
   try {
@@ -49,13 +62,41 @@ async function step(name, fn) {
     throw e;
   }
 }
+/**
+ * A step that starts a server; returns the server, with `note(server)` printed beside the step.
+ * @template T
+ * @param {string} name
+ * @param {() => Promise<T>} start
+ * @param {(server: T) => string} [note]
+ * @returns {Promise<T>}
+ */
+async function startStep(name, start, note) {
+  /** @type {T | undefined} */
+  let server;
+  await step(name, async () => {
+    server = await start();
+    return note?.(server);
+  });
+  return /** @type {T} */ (server);
+}
+/** @param {number} ms */
 const fmt = (ms) => `${(ms / 1000).toFixed(2).padStart(6)} s`;
 
+/**
+ * @param {unknown} condition
+ * @param {string} message
+ * @returns {asserts condition}
+ */
 function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
 /** One command over RESP on a raw socket; returns the first reply line's value. */
+/**
+ * @param {number} port
+ * @param {...(string | number)} parts
+ * @returns {Promise<any>}
+ */
 function redisCommand(port, ...parts) {
   return new Promise((resolvePromise, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
@@ -78,10 +119,12 @@ function redisCommand(port, ...parts) {
       }
     });
     socket.on('error', reject);
+    /** @param {unknown} v */
     function done(v) {
       socket.end();
       resolvePromise(v);
     }
+    /** @param {Error} e */
     function fail(e) {
       socket.end();
       reject(e);
@@ -89,6 +132,12 @@ function redisCommand(port, ...parts) {
   });
 }
 
+/**
+ * @param {string} url
+ * @param {string} sql
+ * @param {unknown[]} [params]
+ * @returns {Promise<any[]>}
+ */
 async function query(url, sql, params) {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
@@ -99,7 +148,9 @@ async function query(url, sql, params) {
   }
 }
 
+/** @param {number | undefined} pid */
 function isAlive(pid) {
+  if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
   } catch {
@@ -113,6 +164,10 @@ function isAlive(pid) {
   }
 }
 
+/**
+ * @param {number} pid
+ * @param {number} ms
+ */
 async function waitDead(pid, ms) {
   const deadline = Date.now() + ms;
   while (isAlive(pid)) {
@@ -123,7 +178,9 @@ async function waitDead(pid, ms) {
 }
 
 /** Pids of the guardian shells that watch `pid` (Linux /proc scan). */
+/** @param {number} pid */
 function guardiansOf(pid) {
+  /** @type {number[]} */
   const found = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -140,6 +197,12 @@ function guardiansOf(pid) {
 }
 
 /** Runs this file in --child mode; resolves with the child and the pids it reports. */
+/**
+ * @param {string} dir
+ * @param {number} redisPort
+ * @param {number} pgPort
+ * @returns {Promise<{ child: import('node:child_process').ChildProcess, redisPid: number, pgPid: number }>}
+ */
 function startChild(dir, redisPort, pgPort) {
   const child = spawn(process.execPath, [self, '--child', dir, String(redisPort), String(pgPort)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -173,7 +236,7 @@ async function main() {
     await sequence(base, pgDir, redisDir, reused, opts);
   } catch (e) {
     failed = true;
-    console.error(`\n${e?.stack ?? e}`);
+    console.error(`\n${/** @type {any} */ (e)?.stack ?? e}`);
   }
 
   await runExitHandlers();
@@ -187,12 +250,18 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
+/**
+ * @param {string} base
+ * @param {string} pgDir
+ * @param {string} redisDir
+ * @param {boolean} reused
+ * @param {Options} opts
+ */
 async function sequence(base, pgDir, redisDir, reused, opts) {
   // --- Redis: PING, AOF persistence across a restart --------------------------
+  /** @type {RedisServer} */
   let redis;
-  await step('startRedis', async () => {
-    redis = await startRedis({ dir: redisDir, port: await findFreePort() });
-  });
+  redis = await startStep('startRedis', async () => startRedis({ dir: redisDir, port: await findFreePort() }));
   await step('redis PING (raw socket)', async () => assert((await redisCommand(redis.port, 'PING')) === 'PONG', 'PONG'));
   const token = `t-${Date.now()}`;
   await step('redis SET + config check', async () => {
@@ -210,20 +279,20 @@ async function sequence(base, pgDir, redisDir, reused, opts) {
   });
   await step('redis stop', () => redis.stop());
   assert(!isAlive(redis.pid), 'redis pid gone after stop');
-  await step('redis restart on the same dir', async () => {
-    redis = await startRedis({ dir: redisDir, port: await findFreePort() });
-  });
+  redis = await startStep('redis restart on the same dir', async () => startRedis({ dir: redisDir, port: await findFreePort() }));
   await step('redis value survived restart (AOF)', async () =>
     assert((await redisCommand(redis.port, 'GET', 'selftest:token')) === token, 'GET returns the token'),
   );
   await redis.stop();
 
   // --- PostgreSQL: first start (init unless reused), databases, select 1 ----
+  /** @type {PostgresServer} */
   let db;
-  await step(reused ? 'startPostgres (reused data dir)' : 'startPostgres (fresh: initdb + start)', async () => {
-    db = await startPostgres({ dir: pgDir, port: await findFreePort() });
-    return `init ${db.timings.initMs} ms, start ${db.timings.startMs} ms`;
-  });
+  db = await startStep(
+    reused ? 'startPostgres (reused data dir)' : 'startPostgres (fresh: initdb + start)',
+    async () => startPostgres({ dir: pgDir, port: await findFreePort() }),
+    (db) => `init ${db.timings.initMs} ms, start ${db.timings.startMs} ms`,
+  );
   assert(reused ? db.timings.initMs === 0 : db.timings.initMs > 0, 'initdb ran exactly when needed');
   await step('createDatabase x2 (idempotent)', async () => {
     await db.createDatabase('selftest');
@@ -248,10 +317,11 @@ async function sequence(base, pgDir, redisDir, reused, opts) {
   assert(!existsSync(join(pgDir, 'postmaster.pid')), 'postmaster.pid removed by a clean stop');
 
   // --- reuse ----------------------------------------------------------------
-  await step('startPostgres (reuse: no initdb)', async () => {
-    db = await startPostgres({ dir: pgDir, port: await findFreePort() });
-    return `start ${db.timings.startMs} ms`;
-  });
+  db = await startStep(
+    'startPostgres (reuse: no initdb)',
+    async () => startPostgres({ dir: pgDir, port: await findFreePort() }),
+    (db) => `start ${db.timings.startMs} ms`,
+  );
   assert(db.timings.initMs === 0, 'no initdb on reuse');
   await step('data survived restart', async () => {
     const rows = await query(db.url('selftest'), 'select token from marks where token = $1', [token]);
@@ -261,29 +331,27 @@ async function sequence(base, pgDir, redisDir, reused, opts) {
 
   // --- stale postmaster.pid: dead pid --------------------------------------
   const pidFile = join(pgDir, 'postmaster.pid');
-  const deadPid = await new Promise((r) => {
-    const c = spawn('true');
-    c.once('exit', () => r(c.pid));
-  });
+  const deadPid = await new Promise(
+    /** @param {(pid: number | undefined) => void} r */ (r) => {
+      const c = spawn('true');
+      c.once('exit', () => r(c.pid));
+    },
+  );
   writeFileSync(pidFile, `${deadPid}\n${pgDir}\n${Math.floor(Date.now() / 1000)}\n5432\n\n127.0.0.1\n  0  0\nready   \n`);
-  await step('start with stale postmaster.pid (dead pid)', async () => {
-    db = await startPostgres({ dir: pgDir, port: await findFreePort() });
-  });
+  db = await startStep('start with stale postmaster.pid (dead pid)', async () => startPostgres({ dir: pgDir, port: await findFreePort() }));
   await db.stop();
 
   // --- stale postmaster.pid: pid reused by an unrelated live process -------
   const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
   writeFileSync(pidFile, `${sleeper.pid}\n${pgDir}\n${Math.floor(Date.now() / 1000)}\n5432\n\n127.0.0.1\n  0  0\nready   \n`);
   try {
-    await step('start with stale postmaster.pid (pid reused)', async () => {
-      db = await startPostgres({ dir: pgDir, port: await findFreePort() });
-    });
+    db = await startStep('start with stale postmaster.pid (pid reused)', async () => startPostgres({ dir: pgDir, port: await findFreePort() }));
     assert(isAlive(sleeper.pid), 'unrelated process untouched');
   } finally {
     sleeper.kill('SIGKILL');
   }
   // --- postmaster killed with SIGKILL (leaves postmaster.pid behind) -------
-  const killedPid = db.pid;
+  const killedPid = /** @type {number} */ (db.pid);
   process.kill(killedPid, 'SIGKILL');
   await waitDead(killedPid, 5000);
   await db.stop(); // no-op on a dead server, must not hang
@@ -298,6 +366,7 @@ async function sequence(base, pgDir, redisDir, reused, opts) {
   // --- a second data dir in use by a live run must be refused ---------------
   db = await startPostgres({ dir: pgDir, port: await findFreePort() });
   await step('refuses a data dir in use by another live run', async () => {
+    /** @type {any} */
     let error;
     try {
       const other = await startPostgres({ dir: pgDir, port: await findFreePort() });
