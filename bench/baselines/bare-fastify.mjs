@@ -86,8 +86,9 @@ const INSERT_TICKET = `WITH ticket AS (
     INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
     VALUES ($19, $1, 1, 'ticket.forwarded', $10, $17, $20, $21)
   )
-  INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, status, attempts, next_attempt_at, created_at)
-  SELECT d.id, $19, $1, 1, d.receiver_id, 'pending', 0, $17, $17 FROM unnest($22::uuid[], $23::text[]) AS d(id, receiver_id)`;
+  INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, payload, status, attempts, next_attempt_at, created_at)
+  SELECT d.id, $19, $1, 1, d.receiver_id, d.payload, 'pending', 0, $17, $17
+    FROM unnest($22::uuid[], $23::text[], $24::text[]) AS d(id, receiver_id, payload)`;
 
 /**
  * @param {any[]} rules
@@ -138,6 +139,19 @@ async function createTicket(originId, input) {
     now,
   };
   const data = { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId } };
+  const eventId = uuidv7();
+  const snapshot = view(t, service);
+  // Like the hub's outbox: each delivery stores the body it will send, rendered now.
+  const payload = JSON.stringify({
+    id: eventId,
+    type: 'ticket.forwarded',
+    ticketId: t.id,
+    ticketVersion: 1,
+    occurredAt: now.toISOString(),
+    actor: { participantId: originId },
+    data,
+    ticket: snapshot,
+  });
   await pool.query({
     name: 'create',
     text: INSERT_TICKET,
@@ -160,11 +174,12 @@ async function createTicket(originId, input) {
       null,
       now,
       null,
-      uuidv7(),
+      eventId,
       JSON.stringify(data),
-      JSON.stringify(view(t, service)),
+      JSON.stringify(snapshot),
       receivers.map(() => uuidv7()),
       receivers,
+      receivers.map(() => payload),
     ],
   });
   return view(t, service, input.requester);
