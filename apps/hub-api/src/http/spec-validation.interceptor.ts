@@ -3,11 +3,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { ProblemError } from './problem.js';
-
-/** `/v1/tickets/:ticketId` → `/v1/tickets/{ticketId}` (the OpenAPI path). */
-export function toSpecPath(fastifyPath: string): string {
-  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-}
+import { toSpecPath } from './spec-path.js';
 
 /**
  * Validates parameters and body of every request against the OpenAPI
