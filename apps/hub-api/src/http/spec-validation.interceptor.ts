@@ -8,7 +8,9 @@ import { toSpecPath } from './spec-path.js';
 /**
  * Validates parameters and body of every request against the OpenAPI
  * operation it hits, before any handler runs: a request that does not match
- * the contract changes nothing.
+ * the contract changes nothing. The query is checked as a copy (the
+ * validator fills in defaults and types there): controllers read their typed
+ * values from the query as received (see query.ts).
  */
 @Injectable()
 export class SpecValidationInterceptor implements NestInterceptor {
@@ -26,7 +28,7 @@ export class SpecValidationInterceptor implements NestInterceptor {
     const violations = this.validator.validateRequest(request.method, path, {
       body: request.body,
       mediaType,
-      query: request.query as Record<string, unknown>,
+      query: { ...(request.query as Record<string, unknown>) },
       params: request.params as Record<string, unknown>,
       headers: request.headers,
     });
