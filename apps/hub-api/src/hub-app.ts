@@ -16,7 +16,7 @@ import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
 import { answerClientError, CORRELATION_HEADER, RouteTable, sendProblem } from './http/framework-errors.js';
 import { answerFrameworkError } from './http/error-answers.js';
 import { installRequestParsing } from './http/request-parsing.js';
-import { toSpecPath } from './http/spec-validation.interceptor.js';
+import { toSpecPath } from './http/spec-path.js';
 import { restarting, unavailableProblem } from './http/unavailable.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -108,7 +108,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot(config, logger, metrics, database, validator), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot({ config, logger, metrics, database, validator }), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     // Bodies are parsed by installRequestParsing alone; Nest would add its own JSON and form parsers.
     bodyParser: false,

@@ -1,31 +1,19 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@drehscheibe/config';
-import { RetryAborted } from '@drehscheibe/availability';
-import { createLogger } from '@drehscheibe/observability';
+import { runService } from '@drehscheibe/observability';
 import { startDeliveryWorker } from './delivery-worker.js';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(78);
-    }
-    throw e;
-  }
-  const logger = createLogger({ name: 'worker', level: config.logLevel });
+/*
+ * The worker is wired by hand (startDeliveryWorker), not as a Nest
+ * application like the API, on purpose: it has no routes, guards or
+ * interceptors, which is what Nest's container serves; its parts are the
+ * framework-free library classes, given plain values; and it builds its
+ * consumer only once PostgreSQL is reachable, which a container that makes
+ * every provider at start-up would hide. Its whole object graph is one
+ * function to read.
+ */
+runService('worker', async (config, logger) => {
   const handle = await startDeliveryWorker(config, logger);
   logger.info({ operationsPort: handle.operationsPort }, 'worker waiting for PostgreSQL and Redis');
-  handle.started.then(
-    () => logger.info({ concurrency: config.delivery.concurrency }, 'worker started'),
-    (e: unknown) => {
-      if (e instanceof RetryAborted) return; // stopped while waiting
-      logger.fatal({ err: e }, 'worker cannot start');
-      process.exit(1);
-    },
-  );
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'worker stopping');
     // Never hang on a dependency that is already gone: PostgreSQL is the record, nothing is lost.
@@ -35,9 +23,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-}
-
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
+  return {
+    ready: handle.started.then(() => logger.info({ concurrency: config.delivery.concurrency }, 'worker started')),
+    failure: 'worker cannot start',
+  };
 });

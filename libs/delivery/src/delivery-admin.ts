@@ -1,10 +1,9 @@
 import { decodeIdCursor, encodeIdCursor, omitAbsent, type components } from '@drehscheibe/contracts';
-import { DomainError } from '@drehscheibe/domain';
-import { ParticipantEntity, type DeliveryEntity, type DeliveryStatus } from '@drehscheibe/persistence';
-import type { DataSource } from 'typeorm';
+import { DomainError, formatInstant } from '@drehscheibe/domain';
+import type { DeliveryEntity, DeliveryStatus } from '@drehscheibe/persistence';
 import type { DeliveryQueue } from './delivery-queue.js';
-import { DeliveryStore } from './delivery-store.js';
-import { ReceiverHealthStore } from './receiver-health-store.js';
+import type { DeliveryStore } from './delivery-store.js';
+import type { ReceiverHealthStore } from './receiver-health-store.js';
 
 type Schemas = components['schemas'];
 export type DeliveryRecord = Schemas['DeliveryRecord'];
@@ -19,8 +18,6 @@ export interface DeliveryFilter {
   cursor?: string;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
-
 function toRecord(d: DeliveryEntity): DeliveryRecord {
   return omitAbsent({
     id: d.id,
@@ -31,9 +28,9 @@ function toRecord(d: DeliveryEntity): DeliveryRecord {
     receiverId: d.receiverId,
     status: d.status,
     attempts: d.attempts,
-    nextAttemptAt: iso(d.nextAttemptAt),
+    nextAttemptAt: formatInstant(d.nextAttemptAt),
     lastError: d.lastError ?? undefined,
-    deliveredAt: iso(d.deliveredAt),
+    deliveredAt: formatInstant(d.deliveredAt),
     createdAt: d.createdAt.toISOString(),
   });
 }
@@ -44,16 +41,11 @@ function toRecord(d: DeliveryEntity): DeliveryRecord {
  * resume a receiver.
  */
 export class DeliveryAdmin {
-  private readonly deliveries: DeliveryStore;
-  private readonly health: ReceiverHealthStore;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryStore,
+    private readonly health: ReceiverHealthStore,
     private readonly queue: DeliveryQueue,
-  ) {
-    this.deliveries = new DeliveryStore(dataSource);
-    this.health = new ReceiverHealthStore(dataSource);
-  }
+  ) {}
 
   async list(filter: DeliveryFilter): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
     const { cursor, limit, ...where } = filter;
@@ -114,9 +106,9 @@ export class DeliveryAdmin {
       circuit: health?.circuit ?? 'closed',
       paused: health?.paused ?? false,
       consecutiveFailures: health?.consecutiveFailures ?? 0,
-      nextProbeAt: iso(health?.nextProbeAt ?? null),
-      lastSuccessAt: iso(lastSuccess),
-      lastFailureAt: iso(health?.lastFailureAt ?? null),
+      nextProbeAt: formatInstant(health?.nextProbeAt ?? null),
+      lastSuccessAt: formatInstant(lastSuccess),
+      lastFailureAt: formatInstant(health?.lastFailureAt ?? null),
       pending: count('pending'),
       dead: count('dead'),
     });
@@ -140,6 +132,6 @@ export class DeliveryAdmin {
   }
 
   private async receiver(id: string): Promise<void> {
-    if (!(await this.dataSource.manager.existsBy(ParticipantEntity, { id }))) throw new DomainError('not-found', `participant ${id} is not registered`);
+    if (!(await this.deliveries.receiverExists(id))) throw new DomainError('not-found', `participant ${id} is not registered`);
   }
 }

@@ -1,4 +1,13 @@
-import { DeliveryAttemptEntity, DeliveryEntity, poolOf, rowsOf, runPrepared, type DeliveryStatus, type PreparedStatement } from '@drehscheibe/persistence';
+import {
+  DeliveryAttemptEntity,
+  DeliveryEntity,
+  ParticipantEntity,
+  poolOf,
+  rowsOf,
+  runPrepared,
+  type DeliveryStatus,
+  type PreparedStatement,
+} from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 import type { HealthSnapshot } from './receiver-health-store.js';
 import type { SendResult } from './webhook-sender.js';
@@ -143,6 +152,11 @@ export class DeliveryStore {
   async receiverOf(deliveryId: string): Promise<string | null> {
     const [row] = await runPrepared<{ receiver_id: string }>(poolOf(this.dataSource), RECEIVER_OF, [deliveryId]);
     return row?.receiver_id ?? null;
+  }
+
+  /** Whether a receiver is registered (deliveries are addressed to participants). */
+  receiverExists(id: string): Promise<boolean> {
+    return this.dataSource.manager.existsBy(ParticipantEntity, { id });
   }
 
   find(id: string): Promise<DeliveryEntity | null> {

@@ -10,4 +10,4 @@ export {
   type TicketAction,
   type ActorRoles,
 } from './lifecycle.js';
-export { parseInstant } from './instant.js';
+export { formatInstant, parseInstant } from './instant.js';

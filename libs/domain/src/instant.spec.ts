@@ -1,4 +1,4 @@
-import { parseInstant } from '@drehscheibe/domain';
+import { formatInstant, parseInstant } from '@drehscheibe/domain';
 
 describe('parseInstant', () => {
   it('parses ordinary timestamps with offsets', () => {
@@ -12,5 +12,13 @@ describe('parseInstant', () => {
 
   it('refuses what is no timestamp', () => {
     expect(() => parseInstant('tomorrow')).toThrow(RangeError);
+  });
+});
+
+describe('formatInstant', () => {
+  it('writes a date as the contract’s timestamp and leaves an absent one absent', () => {
+    expect(formatInstant(new Date(Date.UTC(2026, 10, 23, 9)))).toBe('2026-11-23T09:00:00.000Z');
+    expect(formatInstant(null)).toBeUndefined();
+    expect(formatInstant(undefined)).toBeUndefined();
   });
 });

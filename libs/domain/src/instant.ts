@@ -13,3 +13,8 @@ export function parseInstant(value: string): Date {
   }
   throw new RangeError(`not a timestamp: ${value}`);
 }
+
+/** The contract's timestamp for a stored date; an absent one (null) stays absent, for `omitAbsent`. */
+export function formatInstant(date: Date | null | undefined): string | undefined {
+  return date ? date.toISOString() : undefined;
+}

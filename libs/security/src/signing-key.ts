@@ -1,6 +1,6 @@
-import { ed25519PrivateKey } from '@drehscheibe/webhooks';
+import { ed25519PrivateKey, publicKeyToJwk, type Ed25519Jwk } from '@drehscheibe/webhooks';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 
 /**
  * An Ed25519 key of the hub, given as `whsk_<base64 32-byte seed>` (the
@@ -11,15 +11,15 @@ export class SigningKey {
     readonly privateKey: KeyObject,
     readonly publicKey: KeyObject,
     readonly kid: string,
-    readonly publicJwk: JWK,
+    readonly publicJwk: Ed25519Jwk,
   ) {}
 
   static async fromSecret(secret: string): Promise<SigningKey> {
     // One parser for the whsk_ notation: the Standard Webhooks library's, which also rejects bad base64.
     const privateKey = ed25519PrivateKey(secret);
     const publicKey = createPublicKey(privateKey);
-    const jwk = publicKey.export({ format: 'jwk' }) as JWK;
-    const kid = (await calculateJwkThumbprint(jwk)).slice(0, 16);
-    return new SigningKey(privateKey, publicKey, kid, { ...jwk, kid, use: 'sig', alg: 'EdDSA' });
+    // The key id is the RFC 7638 thumbprint, over the members it names (kty, crv, x).
+    const kid = (await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }))).slice(0, 16);
+    return new SigningKey(privateKey, publicKey, kid, publicKeyToJwk(publicKey, kid));
   }
 }

@@ -1,7 +1,6 @@
+import { formatInstant } from '@drehscheibe/domain';
 import { omitAbsent, type Requester, type Ticket } from '@drehscheibe/contracts';
 import type { ServiceEntity, TicketAttachmentEntity, TicketCommentEntity, TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
-
-const iso = (d: Date | null | undefined): string | undefined => (d ? d.toISOString() : undefined);
 
 export interface TicketAggregate {
   ticket: TicketEntity;
@@ -54,12 +53,12 @@ export function toTicketView({ ticket: t, parties, service, comments, attachment
     comments: comments.filter((c) => c.visibility === 'public' || c.authorId === viewerId).map(toCommentView),
     attachments: attachments.map(toAttachmentView),
     resolution: t.resolution ?? undefined,
-    reportedAt: iso(t.reportedAt),
+    reportedAt: formatInstant(t.reportedAt),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
-    dueAt: iso(t.dueAt),
-    resolvedAt: iso(t.resolvedAt),
-    closedAt: iso(t.closedAt),
+    dueAt: formatInstant(t.dueAt),
+    resolvedAt: formatInstant(t.resolvedAt),
+    closedAt: formatInstant(t.closedAt),
   });
 }
 

@@ -110,7 +110,8 @@ export interface Ed25519Jwk {
   alg: 'EdDSA';
 }
 
-export function publicKeyToJwk(publicKey: string, kid: string): Ed25519Jwk {
+/** The one place an Ed25519 public key (`whpk_…`, or a KeyObject) becomes a JWK: the hub's JWKS and receivers' tools alike. */
+export function publicKeyToJwk(publicKey: string | KeyObject, kid: string): Ed25519Jwk {
   if (typeof kid !== 'string' || kid === '') throw new TypeError('a JWK needs a kid');
   return { kty: 'OKP', crv: 'Ed25519', x: rawPublic(ed25519PublicKey(publicKey)).toString('base64url'), kid, use: 'sig', alg: 'EdDSA' };
 }

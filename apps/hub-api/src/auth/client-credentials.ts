@@ -2,8 +2,9 @@ import { textViolation } from '@drehscheibe/contracts';
 import { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication } from '@drehscheibe/registry';
 import { AccessTokenService, InvalidTokenError, type Principal } from '@drehscheibe/security';
 import type { OAuthClientEntity } from '@drehscheibe/persistence';
+import { Injectable } from '@nestjs/common';
 import { ProblemError } from '../http/problem.js';
-import type { FailedAuthLimiter } from './failed-auth-limiter.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 
 /** The token of `Authorization: Bearer <token>` (RFC 6750), or null. */
 export function bearerToken(header: string | undefined): string | null {
@@ -43,6 +44,7 @@ export interface AuthenticatedClient {
  * failed too often, before any scrypt work; counts failures; refuses
  * disabled clients and suspended participants (401).
  */
+@Injectable()
 export class ClientSecretAuthentication {
   constructor(
     private readonly authenticator: ClientAuthenticator,
@@ -85,6 +87,7 @@ export class ClientSecretAuthentication {
  * still act — exists, enabled, participant active, secret not rotated out —
  * from each replica's briefly cached client state.
  */
+@Injectable()
 export class BearerAuthentication {
   constructor(
     private readonly tokens: AccessTokenService,

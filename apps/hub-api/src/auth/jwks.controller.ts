@@ -1,11 +1,8 @@
+import type { SigningKey } from '@drehscheibe/security';
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { JWK } from 'jose';
+import { TOKEN_SIGNING_KEY, WEBHOOK_SIGNING_KEY } from '../core/tokens.js';
 import { Public } from '../http/request-context.js';
-
-/** Public keys of access tokens and receipts. */
-export const TOKEN_KEY_SET = Symbol('TokenKeySet');
-/** Public keys of webhook deliveries. */
-export const WEBHOOK_KEY_SET = Symbol('WebhookKeySet');
 
 /**
  * The hub's public keys, in two sets that share no key: a delivery must not
@@ -13,10 +10,15 @@ export const WEBHOOK_KEY_SET = Symbol('WebhookKeySet');
  */
 @Controller('.well-known')
 export class JwksController {
-  constructor(
-    @Inject(TOKEN_KEY_SET) private readonly tokenKeys: JWK[],
-    @Inject(WEBHOOK_KEY_SET) private readonly webhookKeys: JWK[],
-  ) {}
+  /** Public keys of access tokens and receipts. */
+  private readonly tokenKeys: JWK[];
+  /** Public keys of webhook deliveries. */
+  private readonly webhookKeys: JWK[];
+
+  constructor(@Inject(TOKEN_SIGNING_KEY) tokenKey: SigningKey, @Inject(WEBHOOK_SIGNING_KEY) webhookKey: SigningKey) {
+    this.tokenKeys = [tokenKey.publicJwk];
+    this.webhookKeys = [webhookKey.publicJwk];
+  }
 
   @Public()
   @Get('jwks.json')

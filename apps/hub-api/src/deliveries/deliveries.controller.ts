@@ -1,6 +1,19 @@
 import { DeliveryAdmin, type DeliveryDetail, type DeliveryFilter, type DeliveryRecord, type ReceiverState } from '@drehscheibe/delivery';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { DEFAULT_PAGE_SIZE, queryChoice, queryInteger, queryText, type QueryOf, type RawQuery } from '../http/query.js';
 import { RequireScope } from '../http/request-context.js';
+
+/** `GET /v1/deliveries`: the query as typed values. */
+export function deliveryFilter(query: RawQuery): DeliveryFilter {
+  const filter: QueryOf<'/v1/deliveries', 'get'> = {
+    receiverId: queryText(query, 'receiverId'),
+    status: queryChoice(query, 'status', ['pending', 'delivered', 'dead']),
+    ticketId: queryText(query, 'ticketId'),
+    limit: queryInteger(query, 'limit'),
+    cursor: queryText(query, 'cursor'),
+  };
+  return { ...filter, limit: filter.limit ?? DEFAULT_PAGE_SIZE };
+}
 
 @Controller('v1/deliveries')
 @RequireScope('admin')
@@ -8,8 +21,8 @@ export class DeliveriesController {
   constructor(private readonly admin: DeliveryAdmin) {}
 
   @Get()
-  list(@Query() query: DeliveryFilter): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
-    return this.admin.list(query);
+  list(@Query() query: RawQuery): Promise<{ items: DeliveryRecord[]; nextCursor?: string }> {
+    return this.admin.list(deliveryFilter(query));
   }
 
   @Get(':deliveryId')

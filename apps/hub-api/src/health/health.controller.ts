@@ -4,15 +4,14 @@ import { DatabaseConnection } from '@drehscheibe/persistence';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import { REDIS } from '../core/tokens.js';
 import { Public } from '../http/request-context.js';
-
-export const HEALTH_REDIS = Symbol('HealthRedis');
 
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly database: DatabaseConnection,
-    @Inject(HEALTH_REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   @Public()

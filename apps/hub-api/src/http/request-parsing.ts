@@ -11,7 +11,7 @@ import {
 } from '@drehscheibe/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from './problem.js';
-import { toSpecPath } from './spec-validation.interceptor.js';
+import { toSpecPath } from './spec-path.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');

@@ -3,16 +3,14 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { ProblemError } from './problem.js';
-
-/** `/v1/tickets/:ticketId` → `/v1/tickets/{ticketId}` (the OpenAPI path). */
-export function toSpecPath(fastifyPath: string): string {
-  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-}
+import { toSpecPath } from './spec-path.js';
 
 /**
  * Validates parameters and body of every request against the OpenAPI
  * operation it hits, before any handler runs: a request that does not match
- * the contract changes nothing.
+ * the contract changes nothing. The query is checked as a copy (the
+ * validator fills in defaults and types there): controllers read their typed
+ * values from the query as received (see query.ts).
  */
 @Injectable()
 export class SpecValidationInterceptor implements NestInterceptor {
@@ -30,7 +28,7 @@ export class SpecValidationInterceptor implements NestInterceptor {
     const violations = this.validator.validateRequest(request.method, path, {
       body: request.body,
       mediaType,
-      query: request.query as Record<string, unknown>,
+      query: { ...(request.query as Record<string, unknown>) },
       params: request.params as Record<string, unknown>,
       headers: request.headers,
     });

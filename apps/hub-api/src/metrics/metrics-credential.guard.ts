@@ -1,10 +1,10 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HubConfig } from '@drehscheibe/config';
 import { BearerAuthentication, bearerToken } from '../auth/client-credentials.js';
+import { HUB_CONFIG } from '../core/tokens.js';
 import { ProblemError } from '../http/problem.js';
-
-export const METRICS_TOKEN = Symbol('MetricsToken');
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -21,10 +21,14 @@ function sameSecret(given: string, expected: string): boolean {
  */
 @Injectable()
 export class MetricsCredentialGuard implements CanActivate {
+  private readonly metricsToken: string | null;
+
   constructor(
-    @Inject(METRICS_TOKEN) private readonly metricsToken: string | null,
+    @Inject(HUB_CONFIG) config: HubConfig,
     private readonly bearer: BearerAuthentication,
-  ) {}
+  ) {
+    this.metricsToken = config.metrics.token;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const token = bearerToken(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);

@@ -1,14 +1,11 @@
-import { DeliveryStore, queueCounts, ReceiverHealthStore, type DeliveryQueue } from '@drehscheibe/delivery';
-import type { HubMetrics } from '@drehscheibe/observability';
-import { DELIVERY_DISPATCHER } from '@drehscheibe/outbox';
+import { DeliveryQueue, DeliveryStore, queueCounts, ReceiverHealthStore } from '@drehscheibe/delivery';
+import { HubMetrics } from '@drehscheibe/observability';
 import { TicketStore } from '@drehscheibe/tickets';
-import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/request-context.js';
 import { MetricsCredentialGuard } from './metrics-credential.guard.js';
 
-export { METRICS_TOKEN } from './metrics-credential.guard.js';
-export const METRICS = Symbol('HubMetrics');
 const CIRCUIT_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
@@ -21,11 +18,11 @@ const CIRCUIT_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2
 @Controller('metrics')
 export class MetricsController {
   constructor(
-    @Inject(METRICS) private readonly metrics: HubMetrics,
+    private readonly metrics: HubMetrics,
     tickets: TicketStore,
     deliveries: DeliveryStore,
     health: ReceiverHealthStore,
-    @Inject(DELIVERY_DISPATCHER) queue: DeliveryQueue,
+    queue: DeliveryQueue,
   ) {
     metrics.gauge('drehscheibe_queue_jobs', 'Delivery jobs in Redis by state', ['state'], async (g) => {
       for (const [state, n] of Object.entries(await queueCounts(queue).catch(() => ({})))) g.set({ state }, n);

@@ -2,6 +2,7 @@ import type { Ticket } from '@drehscheibe/contracts';
 import { TicketAttachments, type ExpectedVersions } from '@drehscheibe/tickets';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { requiredQueryText, type RawQuery } from '../http/query.js';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
 
 /** RFC 8187 `attr-char` leaves out these characters that encodeURIComponent keeps. */
@@ -33,12 +34,13 @@ export class AttachmentsController {
     @CallerParticipant() caller: string,
     @Param('ticketId') ticketId: string,
     @IfMatchVersion() version: ExpectedVersions | undefined,
-    @Query('filename') filename: string,
+    @Query() query: RawQuery,
     @Headers('content-type') mediaType: string | undefined,
     @Body() content: Buffer,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    const { ticket, attachmentId } = await this.attachments.attach(caller, ticketId, { filename, mediaType: mediaType ?? '', content }, version);
+    const upload = { filename: requiredQueryText(query, 'filename'), mediaType: mediaType ?? '', content };
+    const { ticket, attachmentId } = await this.attachments.attach(caller, ticketId, upload, version);
     void reply.header('etag', etag(ticket.version)).header('location', `/v1/tickets/${ticketId}/attachments/${attachmentId}`);
     return ticket;
   }

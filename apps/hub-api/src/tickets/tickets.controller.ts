@@ -26,8 +26,25 @@ import {
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+import { DEFAULT_PAGE_SIZE, queryChoice, queryInteger, queryText, type QueryOf, type RawQuery } from '../http/query.js';
 import type { RequestWithRawBody } from '../http/request-parsing.js';
 import { creationHeaders } from './ticket-replies.js';
+
+/** `GET /v1/tickets`: the query as typed values. */
+export function ticketFilter(query: RawQuery): TicketFilter {
+  const filter: QueryOf<'/v1/tickets', 'get'> = {
+    status: queryText(query, 'status'),
+    serviceId: queryText(query, 'serviceId'),
+    role: queryChoice(query, 'role', ['any', 'origin', 'assignee', 'watcher']),
+    category: queryText(query, 'category'),
+    priority: queryInteger(query, 'priority'),
+    updatedSince: queryText(query, 'updatedSince'),
+    q: queryText(query, 'q'),
+    limit: queryInteger(query, 'limit'),
+    cursor: queryText(query, 'cursor'),
+  };
+  return { ...filter, status: filter.status?.split(','), limit: filter.limit ?? DEFAULT_PAGE_SIZE };
+}
 
 /** HTTP ↔ use cases; rules live in libs/tickets and libs/domain. */
 @Controller('v1/tickets')
@@ -41,8 +58,8 @@ export class TicketsController {
   ) {}
 
   @Get()
-  find(@CallerParticipant() caller: string, @Query() query: Omit<TicketFilter, 'status'> & { status?: string }): Promise<TicketPage> {
-    return this.list.list(caller, { ...query, status: query.status?.split(',') });
+  find(@CallerParticipant() caller: string, @Query() query: RawQuery): Promise<TicketPage> {
+    return this.list.list(caller, ticketFilter(query));
   }
 
   @Post()

@@ -1,0 +1,67 @@
+import type { HubConfig } from '@drehscheibe/config';
+import { EventFeed, FEED_SOURCES } from '@drehscheibe/feed';
+import { noticeFeedSource } from '@drehscheibe/notices';
+import { ReceiptSigner, type SigningKey } from '@drehscheibe/security';
+import {
+  ATTACHMENT_POLICY,
+  ATTACHMENT_STORE,
+  CreateTicket,
+  DatabaseAttachmentStore,
+  DirectoryAttachmentStore,
+  TicketAttachments,
+  TicketCommandRunner,
+  TicketCommands,
+  TicketList,
+  TicketPresenter,
+  TicketQueries,
+  TicketStore,
+  ticketEventFeedSource,
+  type AttachmentPolicy,
+} from '@drehscheibe/tickets';
+import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { HUB_CONFIG, TOKEN_SIGNING_KEY } from '../core/tokens.js';
+import { RegistryModule } from '../registry/registry.module.js';
+import { AttachmentsController } from './attachments.controller.js';
+import { EventsController } from './events.controller.js';
+import { TicketOutcomeReplies } from './ticket-replies.js';
+import { TicketsController } from './tickets.controller.js';
+
+/** The exchange: tickets, their commands and attachments, signed receipts, and the polling feed of events. */
+@Module({
+  imports: [RegistryModule],
+  controllers: [TicketsController, AttachmentsController, EventsController],
+  providers: [
+    TicketStore,
+    TicketPresenter,
+    TicketCommandRunner,
+    CreateTicket,
+    TicketCommands,
+    TicketQueries,
+    TicketList,
+    TicketAttachments,
+    EventFeed,
+    // What the feed merges: each kind is defined by its own library.
+    { provide: FEED_SOURCES, useValue: [ticketEventFeedSource, noticeFeedSource] },
+    TicketOutcomeReplies,
+    {
+      provide: ReceiptSigner,
+      useFactory: (key: SigningKey, config: HubConfig) => new ReceiptSigner(key, config.auth.issuer),
+      inject: [TOKEN_SIGNING_KEY, HUB_CONFIG],
+    },
+    {
+      provide: ATTACHMENT_POLICY,
+      useFactory: (config: HubConfig): AttachmentPolicy => ({ maxBytes: config.attachments.maxBytes, mediaTypes: config.attachments.mediaTypes }),
+      inject: [HUB_CONFIG],
+    },
+    {
+      provide: ATTACHMENT_STORE,
+      useFactory: (config: HubConfig, dataSource: DataSource) =>
+        config.attachments.directory ? new DirectoryAttachmentStore(config.attachments.directory) : new DatabaseAttachmentStore(dataSource),
+      inject: [HUB_CONFIG, DataSource],
+    },
+  ],
+  // The idempotency interceptor answers a request whose change committed but whose answer was lost.
+  exports: [TicketOutcomeReplies, TicketStore],
+})
+export class TicketsModule {}
