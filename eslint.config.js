@@ -21,9 +21,37 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read answers as untyped JSON; every answer is checked against the
-    // OpenAPI document at run time (test/support/api-client.ts) instead.
-    files: ['test/**/*.ts', '**/*.spec.ts'],
+    // Test files not yet moved from ApiClient.untypedCall (answers as `any`) to
+    // the typed ApiClient.call: their answers are still checked against the
+    // OpenAPI document at run time (test/support/api-client.ts). Remove a file
+    // from this list when it is migrated; the list only shrinks.
+    // The four unit specs read JSON.parse or expect.any results (not the API
+    // client); they belong to libraries others are changing now.
+    files: [
+      'apps/hub-api/src/auth/failed-auth-limiter.spec.ts',
+      'libs/availability/src/availability.spec.ts',
+      'libs/contracts/src/strict-input.spec.ts',
+      'libs/webhooks/src/standard-webhooks.spec.ts',
+      'test/e2e/delivery-admin.test.ts',
+      'test/e2e/delivery-faults.test.ts',
+      'test/e2e/exchange-journey.test.ts',
+      'test/e2e/idempotency-crash.test.ts',
+      'test/e2e/startup-order.test.ts',
+      'test/integration/api-contract.test.ts',
+      'test/integration/auth.test.ts',
+      'test/integration/client-lifecycle.test.ts',
+      'test/integration/dependency-outage.test.ts',
+      'test/integration/event-feed.test.ts',
+      'test/integration/exchange-protocol.test.ts',
+      'test/integration/framework-errors.test.ts',
+      'test/integration/idempotency-keys.test.ts',
+      'test/integration/protocol-bad-input.test.ts',
+      'test/integration/registry-bad-input.test.ts',
+      'test/integration/registry.test.ts',
+      'test/integration/text-bad-input.test.ts',
+      'test/integration/ticket-bad-input.test.ts',
+      'test/integration/ticket-lifecycle.test.ts',
+    ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

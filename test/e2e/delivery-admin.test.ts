@@ -1,4 +1,5 @@
 import { eventually, Stack } from '../support/stack.js';
+import type { Method } from '../support/api-client.js';
 
 let stack: Stack;
 const workerMetrics = async () => (await fetch(`${stack.workerUrl}/metrics`)).text();
@@ -23,12 +24,12 @@ afterAll(() => stack?.stop());
 let n = 0;
 const create = async () =>
   (
-    await stack.api.call('POST', '/v1/tickets', {
+    await stack.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: `ADM-${++n}`, type: 'question', subject: 'Admin', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     })
   ).body.id as string;
-const admin = (method: string, path: string, params: Record<string, string> = {}) => stack.api.call(method, path, { as: 'hub-admin', params });
+const admin = (method: Method, path: string, params: Record<string, string> = {}) => stack.api.untypedCall(method, path, { as: 'hub-admin', params });
 const receivedBy = async (participant: string) =>
   (await stack.simulator<{ items: Array<{ body: { ticketId: string; ticketVersion: number } }> }>('GET', `/participants/${participant}/deliveries`)).items;
 
@@ -76,13 +77,13 @@ describe('operating deliveries', () => {
 
   it('holds deliveries for a paused receiver and sends them in order on resume', async () => {
     const ticketId = await create();
-    await stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'B' } });
+    await stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'B' } });
     await eventually('the acknowledgement at the MiLa', async () => (await receivedBy('demo-mila')).some((d) => d.body.ticketId === ticketId));
 
     expect((await admin('POST', '/v1/receivers/{participantId}/pause', { participantId: 'demo-mila' })).body.paused).toBe(true);
     const heldBefore = await workerCounter('drehscheibe_delivery_deferrals_total', { receiver: 'demo-mila', reason: 'paused' });
     for (const status of ['in_progress', 'waiting', 'in_progress']) {
-      await stack.api.call('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId }, body: { status, reason: 'x' } });
+      await stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId }, body: { status, reason: 'x' } });
     }
     // Proof that nothing was sent rather than "not yet": the worker took the first of them up and held it for the pause
     // (the later versions wait behind it, in order).
@@ -129,14 +130,14 @@ describe('operating deliveries', () => {
 
   it('refuses to retry a delivered delivery and keeps the API to the admin scope', async () => {
     const ticketId = await create();
-    await stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'C' } });
+    await stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'C' } });
     const delivered = await eventually('a delivered delivery', async () => {
       const { body } = await admin('GET', `/v1/deliveries?ticketId=${ticketId}&status=delivered` as '/v1/deliveries');
       return body.items[0];
     });
     const retry = await admin('POST', '/v1/deliveries/{deliveryId}/retry', { deliveryId: delivered.id });
     expect(retry.status).toBe(409);
-    const asParticipant = await stack.api.call('GET', '/v1/deliveries', { as: 'demo-mila' });
+    const asParticipant = await stack.api.untypedCall('GET', '/v1/deliveries', { as: 'demo-mila' });
     expect(asParticipant.status).toBe(403);
   });
 });

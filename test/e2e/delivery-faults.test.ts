@@ -227,7 +227,7 @@ class Traffic {
   ): Promise<{ id: string; version: number } | undefined> {
     const started = Date.now();
     try {
-      const r = await this.stack.api.call('POST', template, { as, params, body });
+      const r = await this.stack.api.untypedCall('POST', template, { as, params, body });
       if (r.status >= 200 && r.status < 300) {
         const acceptedAt = Date.now();
         this.slowestWriteMs = Math.max(this.slowestWriteMs, acceptedAt - started);

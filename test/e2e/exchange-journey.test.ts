@@ -8,7 +8,7 @@ import { eventually, Stack } from '../support/stack.js';
 let stack: Stack;
 beforeAll(async () => {
   stack = await Stack.start({ SIMULATOR_PARTICIPANTS: 'demo-mila,demo-bela,demo-vendor', SIMULATOR_AUTO_ACKNOWLEDGE: 'false' });
-  const vendor = await stack.api.call('POST', '/v1/participants', {
+  const vendor = await stack.api.untypedCall('POST', '/v1/participants', {
     as: 'hub-admin',
     body: {
       id: 'demo-vendor',
@@ -19,7 +19,7 @@ beforeAll(async () => {
     },
   });
   expect(vendor.status).toBe(201);
-  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', {
+  const client = await stack.api.untypedCall('POST', '/v1/participants/{participantId}/clients', {
     as: 'hub-admin',
     params: { participantId: 'demo-vendor' },
     body: {},
@@ -37,7 +37,12 @@ const received = async (participant: string, ticketId: string) =>
     .map((d) => `${d.body.ticketVersion}:${d.body.type}`);
 
 async function step(as: string, action: string, ticketId: string, body: unknown, etag?: string) {
-  const r = await stack.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers: etag ? { 'if-match': etag } : {} });
+  const r = await stack.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, {
+    as,
+    params: { ticketId },
+    body,
+    headers: etag ? { 'if-match': etag } : {},
+  });
   expect(r.status).toBe(200);
   return r;
 }
@@ -53,14 +58,14 @@ describe('the exchange protocol end to end', () => {
       urgency: 2,
       channel: 'phone_115',
     };
-    const created = await stack.api.call('POST', '/v1/tickets', {
+    const created = await stack.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: journeyTicket,
       headers: { 'idempotency-key': 'journey-create' },
     });
     const id = created.body.id as string;
     // A client retrying after a lost answer gets the same ticket, not a second one.
-    const retried = await stack.api.call('POST', '/v1/tickets', {
+    const retried = await stack.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: journeyTicket,
       headers: { 'idempotency-key': 'journey-create' },
@@ -95,19 +100,19 @@ describe('the exchange protocol end to end', () => {
   });
 
   it('lets exactly one of two concurrent updates on the same version win; the other gets 412', async () => {
-    const created = await stack.api.call('POST', '/v1/tickets', {
+    const created = await stack.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: 'MILA-RACE', type: 'question', subject: 'Race', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
     const etag = created.headers.get('etag')!;
     const [a, b] = await Promise.all([
-      stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', {
+      stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/acknowledgement', {
         as: 'demo-bela',
         params: { ticketId: created.body.id },
         body: { externalId: 'A' },
         headers: { 'if-match': etag },
       }),
-      stack.api.call('POST', '/v1/tickets/{ticketId}/cancel', {
+      stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/cancel', {
         as: 'demo-mila',
         params: { ticketId: created.body.id },
         body: { reason: 'doch erledigt' },
@@ -120,17 +125,17 @@ describe('the exchange protocol end to end', () => {
   });
 
   it('answers 404 to a participant that is not party to the ticket', async () => {
-    const created = await stack.api.call('POST', '/v1/tickets', {
+    const created = await stack.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: 'MILA-PRIVATE', type: 'question', subject: 'Privat', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
-    const r = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-vendor', params: { ticketId: created.body.id } });
+    const r = await stack.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-vendor', params: { ticketId: created.body.id } });
     expect(r.status).toBe(404);
   });
 
   it('delivers a service notice, signed, to a subscribed participant', async () => {
-    await stack.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
-    const published = await stack.api.call('POST', '/v1/services/{serviceId}/notices', {
+    await stack.api.untypedCall('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
+    const published = await stack.api.untypedCall('POST', '/v1/services/{serviceId}/notices', {
       as: 'demo-bela',
       params: { serviceId: 'svc-demo-wohngeld' },
       body: { kind: 'outage', startsAt: new Date().toISOString(), text: 'Der Bezahldienst ist gestört.' },
@@ -149,7 +154,7 @@ describe('the exchange protocol end to end', () => {
 
   it('hands every event exactly once to a feed poller while four writers create tickets', async () => {
     const feed = async (after?: string) =>
-      (await stack.api.call('GET', `/v1/events?limit=20${after ? `&after=${after}` : ''}` as '/v1/events', { as: 'demo-vendor' })).body as {
+      (await stack.api.untypedCall('GET', `/v1/events?limit=20${after ? `&after=${after}` : ''}` as '/v1/events', { as: 'demo-vendor' })).body as {
         items: Array<{ id: string; ticketId: string }>;
         nextCursor: string;
       };
@@ -160,7 +165,7 @@ describe('the exchange protocol end to end', () => {
       [0, 1, 2, 3].map(async (w) => {
         const ids: string[] = [];
         for (let i = 0; i < 10; i++) {
-          const r = await stack.api.call('POST', '/v1/tickets', {
+          const r = await stack.api.untypedCall('POST', '/v1/tickets', {
             as: 'demo-mila',
             body: {
               externalId: `FEED-${w}-${i}`,

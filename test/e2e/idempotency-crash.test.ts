@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiResponse } from '../support/api-client.js';
+import type { UntypedResponse } from '../support/api-client.js';
 import { eventually, Stack } from '../support/stack.js';
 
 /**
@@ -46,7 +46,7 @@ describe('Idempotency-Key across an API crash', () => {
         attempts.push(attempt);
         try {
           attempt.firstStatus = (
-            await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: attempt.body, headers: { 'idempotency-key': attempt.key } })
+            await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: attempt.body, headers: { 'idempotency-key': attempt.key } })
           ).status;
           // 503: the API is up but not yet connected to its database.
           if (attempt.firstStatus === 503) await stack.apiReady();
@@ -87,14 +87,14 @@ describe('Idempotency-Key across an API crash', () => {
         (await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE status_code IS NULL AND locked_until > now()`))[0].n === 0,
       (LEASE_SECONDS + 10) * 1000,
     );
-    const retries: Array<{ attempt: Attempt; retry: ApiResponse }> = [];
+    const retries: Array<{ attempt: Attempt; retry: UntypedResponse<any> }> = [];
     const queue = [...attempts];
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let a = queue.shift(); a; a = queue.shift()) {
           retries.push({
             attempt: a,
-            retry: await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: a.body, headers: { 'idempotency-key': a.key } }),
+            retry: await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: a.body, headers: { 'idempotency-key': a.key } }),
           });
         }
       }),

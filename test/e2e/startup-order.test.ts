@@ -137,14 +137,14 @@ describe('start-up before PostgreSQL and Redis', () => {
       return r.body.checks?.database === 'up' && r;
     });
     expect(worker).toMatchObject({ status: 503, body: { checks: { database: 'up', redis: 'down' } } });
-    const whileRedisDown = await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-1') });
+    const whileRedisDown = await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-1') });
     expect(whileRedisDown.status).toBe(201);
 
     // Redis comes up: the worker becomes ready and delivers, the ticket from before included.
     redis = await infra.startRedis({ dir: join(dir, 'redis'), port: await infra.findFreePort() });
     redisProxy.retarget(redis.url);
     await eventually('the worker to become ready', async () => (await get(`${stack!.workerUrl}/health/ready`)).status === 200);
-    const afterwards = await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-2') });
+    const afterwards = await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-2') });
     expect(afterwards.status).toBe(201);
     await eventually('both tickets delivered to the BeLa', async () => delivered([whileRedisDown.body.id, afterwards.body.id]));
     expect(alive('hub-api') && alive('worker')).toBe(true);
@@ -164,7 +164,7 @@ describe('start-up before PostgreSQL and Redis', () => {
     await eventually('the API to be ready again', async () => (await get(`${stack!.apiUrl}/health/ready`)).status === 200);
     await eventually('the worker to be ready again', async () => (await get(`${stack!.workerUrl}/health/ready`)).status === 200);
     const again = await eventually('a ticket to be accepted again', async () => {
-      const r = await stack!.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-3') });
+      const r = await stack!.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-3') });
       return r.status === 201 && r;
     });
     await eventually('the ticket after the restart delivered', async () => delivered([again.body.id]));

@@ -12,7 +12,7 @@ interface Received {
     ticketVersion: number;
     actor: { participantId: string };
     data: Record<string, unknown>;
-    ticket: Record<string, any>;
+    ticket: Record<string, unknown>;
   };
 }
 
@@ -43,7 +43,7 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
       },
     });
     expect(created.status).toBe(201);
-    const ticketId = created.body.id as string;
+    const ticketId = created.data.id;
     expect(created.body).toMatchObject({ status: 'forwarded', assignee: { participantId: 'demo-bela' }, priority: 3 });
 
     // 2. The simulated BeLa receives ticket.forwarded and acknowledges it through the API.
@@ -58,7 +58,7 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
       const r = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } });
       return r.body.status === 'acknowledged' && r;
     });
-    expect(acknowledged.body.assignee.externalId).toMatch(/^SIM-DEMO-BELA-/);
+    expect(acknowledged.data.assignee.externalId).toMatch(/^SIM-DEMO-BELA-/);
 
     // 3. The BeLa works on it and resolves it, with If-Match as a careful client would.
     const progress = await stack.api.call('POST', '/v1/tickets/{ticketId}/status', {
@@ -80,7 +80,7 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
     const read = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } });
     expect(read.body).toMatchObject({ status: 'resolved', resolution: { code: 'solved' }, requester: { name: 'Max Mustermann' } });
     const history = await stack.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId } });
-    expect(history.body.items.map((e: { type: string }) => e.type)).toEqual([
+    expect(history.data.items.map((e: { type: string }) => e.type)).toEqual([
       'ticket.forwarded',
       'ticket.acknowledged',
       'ticket.status_changed',
@@ -103,10 +103,10 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
 
     // Every delivery verifies against the hub's webhook key set, with its own webhook-id = the delivery id,
     // and never against the token key set (issue 12, item 21).
-    const { body: jwks } = await stack.api.call('GET', '/.well-known/webhook-jwks.json');
-    const publicKeys = jwks.keys.map((k: { kty: string; crv: string; x: string }) => jwkToPublicKey(k));
-    const { body: tokenJwks } = await stack.api.call('GET', '/.well-known/jwks.json');
-    const tokenKeys = tokenJwks.keys.map((k: { kty: string; crv: string; x: string }) => jwkToPublicKey(k));
+    const { data: jwks } = await stack.api.call('GET', '/.well-known/webhook-jwks.json');
+    const publicKeys = jwks.keys.map((k) => jwkToPublicKey(k));
+    const { data: tokenJwks } = await stack.api.call('GET', '/.well-known/jwks.json');
+    const tokenKeys = tokenJwks.keys.map((k) => jwkToPublicKey(k));
     const all = [forwarded, ...toMila];
     for (const d of all) {
       expect(d.signatureVersion).toBe('v1a');
@@ -130,7 +130,7 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
       as: 'demo-mila',
       body: { externalId: 'MILA-E2E-RETRY', type: 'question', subject: 'Retry', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
-    const ticketId = created.body.id as string;
+    const ticketId = created.data.id;
     const [delivered] = await eventually(
       'the delivery after two refusals',
       async () => {

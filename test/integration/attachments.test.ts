@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TicketActionPath } from '../support/api-client.js';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ async function newTicket(hub: InProcessHub): Promise<string> {
       channel: 'email',
     },
   });
-  return r.body.id;
+  return r.data.id;
 }
 
 const upload = (hub: InProcessHub, as: string, ticketId: string, content: Buffer, mediaType: string, filename: string) =>
@@ -53,9 +54,9 @@ describe.each([
     const ticketId = await newTicket(hub);
     const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', 'C:\\Users\\sb\\Bescheid "2026".pdf');
     expect(r.status).toBe(201);
-    expect(r.body.version).toBe(2);
-    expect(r.body.attachments).toEqual([
-      { id: expect.any(String), filename: 'Bescheid 2026.pdf', mediaType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) },
+    expect(r.data.version).toBe(2);
+    expect(r.data.attachments).toEqual([
+      { id: expect.any(String) as unknown, filename: 'Bescheid 2026.pdf', mediaType: 'application/pdf', size: pdf.length, sha256: sha256(pdf) },
     ]);
     const deliveries = await hub.db.query<{ receiver_id: string }>('SELECT receiver_id FROM deliveries WHERE ticket_id = $1 AND ticket_version = 2', [
       ticketId,
@@ -101,7 +102,9 @@ describe.each([
     const r = await upload(hub, 'demo-mila', ticketId, content, mediaType, 'datei.txt');
     expect(r.status).toBe(201);
     const stored = mediaType.replace(/\s*;\s*charset="?([^"]*)"?/i, (_m, c: string) => `; charset=${c.toLowerCase()}`);
-    expect(r.body.attachments).toEqual([{ id: expect.any(String), filename: 'datei.txt', mediaType: stored, size: content.length, sha256: sha256(content) }]);
+    expect(r.data.attachments).toEqual([
+      { id: expect.any(String) as unknown, filename: 'datei.txt', mediaType: stored, size: content.length, sha256: sha256(content) },
+    ]);
     const file = await download(hub, 'demo-bela', r.headers.get('location')!);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe(stored);
@@ -152,8 +155,8 @@ describe('attachments: content, names and the ticket’s state', () => {
     const r = await upload(hub, 'demo-mila', ticketId, content, mediaType, filename);
     expect(r.status).toBe(415);
     expect(r.body.type).toBe('urn:drehscheibe:problem:attachment-type-not-allowed');
-    expect(r.body.detail).toContain(`declared as ${mediaType}`);
-    expect(r.body.detail).toMatch(detected);
+    expect(r.problem.detail).toContain(`declared as ${mediaType}`);
+    expect(r.problem.detail).toMatch(detected);
     expect(await attachmentRows(ticketId)).toBe(0);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
@@ -166,7 +169,7 @@ describe('attachments: content, names and the ticket’s state', () => {
     const ticketId = await newTicket(hub);
     const r = await upload(hub, 'demo-mila', ticketId, content, mediaType, 'datei');
     expect(r.status).toBe(201);
-    expect(r.body.attachments[0]).toMatchObject({ mediaType, size: content.length, sha256: sha256(content) });
+    expect(r.data.attachments[0]).toMatchObject({ mediaType, size: content.length, sha256: sha256(content) });
   });
 
   // Issue 12, item 16: names that disguise their extension, and names that are no names.
@@ -179,7 +182,7 @@ describe('attachments: content, names and the ticket’s state', () => {
     const ticketId = await newTicket(hub);
     const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', filename);
     expect(r.status).toBe(201);
-    expect(r.body.attachments[0].filename).toBe(stored);
+    expect(r.data.attachments[0].filename).toBe(stored);
     const [row] = await hub.db.query<{ filename: string }>('SELECT filename FROM ticket_attachments WHERE ticket_id = $1', [ticketId]);
     expect(row.filename).toBe(stored);
   });
@@ -190,7 +193,7 @@ describe('attachments: content, names and the ticket’s state', () => {
     const r = await upload(hub, 'demo-mila', ticketId, pdf, 'application/pdf', filename);
     expect(r.status).toBe(422);
     expect(r.body.type).toBe('urn:drehscheibe:problem:invalid-attachment');
-    expect(r.body.errors).toEqual([{ pointer: '/query/filename', message: expect.any(String) }]);
+    expect(r.problem.errors).toEqual([{ pointer: '/query/filename', message: expect.any(String) as unknown }]);
     expect(await attachmentRows(ticketId)).toBe(0);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
@@ -215,7 +218,8 @@ describe('attachments: content, names and the ticket’s state', () => {
     let ticketId: string;
     beforeAll(async () => {
       ticketId = await newTicket(hub);
-      const act = (as: string, action: string, body: unknown) => hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body });
+      const act = (as: string, action: string, body: unknown) =>
+        hub.api.call('POST', `/v1/tickets/{ticketId}/${action}` as TicketActionPath, { as, params: { ticketId }, untypedBody: body });
       if (status === 'closed') {
         expect((await act('demo-bela', 'acknowledgement', { externalId: 'BELA-ATT' })).status).toBe(200);
         expect((await act('demo-bela', 'resolution', { code: 'solved', text: 'Erledigt' })).status).toBe(200);

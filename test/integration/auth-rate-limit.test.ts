@@ -45,7 +45,7 @@ async function operatorClient(id: string, scopes = '{admin}'): Promise<string> {
   return secret;
 }
 
-function expectTooMany(r: { status: number; headers: Headers; body: any }): number {
+function expectTooMany(r: { status: number; headers: Headers; body: unknown }): number {
   expect(r.status).toBe(429);
   expect(r.headers.get('content-type')).toContain('application/problem+json');
   expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:too-many-requests', status: 429, error: 'temporarily_unavailable' });

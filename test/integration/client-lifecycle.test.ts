@@ -1,5 +1,5 @@
 import { hashClientSecret } from '@drehscheibe/security';
-import type { ApiResponse } from '../support/api-client.js';
+import type { Method, UntypedResponse } from '../support/api-client.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { eventually } from '../support/stack.js';
 
@@ -15,8 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-const admin = <T = any>(method: string, path: string, body?: unknown, params: Record<string, string> = {}) =>
-  hub.api.call<T>(method, path, { as: 'hub-admin', body, params });
+const admin = <T = any>(method: Method, path: string, body?: unknown, params: Record<string, string> = {}) =>
+  hub.api.untypedCall<T>(method, path, { as: 'hub-admin', body, params });
 
 let seq = 0;
 async function participantWithClient(): Promise<{ participantId: string; clientId: string; clientSecret: string }> {
@@ -28,7 +28,7 @@ async function participantWithClient(): Promise<{ participantId: string; clientI
 }
 
 const tokenRequest = (clientId: string, clientSecret: string) =>
-  hub.api.call('POST', '/v1/oauth/token', {
+  hub.api.untypedCall('POST', '/v1/oauth/token', {
     rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
@@ -40,7 +40,7 @@ async function tokenOf(clientId: string, clientSecret: string): Promise<string> 
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const readTickets = (token: string) => hub.api.call('GET', '/v1/tickets', { headers: bearer(token) });
+const readTickets = (token: string) => hub.api.untypedCall('GET', '/v1/tickets', { headers: bearer(token) });
 
 /** Waits until the token is refused, and returns that answer. */
 const refusedSoon = (token: string, what: string) =>
@@ -49,7 +49,7 @@ const refusedSoon = (token: string, what: string) =>
     return r.status === 401 && r;
   });
 
-function expectRevoked(r: ApiResponse, reason: RegExp): void {
+function expectRevoked(r: UntypedResponse<{ type: string; detail: string }>, reason: RegExp): void {
   expect(r.status).toBe(401);
   expect(r.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   expect(r.body.type).toBe('urn:drehscheibe:problem:unauthorized');
@@ -65,7 +65,7 @@ describe('tokens issued before a revocation (item 2)', () => {
     expect((await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId })).status).toBe(200);
     expectRevoked(await refusedSoon(token, 'the suspension'), /participant .* suspended/);
     const externalId = `LIFE-${seq}`;
-    const create = await hub.api.call('POST', '/v1/tickets', {
+    const create = await hub.api.untypedCall('POST', '/v1/tickets', {
       headers: bearer(token),
       body: { externalId, type: 'question', subject: 'nach Sperre', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
@@ -184,7 +184,7 @@ describe('client administration (item 3)', () => {
 
   it('rotates with the default overlap of an hour when no body is sent', async () => {
     const { participantId, clientId } = await participantWithClient();
-    const r = await hub.api.call('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', {
+    const r = await hub.api.untypedCall('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', {
       as: 'hub-admin',
       params: { participantId, clientId },
     });
@@ -203,7 +203,10 @@ describe('client administration (item 3)', () => {
     expect((await admin('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', { overlapSeconds: 0 }, foreign)).status).toBe(404);
     expect((await admin('DELETE', '/v1/participants/{participantId}/clients/{clientId}', undefined, foreign)).status).toBe(404);
     expect((await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId: 'de-xx-nobody' })).status).toBe(404);
-    const asParticipant = await hub.api.call('GET', '/v1/participants/{participantId}/clients', { as: 'demo-mila', params: { participantId: 'demo-mila' } });
+    const asParticipant = await hub.api.untypedCall('GET', '/v1/participants/{participantId}/clients', {
+      as: 'demo-mila',
+      params: { participantId: 'demo-mila' },
+    });
     expect(asParticipant.status).toBe(403);
     const [row] = await hub.db.query<{ enabled: boolean; secret_generation: number }>(
       'SELECT enabled, secret_generation FROM oauth_clients WHERE client_id = $1',

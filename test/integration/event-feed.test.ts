@@ -12,7 +12,7 @@ afterAll(() => hub?.close());
 
 let counter = 0;
 const createAsMila = () =>
-  hub.api.call('POST', '/v1/tickets', {
+  hub.api.untypedCall('POST', '/v1/tickets', {
     as: 'demo-mila',
     body: {
       externalId: `F-${Date.now()}-${++counter}`,
@@ -39,7 +39,7 @@ async function readAll(as: string, after?: string, limit = 7): Promise<{ items: 
   let cursor = after;
   for (;;) {
     const query = `limit=${limit}${cursor ? `&after=${cursor}` : ''}`;
-    const r = await hub.api.call('GET', `/v1/events?${query}` as '/v1/events', { as });
+    const r = await hub.api.untypedCall('GET', `/v1/events?${query}` as '/v1/events', { as });
     expect(r.status).toBe(200);
     items.push(...r.body.items);
     const moved = r.body.nextCursor !== cursor;
@@ -136,7 +136,11 @@ describe('GET /v1/events', () => {
   it('gives each party the events it may see, not its own, with the ticket as delivered', async () => {
     const { cursor: start } = await readAll('demo-bela');
     const created = await createAsMila();
-    await hub.api.call('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId: created.body.id }, body: { status: 'in_progress' } });
+    await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', {
+      as: 'demo-bela',
+      params: { ticketId: created.body.id },
+      body: { status: 'in_progress' },
+    });
 
     const bela = await readAll('demo-bela', start);
     expect(bela.items.map((e) => [e.type, e.ticketVersion])).toEqual([['ticket.forwarded', 1]]);
@@ -146,7 +150,7 @@ describe('GET /v1/events', () => {
     expect(mila.map((e) => [e.type, e.ticketVersion, e.actor.participantId])).toEqual([['ticket.status_changed', 2, 'demo-bela']]);
 
     // Nothing new: the same cursor comes back and no item.
-    const again = await hub.api.call('GET', `/v1/events?after=${bela.cursor}` as '/v1/events', { as: 'demo-bela' });
+    const again = await hub.api.untypedCall('GET', `/v1/events?after=${bela.cursor}` as '/v1/events', { as: 'demo-bela' });
     expect(again.body).toEqual({ items: [], nextCursor: bela.cursor });
   });
 
@@ -213,7 +217,7 @@ describe('GET /v1/events', () => {
   );
 
   it('refuses a cursor it did not hand out', async () => {
-    const r = await hub.api.call('GET', '/v1/events?after=bm9wZQ', { as: 'demo-bela' });
+    const r = await hub.api.untypedCall('GET', '/v1/events?after=bm9wZQ', { as: 'demo-bela' });
     expect(r.status).toBe(400);
     expect(r.body.type).toBe('urn:drehscheibe:problem:invalid-cursor');
   });

@@ -22,13 +22,13 @@ const ticketBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 const create = async (overrides: Record<string, unknown> = {}, as = 'demo-mila') => {
-  const r = await hub.api.call('POST', '/v1/tickets', { as, body: ticketBody(overrides) });
+  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as, body: ticketBody(overrides) });
   expect(r.status).toBe(201);
   return r.body;
 };
 const act = (as: string, action: string, ticketId: string, body: unknown, headers: Record<string, string> = {}) =>
-  hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers });
-const get = (as: string, ticketId: string) => hub.api.call('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } });
+  hub.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers });
+const get = (as: string, ticketId: string) => hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } });
 const deliveriesOf = (ticketId: string) =>
   hub.db.query<{ receiver_id: string; ticket_version: number }>(
     'SELECT receiver_id, ticket_version FROM deliveries WHERE ticket_id = $1 ORDER BY ticket_version, receiver_id',
@@ -49,7 +49,7 @@ describe('rejection and re-routing', () => {
       'test-other-land:assignee',
     ]);
     expect((await get('demo-bela', t.id)).status).toBe(200);
-    const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'test-other-land', params: { ticketId: t.id } });
+    const events = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}/events', { as: 'test-other-land', params: { ticketId: t.id } });
     expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['ticket.forwarded', 'ticket.rejected', 'ticket.forwarded']);
   });
 });
@@ -109,7 +109,7 @@ describe('conversation', () => {
     await act('demo-bela', 'status', t.id, { status: 'waiting', reason: 'Welche Dateigröße?' });
     const answer = await act('demo-mila', 'comments', t.id, { text: '25 MB, PDF' });
     expect(answer.body.status).toBe('in_progress');
-    const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-bela', params: { ticketId: t.id } });
+    const events = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-bela', params: { ticketId: t.id } });
     expect(events.body.items.at(-1)).toMatchObject({
       type: 'ticket.comment_added',
       data: { status: 'in_progress', previousStatus: 'waiting', comment: { text: '25 MB, PDF' } },
@@ -130,8 +130,8 @@ describe('Idempotency-Key', () => {
   it('replays the first answer for a retry and creates one ticket', async () => {
     const body = ticketBody();
     const headers = { 'idempotency-key': `create-${body.externalId}` };
-    const first = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
-    const retry = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
+    const first = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
+    const retry = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
     expect(retry.body).toEqual(first.body);
@@ -153,8 +153,8 @@ describe('Idempotency-Key', () => {
 
   it('keys belong to the client: another client may use the same key', async () => {
     const key = `shared-${Date.now()}`;
-    const a = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticketBody(), headers: { 'idempotency-key': key } });
-    const b = await hub.api.call('POST', '/v1/tickets', {
+    const a = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticketBody(), headers: { 'idempotency-key': key } });
+    const b = await hub.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-bela',
       body: ticketBody({ assignee: { participantId: 'demo-mila' } }),
       headers: { 'idempotency-key': key },
@@ -171,7 +171,7 @@ describe('GET /v1/tickets', () => {
     const a = await create({ subject: `${tag} alpha`, category: 'access.login' });
     const b = await create({ subject: `${tag} beta`, category: 'payment.failed' });
     await act('demo-bela', 'status', b.id, { status: 'in_progress' });
-    const list = (as: string, query: string) => hub.api.call('GET', `/v1/tickets?${query}` as '/v1/tickets', { as });
+    const list = (as: string, query: string) => hub.api.untypedCall('GET', `/v1/tickets?${query}` as '/v1/tickets', { as });
     const ids = (r: { body: { items: Array<{ id: string }> } }) => r.body.items.map((t) => t.id);
 
     expect(ids(await list('demo-mila', `q=${encodeURIComponent(tag)}`))).toEqual([a.id, b.id]);
@@ -189,7 +189,7 @@ describe('GET /v1/tickets', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const r = await hub.api.call('GET', `/v1/tickets?q=${encodeURIComponent(tag)}&limit=2${cursor ? `&cursor=${cursor}` : ''}` as '/v1/tickets', {
+      const r = await hub.api.untypedCall('GET', `/v1/tickets?q=${encodeURIComponent(tag)}&limit=2${cursor ? `&cursor=${cursor}` : ''}` as '/v1/tickets', {
         as: 'demo-mila',
       });
       seen.push(...r.body.items.map((t: { id: string }) => t.id));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TicketActionPath } from '../support/api-client.js';
 import { createServer, type Server } from 'node:http';
 import type { DeliveryWorkerHandle } from '../../apps/worker/src/delivery-worker.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
@@ -52,7 +53,7 @@ afterAll(async () => {
 });
 
 const act = async (as: string, action: string, ticketId: string, body: unknown) => {
-  const r = await hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body });
+  const r = await hub.api.call('POST', `/v1/tickets/{ticketId}/${action}` as TicketActionPath, { as, params: { ticketId }, untypedBody: body });
   expect(r.status).toBe(200);
   return r.body;
 };
@@ -63,9 +64,9 @@ async function feed(as: string): Promise<Received[]> {
   for (;;) {
     const r = await hub.api.call('GET', `/v1/events?limit=50${cursor ? `&after=${cursor}` : ''}` as '/v1/events', { as });
     expect(r.status).toBe(200);
-    items.push(...r.body.items);
-    if (r.body.items.length < 50) return items;
-    cursor = r.body.nextCursor;
+    items.push(...r.data.items);
+    if (r.data.items.length < 50) return items;
+    cursor = r.data.nextCursor;
   }
 }
 
@@ -84,7 +85,7 @@ describe('the feed carries what webhooks carry', () => {
       },
     });
     expect(created.status).toBe(201);
-    const id = created.body.id;
+    const id = created.data.id;
     await act('demo-bela', 'acknowledgement', id, { externalId: 'BELA-1' }); // 2
     await act('demo-bela', 'comments', id, { text: 'Wir schauen nach.' }); // 3
     await act('demo-bela', 'forward', id, { participantId: 'test-late' }); // 4: test-late joins
@@ -115,7 +116,7 @@ describe('the feed carries what webhooks carry', () => {
     expect(ids(lateFeed)).toEqual(ids(lateWebhooks));
     // The full history stays readable for a party.
     const history = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'test-late', params: { ticketId: id } });
-    expect(history.body.items).toHaveLength(8);
+    expect(history.data.items).toHaveLength(8);
 
     // The same holds for the parties that were there from the start.
     for (const party of ['demo-mila', 'demo-bela']) {

@@ -16,7 +16,7 @@ let ticketId: string;
 
 beforeAll(async () => {
   hub = await startInProcessHub();
-  ticketId = (await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('FW') })).body.id;
+  ticketId = (await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('FW') })).body.id;
 });
 afterAll(() => hub?.close());
 

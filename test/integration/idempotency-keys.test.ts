@@ -30,9 +30,10 @@ const ticketBody = (overrides: Record<string, unknown> = {}) => ({
   channel: 'phone_115',
   ...overrides,
 });
-const create = (body: object, key?: string) => hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body, headers: key ? { 'idempotency-key': key } : {} });
+const create = (body: object, key?: string) =>
+  hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body, headers: key ? { 'idempotency-key': key } : {} });
 const comment = (ticketId: string, text: string, key: string, visibility = 'public') =>
-  hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
+  hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
     as: 'demo-bela',
     params: { ticketId },
     body: { text, visibility },
@@ -160,7 +161,7 @@ describe('a key whose request did not finish (item 5)', () => {
     await crashAfterClaim(key);
     await crashAfterClaim(internalKey);
     // Meanwhile the ticket moved on.
-    await hub.api.call('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId: ticket.id }, body: { status: 'in_progress' } });
+    await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId: ticket.id }, body: { status: 'in_progress' } });
 
     const retry = await comment(ticket.id, 'Wir prüfen das.', key);
     expect(retry.status).toBe(200);
@@ -176,7 +177,7 @@ describe('a key whose request did not finish (item 5)', () => {
     const ticket = (await create(ticketBody())).body;
     const key = `upload-${randomUUID()}`;
     const upload = () =>
-      hub.api.call('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt', {
+      hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt', {
         as: 'demo-mila',
         params: { ticketId: ticket.id },
         rawBody: 'Bescheid vom 1. Dezember',

@@ -27,7 +27,7 @@ const createTicket = async () =>
       as: 'demo-mila',
       body: { externalId: `EXP-${++n}`, type: 'question', subject: 'Exposure', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     })
-  ).body.id as string;
+  ).data.id;
 
 describe('GET /metrics on the public port', () => {
   const scrape = (authorization?: string) => hub.api.call('GET', '/metrics', { headers: authorization ? { authorization } : {} });
@@ -36,13 +36,13 @@ describe('GET /metrics on the public port', () => {
     const anonymous = await scrape();
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toContain('Bearer');
-    expect(anonymous.body.type).toBe('urn:drehscheibe:problem:unauthorized');
+    expect(anonymous.problem.type).toBe('urn:drehscheibe:problem:unauthorized');
     expect((await scrape(`Bearer ${METRICS_TOKEN.slice(0, -1)}x`)).status).toBe(401);
     expect((await scrape('Bearer not-the-token')).status).toBe(401);
     expect((await scrape(`Basic ${Buffer.from(`metrics:${METRICS_TOKEN}`).toString('base64')}`)).status).toBe(401);
     const participant = await scrape(`Bearer ${await hub.api.token('demo-mila')}`);
     expect(participant.status).toBe(403);
-    expect(participant.body.type).toBe('urn:drehscheibe:problem:forbidden');
+    expect(participant.problem.type).toBe('urn:drehscheibe:problem:forbidden');
   });
 
   it('serves the metrics to the static metrics token and to an admin token', async () => {

@@ -17,12 +17,12 @@ const fixtures = {} as Record<Fixture, string>;
 const UNKNOWN_TICKET = '01900000-0000-7000-8000-000000000000';
 
 const create = async () => {
-  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('PBAD') });
+  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('PBAD') });
   expect(r.status).toBe(201);
   return r.body.id as string;
 };
 const act = async (as: string, action: string, ticketId: string, body: unknown) => {
-  const r = await hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body });
+  const r = await hub.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body });
   expect(r.status).toBe(200);
   return r.body;
 };
@@ -336,7 +336,7 @@ describe('bad input to the exchange protocol answers problem+json and writes not
     const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = { ...c.headers };
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-    const r = await hub.api.call('POST', c.path, {
+    const r = await hub.api.untypedCall('POST', c.path, {
       as: c.as ?? 'demo-mila',
       params: { ticketId: fixtures[c.ticket ?? 'forwarded'] },
       body: c.body,
@@ -455,7 +455,7 @@ describe.each([
 ])('GET $path refuses bad query parameters', ({ path, queries }) => {
   it.each(queries)('$name → $status $type', async (c) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('GET', `${path}?${c.query}`, { as: 'demo-mila' });
+    const r = await hub.api.untypedCall('GET', `${path}?${c.query}`, { as: 'demo-mila' });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
@@ -468,7 +468,7 @@ describe.each([
 describe('GET /v1/tickets with a leap second in updatedSince', () => {
   // RFC 3339 (and the contract's `format: date-time`) allows second 60; the hub must not fail on it.
   it.each(['2016-12-31T23:59:60Z', '2017-01-01T00:59:60+01:00'])('accepts %s', async (since) => {
-    const r = await hub.api.call('GET', `/v1/tickets?updatedSince=${encodeURIComponent(since)}`, { as: 'demo-mila' });
+    const r = await hub.api.untypedCall('GET', `/v1/tickets?updatedSince=${encodeURIComponent(since)}`, { as: 'demo-mila' });
     expect(r.status).toBe(200);
     expect(r.body.items).toEqual(expect.any(Array));
   });
@@ -484,7 +484,7 @@ describe('Idempotency-Key', () => {
 
   it.each(keys)('refuses $name with 400 and writes nothing', async ({ key, pointer }) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('POST', COMMENT, {
+    const r = await hub.api.untypedCall('POST', COMMENT, {
       as: 'demo-mila',
       params: { ticketId: fixtures.forwarded },
       body: { text: 'Mit Schlüssel' },
@@ -511,7 +511,7 @@ describe('Idempotency-Key', () => {
       ticketId = await create();
       if (acknowledge) await act('demo-bela', 'acknowledgement', ticketId, { externalId: `ACK-${ticketId.slice(-6)}` });
       key = `key-${ticketId}`;
-      const r = await hub.api.call('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
+      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(200);
       expect(r.headers.get('idempotent-replayed')).toBeNull();
       first = { status: r.status, body: r.body, etag: r.headers.get('etag') };
@@ -519,7 +519,7 @@ describe('Idempotency-Key', () => {
 
     it('replays the first answer for the same key and body and writes nothing new', async () => {
       const before = await ticketFootprint(hub.db);
-      const r = await hub.api.call('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
+      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(first.status);
       expect(r.body).toEqual(first.body);
       expect(r.headers.get('etag')).toBe(first.etag);
@@ -529,7 +529,7 @@ describe('Idempotency-Key', () => {
 
     it('refuses the same key with another body: 422 idempotency-key-reused, nothing written', async () => {
       const before = await ticketFootprint(hub.db);
-      const r = await hub.api.call('POST', path, { as, params: { ticketId }, body: other, headers: { 'idempotency-key': key } });
+      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId }, body: other, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(422);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
       expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
@@ -538,7 +538,7 @@ describe('Idempotency-Key', () => {
 
     it('refuses the same key and body on another ticket: 422 idempotency-key-reused, nothing written', async () => {
       const before = await ticketFootprint(hub.db);
-      const r = await hub.api.call('POST', path, { as, params: { ticketId: fixtures.forwarded }, body, headers: { 'idempotency-key': key } });
+      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId: fixtures.forwarded }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(422);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
       expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
@@ -550,10 +550,15 @@ describe('Idempotency-Key', () => {
     const ticketId = await create();
     const key = `cross-${ticketId}`;
     const body = { reason: 'Zurückgezogen' };
-    const first = await hub.api.call('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
+    const first = await hub.api.untypedCall('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
     expect(first.status).toBe(200);
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/reopen', { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
+    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/reopen', {
+      as: 'demo-mila',
+      params: { ticketId },
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(r.status).toBe(422);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
@@ -563,11 +568,21 @@ describe('Idempotency-Key', () => {
   it('replays the first answer even after the ticket has moved on', async () => {
     const ticketId = await create();
     const key = `late-${ticketId}`;
-    const first = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId }, body: { text: 'Eins' }, headers: { 'idempotency-key': key } });
+    const first = await hub.api.untypedCall('POST', COMMENT, {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { text: 'Eins' },
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(200);
     await act('demo-bela', 'comments', ticketId, { text: 'Zwei' });
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId }, body: { text: 'Eins' }, headers: { 'idempotency-key': key } });
+    const r = await hub.api.untypedCall('POST', COMMENT, {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { text: 'Eins' },
+      headers: { 'idempotency-key': key },
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('idempotent-replayed')).toBe('true');
     expect(r.body).toEqual(first.body);
@@ -580,11 +595,16 @@ describe('Idempotency-Key', () => {
     const key = `retry-${ticketId}`;
     const stored = () => hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [key]);
     // Refused by the contract, before the key is looked at.
-    const invalid = await hub.api.call('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body: { reason: '' }, headers: { 'idempotency-key': key } });
+    const invalid = await hub.api.untypedCall('POST', CANCEL, {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { reason: '' },
+      headers: { 'idempotency-key': key },
+    });
     expect(invalid.status).toBe(400);
     expect(await stored()).toEqual([{ n: 0 }]);
     // Refused by the ticket's state, after the key was claimed.
-    const illegal = await hub.api.call('POST', CANCEL, {
+    const illegal = await hub.api.untypedCall('POST', CANCEL, {
       as: 'demo-mila',
       params: { ticketId: fixtures.closed },
       body: { reason: 'Zu spät' },
@@ -592,7 +612,7 @@ describe('Idempotency-Key', () => {
     });
     expect(illegal.status).toBe(409);
     expect(await stored()).toEqual([{ n: 0 }]);
-    const ok = await hub.api.call('POST', CANCEL, {
+    const ok = await hub.api.untypedCall('POST', CANCEL, {
       as: 'demo-mila',
       params: { ticketId },
       body: { reason: 'Zurückgezogen' },
@@ -607,9 +627,19 @@ describe('Idempotency-Key', () => {
   it('accepts a key of exactly 200 printable characters', async () => {
     const ticketId = await create();
     const key = Array.from({ length: 200 }, (_, i) => String.fromCharCode(0x21 + (i % 94))).join('');
-    const a = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId }, body: { text: 'Grenzfall' }, headers: { 'idempotency-key': key } });
+    const a = await hub.api.untypedCall('POST', COMMENT, {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { text: 'Grenzfall' },
+      headers: { 'idempotency-key': key },
+    });
     expect(a.status).toBe(200);
-    const b = await hub.api.call('POST', COMMENT, { as: 'demo-mila', params: { ticketId }, body: { text: 'Grenzfall' }, headers: { 'idempotency-key': key } });
+    const b = await hub.api.untypedCall('POST', COMMENT, {
+      as: 'demo-mila',
+      params: { ticketId },
+      body: { text: 'Grenzfall' },
+      headers: { 'idempotency-key': key },
+    });
     expect(b.headers.get('idempotent-replayed')).toBe('true');
     expect(b.body).toEqual(a.body);
   });

@@ -4,7 +4,7 @@ let hub: InProcessHub;
 beforeAll(async () => {
   hub = await startInProcessHub(undefined, { ALLOW_PRIVATE_ENDPOINTS: 'false' });
   // One ticket, so the demo service and participants are in use.
-  const r = await hub.api.call('POST', '/v1/tickets', {
+  const r = await hub.api.untypedCall('POST', '/v1/tickets', {
     as: 'demo-mila',
     body: { externalId: 'IN-USE', type: 'question', subject: 'x', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
   });
@@ -371,7 +371,7 @@ describe('registry, notice and delivery administration refuse bad input with pro
   it.each(cases)('$name → $status $type', async (c) => {
     const before = await footprint();
     const headers: Record<string, string> = c.rawBody !== undefined ? { 'content-type': 'application/json' } : {};
-    const r = await hub.api.call(c.method, c.path, { as: c.as ?? 'hub-admin', params: c.params, body: c.body, rawBody: c.rawBody, headers });
+    const r = await hub.api.untypedCall(c.method, c.path, { as: c.as ?? 'hub-admin', params: c.params, body: c.body, rawBody: c.rawBody, headers });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);

@@ -1,4 +1,5 @@
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
+import type { Method } from '../support/api-client.js';
 
 let hub: InProcessHub;
 beforeAll(async () => {
@@ -7,8 +8,8 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-const admin = <T = any>(method: string, path: string, body?: unknown, params: Record<string, string> = {}) =>
-  hub.api.call<T>(method, path, { as: 'hub-admin', body, params });
+const admin = <T = any>(method: Method, path: string, body?: unknown, params: Record<string, string> = {}) =>
+  hub.api.untypedCall<T>(method, path, { as: 'hub-admin', body, params });
 
 let seq = 0;
 const participant = (overrides: Record<string, unknown> = {}) => ({
@@ -61,7 +62,7 @@ describe('participants', () => {
     await admin('POST', '/v1/participants', input);
     const creds = await clientFor(input.id);
     expect(creds.scopes).toEqual(['tickets']);
-    const codelists = await hub.api.call('GET', '/v1/codelists', { as: input.id });
+    const codelists = await hub.api.untypedCall('GET', '/v1/codelists', { as: input.id });
     expect(codelists.status).toBe(200);
     const [row] = await hub.db.query<{ secret_hash: string }>('SELECT secret_hash FROM oauth_clients WHERE client_id = $1', [creds.clientId]);
     expect(row.secret_hash).not.toContain(creds.clientSecret);
@@ -73,7 +74,7 @@ describe('participants', () => {
     expect((await admin('DELETE', '/v1/participants/{participantId}', undefined, { participantId: unused.id })).status).toBe(204);
     expect((await admin('GET', '/v1/participants/{participantId}', undefined, { participantId: unused.id })).status).toBe(404);
 
-    await hub.api.call('POST', '/v1/tickets', {
+    await hub.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: `REG-${Date.now()}`, type: 'question', subject: 'x', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
@@ -87,15 +88,16 @@ describe('participants', () => {
     const subscriber = participant();
     await admin('POST', '/v1/participants', subscriber);
     await clientFor(subscriber.id);
-    const subscribe = () => hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: subscriber.id, params: { serviceId: 'svc-demo-wohngeld' } });
+    const subscribe = () =>
+      hub.api.untypedCall('PUT', '/v1/services/{serviceId}/subscription', { as: subscriber.id, params: { serviceId: 'svc-demo-wohngeld' } });
     expect((await subscribe()).status).toBe(204);
     expect((await admin('DELETE', '/v1/participants/{participantId}', undefined, { participantId: subscriber.id })).status).toBe(204);
 
     const recipient = participant();
     await admin('POST', '/v1/participants', recipient);
     await clientFor(recipient.id);
-    await hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: recipient.id, params: { serviceId: 'svc-demo-wohngeld' } });
-    const notice = await hub.api.call('POST', '/v1/services/{serviceId}/notices', {
+    await hub.api.untypedCall('PUT', '/v1/services/{serviceId}/subscription', { as: recipient.id, params: { serviceId: 'svc-demo-wohngeld' } });
+    const notice = await hub.api.untypedCall('POST', '/v1/services/{serviceId}/notices', {
       as: 'demo-bela',
       params: { serviceId: 'svc-demo-wohngeld' },
       body: { kind: 'information', startsAt: new Date().toISOString(), text: 'Hinweis' },
@@ -107,16 +109,16 @@ describe('participants', () => {
   });
 
   it('keeps participant administration to the admin scope', async () => {
-    const r = await hub.api.call('GET', '/v1/participants', { as: 'demo-mila' });
+    const r = await hub.api.untypedCall('GET', '/v1/participants', { as: 'demo-mila' });
     expect(r.status).toBe(403);
-    const w = await hub.api.call('POST', '/v1/participants', { as: 'demo-mila', body: participant() });
+    const w = await hub.api.untypedCall('POST', '/v1/participants', { as: 'demo-mila', body: participant() });
     expect(w.status).toBe(403);
   });
 });
 
 describe('services and routing', () => {
   const ticket = (as: string, overrides: Record<string, unknown> = {}) =>
-    hub.api.call('POST', '/v1/tickets', {
+    hub.api.untypedCall('POST', '/v1/tickets', {
       as,
       body: { externalId: `RT-${Date.now()}-${++seq}`, type: 'incident', subject: 'Routing', impact: 2, urgency: 2, channel: 'email', ...overrides },
     });
@@ -133,7 +135,7 @@ describe('services and routing', () => {
     const svc = await admin('POST', '/v1/services', { id: serviceId, name: 'Routing-Test', operatorId: 'demo-bela' });
     expect(svc.status).toBe(201);
     // Everyone may read the catalogue.
-    expect((await hub.api.call('GET', '/v1/services/{serviceId}', { as: bremen.id, params: { serviceId } })).body.operatorId).toBe('demo-bela');
+    expect((await hub.api.untypedCall('GET', '/v1/services/{serviceId}', { as: bremen.id, params: { serviceId } })).body.operatorId).toBe('demo-bela');
 
     expect((await ticket(bremen.id, { serviceId })).body.assignee.participantId).toBe('demo-bela');
 
@@ -178,10 +180,10 @@ describe('services and routing', () => {
     expect(inUse.status).toBe(409);
     await admin('POST', '/v1/services', { id: 'svc-temporary', name: 'Temp', operatorId: 'demo-bela' });
     // Subscribers do not keep a service alive; a published notice does (it is history).
-    await hub.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-temporary' } });
+    await hub.api.untypedCall('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-temporary' } });
     expect((await admin('DELETE', '/v1/services/{serviceId}', undefined, { serviceId: 'svc-temporary' })).status).toBe(204);
     await admin('POST', '/v1/services', { id: 'svc-announced', name: 'Mit Hinweis', operatorId: 'demo-bela' });
-    const notice = await hub.api.call('POST', '/v1/services/{serviceId}/notices', {
+    const notice = await hub.api.untypedCall('POST', '/v1/services/{serviceId}/notices', {
       as: 'demo-bela',
       params: { serviceId: 'svc-announced' },
       body: { kind: 'information', startsAt: new Date().toISOString(), text: 'Hinweis' },
@@ -197,7 +199,7 @@ describe('services and routing', () => {
     await admin('POST', '/v1/participants', p);
     const creds = await clientFor(p.id);
     await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId: p.id });
-    const r = await hub.api.call('POST', '/v1/oauth/token', {
+    const r = await hub.api.untypedCall('POST', '/v1/oauth/token', {
       rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => hub?.close());
 
 const publish = (as: string, body: unknown, serviceId = 'svc-demo-wohngeld') =>
-  hub.api.call('POST', '/v1/services/{serviceId}/notices', { as, params: { serviceId }, body });
+  hub.api.call('POST', '/v1/services/{serviceId}/notices', { as, params: { serviceId }, untypedBody: body });
 const subscription = (method: 'PUT' | 'DELETE', as: string) =>
   hub.api.call(method, '/v1/services/{serviceId}/subscription', { as, params: { serviceId: 'svc-demo-wohngeld' } });
 const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
@@ -19,7 +19,7 @@ const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 async function feed(as: string, after?: string): Promise<{ items: Array<{ id: string; type: string; notice?: { id: string } }>; cursor: string }> {
   const r = await hub.api.call('GET', `/v1/events?limit=200${after ? `&after=${after}` : ''}` as '/v1/events', { as });
   expect(r.status).toBe(200);
-  return { items: r.body.items, cursor: r.body.nextCursor };
+  return { items: r.data.items, cursor: r.data.nextCursor };
 }
 const noticeIds = (items: Array<{ type: string; notice?: { id: string } }>) =>
   items.filter((i) => i.type === 'service.notice_published').map((i) => i.notice!.id);
@@ -42,8 +42,8 @@ describe('service notices', () => {
     expect(maintenance.body).toMatchObject({ kind: 'maintenance', author: 'demo-bela', serviceId: 'svc-demo-wohngeld' });
 
     const current = await hub.api.call('GET', '/v1/services/{serviceId}/notices', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
-    expect(current.body.items.map((n: { id: string }) => n.id)).toEqual([ongoing.body.id, open.body.id, maintenance.body.id]);
-    expect(current.body.items.map((n: { id: string }) => n.id)).not.toContain(past);
+    expect(current.data.items.map((n: { id: string }) => n.id)).toEqual([ongoing.data.id, open.data.id, maintenance.data.id]);
+    expect(current.data.items.map((n: { id: string }) => n.id)).not.toContain(past);
 
     const deliveries = await hub.db.query<{ receiver_id: string; notice_id: string }>(
       'SELECT receiver_id, notice_id FROM deliveries WHERE notice_id IS NOT NULL ORDER BY created_at',
@@ -68,12 +68,12 @@ describe('service notices', () => {
     expect(notOperator.status).toBe(403);
     const backwards = await publish('demo-bela', { kind: 'outage', startsAt: hours(2), endsAt: hours(1), text: 'x' });
     expect(backwards.status).toBe(422);
-    expect(backwards.body.type).toBe('urn:drehscheibe:problem:invalid-period');
+    expect(backwards.problem.type).toBe('urn:drehscheibe:problem:invalid-period');
     // A window that ended years ago is history, not a notice to push as new.
     const ended = await publish('demo-bela', { kind: 'outage', startsAt: '2019-03-01T08:00:00Z', endsAt: '2019-03-01T12:00:00Z', text: 'Alt' });
     expect(ended.status).toBe(422);
-    expect(ended.body.type).toBe('urn:drehscheibe:problem:invalid-period');
-    expect(ended.body.errors).toEqual([{ pointer: '/body/endsAt', message: 'must be in the future' }]);
+    expect(ended.problem.type).toBe('urn:drehscheibe:problem:invalid-period');
+    expect(ended.problem.errors).toEqual([{ pointer: '/body/endsAt', message: 'must be in the future' }]);
     const unknownKind = await publish('demo-bela', { kind: 'meteor', startsAt: hours(0), text: 'x' });
     expect(unknownKind.status).toBe(400);
     const unknownService = await publish('demo-bela', { kind: 'outage', startsAt: hours(0), text: 'x' }, 'svc-nowhere');
@@ -99,12 +99,12 @@ describe('service notices', () => {
     await subscription('DELETE', 'demo-mila');
 
     const portal = await feed('test-portal', portalStart);
-    expect(noticeIds(portal.items)).toEqual([notice.body.id]);
+    expect(noticeIds(portal.items)).toEqual([notice.data.id]);
     const item = portal.items.find((i) => i.type === 'service.notice_published');
     expect(item).toEqual({
-      id: notice.body.id,
+      id: notice.data.id,
       type: 'service.notice_published',
-      occurredAt: notice.body.createdAt,
+      occurredAt: notice.data.createdAt,
       serviceId: 'svc-demo-wohngeld',
       notice: notice.body,
     });
@@ -112,9 +112,9 @@ describe('service notices', () => {
 
     // The subscriber with an endpoint: the same notice by webhook and in its feed.
     const mila = await feed('demo-mila', milaStart);
-    expect(noticeIds(mila.items)).toEqual([notice.body.id]);
-    const delivered = await hub.db.query<{ notice_id: string }>('SELECT notice_id FROM deliveries WHERE notice_id = $1', [notice.body.id]);
-    expect(delivered.map((d) => d.notice_id)).toEqual([notice.body.id]);
+    expect(noticeIds(mila.items)).toEqual([notice.data.id]);
+    const delivered = await hub.db.query<{ notice_id: string }>('SELECT notice_id FROM deliveries WHERE notice_id = $1', [notice.data.id]);
+    expect(delivered.map((d) => d.notice_id)).toEqual([notice.data.id]);
     // Neither the author nor a participant that never subscribed gets it.
     expect(noticeIds((await feed('demo-bela')).items)).toEqual([]);
     await subscription('DELETE', 'test-portal');

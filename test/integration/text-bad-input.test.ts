@@ -14,7 +14,7 @@ let ticketId: string;
 
 beforeAll(async () => {
   hub = await startInProcessHub();
-  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('TXT') });
+  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('TXT') });
   expect(r.status).toBe(201);
   ticketId = r.body.id;
 });
@@ -113,7 +113,7 @@ function withDuplicate(body: Record<string, unknown>, pointer: string): string {
 
 async function expectRefused(field: Field, request: { body?: unknown; rawBody?: string }, pointer: string, message: RegExp) {
   const before = await footprint();
-  const r = await hub.api.call(field.method, field.path, {
+  const r = await hub.api.untypedCall(field.method, field.path, {
     as: field.as,
     params: { ticketId },
     ...request,
@@ -163,7 +163,7 @@ describe('the same rule everywhere', () => {
   it('refuses a __proto__ member as malformed, and writes nothing', async () => {
     const before = await footprint();
     const raw = JSON.stringify(validTicket('TXT')).replace(/}$/, ',"__proto__":{"isAdmin":true}}');
-    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', rawBody: raw, headers: { 'content-type': 'application/json' } });
+    const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', rawBody: raw, headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(400);
     expect(r.body.type).toBe('urn:drehscheibe:problem:malformed-request');
     expect(await footprint()).toEqual(before);
@@ -189,14 +189,14 @@ describe('the same rule everywhere', () => {
     ['q=%FF', '/query/q'],
     ['q=ok&cursor=%00', '/query/cursor'],
   ])('refuses the query %s with 400 and the pointer', async (query, pointer) => {
-    const r = await hub.api.call('GET', `/v1/tickets?${query}`, { as: 'demo-mila' });
+    const r = await hub.api.untypedCall('GET', `/v1/tickets?${query}`, { as: 'demo-mila' });
     expect(r.status).toBe(400);
     expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
     expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual([pointer]);
   });
 
   it('refuses a query with a bad text on a route without query parameters too', async () => {
-    const r = await hub.api.call('GET', '/health/live?x=%00');
+    const r = await hub.api.untypedCall('GET', '/health/live?x=%00');
     expect(r.status).toBe(400);
     expect(r.body.errors).toEqual([{ pointer: '/query/x', message: expect.stringMatching(/U\+0000/) }]);
   });
@@ -206,7 +206,7 @@ describe('the same rule everywhere', () => {
     ['GET', '/v1/participants/{participantId}', { participantId: 'demo\u0000bela' }, '/path/participantId'],
     ['GET', '/v1/services/{serviceId}/notices', { serviceId: 'svc\u0000x' }, '/path/serviceId'],
   ] as const)('refuses a path parameter with U+0000: %s %s', async (method, path, params, pointer) => {
-    const r = await hub.api.call(method, path, { as: path.includes('participants') ? 'hub-admin' : 'demo-mila', params });
+    const r = await hub.api.untypedCall(method, path, { as: path.includes('participants') ? 'hub-admin' : 'demo-mila', params });
     expect(r.status).toBe(400);
     expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
     expect(r.body.errors).toEqual([{ pointer, message: expect.stringMatching(/U\+0000/) }]);
@@ -215,7 +215,7 @@ describe('the same rule everywhere', () => {
 
 describe('the token endpoint’s form', () => {
   const token = (form: string, headers: Record<string, string> = {}) =>
-    hub.api.call('POST', '/v1/oauth/token', { rawBody: form, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    hub.api.untypedCall('POST', '/v1/oauth/token', { rawBody: form, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
   const { clientId, clientSecret } = { clientId: 'x', clientSecret: 'y' };
 
   it.each([
@@ -251,7 +251,7 @@ describe('top-level JSON values the contract does not describe (item 9)', () => 
 
   it.each(['null', '"hello"', '[]', '42', 'true'])('POST /v1/participants/{id}/clients refuses %s with 400 at /body and issues no secret', async (raw) => {
     const before = await footprint();
-    const r = await hub.api.call('POST', '/v1/participants/{participantId}/clients', {
+    const r = await hub.api.untypedCall('POST', '/v1/participants/{participantId}/clients', {
       as: 'hub-admin',
       params: { participantId: 'demo-bela' },
       rawBody: raw,
@@ -266,14 +266,14 @@ describe('top-level JSON values the contract does not describe (item 9)', () => 
 
   it('POST /v1/participants/{id}/clients without a body still issues a client', async () => {
     const before = await clients();
-    const r = await hub.api.call('POST', '/v1/participants/{participantId}/clients', { as: 'hub-admin', params: { participantId: 'demo-bela' } });
+    const r = await hub.api.untypedCall('POST', '/v1/participants/{participantId}/clients', { as: 'hub-admin', params: { participantId: 'demo-bela' } });
     expect(r.status).toBe(201);
     expect(await clients()).toBe(before + 1);
   });
 
   it.each(['null', '"x"', '[{}]'])('POST close refuses %s with 400 at /body and writes nothing', async (raw) => {
     const before = await footprint();
-    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/close', {
+    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/close', {
       as: 'demo-mila',
       params: { ticketId },
       rawBody: raw,
@@ -290,20 +290,20 @@ describe('well-formed non-ASCII text', () => {
   const text = 'Grüße aus Köln – Straße ½ 😀 𝄞';
 
   it('is stored and served exactly as sent, in tickets, comments and the registry', async () => {
-    const created = await hub.api.call('POST', '/v1/tickets', {
+    const created = await hub.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { ...validTicket('TXT'), externalId: `Köln-😀-${Date.now()}`, subject: text, description: `${text}\n${text}` },
     });
     expect(created.status).toBe(201);
     // The same emoji as a \u escaped surrogate pair is the same text.
-    const commented = await hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
+    const commented = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
       as: 'demo-bela',
       params: { ticketId: created.body.id },
       rawBody: '{"text":"Antwort \\ud83d\\ude00 Grüße"}',
       headers: { 'content-type': 'application/json' },
     });
     expect(commented.status).toBe(200);
-    const read = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: created.body.id } });
+    const read = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: created.body.id } });
     expect(read.body.subject).toBe(text);
     expect(read.body.description).toBe(`${text}\n${text}`);
     expect(read.body.origin.externalId).toBe(created.body.origin.externalId);
@@ -315,10 +315,10 @@ describe('well-formed non-ASCII text', () => {
     expect(row).toEqual({ subject: text, text: 'Antwort 😀 Grüße' });
 
     const p = participant({ name: text, contact: { name: text } });
-    expect((await hub.api.call('POST', '/v1/participants', { as: 'hub-admin', body: p })).status).toBe(201);
+    expect((await hub.api.untypedCall('POST', '/v1/participants', { as: 'hub-admin', body: p })).status).toBe(201);
     const s = service({ name: text });
-    expect((await hub.api.call('POST', '/v1/services', { as: 'hub-admin', body: s })).status).toBe(201);
-    const r = await hub.api.call('POST', '/v1/routing-rules', { as: 'hub-admin', body: rule({ description: text }) });
+    expect((await hub.api.untypedCall('POST', '/v1/services', { as: 'hub-admin', body: s })).status).toBe(201);
+    const r = await hub.api.untypedCall('POST', '/v1/routing-rules', { as: 'hub-admin', body: rule({ description: text }) });
     expect(r.status).toBe(201);
     const [stored] = await hub.db.query<Record<string, string>>(
       `SELECT (SELECT name FROM participants WHERE id = $1) AS participant, (SELECT contact->>'name' FROM participants WHERE id = $1) AS contact,

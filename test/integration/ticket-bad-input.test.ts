@@ -6,7 +6,7 @@ let ticketId: string;
 
 beforeAll(async () => {
   hub = await startInProcessHub();
-  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('BAD') });
+  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('BAD') });
   ticketId = r.body.id;
 });
 afterAll(() => hub?.close());
@@ -178,7 +178,7 @@ describe('bad input answers problem+json and writes nothing', () => {
     const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = {};
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-    const r = await hub.api.call('POST', c.path, { as: c.as ?? 'demo-mila', params: { ticketId }, body: c.body, rawBody: c.rawBody, headers });
+    const r = await hub.api.untypedCall('POST', c.path, { as: c.as ?? 'demo-mila', params: { ticketId }, body: c.body, rawBody: c.rawBody, headers });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
@@ -188,14 +188,14 @@ describe('bad input answers problem+json and writes nothing', () => {
   });
 
   it('refuses a malformed ticket id in the path', async () => {
-    const r = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: 'drop table' } });
+    const r = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: 'drop table' } });
     expect(r.status).toBe(400);
     expect(r.body.errors[0].pointer).toBe('/path/ticketId');
   });
 
   it.each(['yesterday', '3', '"3', 'W/3', '"1",,', ''])('refuses the malformed If-Match %p with 400 at /header/if-match', async (ifMatch) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
+    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
       as: 'demo-mila',
       params: { ticketId },
       body: { text: 'Bedingt' },
@@ -209,7 +209,7 @@ describe('bad input answers problem+json and writes nothing', () => {
 
   it('refuses a malformed If-Match', async () => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/status', {
+    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', {
       as: 'demo-bela',
       params: { ticketId },
       body: { status: 'in_progress' },
@@ -220,7 +220,7 @@ describe('bad input answers problem+json and writes nothing', () => {
   });
 
   it('refuses a body over the size limit with 413', async () => {
-    const r = await hub.api.call('POST', '/v1/tickets', {
+    const r = await hub.api.untypedCall('POST', '/v1/tickets', {
       as: 'demo-mila',
       rawBody: JSON.stringify({ ...validTicket('BAD'), description: 'x'.repeat(2 * 1024 * 1024) }),
       headers: { 'content-type': 'application/json' },
@@ -233,7 +233,7 @@ describe('bad input answers problem+json and writes nothing', () => {
 describe('If-Match compares strongly (RFC 9110 13.1.1)', () => {
   let id: string;
   const comment = (ifMatch: string) =>
-    hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
+    hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
       as: 'demo-mila',
       params: { ticketId: id },
       body: { text: 'Bedingt' },
@@ -241,7 +241,7 @@ describe('If-Match compares strongly (RFC 9110 13.1.1)', () => {
     });
 
   beforeAll(async () => {
-    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('IFM') });
+    const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('IFM') });
     id = r.body.id;
     expect(r.headers.get('etag')).toBe('"1"');
   });

@@ -23,18 +23,18 @@ const newTicket = (overrides: Record<string, unknown> = {}) => ({
 });
 
 async function create(overrides: Record<string, unknown> = {}) {
-  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: newTicket(overrides) });
+  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: newTicket(overrides) });
   expect(r.status).toBe(201);
   return r;
 }
 
 const act = (as: string, action: string, ticketId: string, body: unknown, headers: Record<string, string> = {}) =>
-  hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers });
+  hub.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers });
 
 describe('creating a ticket (use case 2.1)', () => {
   it('routes it to the service operator, derives the priority and answers with a signed receipt', async () => {
     const body = newTicket();
-    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body });
+    const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({
       version: 1,
@@ -48,7 +48,7 @@ describe('creating a ticket (use case 2.1)', () => {
     expect(r.headers.get('location')).toBe(`/v1/tickets/${r.body.id}`);
     expect(r.headers.get('etag')).toBe('"1"');
 
-    const { body: jwks } = await hub.api.call('GET', '/.well-known/jwks.json');
+    const { body: jwks } = await hub.api.untypedCall('GET', '/.well-known/jwks.json');
     const receipt = r.headers.get('drehscheibe-receipt')!;
     const kid = JSON.parse(Buffer.from(receipt.split('.')[0], 'base64url').toString()).kid;
     const key = await importJWK(
@@ -73,9 +73,9 @@ describe('creating a ticket (use case 2.1)', () => {
 
   it('refuses the same external id twice with 409 and writes nothing', async () => {
     const body = newTicket();
-    await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body });
+    await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body });
     const before = await hub.db.query('SELECT count(*)::int AS n FROM tickets');
-    const again = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body });
+    const again = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body });
     expect(again.status).toBe(409);
     expect(again.body.type).toBe('urn:drehscheibe:problem:duplicate-external-id');
     expect(await hub.db.query('SELECT count(*)::int AS n FROM tickets')).toEqual(before);
@@ -85,7 +85,7 @@ describe('creating a ticket (use case 2.1)', () => {
     const requester = { name: 'Erika Mustermann', email: 'erika@example.org', consent: true };
     const { body: ticket } = await create({ requester });
     expect(ticket.requester).toEqual(requester);
-    const bela = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-bela', params: { ticketId: ticket.id } });
+    const bela = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-bela', params: { ticketId: ticket.id } });
     expect(bela.body.requester).toEqual(requester);
     const [row] = await hub.db.query<{ requester_enc: string }>('SELECT requester_enc FROM tickets WHERE id = $1', [ticket.id]);
     expect(row.requester_enc).not.toContain('Erika');
@@ -118,7 +118,7 @@ describe('working a ticket (use case 2.2)', () => {
     expect(r.body).toMatchObject({ status: 'in_progress', assignee: { participantId: 'demo-bela' } });
     expect(r.body.resolution).toBeUndefined();
 
-    const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId: t.id } });
+    const events = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId: t.id } });
     expect(events.body.items.map((e: { type: string }) => e.type)).toEqual([
       'ticket.forwarded',
       'ticket.acknowledged',
@@ -152,7 +152,7 @@ describe('working a ticket (use case 2.2)', () => {
     const r = await act('demo-bela', 'resolution', t.id, { code: 'solved', text: 'x' });
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:illegal-transition', allowed: ['acknowledge', 'reject', 'start'] });
-    const after = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: t.id } });
+    const after = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: t.id } });
     expect(after.body.version).toBe(1);
   });
 
@@ -183,12 +183,15 @@ describe('working a ticket (use case 2.2)', () => {
   it('hides a ticket from participants that are not party to it, exactly like a missing one', async () => {
     await addParticipant(hub.db, hub.api, 'test-stranger');
     const { body: t } = await create();
-    const real = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'test-stranger', params: { ticketId: t.id } });
-    const missing = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'test-stranger', params: { ticketId: '0190b1d0-0000-7000-8000-000000000000' } });
+    const real = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'test-stranger', params: { ticketId: t.id } });
+    const missing = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', {
+      as: 'test-stranger',
+      params: { ticketId: '0190b1d0-0000-7000-8000-000000000000' },
+    });
     expect(real.status).toBe(404);
     expect(missing.status).toBe(404);
     expect(real.body.title).toBe(missing.body.title);
-    const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'test-stranger', params: { ticketId: t.id } });
+    const events = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}/events', { as: 'test-stranger', params: { ticketId: t.id } });
     expect(events.status).toBe(404);
     const sneak = await act('test-stranger', 'status', t.id, { status: 'in_progress' });
     expect(sneak.status).toBe(404);

@@ -1,30 +1,41 @@
-import type { TokenResponse } from '@drehscheibe/contracts';
+import { createHubClient, TokenCache, type ClientCredentials, type HubClient } from '@drehscheibe/client';
 import { jwkToPublicKey } from '@drehscheibe/webhooks';
 
-/** What a Land ticket system needs from the hub: a token, the hub's keys, and calls. */
-export class HubClient {
-  private tokens = new Map<string, { token: string; expiresAt: number }>();
+/**
+ * What a Land ticket system needs from the hub: a typed client per
+ * participant (tokens fetched and renewed by `@drehscheibe/client`) and the
+ * hub's webhook keys.
+ */
+export class SimulatorHub {
+  private readonly tokens: TokenCache;
+  private readonly clients = new Map<string, HubClient>();
+  private readonly anonymous: HubClient;
   private keys: string[] = [];
 
   constructor(
     private readonly hubUrl: string,
-    private readonly credentials: () => Record<string, { clientId: string; clientSecret: string }>,
-  ) {}
+    private readonly credentials: () => Record<string, ClientCredentials>,
+  ) {
+    this.anonymous = createHubClient({ baseUrl: hubUrl });
+    this.tokens = new TokenCache(this.anonymous);
+  }
 
-  async token(participantId: string): Promise<string> {
-    const cached = this.tokens.get(participantId);
-    if (cached && cached.expiresAt > Date.now() + 30_000) return cached.token;
-    const creds = this.credentials()[participantId];
-    if (!creds) throw new Error(`no credentials for ${participantId}`);
-    const response = await fetch(`${this.hubUrl}/v1/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }).toString(),
-    });
-    if (!response.ok) throw new Error(`token request failed: HTTP ${response.status}`);
-    const body = (await response.json()) as TokenResponse;
-    this.tokens.set(participantId, { token: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 });
-    return body.access_token;
+  /** The client that calls as this participant; credentials are read on each call (the file may be rewritten). */
+  as(participantId: string): HubClient {
+    let client = this.clients.get(participantId);
+    if (!client) {
+      client = createHubClient({
+        baseUrl: this.hubUrl,
+        tokens: this.tokens,
+        credentials: () => {
+          const creds = this.credentials()[participantId];
+          if (!creds) throw new Error(`no credentials for ${participantId}`);
+          return creds;
+        },
+      });
+      this.clients.set(participantId, client);
+    }
+    return client;
   }
 
   /**
@@ -33,18 +44,9 @@ export class HubClient {
    */
   async publicKeys(refresh = false): Promise<string[]> {
     if (this.keys.length > 0 && !refresh) return this.keys;
-    const response = await fetch(`${this.hubUrl}/.well-known/webhook-jwks.json`);
-    if (!response.ok) throw new Error(`JWKS request failed: HTTP ${response.status}`);
-    const { keys } = (await response.json()) as { keys: Array<{ kty: string; crv: string; x: string }> };
-    this.keys = keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519').map((k) => jwkToPublicKey(k));
+    const { data, response } = await this.anonymous.GET('/.well-known/webhook-jwks.json');
+    if (!data) throw new Error(`JWKS request failed: HTTP ${response.status}`);
+    this.keys = data.keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519').map((k) => jwkToPublicKey(k));
     return this.keys;
-  }
-
-  async post(participantId: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.hubUrl}${path}`, {
-      method: 'POST',
-      headers: { ...headers, authorization: `Bearer ${await this.token(participantId)}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
   }
 }

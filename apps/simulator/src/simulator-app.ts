@@ -2,7 +2,7 @@ import { backoffDelayMs } from '@drehscheibe/availability';
 import { verifyWebhook, WebhookVerificationError } from '@drehscheibe/webhooks';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import { HubClient } from './hub-client.js';
+import { SimulatorHub } from './hub-client.js';
 import { SimulatedParticipant, type Behaviour } from './simulated-participant.js';
 
 /** How often a simulated system tries an acknowledgement while the hub is unavailable. */
@@ -22,7 +22,7 @@ export interface SimulatorOptions {
  * simulated BeLa acknowledges forwarded tickets through the API.
  */
 export function createSimulator(options: SimulatorOptions) {
-  const hub = new HubClient(options.hubUrl, options.credentials);
+  const hub = new SimulatorHub(options.hubUrl, options.credentials);
   const participants = new Map(options.participants.map((id) => [id, new SimulatedParticipant(id, { autoAcknowledge: options.autoAcknowledge })]));
   const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true });
   let externalCounter = 0;
@@ -43,7 +43,11 @@ export function createSimulator(options: SimulatorOptions) {
     for (let attempt = 1; ; attempt++) {
       let retryAfterMs = backoffDelayMs(attempt + 1);
       try {
-        const r = await hub.post(participant.id, `/v1/tickets/${ticketId}/acknowledgement`, { externalId }, headers);
+        const { response: r } = await hub.as(participant.id).POST('/v1/tickets/{ticketId}/acknowledgement', {
+          params: { path: { ticketId } },
+          body: { externalId },
+          headers,
+        });
         if (r.ok) {
           participant.acknowledged += 1;
           return;
