@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@drehscheibe/config';
 import { createLogger } from '@drehscheibe/observability';
 import { hashClientSecret } from '@drehscheibe/security';
+import { Redis } from 'ioredis';
+import { FailedAuthLimiter } from '../../apps/hub-api/src/auth/failed-auth-limiter.js';
 import { createHubApp } from '../../apps/hub-api/src/hub-app.js';
 import { hubEnvironment, testServers } from '../support/environment.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
@@ -121,6 +123,31 @@ describe('failed client authentications', () => {
       expect(r.status).toBe(429);
     } finally {
       await app.close();
+    }
+  });
+
+  it('are read from Redis even while a new replica is still opening its connection', async () => {
+    // Regression: a replica whose Redis connection was not ready yet read no shared count and admitted.
+    const prefix = `test-${randomBytes(4).toString('hex')}`;
+    const limits = { perClient: 100, perSource: 2, windowSeconds: 600 };
+    const established = new Redis(testServers().redisUrl);
+    let opening: Redis | undefined;
+    try {
+      await established.ping();
+      const first = new FailedAuthLimiter(established, prefix, limits);
+      for (const clientId of ['a', 'b']) {
+        const attempt = await first.admit(clientId, '10.9.8.7');
+        if ('retryAfterSeconds' in attempt) throw new Error('held back too early');
+        await attempt.failed();
+      }
+      // Made and asked at once: its connection is still being opened.
+      opening = new Redis(testServers().redisUrl);
+      const second = new FailedAuthLimiter(opening, prefix, limits);
+      expect(opening.status).not.toBe('ready');
+      expect(await second.admit('c', '10.9.8.7')).toEqual({ by: 'source', retryAfterSeconds: expect.any(Number) as number });
+    } finally {
+      established.disconnect();
+      opening?.disconnect();
     }
   });
 });

@@ -27,6 +27,12 @@ export interface AuthAttempt {
 const TRUSTED_PAIR_SECONDS = 7 * 24 * 3600;
 const MAX_LOCAL_TRUSTED = 10_000;
 const MAX_LOCAL_COUNTS = 100_000;
+/**
+ * How long admissions wait, once, for the Redis connection a new replica is
+ * still opening. Without the wait a replica that has just started would read
+ * no shared counts and admit a flood another replica already stopped.
+ */
+const FIRST_CONNECT_WAIT_MS = 2_000;
 
 /**
  * Counts failed client authentications per client id and per source address
@@ -54,12 +60,16 @@ export class FailedAuthLimiter {
   private readonly localTrusted = new Map<string, number>();
   private readonly pending = new Map<string, number>();
   private readonly localFailures = new Map<string, { count: number; until: number }>();
+  private wasReady = false;
+  private firstConnect?: Promise<void>;
 
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly limits: FailedAuthLimits,
   ) {
+    this.wasReady = redis.status === 'ready';
+    redis.once('ready', () => (this.wasReady = true));
     const limiter = (name: string, points: number) => {
       const options = { keyPrefix: `${keyPrefix}:auth-failures:${name}`, points, duration: limits.windowSeconds };
       // No insurance limiter: while Redis is unreachable this replica's own count (localFailures) stands in.
@@ -71,6 +81,7 @@ export class FailedAuthLimiter {
 
   /** Admits an authentication of `clientId` from `source`, or says how long to wait. */
   async admit(clientId: string | undefined, source: string): Promise<AuthAttempt | HoldBack> {
+    await this.firstConnection();
     const [bySource, byClient, trusted] = await Promise.all([
       this.bySource.get(source).catch(() => null),
       clientId ? this.byClient.get(clientId).catch(() => null) : null,
@@ -114,6 +125,26 @@ export class FailedAuthLimiter {
       },
       abandoned: () => void close(),
     };
+  }
+
+  /**
+   * Waits (bounded, once per replica) while the connection is being opened
+   * for the first time. Later outages fall back to this replica's own counts
+   * at once, and so does a connection that is not being opened at all.
+   */
+  private firstConnection(): Promise<void> {
+    const status = this.redis.status;
+    if (this.wasReady || (status !== 'connecting' && status !== 'connect')) return Promise.resolve();
+    this.firstConnect ??= new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS);
+      this.redis.once('ready', done);
+    });
+    return this.firstConnect;
   }
 
   private inFlight(key: string): number {

@@ -60,7 +60,7 @@ describe('query parameters are parsed by each controller, without the validation
   it('refuses, as the contract would, what the contract did not check (a repeated or non-integer value)', () => {
     const { controller, filters } = ticketsController();
     for (const query of ['limit=ten', 'limit=1&limit=2', 'role=boss']) {
-      expect(() => controller.find('demo-mila', raw(query))).toThrow(expect.objectContaining({ code: 'validation-failed' }));
+      expect(() => controller.find('demo-mila', raw(query))).toThrow(expect.objectContaining({ code: 'validation-failed' }) as Error);
     }
     expect(() => controller.find('demo-mila', raw('limit='))).toThrow(ProblemError);
     expect(filters).toEqual([]);
@@ -90,7 +90,7 @@ describe('SpecValidationInterceptor', () => {
 
   it('still refuses a query the contract does not allow (400 problem)', () => {
     expect(() => interceptor.intercept(context('/v1/tickets', raw('limit=0')), next)).toThrow(
-      expect.objectContaining({ code: 'validation-failed', extensions: { errors: [expect.objectContaining({ pointer: '/query/limit' })] } }),
+      expect.objectContaining({ code: 'validation-failed', extensions: { errors: [expect.objectContaining({ pointer: '/query/limit' })] } }) as Error,
     );
   });
 });
