@@ -1,5 +1,5 @@
 import { eventually, Stack } from '../support/stack.js';
-import type { Method } from '../support/api-client.js';
+import type { CallOptions, Method, Operation, PathOf } from '../support/api-client.js';
 
 let stack: Stack;
 const workerMetrics = async () => (await fetch(`${stack.workerUrl}/metrics`)).text();
@@ -24,12 +24,13 @@ afterAll(() => stack?.stop());
 let n = 0;
 const create = async () =>
   (
-    await stack.api.untypedCall('POST', '/v1/tickets', {
+    await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: `ADM-${++n}`, type: 'question', subject: 'Admin', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     })
-  ).body.id as string;
-const admin = (method: Method, path: string, params: Record<string, string> = {}) => stack.api.untypedCall(method, path, { as: 'hub-admin', params });
+  ).data.id;
+const admin = <M extends Method, P extends PathOf<M>>(method: M, path: P, params?: CallOptions<Operation<M, P>>['params']) =>
+  stack.api.call(method, path, { as: 'hub-admin', params });
 const receivedBy = async (participant: string) =>
   (await stack.simulator<{ items: Array<{ body: { ticketId: string; ticketVersion: number } }> }>('GET', `/participants/${participant}/deliveries`)).items;
 
@@ -40,19 +41,19 @@ describe('operating deliveries', () => {
     await eventually(
       'both deliveries to be dead letters',
       async () => {
-        const { body } = await admin('GET', `/v1/deliveries?receiverId=demo-bela&status=dead`);
-        return ids.every((id) => body.items.some((d: { ticketId: string }) => d.ticketId === id));
+        const { data } = await admin('GET', `/v1/deliveries?receiverId=demo-bela&status=dead` as '/v1/deliveries');
+        return ids.every((id) => data.items.some((d) => d.ticketId === id));
       },
       20_000,
     );
     const state = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
-    expect(state.body).toMatchObject({ receiverId: 'demo-bela', circuit: expect.stringMatching(/open/), dead: 2 });
-    expect(state.body.consecutiveFailures).toBeGreaterThanOrEqual(2);
+    expect(state.body).toMatchObject({ receiverId: 'demo-bela', circuit: expect.stringMatching(/open/) as string, dead: 2 });
+    expect(state.data.consecutiveFailures).toBeGreaterThanOrEqual(2);
 
-    const [dead] = (await admin('GET', `/v1/deliveries?ticketId=${ids[0]}` as '/v1/deliveries')).body.items;
+    const [dead] = (await admin('GET', `/v1/deliveries?ticketId=${ids[0]}` as '/v1/deliveries')).data.items;
     const detail = await admin('GET', '/v1/deliveries/{deliveryId}', { deliveryId: dead.id });
-    expect(detail.body.history.map((a: { statusCode?: number }) => a.statusCode)).toEqual([500, 500, 500]);
-    expect(detail.body.attempts).toBe(3);
+    expect(detail.data.history.map((a) => a.statusCode)).toEqual([500, 500, 500]);
+    expect(detail.data.attempts).toBe(3);
 
     await stack.simulator('PUT', '/participants/demo-bela/behaviour', { failNext: 0 });
     const replay = await admin('POST', '/v1/receivers/{participantId}/dead-letters/replay', { participantId: 'demo-bela' });
@@ -77,13 +78,13 @@ describe('operating deliveries', () => {
 
   it('holds deliveries for a paused receiver and sends them in order on resume', async () => {
     const ticketId = await create();
-    await stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'B' } });
+    await stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'B' } });
     await eventually('the acknowledgement at the MiLa', async () => (await receivedBy('demo-mila')).some((d) => d.body.ticketId === ticketId));
 
-    expect((await admin('POST', '/v1/receivers/{participantId}/pause', { participantId: 'demo-mila' })).body.paused).toBe(true);
+    expect((await admin('POST', '/v1/receivers/{participantId}/pause', { participantId: 'demo-mila' })).data.paused).toBe(true);
     const heldBefore = await workerCounter('drehscheibe_delivery_deferrals_total', { receiver: 'demo-mila', reason: 'paused' });
-    for (const status of ['in_progress', 'waiting', 'in_progress']) {
-      await stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId }, body: { status, reason: 'x' } });
+    for (const status of ['in_progress', 'waiting', 'in_progress'] as const) {
+      await stack.api.call('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId }, body: { status, reason: 'x' } });
     }
     // Proof that nothing was sent rather than "not yet": the worker took the first of them up and held it for the pause
     // (the later versions wait behind it, in order).
@@ -92,7 +93,7 @@ describe('operating deliveries', () => {
       return held - heldBefore >= 1;
     });
     expect((await receivedBy('demo-mila')).filter((d) => d.body.ticketId === ticketId).map((d) => d.body.ticketVersion)).toEqual([2]);
-    expect((await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-mila' })).body.pending).toBe(3);
+    expect((await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-mila' })).data.pending).toBe(3);
 
     await admin('POST', '/v1/receivers/{participantId}/resume', { participantId: 'demo-mila' });
     const versions = await eventually('the held deliveries', async () => {
@@ -106,9 +107,9 @@ describe('operating deliveries', () => {
     const delivered = async (ticketId: string) =>
       eventually(`the delivery of ${ticketId} to the BeLa`, async () => (await receivedBy('demo-bela')).some((d) => d.body.ticketId === ticketId));
     const lastSuccess = async () => {
-      const { body } = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
-      expect(body).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 }); // the healthy path: no circuit write per delivery
-      return body.lastSuccessAt ? Date.parse(body.lastSuccessAt) : 0;
+      const { data } = await admin('GET', '/v1/receivers/{participantId}', { participantId: 'demo-bela' });
+      expect(data).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 }); // the healthy path: no circuit write per delivery
+      return data.lastSuccessAt ? Date.parse(data.lastSuccessAt) : 0;
     };
     await delivered(await create()); // a closed circuit with a row: every further success is a healthy one
     const first = await eventually('a recorded success', lastSuccess);
@@ -130,14 +131,14 @@ describe('operating deliveries', () => {
 
   it('refuses to retry a delivered delivery and keeps the API to the admin scope', async () => {
     const ticketId = await create();
-    await stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'C' } });
+    await stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', { as: 'demo-bela', params: { ticketId }, body: { externalId: 'C' } });
     const delivered = await eventually('a delivered delivery', async () => {
-      const { body } = await admin('GET', `/v1/deliveries?ticketId=${ticketId}&status=delivered` as '/v1/deliveries');
-      return body.items[0];
+      const { data } = await admin('GET', `/v1/deliveries?ticketId=${ticketId}&status=delivered` as '/v1/deliveries');
+      return data.items[0];
     });
     const retry = await admin('POST', '/v1/deliveries/{deliveryId}/retry', { deliveryId: delivered.id });
     expect(retry.status).toBe(409);
-    const asParticipant = await stack.api.untypedCall('GET', '/v1/deliveries', { as: 'demo-mila' });
+    const asParticipant = await stack.api.call('GET', '/v1/deliveries', { as: 'demo-mila' });
     expect(asParticipant.status).toBe(403);
   });
 });

@@ -1,3 +1,5 @@
+import type { components } from '@drehscheibe/client';
+import type { TicketActionPath } from '../support/api-client.js';
 import { eventually, Stack } from '../support/stack.js';
 
 /**
@@ -8,7 +10,7 @@ import { eventually, Stack } from '../support/stack.js';
 let stack: Stack;
 beforeAll(async () => {
   stack = await Stack.start({ SIMULATOR_PARTICIPANTS: 'demo-mila,demo-bela,demo-vendor', SIMULATOR_AUTO_ACKNOWLEDGE: 'false' });
-  const vendor = await stack.api.untypedCall('POST', '/v1/participants', {
+  const vendor = await stack.api.call('POST', '/v1/participants', {
     as: 'hub-admin',
     body: {
       id: 'demo-vendor',
@@ -19,12 +21,12 @@ beforeAll(async () => {
     },
   });
   expect(vendor.status).toBe(201);
-  const client = await stack.api.untypedCall('POST', '/v1/participants/{participantId}/clients', {
+  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', {
     as: 'hub-admin',
     params: { participantId: 'demo-vendor' },
     body: {},
   });
-  stack.api.addCredentials('demo-vendor', client.body);
+  stack.api.addCredentials('demo-vendor', client.data);
 }, 90_000);
 afterAll(() => stack?.stop());
 
@@ -37,19 +39,20 @@ const received = async (participant: string, ticketId: string) =>
     .map((d) => `${d.body.ticketVersion}:${d.body.type}`);
 
 async function step(as: string, action: string, ticketId: string, body: unknown, etag?: string) {
-  const r = await stack.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, {
+  const r = await stack.api.call('POST', `/v1/tickets/{ticketId}/${action}` as TicketActionPath, {
     as,
     params: { ticketId },
-    body,
+    untypedBody: body,
     headers: etag ? { 'if-match': etag } : {},
   });
   expect(r.status).toBe(200);
-  return r;
+  // The action is picked at run time (the union of its operations has no typed 2xx body): each answers the ticket.
+  return { headers: r.headers, body: r.data as components['schemas']['Ticket'] };
 }
 
 describe('the exchange protocol end to end', () => {
   it('forward → acknowledge → question → answer → multi-hop → resolve → close → reopen, delivered in order to every party', async () => {
-    const journeyTicket = {
+    const journeyTicket: Omit<components['schemas']['TicketCreate'], 'supportLevel'> = {
       externalId: 'MILA-JOURNEY',
       type: 'incident',
       subject: 'Bescheid-Download leer',
@@ -58,19 +61,19 @@ describe('the exchange protocol end to end', () => {
       urgency: 2,
       channel: 'phone_115',
     };
-    const created = await stack.api.untypedCall('POST', '/v1/tickets', {
+    const created = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: journeyTicket,
       headers: { 'idempotency-key': 'journey-create' },
     });
-    const id = created.body.id as string;
+    const id = created.data.id;
     // A client retrying after a lost answer gets the same ticket, not a second one.
-    const retried = await stack.api.untypedCall('POST', '/v1/tickets', {
+    const retried = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: journeyTicket,
       headers: { 'idempotency-key': 'journey-create' },
     });
-    expect(retried.body.id).toBe(id);
+    expect(retried.data.id).toBe(id);
 
     let r = await step('demo-bela', 'acknowledgement', id, { externalId: 'BELA-9' }, created.headers.get('etag')!);
     r = await step('demo-bela', 'status', id, { status: 'waiting', reason: 'Welcher Bescheid genau?' }, r.headers.get('etag')!);
@@ -100,21 +103,21 @@ describe('the exchange protocol end to end', () => {
   });
 
   it('lets exactly one of two concurrent updates on the same version win; the other gets 412', async () => {
-    const created = await stack.api.untypedCall('POST', '/v1/tickets', {
+    const created = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: 'MILA-RACE', type: 'question', subject: 'Race', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
     const etag = created.headers.get('etag')!;
     const [a, b] = await Promise.all([
-      stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/acknowledgement', {
+      stack.api.call('POST', '/v1/tickets/{ticketId}/acknowledgement', {
         as: 'demo-bela',
-        params: { ticketId: created.body.id },
+        params: { ticketId: created.data.id },
         body: { externalId: 'A' },
         headers: { 'if-match': etag },
       }),
-      stack.api.untypedCall('POST', '/v1/tickets/{ticketId}/cancel', {
+      stack.api.call('POST', '/v1/tickets/{ticketId}/cancel', {
         as: 'demo-mila',
-        params: { ticketId: created.body.id },
+        params: { ticketId: created.data.id },
         body: { reason: 'doch erledigt' },
         headers: { 'if-match': etag },
       }),
@@ -125,17 +128,17 @@ describe('the exchange protocol end to end', () => {
   });
 
   it('answers 404 to a participant that is not party to the ticket', async () => {
-    const created = await stack.api.untypedCall('POST', '/v1/tickets', {
+    const created = await stack.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
       body: { externalId: 'MILA-PRIVATE', type: 'question', subject: 'Privat', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
-    const r = await stack.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-vendor', params: { ticketId: created.body.id } });
+    const r = await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-vendor', params: { ticketId: created.data.id } });
     expect(r.status).toBe(404);
   });
 
   it('delivers a service notice, signed, to a subscribed participant', async () => {
-    await stack.api.untypedCall('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
-    const published = await stack.api.untypedCall('POST', '/v1/services/{serviceId}/notices', {
+    await stack.api.call('PUT', '/v1/services/{serviceId}/subscription', { as: 'demo-mila', params: { serviceId: 'svc-demo-wohngeld' } });
+    const published = await stack.api.call('POST', '/v1/services/{serviceId}/notices', {
       as: 'demo-bela',
       params: { serviceId: 'svc-demo-wohngeld' },
       body: { kind: 'outage', startsAt: new Date().toISOString(), text: 'Der Bezahldienst ist gestört.' },
@@ -149,12 +152,12 @@ describe('the exchange protocol end to end', () => {
       return items.find((d) => d.body.type === 'service.notice_published');
     });
     expect(notice.signatureVersion).toBe('v1a');
-    expect(notice.body.notice).toMatchObject({ id: published.body.id, text: 'Der Bezahldienst ist gestört.' });
+    expect(notice.body.notice).toMatchObject({ id: published.data.id, text: 'Der Bezahldienst ist gestört.' });
   });
 
   it('hands every event exactly once to a feed poller while four writers create tickets', async () => {
     const feed = async (after?: string) =>
-      (await stack.api.untypedCall('GET', `/v1/events?limit=20${after ? `&after=${after}` : ''}` as '/v1/events', { as: 'demo-vendor' })).body as {
+      (await stack.api.call('GET', `/v1/events?limit=20${after ? `&after=${after}` : ''}` as '/v1/events', { as: 'demo-vendor' })).data as {
         items: Array<{ id: string; ticketId: string }>;
         nextCursor: string;
       };
@@ -165,7 +168,7 @@ describe('the exchange protocol end to end', () => {
       [0, 1, 2, 3].map(async (w) => {
         const ids: string[] = [];
         for (let i = 0; i < 10; i++) {
-          const r = await stack.api.untypedCall('POST', '/v1/tickets', {
+          const r = await stack.api.call('POST', '/v1/tickets', {
             as: 'demo-mila',
             body: {
               externalId: `FEED-${w}-${i}`,
@@ -178,7 +181,7 @@ describe('the exchange protocol end to end', () => {
               assignee: { participantId: 'demo-vendor' },
             },
           });
-          ids.push(r.body.id);
+          ids.push(r.data.id);
         }
         return ids;
       }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { UntypedResponse } from '../support/api-client.js';
+import type { components } from '@drehscheibe/client';
+import type { ApiResponse, Operation } from '../support/api-client.js';
 import { eventually, Stack } from '../support/stack.js';
 
 /**
@@ -18,7 +19,8 @@ afterAll(() => stack?.stop());
 
 interface Attempt {
   key: string;
-  body: { externalId: string; [field: string]: unknown };
+  /** The defaulted supportLevel left out (openapi-typescript marks it required). */
+  body: Omit<components['schemas']['TicketCreate'], 'supportLevel'>;
   /** The status of the first answer, or null when none came (the API died or was down); 503 while it starts. */
   firstStatus: number | null;
 }
@@ -46,7 +48,7 @@ describe('Idempotency-Key across an API crash', () => {
         attempts.push(attempt);
         try {
           attempt.firstStatus = (
-            await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: attempt.body, headers: { 'idempotency-key': attempt.key } })
+            await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: attempt.body, headers: { 'idempotency-key': attempt.key } })
           ).status;
           // 503: the API is up but not yet connected to its database.
           if (attempt.firstStatus === 503) await stack.apiReady();
@@ -87,14 +89,14 @@ describe('Idempotency-Key across an API crash', () => {
         (await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE status_code IS NULL AND locked_until > now()`))[0].n === 0,
       (LEASE_SECONDS + 10) * 1000,
     );
-    const retries: Array<{ attempt: Attempt; retry: UntypedResponse<any> }> = [];
+    const retries: Array<{ attempt: Attempt; retry: ApiResponse<Operation<'POST', '/v1/tickets'>> }> = [];
     const queue = [...attempts];
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let a = queue.shift(); a; a = queue.shift()) {
           retries.push({
             attempt: a,
-            retry: await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: a.body, headers: { 'idempotency-key': a.key } }),
+            retry: await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: a.body, headers: { 'idempotency-key': a.key } }),
           });
         }
       }),
@@ -108,8 +110,8 @@ describe('Idempotency-Key across an API crash', () => {
       expect(retry.status).toBe(201);
       const ticket = byExternalId.get(attempt.body.externalId);
       expect(ticket?.n).toBe(1);
-      expect(retry.body.id).toBe(ticket?.id);
-      expect(retry.body.requester).toEqual(attempt.body.requester);
+      expect(retry.data.id).toBe(ticket?.id);
+      expect(retry.data.requester).toEqual(attempt.body.requester);
     }
     expect(tickets.every((t) => t.n === 1)).toBe(true);
     // A ticket never exists without the attempt that created it.

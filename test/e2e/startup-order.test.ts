@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { components } from '@drehscheibe/client';
 import pg from 'pg';
 import type { TestDatabase } from '../support/database.js';
 import { eventually, Stack } from '../support/stack.js';
@@ -71,10 +72,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** What the health checks of the API and the worker answer (the worker is not in the API document). */
+interface Health {
+  status?: string;
+  checks?: { database?: string; redis?: string };
+}
 const get = async (url: string) => {
   const r = await fetch(url);
   const text = await r.text();
-  return { status: r.status, headers: r.headers, body: text.startsWith('{') ? JSON.parse(text) : text };
+  const body: unknown = text.startsWith('{') ? JSON.parse(text) : text;
+  // A text answer has no `checks`: reading them gives undefined, which the conditions below treat as not (yet) ready.
+  return { status: r.status, headers: r.headers, body: body as Health };
 };
 const alive = (name: 'hub-api' | 'worker') => {
   const child = stack!.process(name);
@@ -89,12 +97,12 @@ describe('start-up before PostgreSQL and Redis', () => {
     const databaseUrl = `postgres://drehscheibe:${PASSWORD}@127.0.0.1:${pgProxy.port}/hub`;
     const database: TestDatabase = {
       url: databaseUrl,
-      query: async (sql, params = []) => {
+      query: async <T>(sql: string, params: unknown[] = []) => {
         if (!pool) {
           pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
           pool.on('error', () => undefined); // idle clients lose their server in the restart below
         }
-        return (await pool.query(sql, params)).rows;
+        return (await pool.query(sql, params)).rows as T[];
       },
       drop: () => Promise.resolve(), // the server is this file's: stopped in afterAll
     };
@@ -137,16 +145,16 @@ describe('start-up before PostgreSQL and Redis', () => {
       return r.body.checks?.database === 'up' && r;
     });
     expect(worker).toMatchObject({ status: 503, body: { checks: { database: 'up', redis: 'down' } } });
-    const whileRedisDown = await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-1') });
+    const whileRedisDown = await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-1') });
     expect(whileRedisDown.status).toBe(201);
 
     // Redis comes up: the worker becomes ready and delivers, the ticket from before included.
     redis = await infra.startRedis({ dir: join(dir, 'redis'), port: await infra.findFreePort() });
     redisProxy.retarget(redis.url);
     await eventually('the worker to become ready', async () => (await get(`${stack!.workerUrl}/health/ready`)).status === 200);
-    const afterwards = await stack.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-2') });
+    const afterwards = await stack.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-2') });
     expect(afterwards.status).toBe(201);
-    await eventually('both tickets delivered to the BeLa', async () => delivered([whileRedisDown.body.id, afterwards.body.id]));
+    await eventually('both tickets delivered to the BeLa', async () => delivered([whileRedisDown.data.id, afterwards.data.id]));
     expect(alive('hub-api') && alive('worker')).toBe(true);
 
     // PostgreSQL shuts down under the running apps: 503 with Retry-After, not-ready, still alive; then back.
@@ -164,15 +172,16 @@ describe('start-up before PostgreSQL and Redis', () => {
     await eventually('the API to be ready again', async () => (await get(`${stack!.apiUrl}/health/ready`)).status === 200);
     await eventually('the worker to be ready again', async () => (await get(`${stack!.workerUrl}/health/ready`)).status === 200);
     const again = await eventually('a ticket to be accepted again', async () => {
-      const r = await stack!.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-3') });
+      const r = await stack!.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticket('START-3') });
       return r.status === 201 && r;
     });
-    await eventually('the ticket after the restart delivered', async () => delivered([again.body.id]));
+    await eventually('the ticket after the restart delivered', async () => delivered([again.data.id]));
     expect(alive('hub-api') && alive('worker')).toBe(true);
   }, 180_000);
 });
 
-const ticket = (externalId: string) => ({
+// Without the defaulted supportLevel (openapi-typescript marks it required).
+const ticket = (externalId: string): Omit<components['schemas']['TicketCreate'], 'supportLevel'> => ({
   externalId,
   type: 'question',
   subject: 'Start-up order',

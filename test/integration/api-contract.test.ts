@@ -43,15 +43,15 @@ describe('the OpenAPI document and the routes', () => {
 
 describe('operations endpoints', () => {
   it('answers liveness and readiness with the dependencies checked', async () => {
-    expect((await hub.api.untypedCall('GET', '/health/live')).body).toEqual({ status: 'ok' });
-    const ready = await hub.api.untypedCall('GET', '/health/ready');
+    expect((await hub.api.call('GET', '/health/live')).body).toEqual({ status: 'ok' });
+    const ready = await hub.api.call('GET', '/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up' } });
   });
 
   it('publishes the token key and the webhook key as Ed25519 JWKs, each in its own set', async () => {
-    const { body: tokenSet } = await hub.api.untypedCall('GET', '/.well-known/jwks.json');
-    const { body: webhookSet } = await hub.api.untypedCall('GET', '/.well-known/webhook-jwks.json');
+    const { data: tokenSet } = await hub.api.call('GET', '/.well-known/jwks.json');
+    const { data: webhookSet } = await hub.api.call('GET', '/.well-known/webhook-jwks.json');
     expect(tokenSet.keys).toHaveLength(1);
     expect(webhookSet.keys).toHaveLength(1);
     for (const key of [...tokenSet.keys, ...webhookSet.keys]) expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA' });
@@ -88,11 +88,11 @@ describe('queue board', () => {
 
 describe('metrics', () => {
   it('exposes request, ticket, backlog and queue metrics in Prometheus format', async () => {
-    await hub.api.untypedCall('GET', '/health/live');
-    const r = await hub.api.untypedCall('GET', '/metrics', { as: 'hub-admin' });
+    await hub.api.call('GET', '/health/live');
+    const r = await hub.api.call('GET', '/metrics', { as: 'hub-admin' });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/plain');
-    const text = r.body as string;
+    const text = r.data;
     expect(text).toMatch(/drehscheibe_http_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*\} [1-9]/);
     expect(text).toContain('# TYPE drehscheibe_queue_jobs gauge');
     expect(text).toMatch(/drehscheibe_queue_jobs\{state="waiting"[^}]*\} \d+/);
@@ -103,18 +103,18 @@ describe('metrics', () => {
 
 describe('codelists', () => {
   it('lists every codelist with URN, version and codes', async () => {
-    const { status, body } = await hub.api.untypedCall('GET', '/v1/codelists', { as: 'demo-mila' });
+    const { status, data } = await hub.api.call('GET', '/v1/codelists', { as: 'demo-mila' });
     expect(status).toBe(200);
-    const ids = body.items.map((l: { id: string }) => l.id);
+    const ids = data.items.map((l) => l.id);
     expect(ids).toEqual(expect.arrayContaining(['ticket-status', 'ticket-type', 'priority', 'impact', 'urgency', 'channel', 'category', 'resolution-code']));
-    const status_ = body.items.find((l: { id: string }) => l.id === 'ticket-status');
+    const status_ = data.items.find((l) => l.id === 'ticket-status')!;
     expect(status_.uri).toBe('urn:xoev-de:drehscheibe:codeliste:ticket-status');
     expect(status_.version).toBe('1.0');
   });
 
   it('keeps the contract enums and the codelists identical', async () => {
-    const { body } = await hub.api.untypedCall('GET', '/v1/codelists', { as: 'demo-mila' });
-    const codes = (id: string) => body.items.find((l: { id: string }) => l.id === id).codes.map((c: { code: string }) => c.code);
+    const { data } = await hub.api.call('GET', '/v1/codelists', { as: 'demo-mila' });
+    const codes = (id: string) => data.items.find((l) => l.id === id)!.codes.map((c) => c.code);
     const schemas = loadOpenApiDocument().components.schemas as Record<string, { enum: unknown[] }>;
     expect(codes('ticket-status')).toEqual(schemas.TicketStatus.enum);
     expect(codes('ticket-type')).toEqual(schemas.TicketType.enum);

@@ -1,5 +1,5 @@
 import { hashClientSecret } from '@drehscheibe/security';
-import type { Method, UntypedResponse } from '../support/api-client.js';
+import type { ApiResponse, CallOptions, Method, Operation, PathOf } from '../support/api-client.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { eventually } from '../support/stack.js';
 
@@ -15,8 +15,12 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-const admin = <T = any>(method: Method, path: string, body?: unknown, params: Record<string, string> = {}) =>
-  hub.api.untypedCall<T>(method, path, { as: 'hub-admin', body, params });
+const admin = <M extends Method, P extends PathOf<M>>(
+  method: M,
+  path: P,
+  body?: CallOptions<Operation<M, P>>['body'],
+  params?: CallOptions<Operation<M, P>>['params'],
+) => hub.api.call(method, path, { as: 'hub-admin', body, params });
 
 let seq = 0;
 async function participantWithClient(): Promise<{ participantId: string; clientId: string; clientSecret: string }> {
@@ -24,11 +28,11 @@ async function participantWithClient(): Promise<{ participantId: string; clientI
   expect((await admin('POST', '/v1/participants', { id: participantId, name: 'Lebenszyklus', kind: 'land_ticket_system', land: 'DE-HB' })).status).toBe(201);
   const client = await admin('POST', '/v1/participants/{participantId}/clients', {}, { participantId });
   expect(client.status).toBe(201);
-  return { participantId, clientId: client.body.clientId, clientSecret: client.body.clientSecret };
+  return { participantId, clientId: client.data.clientId, clientSecret: client.data.clientSecret };
 }
 
 const tokenRequest = (clientId: string, clientSecret: string) =>
-  hub.api.untypedCall('POST', '/v1/oauth/token', {
+  hub.api.call('POST', '/v1/oauth/token', {
     rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
@@ -36,11 +40,11 @@ const tokenRequest = (clientId: string, clientSecret: string) =>
 async function tokenOf(clientId: string, clientSecret: string): Promise<string> {
   const r = await tokenRequest(clientId, clientSecret);
   expect(r.status).toBe(200);
-  return r.body.access_token as string;
+  return r.data.access_token;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const readTickets = (token: string) => hub.api.untypedCall('GET', '/v1/tickets', { headers: bearer(token) });
+const readTickets = (token: string) => hub.api.call('GET', '/v1/tickets', { headers: bearer(token) });
 
 /** Waits until the token is refused, and returns that answer. */
 const refusedSoon = (token: string, what: string) =>
@@ -49,11 +53,11 @@ const refusedSoon = (token: string, what: string) =>
     return r.status === 401 && r;
   });
 
-function expectRevoked(r: UntypedResponse<{ type: string; detail: string }>, reason: RegExp): void {
+function expectRevoked(r: ApiResponse<Operation<'GET', '/v1/tickets'>>, reason: RegExp): void {
   expect(r.status).toBe(401);
   expect(r.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-  expect(r.body.type).toBe('urn:drehscheibe:problem:unauthorized');
-  expect(r.body.detail).toMatch(reason);
+  expect(r.problem.type).toBe('urn:drehscheibe:problem:unauthorized');
+  expect(r.problem.detail).toMatch(reason);
 }
 
 describe('tokens issued before a revocation (item 2)', () => {
@@ -65,7 +69,7 @@ describe('tokens issued before a revocation (item 2)', () => {
     expect((await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId })).status).toBe(200);
     expectRevoked(await refusedSoon(token, 'the suspension'), /participant .* suspended/);
     const externalId = `LIFE-${seq}`;
-    const create = await hub.api.untypedCall('POST', '/v1/tickets', {
+    const create = await hub.api.call('POST', '/v1/tickets', {
       headers: bearer(token),
       body: { externalId, type: 'question', subject: 'nach Sperre', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
     });
@@ -85,7 +89,7 @@ describe('tokens issued before a revocation (item 2)', () => {
     expect((await admin('DELETE', '/v1/participants/{participantId}/clients/{clientId}', undefined, { participantId, clientId })).status).toBe(204);
     expectRevoked(await refusedSoon(token, 'the deletion'), /deleted/);
     expect((await tokenRequest(clientId, clientSecret)).status).toBe(401);
-    expect((await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId })).body.items).toEqual([]);
+    expect((await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId })).data.items).toEqual([]);
     expect((await admin('DELETE', '/v1/participants/{participantId}/clients/{clientId}', undefined, { participantId, clientId })).status).toBe(404);
   });
 
@@ -100,7 +104,7 @@ describe('tokens issued before a revocation (item 2)', () => {
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ error: 'invalid_client', detail: 'this client is disabled' });
 
-    expect((await admin('PATCH', '/v1/participants/{participantId}/clients/{clientId}', { enabled: true }, { participantId, clientId })).body.enabled).toBe(
+    expect((await admin('PATCH', '/v1/participants/{participantId}/clients/{clientId}', { enabled: true }, { participantId, clientId })).data.enabled).toBe(
       true,
     );
     await eventually('the token to work again', async () => (await readTickets(token)).status === 200);
@@ -113,12 +117,12 @@ describe('tokens issued before a revocation (item 2)', () => {
     const rotated = await admin('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', { overlapSeconds: 0 }, { participantId, clientId });
     expect(rotated.status).toBe(200);
     expect(rotated.headers.get('cache-control')).toBe('no-store');
-    expect(rotated.body).toEqual({ clientId, clientSecret: expect.any(String), scopes: ['tickets'], secretGeneration: 2 });
-    expect(rotated.body.clientSecret).not.toBe(clientSecret);
+    expect(rotated.body).toEqual({ clientId, clientSecret: expect.any(String) as string, scopes: ['tickets'], secretGeneration: 2 });
+    expect(rotated.data.clientSecret).not.toBe(clientSecret);
 
     expectRevoked(await refusedSoon(token, 'the rotation'), /rotated/);
     expect((await tokenRequest(clientId, clientSecret)).status).toBe(401);
-    const fresh = await tokenOf(clientId, rotated.body.clientSecret);
+    const fresh = await tokenOf(clientId, rotated.data.clientSecret);
     expect((await readTickets(fresh)).status).toBe(200);
   });
 });
@@ -129,11 +133,18 @@ describe('client administration (item 3)', () => {
     const second = await admin('POST', '/v1/participants/{participantId}/clients', {}, { participantId });
     const list = await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId });
     expect(list.status).toBe(200);
-    expect(list.body.items.map((c: { clientId: string }) => c.clientId)).toEqual([clientId, second.body.clientId]);
-    expect(list.body.items[0]).toEqual({ clientId, participantId, scopes: ['tickets'], enabled: true, secretGeneration: 1, createdAt: expect.any(String) });
+    expect(list.data.items.map((c) => c.clientId)).toEqual([clientId, second.data.clientId]);
+    expect(list.data.items[0]).toEqual({
+      clientId,
+      participantId,
+      scopes: ['tickets'],
+      enabled: true,
+      secretGeneration: 1,
+      createdAt: expect.any(String) as string,
+    });
     const text = JSON.stringify(list.body);
     expect(text).not.toContain(clientSecret);
-    expect(text).not.toContain(second.body.clientSecret);
+    expect(text).not.toContain(second.data.clientSecret);
     expect(text).not.toContain('scrypt');
     // Issuing the second client left the first one working.
     expect((await tokenRequest(clientId, clientSecret)).status).toBe(200);
@@ -145,51 +156,51 @@ describe('client administration (item 3)', () => {
     const overlapSeconds = 8;
     const rotated = await admin('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', { overlapSeconds }, { participantId, clientId });
     expect(rotated.status).toBe(200);
-    const endsAt = Date.parse(rotated.body.previousSecretExpiresAt);
+    const endsAt = Date.parse(rotated.data.previousSecretExpiresAt!);
     expect(endsAt).toBeGreaterThan(Date.now());
     expect(endsAt).toBeLessThanOrEqual(Date.now() + overlapSeconds * 1000 + 1000);
 
     // During the overlap: both secrets get tokens, the old token still works, and the listing says until when.
     const duringOverlap = await tokenRequest(clientId, clientSecret);
     expect(duringOverlap.status).toBe(200);
-    expect(duringOverlap.body.expires_in).toBeLessThanOrEqual(overlapSeconds);
+    expect(duringOverlap.data.expires_in).toBeLessThanOrEqual(overlapSeconds);
     expect((await readTickets(oldToken)).status).toBe(200);
     const listed = await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId });
-    expect(listed.body.items[0]).toMatchObject({ secretGeneration: 2, previousSecretExpiresAt: rotated.body.previousSecretExpiresAt });
-    expect(listed.body.items[0].secretRotatedAt).toEqual(expect.any(String));
-    const newToken = await tokenOf(clientId, rotated.body.clientSecret);
+    expect(listed.data.items[0]).toMatchObject({ secretGeneration: 2, previousSecretExpiresAt: rotated.data.previousSecretExpiresAt });
+    expect(listed.data.items[0].secretRotatedAt).toEqual(expect.any(String));
+    const newToken = await tokenOf(clientId, rotated.data.clientSecret);
 
     // After it: no job ran, yet the old secret and both of its tokens are refused; the new secret's token works.
     expectRevoked(await refusedSoon(oldToken, 'the overlap ended'), /rotated/);
     // The token obtained with the old secret during the overlap was issued to expire with it.
-    expectRevoked(await readTickets(duringOverlap.body.access_token), /rotated|expired/);
+    expectRevoked(await readTickets(duringOverlap.data.access_token), /rotated|expired/);
     expect(Date.now()).toBeGreaterThanOrEqual(endsAt);
     expect((await tokenRequest(clientId, clientSecret)).status).toBe(401);
     expect((await readTickets(newToken)).status).toBe(200);
     const after = await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId });
-    expect(after.body.items[0].previousSecretExpiresAt).toBeUndefined();
+    expect(after.data.items[0].previousSecretExpiresAt).toBeUndefined();
   });
 
   it('keeps one previous secret: a second rotation during an overlap ends the oldest at once', async () => {
     const { participantId, clientId, clientSecret: first } = await participantWithClient();
     const rotate = () => admin('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', { overlapSeconds: 3600 }, { participantId, clientId });
-    const second = (await rotate()).body.clientSecret as string;
+    const second = (await rotate()).data.clientSecret;
     expect((await tokenRequest(clientId, first)).status).toBe(200);
     const third = await rotate();
-    expect(third.body.secretGeneration).toBe(3);
+    expect(third.data.secretGeneration).toBe(3);
     expect((await tokenRequest(clientId, first)).status).toBe(401);
     expect((await tokenRequest(clientId, second)).status).toBe(200);
-    expect((await tokenRequest(clientId, third.body.clientSecret)).status).toBe(200);
+    expect((await tokenRequest(clientId, third.data.clientSecret)).status).toBe(200);
   });
 
   it('rotates with the default overlap of an hour when no body is sent', async () => {
     const { participantId, clientId } = await participantWithClient();
-    const r = await hub.api.untypedCall('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', {
+    const r = await hub.api.call('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', {
       as: 'hub-admin',
       params: { participantId, clientId },
     });
     expect(r.status).toBe(200);
-    const overlap = Date.parse(r.body.previousSecretExpiresAt) - Date.now();
+    const overlap = Date.parse(r.data.previousSecretExpiresAt!) - Date.now();
     expect(overlap).toBeGreaterThan(3590_000);
     expect(overlap).toBeLessThanOrEqual(3600_000);
   });
@@ -203,7 +214,7 @@ describe('client administration (item 3)', () => {
     expect((await admin('POST', '/v1/participants/{participantId}/clients/{clientId}/secret', { overlapSeconds: 0 }, foreign)).status).toBe(404);
     expect((await admin('DELETE', '/v1/participants/{participantId}/clients/{clientId}', undefined, foreign)).status).toBe(404);
     expect((await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId: 'de-xx-nobody' })).status).toBe(404);
-    const asParticipant = await hub.api.untypedCall('GET', '/v1/participants/{participantId}/clients', {
+    const asParticipant = await hub.api.call('GET', '/v1/participants/{participantId}/clients', {
       as: 'demo-mila',
       params: { participantId: 'demo-mila' },
     });

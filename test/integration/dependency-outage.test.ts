@@ -1,4 +1,5 @@
 import { unavailableDependency } from '@drehscheibe/availability';
+import type { components } from '@drehscheibe/client';
 import { createDataSource } from '@drehscheibe/persistence';
 import { testServers } from '../support/environment.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   );
   // Tokens up front: the calls under test are the ones during the outage.
   await Promise.all(['demo-mila', 'demo-bela', 'hub-admin'].map((p) => hub.api.token(p)));
-  ticketId = (await createTicket()).body.id;
+  ticketId = (await createTicket()).data.id;
   [{ id: deliveryId }] = await hub.db.query<{ id: string }>('SELECT id FROM deliveries WHERE ticket_id = $1', [ticketId]);
 });
 afterAll(async () => {
@@ -46,7 +47,7 @@ afterAll(async () => {
 });
 
 const createTicket = () =>
-  hub.api.untypedCall('POST', '/v1/tickets', {
+  hub.api.call('POST', '/v1/tickets', {
     as: 'demo-mila',
     body: { externalId: `OUT-${++n}`, type: 'question', subject: 'Ausfall', serviceId: 'svc-demo-wohngeld', impact: 3, urgency: 3, channel: 'email' },
   });
@@ -68,22 +69,22 @@ const everyKind = (): Call[] => {
     {
       what: 'token',
       send: () =>
-        hub.api.untypedCall('POST', '/v1/oauth/token', {
+        hub.api.call('POST', '/v1/oauth/token', {
           rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString(),
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
         }),
     },
-    { what: 'ticket read', send: () => hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } }) },
-    { what: 'ticket list', send: () => hub.api.untypedCall('GET', '/v1/tickets', { as: 'demo-mila' }) },
+    { what: 'ticket read', send: () => hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } }) },
+    { what: 'ticket list', send: () => hub.api.call('GET', '/v1/tickets', { as: 'demo-mila' }) },
     { what: 'ticket create', send: createTicket },
     {
       what: 'ticket comment',
-      send: () => hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', { as: 'demo-mila', params: { ticketId }, body: { text: `Nachfrage ${++n}` } }),
+      send: () => hub.api.call('POST', '/v1/tickets/{ticketId}/comments', { as: 'demo-mila', params: { ticketId }, body: { text: `Nachfrage ${++n}` } }),
     },
-    { what: 'feed', send: () => hub.api.untypedCall('GET', '/v1/events', { as: 'demo-bela' }) },
-    { what: 'registry', send: () => hub.api.untypedCall('GET', '/v1/participants', { as: 'hub-admin' }) },
-    { what: 'deliveries', send: () => hub.api.untypedCall('GET', '/v1/deliveries', { as: 'hub-admin' }) },
-    { what: 'delivery retry', send: () => hub.api.untypedCall('POST', '/v1/deliveries/{deliveryId}/retry', { as: 'hub-admin', params: { deliveryId } }) },
+    { what: 'feed', send: () => hub.api.call('GET', '/v1/events', { as: 'demo-bela' }) },
+    { what: 'registry', send: () => hub.api.call('GET', '/v1/participants', { as: 'hub-admin' }) },
+    { what: 'deliveries', send: () => hub.api.call('GET', '/v1/deliveries', { as: 'hub-admin' }) },
+    { what: 'delivery retry', send: () => hub.api.call('POST', '/v1/deliveries/{deliveryId}/retry', { as: 'hub-admin', params: { deliveryId } }) },
     {
       what: 'queue board',
       send: async () => {
@@ -104,14 +105,15 @@ function expectUnavailable(what: string, r: { status: number; headers: Headers; 
   expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:service-unavailable', status: 503 });
 }
 
-const ready = async () => (await hub.api.untypedCall('GET', '/health/ready')).body;
+// Ready (200) and not ready (503) both answer the health document; only a bad query (none here) gets a problem.
+const ready = async () => (await hub.api.call('GET', '/health/ready')).body as components['schemas']['Health'];
 
 describe('PostgreSQL unreachable', () => {
   it('answers 503 problem+json with Retry-After on every kind of route, then works again once it is back', async () => {
     pg.setMode('refuse');
     for (const call of everyKind()) expectUnavailable(call.what, await call.send());
-    expect((await hub.api.untypedCall('GET', '/health/live')).status).toBe(200);
-    const readiness = await hub.api.untypedCall('GET', '/health/ready');
+    expect((await hub.api.call('GET', '/health/live')).status).toBe(200);
+    const readiness = await hub.api.call('GET', '/health/ready');
     expect(readiness.status).toBe(503);
     expect(readiness.body).toMatchObject({ status: 'unavailable', checks: { database: 'down' } });
 
@@ -130,7 +132,7 @@ describe('PostgreSQL unreachable', () => {
       let tookMs = 0;
       for (let i = 0; i < 10 && tookMs < 900; i++) {
         const started = Date.now();
-        const r = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } });
+        const r = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } });
         tookMs = Date.now() - started;
         expectUnavailable('ticket read on a hung database', r);
       }
@@ -142,7 +144,7 @@ describe('PostgreSQL unreachable', () => {
     }
     await eventually(
       'the ticket to be readable again',
-      async () => (await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } })).status === 200,
+      async () => (await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } })).status === 200,
     );
   });
 });
@@ -189,10 +191,10 @@ describe('Redis unreachable', () => {
       expect(created.status).toBe(201);
       expect(await ready()).toEqual({ status: 'ok', checks: { database: 'up', redis: 'down' } });
 
-      expectUnavailable('delivery retry', await hub.api.untypedCall('POST', '/v1/deliveries/{deliveryId}/retry', { as: 'hub-admin', params: { deliveryId } }));
+      expectUnavailable('delivery retry', await hub.api.call('POST', '/v1/deliveries/{deliveryId}/retry', { as: 'hub-admin', params: { deliveryId } }));
       expectUnavailable(
         'dead-letter replay',
-        await hub.api.untypedCall('POST', '/v1/receivers/{participantId}/dead-letters/replay', { as: 'hub-admin', params: { participantId: 'demo-bela' } }),
+        await hub.api.call('POST', '/v1/receivers/{participantId}/dead-letters/replay', { as: 'hub-admin', params: { participantId: 'demo-bela' } }),
       );
       expect(await deliveryRow()).toEqual(before); // refused means unchanged
       const board = await fetch(`${hub.url}/admin/queues/api/queues`, { headers: { authorization: basic('hub-admin') } });
@@ -201,15 +203,15 @@ describe('Redis unreachable', () => {
       redis.setMode('forward');
     }
 
-    await eventually('Redis to be reachable again', async () => (await ready()).checks.redis === 'up');
-    const replay = await hub.api.untypedCall('POST', '/v1/receivers/{participantId}/dead-letters/replay', {
+    await eventually('Redis to be reachable again', async () => (await ready()).checks?.redis === 'up');
+    const replay = await hub.api.call('POST', '/v1/receivers/{participantId}/dead-letters/replay', {
       as: 'hub-admin',
       params: { participantId: 'demo-bela' },
     });
     expect(replay.status).toBe(200);
-    expect(replay.body.replayed).toBeGreaterThanOrEqual(1);
+    expect(replay.data.replayed).toBeGreaterThanOrEqual(1);
     expect((await deliveryRow()).status).toBe('pending');
-    const retry = await hub.api.untypedCall('POST', '/v1/deliveries/{deliveryId}/retry', { as: 'hub-admin', params: { deliveryId } });
+    const retry = await hub.api.call('POST', '/v1/deliveries/{deliveryId}/retry', { as: 'hub-admin', params: { deliveryId } });
     expect(retry.status).toBe(200);
   });
 });

@@ -104,7 +104,7 @@ describe('retryWithBackoff', () => {
       { level: 'debug' },
       new Writable({
         write(chunk: Buffer, _encoding, done) {
-          lines.push(JSON.parse(chunk.toString()));
+          lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
           done();
         },
       }),

@@ -38,7 +38,7 @@ describe('parseJsonStrictly', () => {
   ])('refuses the text in %s at %s', (text, pointer, message) => {
     const e = refusal(() => json(text));
     expect(e.kind).toBe('invalid');
-    expect(e.violations).toEqual([{ pointer, message: expect.stringMatching(message) }]);
+    expect(e.violations).toEqual([{ pointer, message: expect.stringMatching(message) as string }]);
   });
 
   it.each([

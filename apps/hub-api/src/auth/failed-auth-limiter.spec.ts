@@ -32,7 +32,7 @@ describe('FailedAuthLimiter while Redis is unreachable', () => {
       await attempt.failed();
     }
     const held = await limiter.admit('c1', '10.0.0.1');
-    expect(held).toEqual({ by: 'client', retryAfterSeconds: expect.any(Number) });
+    expect(held).toEqual({ by: 'client', retryAfterSeconds: expect.any(Number) as number });
     expect((held as HoldBack).retryAfterSeconds).toBeGreaterThan(55);
     expect(admitted(await limiter.admit('c2', '10.0.0.1'))).toBe(true);
   });
