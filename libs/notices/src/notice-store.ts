@@ -1,4 +1,5 @@
 import { NoticeRecipientEntity, ServiceNoticeEntity, ServiceSubscriptionEntity } from '@drehscheibe/persistence';
+import type { ParticipantReferences } from '@drehscheibe/registry';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 
@@ -51,3 +52,10 @@ export class NoticeStore {
     await this.dataSource.manager.delete(ServiceSubscriptionEntity, { serviceId, participantId });
   }
 }
+
+/** Notices a participant received are history; its subscriptions are wishes and go with it. */
+export const noticeParticipantReferences: ParticipantReferences = {
+  name: 'notices',
+  count: (em, participantId) => em.count(NoticeRecipientEntity, { where: { participantId } }),
+  release: async (em, participantId) => void (await em.delete(ServiceSubscriptionEntity, { participantId })),
+};

@@ -5,3 +5,4 @@ export { ClientRegistry, type Client, type RotatedClientSecret } from './client-
 export { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication, type ClientStatus } from './client-access.js';
 export type { Participant, Service, RoutingRule } from './views.js';
 export { RegistryDirectory, type RoutingContext } from './registry-directory.js';
+export { PARTICIPANT_REFERENCES, type ParticipantReferences } from './participant-references.js';

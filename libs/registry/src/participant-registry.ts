@@ -1,18 +1,10 @@
 import type { components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
-import {
-  isUniqueViolation,
-  NoticeRecipientEntity,
-  OAuthClientEntity,
-  ParticipantEntity,
-  RoutingRuleEntity,
-  ServiceEntity,
-  ServiceSubscriptionEntity,
-  TicketPartyEntity,
-} from '@drehscheibe/persistence';
+import { isUniqueViolation, OAuthClientEntity, ParticipantEntity, RoutingRuleEntity, ServiceEntity } from '@drehscheibe/persistence';
 import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { ParticipantReferences } from './participant-references.js';
 import { toParticipantView, type Participant } from './views.js';
 
 type Schemas = components['schemas'];
@@ -24,6 +16,8 @@ export class ParticipantRegistry {
   constructor(
     private readonly dataSource: DataSource,
     allowPrivateEndpoints: boolean,
+    /** What other capabilities keep about participants (tickets, notices). */
+    private readonly references: ParticipantReferences[] = [],
   ) {
     this.endpoints = new EndpointPolicy(allowPrivateEndpoints);
   }
@@ -79,19 +73,18 @@ export class ParticipantRegistry {
   async remove(id: string): Promise<void> {
     await this.find(id);
     await this.dataSource.transaction(async (em) => {
-      const [tickets, services, rules, notices] = await Promise.all([
-        em.count(TicketPartyEntity, { where: { participantId: id } }),
-        em.count(ServiceEntity, { where: { operatorId: id } }),
-        em.count(RoutingRuleEntity, { where: { targetId: id } }),
-        em.count(NoticeRecipientEntity, { where: { participantId: id } }),
-      ]);
-      if (tickets + services + rules + notices > 0) {
+      const own: ParticipantReferences[] = [
+        { name: 'services', count: (m, p) => m.count(ServiceEntity, { where: { operatorId: p } }) },
+        { name: 'routingRules', count: (m, p) => m.count(RoutingRuleEntity, { where: { targetId: p } }) },
+      ];
+      const all = [...this.references, ...own];
+      const counts = await Promise.all(all.map((r) => r.count(em, id)));
+      if (counts.some((n) => n > 0)) {
         throw new DomainError('participant-in-use', `participant ${id} is still referenced; suspend it instead (PATCH status=suspended)`, {
-          references: { tickets, services, routingRules: rules, notices },
+          references: Object.fromEntries(all.map((r, i) => [r.name, counts[i]])),
         });
       }
-      // Subscriptions are wishes, not history: they go with the participant.
-      await em.delete(ServiceSubscriptionEntity, { participantId: id });
+      for (const r of all) await r.release?.(em, id);
       await em.delete(OAuthClientEntity, { participantId: id });
       await em.delete(ParticipantEntity, { id });
     });

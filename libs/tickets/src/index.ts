@@ -3,7 +3,7 @@ export { TicketCommands } from './ticket-commands.js';
 export { TicketQueries } from './ticket-queries.js';
 export { toEventView, toEventDelivery, ticketEventMessage } from './ticket-events.js';
 export { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
-export { TicketStore, type TicketTransaction, type LoadedTicket } from './ticket-store.js';
+export { TicketStore, ticketParticipantReferences, type TicketTransaction, type LoadedTicket } from './ticket-store.js';
 export { TicketPresenter } from './ticket-presenter.js';
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';

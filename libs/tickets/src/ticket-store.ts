@@ -18,6 +18,7 @@ import {
   updateColumns,
   type PreparedStatement,
 } from '@drehscheibe/persistence';
+import type { ParticipantReferences } from '@drehscheibe/registry';
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import type { RecordedEvent } from './event-recorder.js';
@@ -267,3 +268,9 @@ function buildStatements(ds: DataSource): Statements {
     attachmentInsert,
   };
 }
+
+/** Tickets keep their parties for ever (history): a participant that was party to one cannot be removed. */
+export const ticketParticipantReferences: ParticipantReferences = {
+  name: 'tickets',
+  count: (em, participantId) => em.count(TicketPartyEntity, { where: { participantId } }),
+};

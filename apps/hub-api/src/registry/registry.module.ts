@@ -1,6 +1,16 @@
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
-import { ClientRegistry, ParticipantRegistry, RegistryDirectory, RoutingRuleBook, ServiceCatalog } from '@drehscheibe/registry';
+import { noticeParticipantReferences } from '@drehscheibe/notices';
+import {
+  ClientRegistry,
+  PARTICIPANT_REFERENCES,
+  ParticipantRegistry,
+  RegistryDirectory,
+  RoutingRuleBook,
+  ServiceCatalog,
+  type ParticipantReferences,
+} from '@drehscheibe/registry';
+import { ticketParticipantReferences } from '@drehscheibe/tickets';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HUB_CONFIG } from '../core/tokens.js';
@@ -11,10 +21,13 @@ import { ParticipantsController, RoutingRulesController, ServicesController } fr
 @Module({
   controllers: [ParticipantsController, ClientsController, ServicesController, RoutingRulesController],
   providers: [
+    // What tickets and notices keep about a participant: it stays while any of that is history.
+    { provide: PARTICIPANT_REFERENCES, useValue: [ticketParticipantReferences, noticeParticipantReferences] },
     {
       provide: ParticipantRegistry,
-      useFactory: (dataSource: DataSource, config: HubConfig) => new ParticipantRegistry(dataSource, config.delivery.allowPrivateEndpoints),
-      inject: [DataSource, HUB_CONFIG],
+      useFactory: (dataSource: DataSource, config: HubConfig, references: ParticipantReferences[]) =>
+        new ParticipantRegistry(dataSource, config.delivery.allowPrivateEndpoints, references),
+      inject: [DataSource, HUB_CONFIG, PARTICIPANT_REFERENCES],
     },
     { provide: ClientRegistry, useFactory: (dataSource: DataSource) => new ClientRegistry(dataSource), inject: [DataSource] },
     { provide: ServiceCatalog, useFactory: (dataSource: DataSource) => new ServiceCatalog(dataSource), inject: [DataSource] },
