@@ -42,7 +42,6 @@ export default tseslint.config(
       'test/integration/client-lifecycle.test.ts',
       'test/integration/dependency-outage.test.ts',
       'test/integration/event-feed.test.ts',
-      'test/integration/ticket-lifecycle.test.ts',
     ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
