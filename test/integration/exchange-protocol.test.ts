@@ -1,3 +1,5 @@
+import type { components } from '@drehscheibe/client';
+import type { CallOptions, Operation, TicketActionPath } from '../support/api-client.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { addParticipant } from '../support/participants.js';
 
@@ -10,25 +12,35 @@ beforeAll(async () => {
 afterAll(() => hub?.close());
 
 let counter = 0;
-const ticketBody = (overrides: Record<string, unknown> = {}) => ({
+const ticketBody = (overrides: Partial<components['schemas']['TicketCreate']> = {}) => ({
   externalId: `P-${Date.now()}-${++counter}`,
-  type: 'incident',
+  type: 'incident' as const,
   subject: 'Hochladen von Nachweisen bricht ab',
   serviceId: 'svc-demo-wohngeld',
   category: 'form.upload',
-  impact: 2,
-  urgency: 2,
-  channel: 'web_form',
+  impact: 2 as const,
+  urgency: 2 as const,
+  channel: 'web_form' as const,
   ...overrides,
 });
-const create = async (overrides: Record<string, unknown> = {}, as = 'demo-mila') => {
-  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as, body: ticketBody(overrides) });
+const create = async (overrides: Partial<components['schemas']['TicketCreate']> = {}, as = 'demo-mila') => {
+  const r = await hub.api.call('POST', '/v1/tickets', { as, body: ticketBody(overrides) });
   expect(r.status).toBe(201);
-  return r.body;
+  return r.data;
 };
-const act = (as: string, action: string, ticketId: string, body: unknown, headers: Record<string, string> = {}) =>
-  hub.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body, headers });
-const get = (as: string, ticketId: string) => hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } });
+/** A ticket command by name (`rejection`, `forward`, ...), typed by its operation. */
+type Action = TicketActionPath extends `/v1/tickets/{ticketId}/${infer A}` ? A : never;
+type ActionPath<A extends Action> = `/v1/tickets/{ticketId}/${A}`;
+type ActionOptions<A extends Action> = CallOptions<Operation<'POST', ActionPath<A>>>;
+const act = <A extends Action>(as: string, action: A, ticketId: string, body: ActionOptions<A>['body'], headers: Record<string, string> = {}) =>
+  hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, {
+    as,
+    // Every ticket command takes `{ticketId}`; the compiler cannot see that through the generic path.
+    params: { ticketId } as ActionOptions<A>['params'],
+    body,
+    headers,
+  });
+const get = (as: string, ticketId: string) => hub.api.call('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } });
 const deliveriesOf = (ticketId: string) =>
   hub.db.query<{ receiver_id: string; ticket_version: number }>(
     'SELECT receiver_id, ticket_version FROM deliveries WHERE ticket_id = $1 ORDER BY ticket_version, receiver_id',
@@ -43,14 +55,14 @@ describe('rejection and re-routing', () => {
     const rerouted = await act('demo-mila', 'forward', t.id, { participantId: 'test-other-land', note: 'Bitte übernehmen' });
     expect(rerouted.body).toMatchObject({ status: 'forwarded', assignee: { participantId: 'test-other-land' } });
     // The BeLa that declined stays a watcher: it keeps read access.
-    expect(rerouted.body.references.map((r: { participantId: string; role: string }) => `${r.participantId}:${r.role}`).sort()).toEqual([
+    expect(rerouted.data.references.map((r: { participantId: string; role: string }) => `${r.participantId}:${r.role}`).sort()).toEqual([
       'demo-bela:watcher',
       'demo-mila:origin',
       'test-other-land:assignee',
     ]);
     expect((await get('demo-bela', t.id)).status).toBe(200);
-    const events = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}/events', { as: 'test-other-land', params: { ticketId: t.id } });
-    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['ticket.forwarded', 'ticket.rejected', 'ticket.forwarded']);
+    const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'test-other-land', params: { ticketId: t.id } });
+    expect(events.data.items.map((e: { type: string }) => e.type)).toEqual(['ticket.forwarded', 'ticket.rejected', 'ticket.forwarded']);
   });
 });
 
@@ -61,14 +73,14 @@ describe('multi-hop forwarding', () => {
     const forwarded = await act('demo-bela', 'forward', t.id, { participantId: 'test-vendor' });
     expect(forwarded.body).toMatchObject({ status: 'forwarded', version: 3, assignee: { participantId: 'test-vendor' } });
     const ack = await act('test-vendor', 'acknowledgement', t.id, { externalId: 'VENDOR-1' });
-    expect(ack.body.references).toEqual(
+    expect(ack.data.references).toEqual(
       expect.arrayContaining([
         { participantId: 'demo-bela', externalId: 'BELA-77', role: 'watcher' },
         { participantId: 'test-vendor', externalId: 'VENDOR-1', role: 'assignee' },
       ]),
     );
     const resolved = await act('test-vendor', 'resolution', t.id, { code: 'solved', text: 'Upload-Limit erhöht' });
-    expect(resolved.body.assignee.participantId).toBe('demo-mila');
+    expect(resolved.data.assignee.participantId).toBe('demo-mila');
     // Deliveries only to parties with an endpoint (the vendor polls the feed), never to the actor.
     expect((await deliveriesOf(t.id)).map((d) => `${d.ticket_version}:${d.receiver_id}`)).toEqual([
       '1:demo-bela',
@@ -89,13 +101,13 @@ describe('conversation', () => {
   it('delivers public comments, keeps internal ones inside the organisation', async () => {
     const t = await create();
     const pub = await act('demo-bela', 'comments', t.id, { text: 'Wir prüfen das.' });
-    expect(pub.body.version).toBe(2);
+    expect(pub.data.version).toBe(2);
     const internal = await act('demo-bela', 'comments', t.id, { text: 'Kollege fragen: Timeout?', visibility: 'internal' });
     expect(internal.status).toBe(200);
-    expect(internal.body.version).toBe(2);
-    expect(internal.body.comments.map((c: { visibility: string }) => c.visibility)).toEqual(['public', 'internal']);
+    expect(internal.data.version).toBe(2);
+    expect(internal.data.comments.map((c: { visibility: string }) => c.visibility)).toEqual(['public', 'internal']);
     const asMila = await get('demo-mila', t.id);
-    expect(asMila.body.comments).toEqual([expect.objectContaining({ author: 'demo-bela', visibility: 'public', text: 'Wir prüfen das.' })]);
+    expect(asMila.data.comments).toEqual([expect.objectContaining({ author: 'demo-bela', visibility: 'public', text: 'Wir prüfen das.' })]);
     const [event] = await hub.db.query<{ snapshot: object }>("SELECT snapshot FROM ticket_events WHERE ticket_id = $1 AND type = 'ticket.comment_added'", [
       t.id,
     ]);
@@ -109,8 +121,8 @@ describe('conversation', () => {
     await act('demo-bela', 'status', t.id, { status: 'waiting', reason: 'Welche Dateigröße?' });
     const answer = await act('demo-mila', 'comments', t.id, { text: '25 MB, PDF' });
     expect(answer.body.status).toBe('in_progress');
-    const events = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-bela', params: { ticketId: t.id } });
-    expect(events.body.items.at(-1)).toMatchObject({
+    const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-bela', params: { ticketId: t.id } });
+    expect(events.data.items.at(-1)).toMatchObject({
       type: 'ticket.comment_added',
       data: { status: 'in_progress', previousStatus: 'waiting', comment: { text: '25 MB, PDF' } },
     });
@@ -122,7 +134,7 @@ describe('conversation', () => {
     expect(cancelled.body.status).toBe('cancelled');
     const after = await act('demo-bela', 'status', t.id, { status: 'in_progress' });
     expect(after.status).toBe(409);
-    expect(after.body.allowed).toEqual([]);
+    expect(after.problem.allowed).toEqual([]);
   });
 });
 
@@ -130,8 +142,8 @@ describe('Idempotency-Key', () => {
   it('replays the first answer for a retry and creates one ticket', async () => {
     const body = ticketBody();
     const headers = { 'idempotency-key': `create-${body.externalId}` };
-    const first = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
-    const retry = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
+    const first = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
+    const retry = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body, headers });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
     expect(retry.body).toEqual(first.body);
@@ -153,15 +165,15 @@ describe('Idempotency-Key', () => {
 
   it('keys belong to the client: another client may use the same key', async () => {
     const key = `shared-${Date.now()}`;
-    const a = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: ticketBody(), headers: { 'idempotency-key': key } });
-    const b = await hub.api.untypedCall('POST', '/v1/tickets', {
+    const a = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: ticketBody(), headers: { 'idempotency-key': key } });
+    const b = await hub.api.call('POST', '/v1/tickets', {
       as: 'demo-bela',
       body: ticketBody({ assignee: { participantId: 'demo-mila' } }),
       headers: { 'idempotency-key': key },
     });
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
-    expect(b.body.id).not.toBe(a.body.id);
+    expect(b.data.id).not.toBe(a.data.id);
   });
 });
 
@@ -171,8 +183,8 @@ describe('GET /v1/tickets', () => {
     const a = await create({ subject: `${tag} alpha`, category: 'access.login' });
     const b = await create({ subject: `${tag} beta`, category: 'payment.failed' });
     await act('demo-bela', 'status', b.id, { status: 'in_progress' });
-    const list = (as: string, query: string) => hub.api.untypedCall('GET', `/v1/tickets?${query}` as '/v1/tickets', { as });
-    const ids = (r: { body: { items: Array<{ id: string }> } }) => r.body.items.map((t) => t.id);
+    const list = (as: string, query: string) => hub.api.call('GET', `/v1/tickets?${query}` as '/v1/tickets', { as });
+    const ids = (r: Awaited<ReturnType<typeof list>>) => r.data.items.map((t) => t.id);
 
     expect(ids(await list('demo-mila', `q=${encodeURIComponent(tag)}`))).toEqual([a.id, b.id]);
     expect(ids(await list('demo-mila', `q=${encodeURIComponent(tag)}&category=access`))).toEqual([a.id]);
@@ -189,11 +201,11 @@ describe('GET /v1/tickets', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const r = await hub.api.untypedCall('GET', `/v1/tickets?q=${encodeURIComponent(tag)}&limit=2${cursor ? `&cursor=${cursor}` : ''}` as '/v1/tickets', {
+      const r = await hub.api.call('GET', `/v1/tickets?q=${encodeURIComponent(tag)}&limit=2${cursor ? `&cursor=${cursor}` : ''}` as '/v1/tickets', {
         as: 'demo-mila',
       });
-      seen.push(...r.body.items.map((t: { id: string }) => t.id));
-      cursor = r.body.nextCursor;
+      seen.push(...r.data.items.map((t: { id: string }) => t.id));
+      cursor = r.data.nextCursor;
       // A write in between must not disturb the walk.
       if (seen.length === 2) await create({ subject: `${tag} late` });
     } while (cursor);

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { components } from '@drehscheibe/client';
 import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { ticketFootprint, validTicket } from '../support/bad-input.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
@@ -10,13 +11,16 @@ import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.
  * error, and those an operation can meet are declared in the contract.
  */
 
+type TicketCreate = components['schemas']['TicketCreate'];
+
 const validator = new SpecValidator(loadOpenApiDocument());
 let hub: InProcessHub;
 let ticketId: string;
 
 beforeAll(async () => {
   hub = await startInProcessHub();
-  ticketId = (await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('FW') })).body.id;
+  // validTicket's fields are typed as plain strings and numbers; its values are valid.
+  ticketId = (await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('FW') as TicketCreate })).data.id;
 });
 afterAll(() => hub?.close());
 
@@ -36,7 +40,12 @@ async function raw(method: string, url: string, init: { operation?: string; head
 function expectProblem(r: { status: number; contentType: string; body: Record<string, unknown> }, status: number, code: string) {
   expect(r.status).toBe(status);
   expect(r.contentType).toContain('application/problem+json');
-  expect(r.body).toMatchObject({ type: `urn:drehscheibe:problem:${code}`, status, title: expect.any(String), correlationId: expect.any(String) });
+  expect(r.body).toMatchObject({
+    type: `urn:drehscheibe:problem:${code}`,
+    status,
+    title: expect.any(String) as unknown,
+    correlationId: expect.any(String) as unknown,
+  });
 }
 
 describe('answers of the router', () => {
@@ -134,7 +143,7 @@ describe('answers of the HTTP parser', () => {
     const r = await rawHttp(request);
     expect(r.status).toBe(400);
     expect(r.headers).toContain('content-type: application/problem+json');
-    expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:malformed-request', status: 400, correlationId: expect.any(String) });
+    expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:malformed-request', status: 400, correlationId: expect.any(String) as unknown });
   });
 
   it('headers over 16 KiB → 431 headers-too-large as problem+json', async () => {

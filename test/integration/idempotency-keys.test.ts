@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { components } from '@drehscheibe/client';
 import { FieldCipher } from '@drehscheibe/security';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { startInProcessWorker } from '../support/in-process-worker.js';
@@ -20,20 +21,20 @@ beforeAll(async () => {
 afterAll(() => hub?.close());
 
 let counter = 0;
-const ticketBody = (overrides: Record<string, unknown> = {}) => ({
+const ticketBody = (overrides: Partial<components['schemas']['TicketCreate']> = {}) => ({
   externalId: `IK-${Date.now()}-${++counter}`,
-  type: 'incident',
+  type: 'incident' as const,
   subject: 'Antrag lässt sich nicht absenden',
   serviceId: 'svc-demo-wohngeld',
-  impact: 2,
-  urgency: 2,
-  channel: 'phone_115',
+  impact: 2 as const,
+  urgency: 2 as const,
+  channel: 'phone_115' as const,
   ...overrides,
 });
-const create = (body: object, key?: string) =>
-  hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body, headers: key ? { 'idempotency-key': key } : {} });
-const comment = (ticketId: string, text: string, key: string, visibility = 'public') =>
-  hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
+const create = (body: ReturnType<typeof ticketBody>, key?: string) =>
+  hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body, headers: key ? { 'idempotency-key': key } : {} });
+const comment = (ticketId: string, text: string, key: string, visibility: 'public' | 'internal' = 'public') =>
+  hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
     as: 'demo-bela',
     params: { ticketId },
     body: { text, visibility },
@@ -59,7 +60,7 @@ describe('stored answers and expiry (item 1)', () => {
     const key = `pii-${randomUUID()}`;
     const first = await create(body, key);
     expect(first.status).toBe(201);
-    expect(first.body.requester).toEqual(requester);
+    expect(first.data.requester).toEqual(requester);
 
     const stored = await rowText(key);
     expect(stored).not.toBe('');
@@ -74,7 +75,7 @@ describe('stored answers and expiry (item 1)', () => {
     expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(first.body);
-    expect(replay.body.requester).toEqual(requester);
+    expect(replay.data.requester).toEqual(requester);
   });
 
   it('treats a key older than its time-to-live as new, and the worker deletes expired keys', async () => {
@@ -87,7 +88,7 @@ describe('stored answers and expiry (item 1)', () => {
     const again = await create(ticketBody(), key);
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBeNull();
-    expect(again.body.id).not.toBe(first.body.id);
+    expect(again.data.id).not.toBe(first.data.id);
 
     const fresh = `fresh-${randomUUID()}`;
     expect((await create(ticketBody(), fresh)).status).toBe(201);
@@ -120,7 +121,7 @@ describe('a key whose request did not finish (item 5)', () => {
     expect(await count('SELECT count(*)::int AS n FROM tickets WHERE origin_external_id = $1', [body.externalId])).toBe(1);
     const replay = await create(body, key);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    expect(replay.body.id).toBe(retry.body.id);
+    expect(replay.data.id).toBe(retry.data.id);
   });
 
   it('answers from the ticket the request created when the API died after the commit, creating nothing twice', async () => {
@@ -141,18 +142,18 @@ describe('a key whose request did not finish (item 5)', () => {
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body).toEqual(first.body);
-    expect(retry.headers.get('location')).toBe(`/v1/tickets/${first.body.id}`);
+    expect(retry.headers.get('location')).toBe(`/v1/tickets/${first.data.id}`);
     expect(retry.headers.get('etag')).toBe('"1"');
     expect(retry.headers.get('drehscheibe-receipt')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(await count('SELECT count(*)::int AS n FROM tickets WHERE origin_external_id = $1', [body.externalId])).toBe(1);
-    expect(await count('SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $1', [first.body.id])).toBe(1);
+    expect(await count('SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $1', [first.data.id])).toBe(1);
     // The rebuilt answer is stored like any other: encrypted, and replayed from now on.
     expect(await rowText(key)).not.toContain('Max Muster');
     expect((await create(body, key)).body).toEqual(first.body);
   });
 
   it('answers a retried change from the ticket as it is now, applying it once', async () => {
-    const ticket = (await create(ticketBody())).body;
+    const ticket = (await create(ticketBody())).data;
     const key = `comment-${randomUUID()}`;
     const first = await comment(ticket.id, 'Wir prüfen das.', key);
     expect(first.status).toBe(200);
@@ -161,7 +162,7 @@ describe('a key whose request did not finish (item 5)', () => {
     await crashAfterClaim(key);
     await crashAfterClaim(internalKey);
     // Meanwhile the ticket moved on.
-    await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId: ticket.id }, body: { status: 'in_progress' } });
+    await hub.api.call('POST', '/v1/tickets/{ticketId}/status', { as: 'demo-bela', params: { ticketId: ticket.id }, body: { status: 'in_progress' } });
 
     const retry = await comment(ticket.id, 'Wir prüfen das.', key);
     expect(retry.status).toBe(200);
@@ -174,10 +175,10 @@ describe('a key whose request did not finish (item 5)', () => {
   });
 
   it('answers a retried upload with the file it stored, once', async () => {
-    const ticket = (await create(ticketBody())).body;
+    const ticket = (await create(ticketBody())).data;
     const key = `upload-${randomUUID()}`;
     const upload = () =>
-      hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt', {
+      hub.api.call('POST', '/v1/tickets/{ticketId}/attachments?filename=Nachweis.txt' as '/v1/tickets/{ticketId}/attachments', {
         as: 'demo-mila',
         params: { ticketId: ticket.id },
         rawBody: 'Bescheid vom 1. Dezember',
@@ -190,12 +191,12 @@ describe('a key whose request did not finish (item 5)', () => {
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.headers.get('location')).toBe(first.headers.get('location'));
-    expect(retry.body.attachments).toEqual(first.body.attachments);
+    expect(retry.data.attachments).toEqual(first.data.attachments);
     expect(await count('SELECT count(*)::int AS n FROM ticket_attachments WHERE ticket_id = $1', [ticket.id])).toBe(1);
   });
 
   it('applies a change once when a retry takes over from a request that is only slow', async () => {
-    const ticket = (await create(ticketBody())).body;
+    const ticket = (await create(ticketBody())).data;
     const key = `slow-${randomUUID()}`;
     const text = `Langsam ${randomUUID()}`;
     const locker = new pg.Client({ connectionString: hub.db.url, application_name: 'drehscheibe-test-locker' });
@@ -214,8 +215,8 @@ describe('a key whose request did not finish (item 5)', () => {
       await locker.query('COMMIT');
       const [a, b] = await Promise.all([slow, retry]);
       expect([a.status, b.status]).toEqual([200, 200]);
-      expect(a.body.version).toBe(2);
-      expect(b.body.version).toBe(2);
+      expect(a.data.version).toBe(2);
+      expect(b.data.version).toBe(2);
     } finally {
       await locker.end();
     }

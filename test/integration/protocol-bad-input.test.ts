@@ -1,3 +1,5 @@
+import type { components } from '@drehscheibe/client';
+import type { CallOptions, Operation, TicketActionPath } from '../support/api-client.js';
 import { ticketFootprint, validTicket } from '../support/bad-input.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { addParticipant } from '../support/participants.js';
@@ -17,12 +19,22 @@ const fixtures = {} as Record<Fixture, string>;
 const UNKNOWN_TICKET = '01900000-0000-7000-8000-000000000000';
 
 const create = async () => {
-  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('PBAD') });
+  // validTicket's fields are typed as plain strings and numbers; its values are valid.
+  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('PBAD') as components['schemas']['TicketCreate'] });
   expect(r.status).toBe(201);
-  return r.body.id as string;
+  return r.data.id;
 };
-const act = async (as: string, action: string, ticketId: string, body: unknown) => {
-  const r = await hub.api.untypedCall('POST', `/v1/tickets/{ticketId}/${action}`, { as, params: { ticketId }, body });
+/** A ticket command by name (`rejection`, `forward`, ...), typed by its operation. */
+type Action = TicketActionPath extends `/v1/tickets/{ticketId}/${infer A}` ? A : never;
+type ActionPath<A extends Action> = `/v1/tickets/{ticketId}/${A}`;
+type ActionOptions<A extends Action> = CallOptions<Operation<'POST', ActionPath<A>>>;
+const act = async <A extends Action>(as: string, action: A, ticketId: string, body: ActionOptions<A>['body']) => {
+  const r = await hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, {
+    as,
+    // Every ticket command takes `{ticketId}`; the compiler cannot see that through the generic path.
+    params: { ticketId } as ActionOptions<A>['params'],
+    body,
+  });
   expect(r.status).toBe(200);
   return r.body;
 };
@@ -336,18 +348,18 @@ describe('bad input to the exchange protocol answers problem+json and writes not
     const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = { ...c.headers };
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-    const r = await hub.api.untypedCall('POST', c.path, {
+    const r = await hub.api.call('POST', c.path as TicketActionPath, {
       as: c.as ?? 'demo-mila',
       params: { ticketId: fixtures[c.ticket ?? 'forwarded'] },
-      body: c.body,
+      untypedBody: c.body,
       rawBody: c.rawBody,
       headers,
     });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
-    expect(r.body.correlationId).toEqual(expect.any(String));
-    if (c.pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
+    expect(r.problem.type).toBe(`urn:drehscheibe:problem:${c.type}`);
+    expect(r.problem.correlationId).toEqual(expect.any(String));
+    if (c.pointer) expect(r.problem.errors!.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
     if (c.problem) expect(r.body).toMatchObject(c.problem);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
@@ -455,12 +467,14 @@ describe.each([
 ])('GET $path refuses bad query parameters', ({ path, queries }) => {
   it.each(queries)('$name → $status $type', async (c) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.untypedCall('GET', `${path}?${c.query}`, { as: 'demo-mila' });
+    const r = await hub.api.call('GET', `${path}?${c.query}` as '/v1/tickets' | '/v1/events', { as: 'demo-mila' });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
-    expect(r.body.correlationId).toEqual(expect.any(String));
-    if (c.pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
+    // The answer types of the two operations do not combine; a refusal of either is a Problem.
+    const problem = r.problem as components['schemas']['Problem'];
+    expect(problem.type).toBe(`urn:drehscheibe:problem:${c.type}`);
+    expect(problem.correlationId).toEqual(expect.any(String));
+    if (c.pointer) expect(problem.errors!.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 });
@@ -468,9 +482,9 @@ describe.each([
 describe('GET /v1/tickets with a leap second in updatedSince', () => {
   // RFC 3339 (and the contract's `format: date-time`) allows second 60; the hub must not fail on it.
   it.each(['2016-12-31T23:59:60Z', '2017-01-01T00:59:60+01:00'])('accepts %s', async (since) => {
-    const r = await hub.api.untypedCall('GET', `/v1/tickets?updatedSince=${encodeURIComponent(since)}`, { as: 'demo-mila' });
+    const r = await hub.api.call('GET', `/v1/tickets?updatedSince=${encodeURIComponent(since)}` as '/v1/tickets', { as: 'demo-mila' });
     expect(r.status).toBe(200);
-    expect(r.body.items).toEqual(expect.any(Array));
+    expect(r.data.items).toEqual(expect.any(Array));
   });
 });
 
@@ -484,7 +498,7 @@ describe('Idempotency-Key', () => {
 
   it.each(keys)('refuses $name with 400 and writes nothing', async ({ key, pointer }) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.untypedCall('POST', COMMENT, {
+    const r = await hub.api.call('POST', COMMENT, {
       as: 'demo-mila',
       params: { ticketId: fixtures.forwarded },
       body: { text: 'Mit Schlüssel' },
@@ -492,8 +506,8 @@ describe('Idempotency-Key', () => {
     });
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
-    expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
+    expect(r.problem.type).toBe('urn:drehscheibe:problem:validation-failed');
+    expect(r.problem.errors!.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
@@ -511,7 +525,7 @@ describe('Idempotency-Key', () => {
       ticketId = await create();
       if (acknowledge) await act('demo-bela', 'acknowledgement', ticketId, { externalId: `ACK-${ticketId.slice(-6)}` });
       key = `key-${ticketId}`;
-      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
+      const r = await hub.api.call('POST', path as TicketActionPath, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(200);
       expect(r.headers.get('idempotent-replayed')).toBeNull();
       first = { status: r.status, body: r.body, etag: r.headers.get('etag') };
@@ -519,7 +533,7 @@ describe('Idempotency-Key', () => {
 
     it('replays the first answer for the same key and body and writes nothing new', async () => {
       const before = await ticketFootprint(hub.db);
-      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
+      const r = await hub.api.call('POST', path as TicketActionPath, { as, params: { ticketId }, body, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(first.status);
       expect(r.body).toEqual(first.body);
       expect(r.headers.get('etag')).toBe(first.etag);
@@ -529,19 +543,24 @@ describe('Idempotency-Key', () => {
 
     it('refuses the same key with another body: 422 idempotency-key-reused, nothing written', async () => {
       const before = await ticketFootprint(hub.db);
-      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId }, body: other, headers: { 'idempotency-key': key } });
+      const r = await hub.api.call('POST', path as TicketActionPath, { as, params: { ticketId }, body: other, headers: { 'idempotency-key': key } });
       expect(r.status).toBe(422);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
-      expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
+      expect(r.problem.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
       expect(await ticketFootprint(hub.db)).toEqual(before);
     });
 
     it('refuses the same key and body on another ticket: 422 idempotency-key-reused, nothing written', async () => {
       const before = await ticketFootprint(hub.db);
-      const r = await hub.api.untypedCall('POST', path, { as, params: { ticketId: fixtures.forwarded }, body, headers: { 'idempotency-key': key } });
+      const r = await hub.api.call('POST', path as TicketActionPath, {
+        as,
+        params: { ticketId: fixtures.forwarded },
+        body,
+        headers: { 'idempotency-key': key },
+      });
       expect(r.status).toBe(422);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
-      expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
+      expect(r.problem.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
       expect(await ticketFootprint(hub.db)).toEqual(before);
     });
   });
@@ -550,10 +569,10 @@ describe('Idempotency-Key', () => {
     const ticketId = await create();
     const key = `cross-${ticketId}`;
     const body = { reason: 'Zurückgezogen' };
-    const first = await hub.api.untypedCall('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
+    const first = await hub.api.call('POST', CANCEL, { as: 'demo-mila', params: { ticketId }, body, headers: { 'idempotency-key': key } });
     expect(first.status).toBe(200);
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/reopen', {
+    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/reopen', {
       as: 'demo-mila',
       params: { ticketId },
       body,
@@ -561,14 +580,14 @@ describe('Idempotency-Key', () => {
     });
     expect(r.status).toBe(422);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(r.body.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
+    expect(r.problem.type).toBe('urn:drehscheibe:problem:idempotency-key-reused');
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('replays the first answer even after the ticket has moved on', async () => {
     const ticketId = await create();
     const key = `late-${ticketId}`;
-    const first = await hub.api.untypedCall('POST', COMMENT, {
+    const first = await hub.api.call('POST', COMMENT, {
       as: 'demo-mila',
       params: { ticketId },
       body: { text: 'Eins' },
@@ -577,7 +596,7 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(200);
     await act('demo-bela', 'comments', ticketId, { text: 'Zwei' });
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.untypedCall('POST', COMMENT, {
+    const r = await hub.api.call('POST', COMMENT, {
       as: 'demo-mila',
       params: { ticketId },
       body: { text: 'Eins' },
@@ -586,7 +605,7 @@ describe('Idempotency-Key', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('idempotent-replayed')).toBe('true');
     expect(r.body).toEqual(first.body);
-    expect(r.body.comments).toHaveLength(1);
+    expect(r.data.comments).toHaveLength(1);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
@@ -595,7 +614,7 @@ describe('Idempotency-Key', () => {
     const key = `retry-${ticketId}`;
     const stored = () => hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [key]);
     // Refused by the contract, before the key is looked at.
-    const invalid = await hub.api.untypedCall('POST', CANCEL, {
+    const invalid = await hub.api.call('POST', CANCEL, {
       as: 'demo-mila',
       params: { ticketId },
       body: { reason: '' },
@@ -604,7 +623,7 @@ describe('Idempotency-Key', () => {
     expect(invalid.status).toBe(400);
     expect(await stored()).toEqual([{ n: 0 }]);
     // Refused by the ticket's state, after the key was claimed.
-    const illegal = await hub.api.untypedCall('POST', CANCEL, {
+    const illegal = await hub.api.call('POST', CANCEL, {
       as: 'demo-mila',
       params: { ticketId: fixtures.closed },
       body: { reason: 'Zu spät' },
@@ -612,7 +631,7 @@ describe('Idempotency-Key', () => {
     });
     expect(illegal.status).toBe(409);
     expect(await stored()).toEqual([{ n: 0 }]);
-    const ok = await hub.api.untypedCall('POST', CANCEL, {
+    const ok = await hub.api.call('POST', CANCEL, {
       as: 'demo-mila',
       params: { ticketId },
       body: { reason: 'Zurückgezogen' },
@@ -620,21 +639,21 @@ describe('Idempotency-Key', () => {
     });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('idempotent-replayed')).toBeNull();
-    expect(ok.body.status).toBe('cancelled');
+    expect(ok.data.status).toBe('cancelled');
     expect(await stored()).toEqual([{ n: 1 }]);
   });
 
   it('accepts a key of exactly 200 printable characters', async () => {
     const ticketId = await create();
     const key = Array.from({ length: 200 }, (_, i) => String.fromCharCode(0x21 + (i % 94))).join('');
-    const a = await hub.api.untypedCall('POST', COMMENT, {
+    const a = await hub.api.call('POST', COMMENT, {
       as: 'demo-mila',
       params: { ticketId },
       body: { text: 'Grenzfall' },
       headers: { 'idempotency-key': key },
     });
     expect(a.status).toBe(200);
-    const b = await hub.api.untypedCall('POST', COMMENT, {
+    const b = await hub.api.call('POST', COMMENT, {
       as: 'demo-mila',
       params: { ticketId },
       body: { text: 'Grenzfall' },

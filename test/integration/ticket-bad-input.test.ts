@@ -1,13 +1,18 @@
+import type { components } from '@drehscheibe/client';
+import type { TicketActionPath } from '../support/api-client.js';
 import { ticketFootprint, validTicket } from '../support/bad-input.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
+
+type TicketCreate = components['schemas']['TicketCreate'];
 
 let hub: InProcessHub;
 let ticketId: string;
 
 beforeAll(async () => {
   hub = await startInProcessHub();
-  const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('BAD') });
-  ticketId = r.body.id;
+  // validTicket's fields are typed as plain strings and numbers; its values are valid.
+  const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('BAD') as TicketCreate });
+  ticketId = r.data.id;
 });
 afterAll(() => hub?.close());
 
@@ -178,38 +183,44 @@ describe('bad input answers problem+json and writes nothing', () => {
     const before = await ticketFootprint(hub.db);
     const headers: Record<string, string> = {};
     if (c.rawBody !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-    const r = await hub.api.untypedCall('POST', c.path, { as: c.as ?? 'demo-mila', params: { ticketId }, body: c.body, rawBody: c.rawBody, headers });
+    const r = await hub.api.call('POST', c.path as '/v1/tickets' | TicketActionPath, {
+      as: c.as ?? 'demo-mila',
+      params: { ticketId },
+      untypedBody: c.body,
+      rawBody: c.rawBody,
+      headers,
+    });
     expect(r.status).toBe(c.status);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(r.body.type).toBe(`urn:drehscheibe:problem:${c.type}`);
-    expect(r.body.correlationId).toEqual(expect.any(String));
-    if (c.pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
+    expect(r.problem.type).toBe(`urn:drehscheibe:problem:${c.type}`);
+    expect(r.problem.correlationId).toEqual(expect.any(String));
+    if (c.pointer) expect(r.problem.errors!.map((e: { pointer: string }) => e.pointer)).toContain(c.pointer);
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('refuses a malformed ticket id in the path', async () => {
-    const r = await hub.api.untypedCall('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: 'drop table' } });
+    const r = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: 'drop table' } });
     expect(r.status).toBe(400);
-    expect(r.body.errors[0].pointer).toBe('/path/ticketId');
+    expect(r.problem.errors![0].pointer).toBe('/path/ticketId');
   });
 
   it.each(['yesterday', '3', '"3', 'W/3', '"1",,', ''])('refuses the malformed If-Match %p with 400 at /header/if-match', async (ifMatch) => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
+    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
       as: 'demo-mila',
       params: { ticketId },
       body: { text: 'Bedingt' },
       headers: { 'if-match': ifMatch },
     });
     expect(r.status).toBe(400);
-    expect(r.body.type).toBe('urn:drehscheibe:problem:validation-failed');
-    expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/header/if-match');
+    expect(r.problem.type).toBe('urn:drehscheibe:problem:validation-failed');
+    expect(r.problem.errors!.map((e: { pointer: string }) => e.pointer)).toContain('/header/if-match');
     expect(await ticketFootprint(hub.db)).toEqual(before);
   });
 
   it('refuses a malformed If-Match', async () => {
     const before = await ticketFootprint(hub.db);
-    const r = await hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/status', {
+    const r = await hub.api.call('POST', '/v1/tickets/{ticketId}/status', {
       as: 'demo-bela',
       params: { ticketId },
       body: { status: 'in_progress' },
@@ -220,20 +231,20 @@ describe('bad input answers problem+json and writes nothing', () => {
   });
 
   it('refuses a body over the size limit with 413', async () => {
-    const r = await hub.api.untypedCall('POST', '/v1/tickets', {
+    const r = await hub.api.call('POST', '/v1/tickets', {
       as: 'demo-mila',
       rawBody: JSON.stringify({ ...validTicket('BAD'), description: 'x'.repeat(2 * 1024 * 1024) }),
       headers: { 'content-type': 'application/json' },
     });
     expect(r.status).toBe(413);
-    expect(r.body.type).toBe('urn:drehscheibe:problem:payload-too-large');
+    expect(r.problem.type).toBe('urn:drehscheibe:problem:payload-too-large');
   });
 });
 
 describe('If-Match compares strongly (RFC 9110 13.1.1)', () => {
   let id: string;
   const comment = (ifMatch: string) =>
-    hub.api.untypedCall('POST', '/v1/tickets/{ticketId}/comments', {
+    hub.api.call('POST', '/v1/tickets/{ticketId}/comments', {
       as: 'demo-mila',
       params: { ticketId: id },
       body: { text: 'Bedingt' },
@@ -241,8 +252,9 @@ describe('If-Match compares strongly (RFC 9110 13.1.1)', () => {
     });
 
   beforeAll(async () => {
-    const r = await hub.api.untypedCall('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('IFM') });
-    id = r.body.id;
+    // validTicket's fields are typed as plain strings and numbers; its values are valid.
+    const r = await hub.api.call('POST', '/v1/tickets', { as: 'demo-mila', body: validTicket('IFM') as TicketCreate });
+    id = r.data.id;
     expect(r.headers.get('etag')).toBe('"1"');
   });
 
