@@ -46,8 +46,7 @@ async function step(as: string, action: string, ticketId: string, body: unknown,
     headers: etag ? { 'if-match': etag } : {},
   });
   expect(r.status).toBe(200);
-  // The action is picked at run time (the union of its operations has no typed 2xx body): each answers the ticket.
-  return { headers: r.headers, body: r.data as components['schemas']['Ticket'] };
+  return { headers: r.headers, body: r.data };
 }
 
 describe('the exchange protocol end to end', () => {

@@ -19,11 +19,13 @@ export type Operation<M extends Method, P extends PathOf<M>> = paths[P][Lowercas
 type Responses<O> = O extends { responses: infer R } ? R : never;
 type Content<R> = R extends { content: infer C } ? C[keyof C] : undefined;
 type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 206 | 207;
-type BodyOf<O, S> = { [K in keyof Responses<O>]: K extends S ? Content<Responses<O>[K]> : never }[keyof Responses<O>];
+// Distributive over O: a path chosen at run time (a union of operations) gives the union of their bodies.
+type BodyOf<O, S> = O extends unknown ? { [K in keyof Responses<O>]: K extends S ? Content<Responses<O>[K]> : never }[keyof Responses<O>] : never;
+type OtherBodyOf<O, S> = O extends unknown ? { [K in keyof Responses<O>]: K extends S ? never : Content<Responses<O>[K]> }[keyof Responses<O>] : never;
 /** The body of a 2xx answer of an operation. */
 export type SuccessBody<O> = BodyOf<O, SuccessStatus>;
 /** The body of any other answer of an operation (a problem, mostly). */
-export type ProblemBody<O> = { [K in keyof Responses<O>]: K extends SuccessStatus ? never : Content<Responses<O>[K]> }[keyof Responses<O>];
+export type ProblemBody<O> = OtherBodyOf<O, SuccessStatus>;
 type RequestBody<O> = O extends { requestBody: { content: infer C } } ? C[keyof C] : O extends { requestBody?: { content: infer C } } ? C[keyof C] : never;
 type PathParams<O> = O extends { parameters: { path: infer P } } ? P : Record<string, string>;
 type QueryParams<O> = O extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
@@ -46,18 +48,6 @@ export interface CallOptions<O> {
   /** Send this exact text as the body (no content type unless `headers` gives one). */
   rawBody?: string;
   headers?: Record<string, string>;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped call of files not yet migrated (see untypedCall)
-type UntypedBody = any;
-export interface UntypedCallOptions extends Omit<CallOptions<unknown>, 'body' | 'params' | 'query'> {
-  params?: Record<string, string>;
-  body?: unknown;
-}
-export interface UntypedResponse<T> {
-  status: number;
-  headers: Headers;
-  body: T;
 }
 
 /** An answer, validated against the OpenAPI document before the test sees it. */
@@ -132,18 +122,6 @@ export class ApiClient {
     const creds = this.credentials[as];
     if (!creds) throw new Error(`no credentials for ${as}`);
     return this.tokens.token(creds);
-  }
-
-  /**
-   * The former untyped call, for test files not yet moved to `call` (listed in
-   * eslint.config.js): the same request and the same validation, but the body
-   * is `any`. New tests use `call`.
-   * @deprecated use `call`
-   */
-  async untypedCall<T = UntypedBody>(method: Method, path: string, options: UntypedCallOptions = {}): Promise<UntypedResponse<T>> {
-    const { untypedBody, body, ...rest } = options;
-    const r = await this.call(method, path as PathOf<Method>, { ...rest, params: options.params as never, untypedBody: body ?? untypedBody });
-    return { status: r.status, headers: r.headers, body: r.body as T };
   }
 
   /**
