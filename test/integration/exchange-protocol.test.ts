@@ -1,5 +1,5 @@
 import type { components } from '@drehscheibe/client';
-import type { CallOptions, Operation, TicketActionPath } from '../support/api-client.js';
+import type { ApiClient } from '../support/api-client.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { addParticipant } from '../support/participants.js';
 
@@ -29,17 +29,7 @@ const create = async (overrides: Partial<components['schemas']['TicketCreate']> 
   return r.data;
 };
 /** A ticket command by name (`rejection`, `forward`, ...), typed by its operation. */
-type Action = TicketActionPath extends `/v1/tickets/{ticketId}/${infer A}` ? A : never;
-type ActionPath<A extends Action> = `/v1/tickets/{ticketId}/${A}`;
-type ActionOptions<A extends Action> = CallOptions<Operation<'POST', ActionPath<A>>>;
-const act = <A extends Action>(as: string, action: A, ticketId: string, body: ActionOptions<A>['body'], headers: Record<string, string> = {}) =>
-  hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, {
-    as,
-    // Every ticket command takes `{ticketId}`; the compiler cannot see that through the generic path.
-    params: { ticketId } as ActionOptions<A>['params'],
-    body,
-    headers,
-  });
+const act: ApiClient['command'] = (as, action, ticketId, body, headers) => hub.api.command(as, action, ticketId, body, headers);
 const get = (as: string, ticketId: string) => hub.api.call('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } });
 const deliveriesOf = (ticketId: string) =>
   hub.db.query<{ receiver_id: string; ticket_version: number }>(

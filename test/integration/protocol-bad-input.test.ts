@@ -1,5 +1,5 @@
 import type { components } from '@drehscheibe/client';
-import type { CallOptions, Operation, TicketActionPath } from '../support/api-client.js';
+import type { TicketAction, TicketActionPath, TicketCommandBody } from '../support/api-client.js';
 import { ticketFootprint, validTicket } from '../support/bad-input.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { addParticipant } from '../support/participants.js';
@@ -24,17 +24,9 @@ const create = async () => {
   expect(r.status).toBe(201);
   return r.data.id;
 };
-/** A ticket command by name (`rejection`, `forward`, ...), typed by its operation. */
-type Action = TicketActionPath extends `/v1/tickets/{ticketId}/${infer A}` ? A : never;
-type ActionPath<A extends Action> = `/v1/tickets/{ticketId}/${A}`;
-type ActionOptions<A extends Action> = CallOptions<Operation<'POST', ActionPath<A>>>;
-const act = async <A extends Action>(as: string, action: A, ticketId: string, body: ActionOptions<A>['body']) => {
-  const r = await hub.api.call('POST', `/v1/tickets/{ticketId}/${action}`, {
-    as,
-    // Every ticket command takes `{ticketId}`; the compiler cannot see that through the generic path.
-    params: { ticketId } as ActionOptions<A>['params'],
-    body,
-  });
+/** A ticket command that must succeed. */
+const act = async <A extends TicketAction>(as: string, action: A, ticketId: string, body: TicketCommandBody<A>) => {
+  const r = await hub.api.command(as, action, ticketId, body);
   expect(r.status).toBe(200);
   return r.body;
 };

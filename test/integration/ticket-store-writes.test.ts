@@ -1,4 +1,4 @@
-import { createDataSource, TicketEntity, type TicketEventEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
+import { createDataSource, ServiceEntity, TicketEntity, type TicketEventEntity, type TicketPartyEntity } from '@drehscheibe/persistence';
 import { TicketStore } from '@drehscheibe/tickets';
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
@@ -103,6 +103,17 @@ function parties(t: TicketEntity): TicketPartyEntity[] {
   ];
 }
 
+/** A new ticket with its parties and first event, through the store. */
+async function insertNewTicket(): Promise<TicketEntity> {
+  const ticket = newTicket(uuidv7());
+  const [service] = await dataSource.manager.find(ServiceEntity, { where: { id: ticket.serviceId } });
+  await store.insertNew(
+    { ticket, parties: parties(ticket), service, comments: [], attachments: [] },
+    { event: eventFor(ticket, 'ticket.forwarded'), entries: [] },
+  );
+  return ticket;
+}
+
 /** Every column the entity declares, as stored. */
 async function stored(id: string): Promise<Record<string, unknown>> {
   const [row] = await dataSource.manager.find(TicketEntity, { where: { id } });
@@ -113,22 +124,12 @@ const columnsOf = (t: TicketEntity) => Object.fromEntries(dataSource.getMetadata
 
 describe('TicketStore writes every column', () => {
   it('a new ticket is stored with every field it was created with', async () => {
-    const ticket = newTicket(uuidv7());
-    const service = (await dataSource.query<Array<Record<string, unknown>>>(`SELECT * FROM services WHERE id = 'svc-a'`))[0];
-    await store.insertNew(
-      { ticket, parties: parties(ticket), service: service as never, comments: [], attachments: [] },
-      { event: eventFor(ticket, 'ticket.forwarded'), entries: [] },
-    );
+    const ticket = await insertNewTicket();
     expect(await stored(ticket.id)).toEqual(columnsOf(ticket));
   });
 
   it('a change stores every field a command may have changed', async () => {
-    const ticket = newTicket(uuidv7());
-    const service = (await dataSource.query<Array<Record<string, unknown>>>(`SELECT * FROM services WHERE id = 'svc-a'`))[0];
-    await store.insertNew(
-      { ticket, parties: parties(ticket), service: service as never, comments: [], attachments: [] },
-      { event: eventFor(ticket, 'ticket.forwarded'), entries: [] },
-    );
+    const ticket = await insertNewTicket();
     const changed = changedFrom(ticket);
     // Every column differs, so a column the change statement leaves out shows up below.
     const before = columnsOf(ticket);

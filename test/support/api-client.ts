@@ -13,6 +13,12 @@ export type PathOf<M extends Method> = {
 /** The ticket commands, `POST /v1/tickets/{ticketId}/<action>`, for tests that pick the action at run time. */
 export type TicketActionPath = Extract<PathOf<'POST'>, `/v1/tickets/{ticketId}/${string}`>;
 
+/** A ticket command by name (`rejection`, `forward`, ...). */
+export type TicketAction = TicketActionPath extends `/v1/tickets/{ticketId}/${infer A}` ? A : never;
+type TicketActionOptions<A extends TicketAction> = CallOptions<Operation<'POST', `/v1/tickets/{ticketId}/${A}`>>;
+/** The request body of a ticket command. */
+export type TicketCommandBody<A extends TicketAction> = TicketActionOptions<A>['body'];
+
 /** The operation object that `openapi-typescript` generated for `method path`. */
 export type Operation<M extends Method, P extends PathOf<M>> = paths[P][Lowercase<M>];
 
@@ -152,5 +158,16 @@ export class ApiClient {
       } as never,
     );
     return new ApiResponse(response.status, response.headers, received.get(response) as SuccessBody<Operation<M, P>> | ProblemBody<Operation<M, P>>);
+  }
+
+  /** A ticket command by name, typed by its operation. */
+  command<A extends TicketAction>(as: string, action: A, ticketId: string, body: TicketCommandBody<A>, headers: Record<string, string> = {}) {
+    return this.call('POST', `/v1/tickets/{ticketId}/${action}`, {
+      as,
+      // Every ticket command takes `{ticketId}`; the compiler cannot see that through the generic path.
+      params: { ticketId } as TicketActionOptions<A>['params'],
+      body,
+      headers,
+    });
   }
 }
