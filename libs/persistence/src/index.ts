@@ -1,4 +1,4 @@
-export { createDataSource, connectDataSource, runMigrations, ENTITIES, type DataSourceOptions } from './data-source.js';
+export { createDataSource, connectDataSource, runMigrations, ENTITIES, MIGRATIONS, type DataSourceOptions } from './data-source.js';
 export { DatabaseConnection } from './database-connection.js';
 export { ParticipantEntity, type ParticipantKind, type ParticipantStatus, type FederalLevel, type ParticipantContact } from './entities/participant.entity.js';
 export { RoutingRuleEntity } from './entities/routing-rule.entity.js';
