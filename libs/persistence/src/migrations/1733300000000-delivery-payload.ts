@@ -24,6 +24,11 @@ export class DeliveryPayload1733300000000 implements MigrationInterface {
           'createdAt', ${instant('n.created_at')})))::text
       FROM service_notices n WHERE n.id = d.notice_id`);
     await q.query(`ALTER TABLE deliveries ALTER COLUMN payload SET NOT NULL`);
+    // The worker updates a delivery row on every attempt; the body never changes. Kept out of line
+    // (TOAST, uncompressed), an update copies a pointer instead of the body, and the rows the
+    // worker scans stay narrow.
+    await q.query(`ALTER TABLE deliveries ALTER COLUMN payload SET STORAGE EXTERNAL`);
+    await q.query(`ALTER TABLE deliveries SET (toast_tuple_target = 128)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
