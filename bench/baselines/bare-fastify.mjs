@@ -85,10 +85,12 @@ const INSERT_TICKET = `WITH ticket AS (
   ), event AS (
     INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
     VALUES ($19, $1, 1, 'ticket.forwarded', $10, $17, $20, $21)
+  ), message AS (
+    INSERT INTO outbox_messages (id, payload, created_at) SELECT $24, $25, $17 WHERE cardinality($22::uuid[]) > 0
   )
-  INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, payload, status, attempts, next_attempt_at, created_at)
-  SELECT d.id, $19, $1, 1, d.receiver_id, d.payload, 'pending', 0, $17, $17
-    FROM unnest($22::uuid[], $23::text[], $24::text[]) AS d(id, receiver_id, payload)`;
+  INSERT INTO deliveries (id, event_id, ticket_id, ticket_version, receiver_id, message_id, status, attempts, next_attempt_at, created_at)
+  SELECT d.id, $19, $1, 1, d.receiver_id, $24, 'pending', 0, $17, $17
+    FROM unnest($22::uuid[], $23::text[]) AS d(id, receiver_id)`;
 
 /**
  * @param {any[]} rules
@@ -141,7 +143,7 @@ async function createTicket(originId, input) {
   const data = { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId } };
   const eventId = uuidv7();
   const snapshot = view(t, service);
-  // Like the hub's outbox: each delivery stores the body it will send, rendered now.
+  // Like the hub's outbox: the body the deliveries will send, rendered now and stored once.
   const payload = JSON.stringify({
     id: eventId,
     type: 'ticket.forwarded',
@@ -179,7 +181,8 @@ async function createTicket(originId, input) {
       JSON.stringify(snapshot),
       receivers.map(() => uuidv7()),
       receivers,
-      receivers.map(() => payload),
+      uuidv7(),
+      payload,
     ],
   });
   return view(t, service, input.requester);

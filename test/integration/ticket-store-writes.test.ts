@@ -109,7 +109,7 @@ async function insertNewTicket(): Promise<TicketEntity> {
   const [service] = await dataSource.manager.find(ServiceEntity, { where: { id: ticket.serviceId } });
   await store.insertNew(
     { ticket, parties: parties(ticket), service, comments: [], attachments: [] },
-    { event: eventFor(ticket, 'ticket.forwarded'), entries: [] },
+    { event: eventFor(ticket, 'ticket.forwarded'), outbox: { messages: [], deliveries: [] } },
   );
   return ticket;
 }
@@ -143,7 +143,7 @@ describe('TicketStore writes every column', () => {
     await store.transaction(async (tx) => {
       const loaded = await tx.load(ticket.id, 'mila');
       Object.assign(loaded.ticket, changed);
-      await tx.saveChange(loaded.ticket, { event: eventFor(changed, 'ticket.resolved'), entries: [] });
+      await tx.saveChange(loaded.ticket, { event: eventFor(changed, 'ticket.resolved'), outbox: { messages: [], deliveries: [] } });
     });
     expect(await stored(ticket.id)).toEqual(columnsOf(changed));
   });

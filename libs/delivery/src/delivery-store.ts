@@ -38,8 +38,8 @@ export interface AttemptRecord {
 }
 
 const CLAIM: PreparedStatement = {
-  name: 'delivery_claim_v2',
-  text: `SELECT d.id, d.receiver_id, d.status, d.attempts, d.created_at, d.payload,
+  name: 'delivery_claim_v3',
+  text: `SELECT d.id, d.receiver_id, d.status, d.attempts, d.created_at, m.payload,
        p.delivery_url,
        h.circuit, h.paused, h.next_probe_at, h.consecutive_failures,
        (d.status = 'pending' AND d.ticket_id IS NOT NULL AND EXISTS (
@@ -47,6 +47,7 @@ const CLAIM: PreparedStatement = {
            WHERE x.ticket_id = d.ticket_id AND x.receiver_id = d.receiver_id AND x.status = 'pending' AND x.ticket_version < d.ticket_version)) AS blocked
   FROM deliveries d
   JOIN participants p ON p.id = d.receiver_id
+  JOIN outbox_messages m ON m.id = d.message_id
   LEFT JOIN receiver_health h ON h.receiver_id = d.receiver_id
  WHERE d.id = $1`,
 };

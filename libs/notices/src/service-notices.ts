@@ -45,9 +45,9 @@ export class ServiceNotices {
       // The audience is fixed now, for webhooks and the feed alike: every subscriber but the author.
       const recipients = (await tx.subscribers(serviceId)).filter((id) => id !== authorId);
       await tx.addRecipients(notice.id, recipients);
-      const entries = this.outbox.address(await this.directory.withEndpoint(recipients), noticeMessage(notice));
-      await this.outbox.append(tx.em, { kind: 'service-notice', noticeId: notice.id }, entries, now);
-      return entries.map(({ id, receiverId }) => ({ id, receiverId }));
+      const batch = this.outbox.address(await this.directory.withEndpoint(recipients), noticeMessage(notice));
+      await this.outbox.append(tx.em, { kind: 'service-notice', noticeId: notice.id }, batch, now);
+      return batch.deliveries.map(({ id, receiverId }) => ({ id, receiverId }));
     });
     await this.dispatcher.dispatch(refs);
     return toNoticeView(notice);

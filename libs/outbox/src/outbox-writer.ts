@@ -1,12 +1,18 @@
-import { DeliveryEntity, insertColumns, queryPrepared, type PreparedStatement } from '@drehscheibe/persistence';
+import { DeliveryEntity, OutboxMessageEntity, insertColumns, queryPrepared, type PreparedStatement } from '@drehscheibe/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { DeliveryRef } from './dispatcher.js';
 import { canonicalRenderer, type DeliveryRenderer, type OutboxMessage } from './renderer.js';
 
-/** One delivery of a message to one receiver, its body rendered now. */
+/** One delivery of a message to one receiver. */
 export interface OutboxEntry extends DeliveryRef {
-  payload: string;
+  messageId: string;
+}
+
+/** What a change appends: the rendered messages, and one delivery per receiver naming its message. */
+export interface OutboxBatch {
+  messages: Array<{ id: string; payload: string }>;
+  deliveries: OutboxEntry[];
 }
 
 /** What a delivery belongs to: a ticket event (ordered per ticket and receiver) or a service notice. */
@@ -25,11 +31,13 @@ export interface SharedValues {
   now: string;
 }
 
-/** Where the per-receiver arrays are: `uuid[]`, `text[]`, `text[]`. */
+/** Where the arrays of `OutboxWriter.arrays` are: message ids and payloads, delivery ids, receivers and their message ids. */
 export interface EntryArrays {
+  messageIds: string;
+  payloads: string;
   ids: string;
   receivers: string;
-  payloads: string;
+  messageRefs: string;
 }
 
 /**
@@ -41,30 +49,50 @@ export interface EntryArrays {
 export class OutboxWriter {
   constructor(private readonly renderer: DeliveryRenderer = canonicalRenderer) {}
 
-  /** One entry per receiver, rendered for that receiver. */
-  address(receivers: string[], message: OutboxMessage): OutboxEntry[] {
-    return receivers.map((receiverId) => ({ id: uuidv7(), receiverId, payload: this.renderer.render(receiverId, message) }));
+  /**
+   * One delivery per receiver, the message rendered for each; receivers that
+   * get the same bytes share one stored message (with the canonical
+   * rendering: all of them).
+   */
+  address(receivers: string[], message: OutboxMessage): OutboxBatch {
+    const byPayload = new Map<string, string>();
+    const deliveries = receivers.map((receiverId) => {
+      const payload = this.renderer.render(receiverId, message);
+      let messageId = byPayload.get(payload);
+      if (!messageId) byPayload.set(payload, (messageId = uuidv7()));
+      return { id: uuidv7(), receiverId, messageId };
+    });
+    return { messages: [...byPayload].map(([payload, id]) => ({ id, payload })), deliveries };
   }
 
-  /** The per-receiver arrays, in the order of EntryArrays. */
-  static arrays(entries: OutboxEntry[]): [string[], string[], string[]] {
-    return [entries.map((e) => e.id), entries.map((e) => e.receiverId), entries.map((e) => e.payload)];
+  /** The arrays, in the order of EntryArrays. */
+  static arrays({ messages, deliveries }: OutboxBatch): [string[], string[], string[], string[], string[]] {
+    return [
+      messages.map((m) => m.id),
+      messages.map((m) => m.payload),
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.receiverId),
+      deliveries.map((d) => d.messageId),
+    ];
   }
 
   /**
-   * `INSERT INTO deliveries … SELECT … FROM unnest(…)`. Every column of the
-   * entity must get a value here: the record below is complete at compile
-   * time, and a column the entity adds fails the build of this statement.
+   * A CTE writing the messages (`cte`, to follow other CTEs after a comma)
+   * and the final `INSERT INTO deliveries` (`insert`). Every column of both
+   * entities must get a value here: the records below are complete at
+   * compile time, and a column an entity adds fails the build of this
+   * statement.
    */
-  static insertSql(dataSource: DataSource, shared: SharedValues, arrays: EntryArrays): string {
-    const values: Record<keyof DeliveryEntity, string> = {
+  static insertSql(dataSource: DataSource, shared: SharedValues, arrays: EntryArrays): { cte: string; insert: string } {
+    const message: Record<keyof OutboxMessageEntity, string> = { id: 'm.id', payload: 'm.payload', createdAt: `${shared.now}::timestamptz` };
+    const delivery: Record<keyof DeliveryEntity, string> = {
       id: 'd.id',
       eventId: `${shared.eventId}::uuid`,
       noticeId: `${shared.noticeId}::uuid`,
       ticketId: `${shared.ticketId}::uuid`,
       ticketVersion: `${shared.ticketVersion}::integer`,
       receiverId: 'd.receiver_id',
-      payload: 'd.payload',
+      messageId: 'd.message_id',
       status: `'pending'`,
       attempts: '0',
       nextAttemptAt: `${shared.now}::timestamptz`,
@@ -72,18 +100,19 @@ export class OutboxWriter {
       deliveredAt: 'NULL',
       createdAt: `${shared.now}::timestamptz`,
     };
-    const columns = dataSource.getMetadata(DeliveryEntity).columns;
-    const missing = columns.filter((c) => !(c.propertyName in values)).map((c) => c.propertyName);
-    if (missing.length) throw new Error(`the outbox does not write deliveries.${missing.join(', ')}`);
-    const names = insertColumns(dataSource, DeliveryEntity).names;
-    const select = columns.filter((c) => names.split(', ').includes(c.databaseName)).map((c) => values[c.propertyName as keyof DeliveryEntity]);
-    return `INSERT INTO deliveries (${names})
-      SELECT ${select.join(', ')} FROM unnest(${arrays.ids}::uuid[], ${arrays.receivers}::text[], ${arrays.payloads}::text[]) AS d(id, receiver_id, payload)`;
+    return {
+      cte: `outbox_messages_written AS (
+        INSERT INTO outbox_messages (${insertColumns(dataSource, OutboxMessageEntity).names})
+        SELECT ${selectList(dataSource, OutboxMessageEntity, message)} FROM unnest(${arrays.messageIds}::uuid[], ${arrays.payloads}::text[]) AS m(id, payload))`,
+      insert: `INSERT INTO deliveries (${insertColumns(dataSource, DeliveryEntity).names})
+        SELECT ${selectList(dataSource, DeliveryEntity, delivery)}
+          FROM unnest(${arrays.ids}::uuid[], ${arrays.receivers}::text[], ${arrays.messageRefs}::uuid[]) AS d(id, receiver_id, message_id)`,
+    };
   }
 
-  /** Appends the entries within the caller's transaction. */
-  async append(em: EntityManager, source: OutboxSource, entries: OutboxEntry[], now: Date): Promise<void> {
-    if (entries.length === 0) return;
+  /** Appends the batch within the caller's transaction. */
+  async append(em: EntityManager, source: OutboxSource, batch: OutboxBatch, now: Date): Promise<void> {
+    if (batch.deliveries.length === 0) return;
     const event = source.kind === 'ticket-event' ? source : null;
     await queryPrepared(em, appendStatement(em.dataSource), [
       event?.eventId ?? null,
@@ -91,7 +120,7 @@ export class OutboxWriter {
       event?.ticketId ?? null,
       event?.ticketVersion ?? null,
       now,
-      ...OutboxWriter.arrays(entries),
+      ...OutboxWriter.arrays(batch),
     ]);
   }
 }
@@ -101,12 +130,20 @@ const statements = new WeakMap<DataSource, PreparedStatement>();
 function appendStatement(dataSource: DataSource): PreparedStatement {
   let found = statements.get(dataSource);
   if (!found) {
-    const text = OutboxWriter.insertSql(
+    const { cte, insert } = OutboxWriter.insertSql(
       dataSource,
       { eventId: '$1', noticeId: '$2', ticketId: '$3', ticketVersion: '$4', now: '$5' },
-      { ids: '$6', receivers: '$7', payloads: '$8' },
+      { messageIds: '$6', payloads: '$7', ids: '$8', receivers: '$9', messageRefs: '$10' },
     );
-    statements.set(dataSource, (found = { name: 'outbox_append_v1', text }));
+    statements.set(dataSource, (found = { name: 'outbox_append_v2', text: `WITH ${cte} ${insert}` }));
   }
   return found;
+}
+
+/** The SELECT list for an INSERT of `entity`, in the order of its insert columns; fails on a column without a value. */
+function selectList<T extends object>(dataSource: DataSource, entity: { new (): T }, values: Record<keyof T, string>): string {
+  const columns = dataSource.getMetadata(entity).columns.filter((c) => c.isInsert && !c.isGenerated);
+  const missing = columns.filter((c) => !(c.propertyName in values)).map((c) => c.propertyName);
+  if (missing.length) throw new Error(`the outbox does not write ${dataSource.getMetadata(entity).tableName}.${missing.join(', ')}`);
+  return columns.map((c) => values[c.propertyName as keyof T]).join(', ');
 }

@@ -6,6 +6,7 @@ import { DataSource, type ColumnType } from 'typeorm';
 import { endPool, registerPool } from './sql.js';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
+import { OutboxMessageEntity } from './entities/outbox-message.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
 import { ParticipantEntity } from './entities/participant.entity.js';
 import { ServiceEntity } from './entities/service.entity.js';
@@ -28,7 +29,7 @@ import { ServiceNoticeEntity } from './entities/service-notice.entity.js';
 import { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 import { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
 import { IdempotencyLeaseFeedAudience1733100000000 } from './migrations/1733100000000-idempotency-lease-feed-audience.js';
-import { DeliveryPayload1733300000000 } from './migrations/1733300000000-delivery-payload.js';
+import { OutboxMessages1733300000000 } from './migrations/1733300000000-outbox-messages.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -38,6 +39,7 @@ export const ENTITIES = [
   TicketPartyEntity,
   TicketEventEntity,
   DeliveryEntity,
+  OutboxMessageEntity,
   DeliveryAttemptEntity,
   TicketCommentEntity,
   IdempotencyKeyEntity,
@@ -58,7 +60,7 @@ export const MIGRATIONS = [
   ReceiverHealth1732800000000,
   ClientCredentials1733000000000,
   IdempotencyLeaseFeedAudience1733100000000,
-  DeliveryPayload1733300000000,
+  OutboxMessages1733300000000,
 ];
 
 export interface DataSourceOptions {

@@ -13,6 +13,7 @@ export { TicketEntity, type ResolutionRecord } from './entities/ticket.entity.js
 export { TicketPartyEntity } from './entities/ticket-party.entity.js';
 export { TicketEventEntity } from './entities/ticket-event.entity.js';
 export { DeliveryEntity, type DeliveryStatus } from './entities/delivery.entity.js';
+export { OutboxMessageEntity } from './entities/outbox-message.entity.js';
 export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-comment.entity.js';
 export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';

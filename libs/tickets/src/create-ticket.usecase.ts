@@ -81,7 +81,7 @@ export class CreateTicket {
     );
     // One statement is one transaction: ticket, parties, event and deliveries (the outbox) commit together.
     await this.store.insertNew(aggregate, recorded);
-    await this.dispatcher.dispatch(recorded.entries.map(({ id, receiverId }) => ({ id, receiverId })));
+    await this.dispatcher.dispatch(recorded.outbox.deliveries.map(({ id, receiverId }) => ({ id, receiverId })));
     return toTicketView(aggregate, originId, input.requester);
   }
 

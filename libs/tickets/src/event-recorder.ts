@@ -1,5 +1,5 @@
 import type { TicketEventType } from '@drehscheibe/contracts';
-import type { OutboxEntry, OutboxWriter } from '@drehscheibe/outbox';
+import type { OutboxBatch, OutboxWriter } from '@drehscheibe/outbox';
 import type { TicketEventEntity } from '@drehscheibe/persistence';
 import { v7 as uuidv7 } from 'uuid';
 import { ticketEventMessage } from './ticket-events.js';
@@ -7,8 +7,8 @@ import { toTicketView, type TicketAggregate } from './ticket-view.js';
 
 export interface RecordedEvent {
   event: TicketEventEntity;
-  /** One delivery per receiver, its body rendered now (the outbox). */
-  entries: OutboxEntry[];
+  /** One delivery per receiver and the messages they send, rendered now (the outbox). */
+  outbox: OutboxBatch;
 }
 
 /**
@@ -38,5 +38,5 @@ export function prepareEvent(
     snapshot: toTicketView(aggregate),
   };
   const receivers = parties.map((p) => p.participantId).filter((id) => id !== actorId && endpoints.get(id));
-  return { event, entries: receivers.length ? outbox.address(receivers, ticketEventMessage(event)) : [] };
+  return { event, outbox: receivers.length ? outbox.address(receivers, ticketEventMessage(event)) : { messages: [], deliveries: [] } };
 }

@@ -73,7 +73,7 @@ export class TicketCommandRunner {
       ticket.updatedAt = now;
       const recorded = prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
       await tx.saveChange(ticket, recorded);
-      return { aggregate, deliveries: recorded.entries, changed: true };
+      return { aggregate, deliveries: recorded.outbox.deliveries, changed: true };
     });
     await this.dispatcher.dispatch(deliveries.map(({ id, receiverId }) => ({ id, receiverId })));
     return { ticket: this.presenter.present(aggregate, actorId), changed };

@@ -176,8 +176,8 @@ export class TicketStore {
   }
 
   /** The event's columns, its deliveries' arrays and the Idempotency-Key, in the order of `eventSql`. */
-  private eventParams({ event, entries }: RecordedEvent): unknown[] {
-    return [...this.statements().eventInsert.values(event), ...OutboxWriter.arrays(entries), ...outcomeKeyParams()];
+  private eventParams({ event, outbox }: RecordedEvent): unknown[] {
+    return [...this.statements().eventInsert.values(event), ...OutboxWriter.arrays(outbox), ...outcomeKeyParams()];
   }
 
   /** Built on first use: the entity metadata exists only once the data source is initialised. */
@@ -227,14 +227,16 @@ function buildStatements(ds: DataSource): Statements {
    */
   const eventSql = (first: number) => {
     const $ = (property: keyof TicketEventEntity) => eventInsert.placeholderOf(first, property);
-    const arrays = first + eventInsert.count;
-    return `event AS (INSERT INTO ticket_events (${eventInsert.names}) VALUES (${eventInsert.placeholders(first)})),
-    ${recordOutcomeCte('outcome', { clientId: `$${arrays + 3}`, key: `$${arrays + 4}`, ticketId: $('ticketId'), version: $('ticketVersion') })}
-    ${OutboxWriter.insertSql(
+    const a = first + eventInsert.count;
+    const outbox = OutboxWriter.insertSql(
       ds,
       { eventId: $('id'), noticeId: 'NULL', ticketId: $('ticketId'), ticketVersion: $('ticketVersion'), now: $('occurredAt') },
-      { ids: `$${arrays}`, receivers: `$${arrays + 1}`, payloads: `$${arrays + 2}` },
-    )}`;
+      { messageIds: `$${a}`, payloads: `$${a + 1}`, ids: `$${a + 2}`, receivers: `$${a + 3}`, messageRefs: `$${a + 4}` },
+    );
+    return `event AS (INSERT INTO ticket_events (${eventInsert.names}) VALUES (${eventInsert.placeholders(first)})),
+    ${recordOutcomeCte('outcome', { clientId: `$${a + 5}`, key: `$${a + 6}`, ticketId: $('ticketId'), version: $('ticketVersion') })},
+    ${outbox.cte}
+    ${outbox.insert}`;
   };
   const afterTicket = 1 + ticketInsert.count;
   const afterParties = afterTicket + 2 * partyInsert.count;
@@ -242,14 +244,14 @@ function buildStatements(ds: DataSource): Statements {
     read: { name: 'ticket_aggregate_v2', text: read },
     lock: { name: 'ticket_aggregate_lock_v2', text: `${read} FOR UPDATE OF t` },
     create: {
-      name: 'ticket_create_v2',
+      name: 'ticket_create_v3',
       text: `WITH ticket AS (INSERT INTO tickets (${ticketInsert.names}) VALUES (${ticketInsert.placeholders(1)})),
       parties AS (INSERT INTO ticket_parties (${partyInsert.names})
         VALUES (${partyInsert.placeholders(afterTicket)}), (${partyInsert.placeholders(afterTicket + partyInsert.count)})),
       ${eventSql(afterParties)}`,
     },
     change: {
-      name: 'ticket_change_v2',
+      name: 'ticket_change_v3',
       text: `WITH changed AS (UPDATE tickets SET ${ticketUpdate.assignments(2)} WHERE id = $1),
       ${eventSql(2 + ticketUpdate.count)}`,
     },

@@ -1,4 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { OutboxMessageEntity } from './outbox-message.entity.js';
 import { ParticipantEntity } from './participant.entity.js';
 import { ServiceNoticeEntity } from './service-notice.entity.js';
 import { TicketEventEntity } from './ticket-event.entity.js';
@@ -13,6 +14,7 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 @ForeignKey(() => TicketEventEntity, ['eventId'], ['id'], { name: 'deliveries_event_id_fkey' })
 @ForeignKey(() => ServiceNoticeEntity, ['noticeId'], ['id'], { name: 'deliveries_notice_id_fkey' })
 @ForeignKey(() => ParticipantEntity, ['receiverId'], ['id'], { name: 'deliveries_receiver_id_fkey' })
+@ForeignKey(() => OutboxMessageEntity, ['messageId'], ['id'], { name: 'deliveries_message_id_fkey' })
 @Index('deliveries_pending_order_idx', ['ticketId', 'receiverId', 'ticketVersion'], { where: `status = 'pending'` })
 @Index('deliveries_pending_due_idx', ['nextAttemptAt'], { where: `status = 'pending'` })
 @Index('deliveries_receiver_idx', ['receiverId', 'status', 'createdAt'])
@@ -39,9 +41,9 @@ export class DeliveryEntity {
   @Column({ name: 'receiver_id', type: 'text' })
   receiverId: string;
 
-  /** The exact body sent (and signed), rendered when the change committed. */
-  @Column({ type: 'text' })
-  payload: string;
+  /** The message it sends: the exact body (and what is signed), rendered when the change committed. */
+  @Column({ name: 'message_id', type: 'uuid' })
+  messageId: string;
 
   @Column({ type: 'text', default: 'pending' })
   status: DeliveryStatus;

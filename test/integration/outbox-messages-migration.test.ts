@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { testServers } from '../support/environment.js';
 
 /**
- * Migration 1733300000000 gives deliveries written before it the body the
- * worker used to build from their ticket event or notice: the same JSON
- * the code renders now.
+ * Migration 1733300000000 gives deliveries written before it a message with
+ * the body the worker used to build from their ticket event or notice: the
+ * same JSON the code renders now.
  */
 const server = testServers().databaseUrl;
 const name = `test_${randomBytes(6).toString('hex')}`;
@@ -45,8 +45,8 @@ afterAll(async () => {
   await admin.end();
 });
 
-it('backfills the payload of deliveries written before it, as the code renders them', async () => {
-  const payloadMigration = MIGRATIONS.findIndex((m) => m.name === 'DeliveryPayload1733300000000');
+it('gives deliveries written before it their message, as the code renders it', async () => {
+  const payloadMigration = MIGRATIONS.findIndex((m) => m.name === 'OutboxMessages1733300000000');
   expect(payloadMigration).toBeGreaterThan(0);
   await migrate(payloadMigration);
 
@@ -75,7 +75,9 @@ it('backfills the payload of deliveries written before it, as the code renders t
   const { rows: notices } = await db.query<Record<string, unknown>>(`SELECT * FROM service_notices`);
   const notice = notices[0];
   const payload = async (id: string) => {
-    const { rows } = await db.query<{ payload: string }>(`SELECT payload FROM deliveries WHERE id = $1`, [id]);
+    const { rows } = await db.query<{ payload: string }>(`SELECT m.payload FROM deliveries d JOIN outbox_messages m ON m.id = d.message_id WHERE d.id = $1`, [
+      id,
+    ]);
     return JSON.parse(rows[0].payload) as unknown;
   };
   expect(await payload('0190c0de-0000-7000-8000-0000000000d1')).toEqual(
@@ -102,6 +104,6 @@ it('backfills the payload of deliveries written before it, as the code renders t
       createdAt: notice.created_at,
     } as ServiceNoticeEntity),
   );
-  const { rows: nulls } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE payload IS NULL`);
+  const { rows: nulls } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE message_id IS NULL`);
   expect(nulls[0].n).toBe(0);
 });
