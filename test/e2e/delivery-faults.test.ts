@@ -119,6 +119,7 @@ async function boot(extraEnv: Record<string, string> = {}): Promise<Stack> {
   return stack;
 }
 
+// Paces the offered traffic (its shape over time); never stands in for waiting on an outcome.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const behave = (stack: Stack, participant: Party, behaviour: { failNext?: number; failStatus?: number; delayMs?: number }) =>

@@ -9,7 +9,7 @@ import {
   type PreparedStatement,
 } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
-import type { HealthSnapshot } from './receiver-health-store.js';
+import { toHealthSnapshot, type HealthColumns, type HealthSnapshot } from './receiver-health-store.js';
 import type { SendResult } from './webhook-sender.js';
 
 /** Everything one delivery attempt needs, read in one statement. */
@@ -79,7 +79,9 @@ const RECORD: PreparedStatement = {
 
 const RECEIVER_OF: PreparedStatement = { name: 'delivery_receiver_v1', text: 'SELECT receiver_id FROM deliveries WHERE id = $1' };
 
-interface ClaimRow {
+interface ClaimRow extends Omit<HealthColumns, 'circuit'> {
+  /** Null when the receiver has no health row yet. */
+  circuit: HealthColumns['circuit'] | null;
   id: string;
   receiver_id: string;
   status: DeliveryStatus;
@@ -87,10 +89,6 @@ interface ClaimRow {
   created_at: Date;
   payload: string;
   delivery_url: string | null;
-  circuit: HealthSnapshot['circuit'] | null;
-  paused: boolean | null;
-  next_probe_at: Date | null;
-  consecutive_failures: number | null;
   blocked: boolean;
 }
 
@@ -126,10 +124,7 @@ export class DeliveryStore {
       payload: row.payload,
       deliveryUrl: row.delivery_url,
       blocked: row.blocked,
-      health:
-        row.circuit === null
-          ? null
-          : { circuit: row.circuit, paused: row.paused ?? false, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures ?? 0 },
+      health: row.circuit === null ? null : toHealthSnapshot(row as HealthColumns),
     };
   }
 

@@ -9,6 +9,18 @@ export interface HealthSnapshot {
   consecutiveFailures: number;
 }
 
+/** The columns of `receiver_health` the worker needs, as SQL returns them. */
+export interface HealthColumns {
+  circuit: CircuitState;
+  paused: boolean | null;
+  next_probe_at: Date | null;
+  consecutive_failures: number | null;
+}
+
+export function toHealthSnapshot(row: HealthColumns): HealthSnapshot {
+  return { circuit: row.circuit, paused: row.paused ?? false, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures ?? 0 };
+}
+
 /**
  * The one way to `receiver_health`: each receiver's circuit and pause flag,
  * shared by all worker replicas. The worker reads it along with the delivery
@@ -18,12 +30,11 @@ export class ReceiverHealthStore {
   constructor(private readonly dataSource: DataSource) {}
 
   async snapshot(receiverId: string): Promise<HealthSnapshot | null> {
-    const rows: Array<{ circuit: CircuitState; paused: boolean; next_probe_at: Date | null; consecutive_failures: number }> = await this.dataSource.query(
+    const rows: HealthColumns[] = await this.dataSource.query(
       'SELECT circuit, paused, next_probe_at, consecutive_failures FROM receiver_health WHERE receiver_id = $1',
       [receiverId],
     );
-    const row = rows[0];
-    return row ? { circuit: row.circuit, paused: row.paused, nextProbeAt: row.next_probe_at, consecutiveFailures: row.consecutive_failures } : null;
+    return rows[0] ? toHealthSnapshot(rows[0]) : null;
   }
 
   /** The whole row, for operators. */

@@ -56,8 +56,9 @@ export class OutboxWriter {
    */
   address(receivers: string[], message: OutboxMessage): OutboxBatch {
     const byPayload = new Map<string, string>();
+    let canonical: string | undefined;
     const deliveries = receivers.map((receiverId) => {
-      const payload = this.renderer.render(receiverId, message);
+      const payload = this.renderer.render(receiverId, message) ?? (canonical ??= JSON.stringify(message.body));
       let messageId = byPayload.get(payload);
       if (!messageId) byPayload.set(payload, (messageId = uuidv7()));
       return { id: uuidv7(), receiverId, messageId };
@@ -103,9 +104,9 @@ export class OutboxWriter {
     return {
       cte: `outbox_messages_written AS (
         INSERT INTO outbox_messages (${insertColumns(dataSource, OutboxMessageEntity).names})
-        SELECT ${selectList(dataSource, OutboxMessageEntity, message)} FROM unnest(${arrays.messageIds}::uuid[], ${arrays.payloads}::text[]) AS m(id, payload))`,
+        SELECT ${insertColumns(dataSource, OutboxMessageEntity).selectList(message)} FROM unnest(${arrays.messageIds}::uuid[], ${arrays.payloads}::text[]) AS m(id, payload))`,
       insert: `INSERT INTO deliveries (${insertColumns(dataSource, DeliveryEntity).names})
-        SELECT ${selectList(dataSource, DeliveryEntity, delivery)}
+        SELECT ${insertColumns(dataSource, DeliveryEntity).selectList(delivery)}
           FROM unnest(${arrays.ids}::uuid[], ${arrays.receivers}::text[], ${arrays.messageRefs}::uuid[]) AS d(id, receiver_id, message_id)`,
     };
   }
@@ -138,12 +139,4 @@ function appendStatement(dataSource: DataSource): PreparedStatement {
     statements.set(dataSource, (found = { name: 'outbox_append_v2', text: `WITH ${cte} ${insert}` }));
   }
   return found;
-}
-
-/** The SELECT list for an INSERT of `entity`, in the order of its insert columns; fails on a column without a value. */
-function selectList<T extends object>(dataSource: DataSource, entity: { new (): T }, values: Record<keyof T, string>): string {
-  const columns = dataSource.getMetadata(entity).columns.filter((c) => c.isInsert && !c.isGenerated);
-  const missing = columns.filter((c) => !(c.propertyName in values)).map((c) => c.propertyName);
-  if (missing.length) throw new Error(`the outbox does not write ${dataSource.getMetadata(entity).tableName}.${missing.join(', ')}`);
-  return columns.map((c) => values[c.propertyName as keyof T]).join(', ');
 }

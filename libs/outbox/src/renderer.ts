@@ -11,16 +11,18 @@ export interface OutboxMessage {
 }
 
 /**
- * Turns a canonical message into the exact bytes one receiver gets. The
- * port where per-participant rendering (mapping profiles) plugs in; the
- * default sends the canonical JSON to everyone.
+ * Turns a canonical message into the exact bytes one receiver gets, or
+ * undefined for a receiver that gets the canonical JSON (which the outbox
+ * then encodes once for all of them). The port where per-participant
+ * rendering (mapping profiles) plugs in.
  */
 export interface DeliveryRenderer {
-  render(receiverId: string, message: OutboxMessage): string;
+  render(receiverId: string, message: OutboxMessage): string | undefined;
 }
 
 export const DELIVERY_RENDERER = Symbol('DeliveryRenderer');
 
+/** Everyone gets the canonical JSON. */
 export const canonicalRenderer: DeliveryRenderer = {
-  render: (_receiverId, message) => JSON.stringify(message.body),
+  render: () => undefined,
 };

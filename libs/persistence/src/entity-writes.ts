@@ -16,6 +16,12 @@ export interface ColumnWrite<T> {
   placeholderOf(first: number, property: keyof T & string): string;
   /** `a = $first, b = $first+1, …` for an UPDATE's SET. */
   assignments(first: number): string;
+  /**
+   * The SELECT list of an `INSERT … SELECT`: one SQL expression per column,
+   * in write order. The record names every property (at compile time); a
+   * column the metadata has and the record lacks fails here.
+   */
+  selectList(expressions: Record<keyof T & string, string>): string;
   /** The entity's values in the same order; JSON columns encoded (pg would send arrays as PostgreSQL arrays). */
   values(entity: T): unknown[];
 }
@@ -50,6 +56,11 @@ function columnWrite<T extends ObjectLiteral>(dataSource: DataSource, entity: En
       const index = columns.findIndex((c) => c.propertyName === property);
       if (index < 0) throw new Error(`${metadata.tableName}: ${property} is not written`);
       return `$${first + index}`;
+    },
+    selectList: (expressions) => {
+      const missing = columns.filter((c) => !(c.propertyName in expressions)).map((c) => c.propertyName);
+      if (missing.length) throw new Error(`${metadata.tableName}: no value for ${missing.join(', ')}`);
+      return columns.map((c) => expressions[c.propertyName as keyof T & string]).join(', ');
     },
     assignments: (first) => columns.map((c, i) => `${c.databaseName} = $${first + i}`).join(', '),
     values: (value) =>

@@ -143,17 +143,17 @@ export class TicketStore {
 
   private transactionOn(em: EntityManager): TicketTransaction {
     const s = this.statements();
-    const insert = async <T extends object>(statement: PreparedStatement, values: unknown[]): Promise<T[]> => queryPrepared<T>(em, statement, values);
+    const run = (statement: PreparedStatement, values: unknown[]) => queryPrepared(em, statement, values);
     return {
       load: (ticketId, participantId) => this.loadOn(em, ticketId, participantId, true),
       saveChange: async (ticket, recorded) => {
-        await insert(s.change, [ticket.id, ...s.ticketUpdate.values(ticket), ...this.eventParams(recorded)]);
+        await run(s.change, [ticket.id, ...s.ticketUpdate.values(ticket), ...this.eventParams(recorded)]);
       },
       saveUnchanged: (ticket) => recordOutcome(em, ticket.id, ticket.version),
-      addParty: async (party) => void (await insert(s.partyAdd, s.partyInsert.values(party))),
-      setExternalId: async (ticketId, participantId, externalId) => void (await insert(s.externalId, [ticketId, participantId, externalId])),
-      addComment: async (comment) => void (await insert(s.commentAdd, s.commentInsert.values(comment))),
-      addAttachment: async (attachment) => void (await insert(s.attachmentAdd, s.attachmentInsert.values(attachment))),
+      addParty: async (party) => void (await run(s.partyAdd, s.partyInsert.values(party))),
+      setExternalId: async (ticketId, participantId, externalId) => void (await run(s.externalId, [ticketId, participantId, externalId])),
+      addComment: async (comment) => void (await run(s.commentAdd, s.commentInsert.values(comment))),
+      addAttachment: async (attachment) => void (await run(s.attachmentAdd, s.attachmentInsert.values(attachment))),
     };
   }
 
