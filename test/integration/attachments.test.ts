@@ -212,7 +212,7 @@ describe('attachments: content, names and the ticket’s state', () => {
   });
 
   describe.each([
-    ['closed', ['reopen']],
+    ['closed', ['reopenTicket', 'setTicketState']],
     ['cancelled', []],
   ])('a %s ticket', (status, originMay) => {
     let ticketId: string;

@@ -112,10 +112,12 @@ describe('conversation', () => {
     const answer = await act('demo-mila', 'comments', t.id, { text: '25 MB, PDF' });
     expect(answer.body.status).toBe('in_progress');
     const events = await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-bela', params: { ticketId: t.id } });
-    expect(events.data.items.at(-1)).toMatchObject({
-      type: 'ticket.comment_added',
-      data: { status: 'in_progress', previousStatus: 'waiting', comment: { text: '25 MB, PDF' } },
-    });
+    // Two facts, two events: the comment, then the status change it caused (status-only consumers see it).
+    expect(events.data.items.slice(-2)).toMatchObject([
+      { type: 'ticket.comment_added', data: { comment: { text: '25 MB, PDF' } } },
+      { type: 'ticket.status_changed', actor: { participantId: 'demo-mila' }, data: { status: 'in_progress', previousStatus: 'waiting', answered: true } },
+    ]);
+    expect(events.data.items.at(-1)!.ticketVersion).toBe(answer.body.version);
   });
 
   it('lets the origin cancel, and nobody act afterwards', async () => {

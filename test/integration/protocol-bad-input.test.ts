@@ -128,14 +128,6 @@ const cases: BadCase[] = [
   }),
   rejection({ name: 'by the origin while BeLa is assignee', as: 'demo-mila', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
   rejection({
-    name: 'of a ticket already in progress',
-    ticket: 'in_progress',
-    body: { reason: 'x' },
-    status: 409,
-    type: 'illegal-transition',
-    problem: { currentStatus: 'in_progress' },
-  }),
-  rejection({
     name: 'of a resolved ticket by the origin it returned to',
     ticket: 'resolved',
     as: 'demo-mila',
@@ -162,7 +154,6 @@ const cases: BadCase[] = [
     type: 'illegal-transition',
     problem: { currentStatus: 'cancelled', allowed: [] },
   }),
-  rejection({ name: 'a second time by the BeLa that rejected', ticket: 'rejected', body: { reason: 'x' }, status: 403, type: 'forbidden' }),
   rejection({
     name: 'of a rejected ticket by the sender it returned to',
     ticket: 'rejected',
@@ -313,7 +304,7 @@ const cases: BadCase[] = [
       body: { text: 'Noch etwas', visibility },
       status: 409,
       type: 'illegal-transition',
-      problem: { currentStatus: 'closed', allowed: ['reopen'] },
+      problem: { currentStatus: 'closed', allowed: ['reopenTicket', 'setTicketState'] },
     }),
     comment({
       name: `a ${visibility} comment on a closed ticket by the former assignee`,

@@ -150,11 +150,14 @@ describe('working a ticket (use case 2.2)', () => {
     ]);
   });
 
-  it('answers an illegal transition with 409 naming the allowed actions, and changes nothing', async () => {
+  it('answers an illegal transition with 409 naming the operations allowed instead, and changes nothing', async () => {
     const { data: t } = await create();
     const r = await act('demo-bela', 'resolution', t.id, { code: 'solved', text: 'x' });
     expect(r.status).toBe(409);
-    expect(r.body).toMatchObject({ type: 'urn:drehscheibe:problem:illegal-transition', allowed: ['acknowledge', 'reject', 'start'] });
+    expect(r.body).toMatchObject({
+      type: 'urn:drehscheibe:problem:illegal-transition',
+      allowed: ['acknowledgeTicket', 'rejectTicket', 'changeTicketStatus', 'addComment', 'uploadAttachment', 'setTicketState'],
+    });
     const after = await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: t.id } });
     expect(after.data.version).toBe(1);
   });
@@ -163,6 +166,7 @@ describe('working a ticket (use case 2.2)', () => {
     const { data: t } = await create();
     const r = await act('demo-mila', 'acknowledgement', t.id, { externalId: 'X' });
     expect(r.status).toBe(403);
+    expect(r.problem.action).toBe('acknowledgeTicket');
   });
 
   it('creates no event for a change that changes nothing', async () => {

@@ -22,7 +22,8 @@ export type DomainErrorCode =
   | 'attachment-type-not-allowed'
   | 'attachment-too-large'
   | 'invalid-attachment'
-  | 'invalid-period';
+  | 'invalid-period'
+  | 'state-input-required';
 
 export class DomainError extends Error {
   constructor(

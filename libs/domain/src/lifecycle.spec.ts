@@ -1,4 +1,15 @@
-import { allowedActions, assertOpenForContributions, DomainError, transition, type ActorRoles, type TicketStatus } from '@drehscheibe/domain';
+import {
+  allowedActions,
+  allowedOperations,
+  assertOpenForContributions,
+  describeLifecycle,
+  DomainError,
+  planTransitions,
+  transition,
+  TICKET_STATUSES,
+  type ActorRoles,
+  type TicketStatus,
+} from '@drehscheibe/domain';
 
 const origin: ActorRoles = { isOrigin: true, isAssignee: false };
 const assignee: ActorRoles = { isOrigin: false, isAssignee: true };
@@ -38,7 +49,24 @@ describe('ticket lifecycle', () => {
   it('names the allowed actions when a transition is illegal', () => {
     const e = failure(() => transition('forwarded', 'resolve', assignee));
     expect(e.code).toBe('illegal-transition');
-    expect(e.details.allowed).toEqual(['acknowledge', 'reject', 'start']);
+    expect(e.details.allowed).toEqual(['acknowledgeTicket', 'rejectTicket', 'changeTicketStatus', 'addComment', 'uploadAttachment', 'setTicketState']);
+  });
+
+  it('names the operation a role does not allow', () => {
+    expect(failure(() => transition('resolved', 'close', assignee)).details).toEqual({ action: 'closeTicket' });
+    expect(failure(() => transition('waiting', 'wait', origin)).details).toEqual({ action: 'changeTicketStatus' });
+  });
+
+  it('lets the assignee reject late, after work started or while waiting ("not ours after all")', () => {
+    expect(transition('in_progress', 'reject', assignee)).toBe('rejected');
+    expect(transition('waiting', 'reject', assignee)).toBe('rejected');
+  });
+
+  it('lets the resolver take its resolution back until the origin closed', () => {
+    const resolver: ActorRoles = { isOrigin: false, isAssignee: false, isResolver: true };
+    expect(transition('resolved', 'resume', resolver)).toBe('in_progress');
+    expect(failure(() => transition('closed', 'resume', resolver)).code).toBe('illegal-transition');
+    expect(failure(() => transition('resolved', 'resume', stranger)).code).toBe('forbidden');
   });
 
   it('refuses the action to a party without the role, before looking at the status', () => {
@@ -61,11 +89,73 @@ describe('ticket lifecycle', () => {
     const senderNowAssignee = { isOrigin: true, isAssignee: true };
     expect(transition('rejected', 'forward', senderNowAssignee)).toBe('forwarded');
     expect(allowedActions('rejected', senderNowAssignee)).toEqual(['forward', 'cancel']);
+    expect(allowedOperations('rejected', senderNowAssignee)).toEqual(['forwardTicket', 'cancelTicket', 'addComment', 'uploadAttachment', 'setTicketState']);
   });
 
   it('lets the other side answer a question, but not the side that asked', () => {
     expect(transition('waiting', 'answer', origin)).toBe('in_progress');
     expect(failure(() => transition('waiting', 'answer', assignee)).code).toBe('forbidden');
+  });
+});
+
+describe('planTransitions (desired state)', () => {
+  it('takes no step when the ticket is there already', () => {
+    for (const status of TICKET_STATUSES) expect(planTransitions(status, stranger, status)).toEqual([]);
+  });
+
+  it('takes the shortest legal path, passing only through steps that need no words', () => {
+    expect(planTransitions('forwarded', assignee, 'in_progress')).toEqual(['start']);
+    expect(planTransitions('forwarded', assignee, 'waiting')).toEqual(['start', 'wait']);
+    expect(planTransitions('forwarded', assignee, 'resolved')).toEqual(['start', 'resolve']);
+    expect(planTransitions('forwarded', assignee, 'acknowledged')).toEqual(['acknowledge']);
+    expect(planTransitions('in_progress', assignee, 'rejected')).toEqual(['reject']);
+    expect(planTransitions('waiting', origin, 'in_progress')).toEqual(['answer']);
+    expect(planTransitions('closed', origin, 'in_progress')).toEqual(['reopen']);
+    expect(planTransitions('resolved', origin, 'closed')).toEqual(['close']);
+  });
+
+  it('follows the roles along the path: after resolving, the assignee cannot close', () => {
+    const e = failure(() => planTransitions('in_progress', assignee, 'closed'));
+    expect(e.code).toBe('illegal-transition');
+    expect(e.details.reachable).toEqual(['forwarded', 'rejected', 'waiting', 'resolved']);
+  });
+
+  it('says what the origin can reach instead of an unreachable status', () => {
+    const e = failure(() => planTransitions('forwarded', origin, 'resolved'));
+    expect(e.details).toMatchObject({ currentStatus: 'forwarded', reachable: ['cancelled'] });
+    expect(e.details.allowed).toContain('cancelTicket');
+  });
+
+  it('makes every path it plans legal step by step', () => {
+    const roles: ActorRoles[] = [origin, assignee, stranger, { isOrigin: true, isAssignee: true }, { isOrigin: false, isAssignee: false, isResolver: true }];
+    for (const from of TICKET_STATUSES)
+      for (const r of roles)
+        for (const to of TICKET_STATUSES) {
+          let path: string[];
+          try {
+            path = planTransitions(from, r, to);
+          } catch {
+            continue;
+          }
+          let status = from;
+          let current = r;
+          for (const action of path) {
+            status = transition(status, action as never, current);
+            if (action === 'resolve') current = { ...current, isAssignee: current.isOrigin, isResolver: true };
+            if (action === 'reject' || action === 'forward') current = { ...current, isAssignee: false };
+          }
+          expect(status).toBe(to);
+        }
+  });
+});
+
+describe('describeLifecycle', () => {
+  it('lists for each status and role exactly what allowedOperations says', () => {
+    const lifecycle = describeLifecycle();
+    expect(lifecycle.entries.length).toBe((TICKET_STATUSES.length - 1) * 5);
+    const origin = lifecycle.entries.find((e) => e.status === 'resolved' && e.role === 'origin-assignee')!;
+    expect(origin.operations).toEqual(['closeTicket', 'reopenTicket', 'addComment', 'uploadAttachment', 'setTicketState']);
+    expect(origin.targets).toEqual(['in_progress', 'closed']);
   });
 });
 
@@ -78,7 +168,10 @@ describe('assertOpenForContributions', () => {
   );
 
   it('refuses a closed ticket, telling its origin it may reopen', () => {
-    expect(failure(() => assertOpenForContributions('closed', origin, 'comments')).details).toEqual({ currentStatus: 'closed', allowed: ['reopen'] });
+    expect(failure(() => assertOpenForContributions('closed', origin, 'comments')).details).toEqual({
+      currentStatus: 'closed',
+      allowed: ['reopenTicket', 'setTicketState'],
+    });
     expect(failure(() => assertOpenForContributions('closed', assignee, 'attachments')).details).toEqual({ currentStatus: 'closed', allowed: [] });
   });
 

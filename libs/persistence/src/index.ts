@@ -11,6 +11,7 @@ export { OAuthClientEntity } from './entities/oauth-client.entity.js';
 export { ServiceEntity } from './entities/service.entity.js';
 export { TicketEntity, type ResolutionRecord } from './entities/ticket.entity.js';
 export { TicketPartyEntity } from './entities/ticket-party.entity.js';
+export { TicketSourceRefEntity } from './entities/ticket-source-ref.entity.js';
 export { TicketEventEntity } from './entities/ticket-event.entity.js';
 export { DeliveryEntity, type DeliveryStatus } from './entities/delivery.entity.js';
 export { OutboxMessageEntity } from './entities/outbox-message.entity.js';

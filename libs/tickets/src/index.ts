@@ -1,8 +1,17 @@
 export { CreateTicket } from './create-ticket.usecase.js';
 export { TicketCommands } from './ticket-commands.js';
+export { TicketSteps } from './ticket-steps.js';
+export { DesiredState, type AppliedStep, type StateResult } from './desired-state.js';
 export { TicketQueries } from './ticket-queries.js';
 export { toEventView, toEventDelivery, ticketEventMessage } from './ticket-events.js';
-export { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
+export {
+  TicketCommandRunner,
+  type CommandResult,
+  type ExpectedVersions,
+  type WriteConditions,
+  type SourceRefOutcome,
+  type AppliedEvent,
+} from './ticket-command-runner.js';
 export { TicketStore, ticketParticipantReferences, type TicketTransaction, type LoadedTicket } from './ticket-store.js';
 export { TicketPresenter } from './ticket-presenter.js';
 export { toTicketView } from './ticket-view.js';

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { checkContentType, cleanFilename, parseMediaType } from './attachment-content.js';
 import { ATTACHMENT_STORE, type AttachmentContentStore } from './attachment-store.js';
-import { TicketCommandRunner, type CommandResult, type ExpectedVersions } from './ticket-command-runner.js';
+import { TicketCommandRunner, type CommandResult, type WriteConditions } from './ticket-command-runner.js';
 import { TicketStore } from './ticket-store.js';
 import { toAttachmentView } from './ticket-view.js';
 
@@ -31,12 +31,12 @@ export class TicketAttachments {
     @Inject(ATTACHMENT_POLICY) private readonly policy: AttachmentPolicy,
   ) {}
 
-  async attach(actorId: string, ticketId: string, upload: Upload, version?: ExpectedVersions): Promise<CommandResult & { attachmentId: string }> {
+  async attach(actorId: string, ticketId: string, upload: Upload, conditions?: WriteConditions): Promise<CommandResult & { attachmentId?: string }> {
     const { baseType, mediaType } = parseMediaType(upload.mediaType);
     if (!this.policy.mediaTypes.includes(baseType)) {
       const what = baseType ? `${baseType} is not accepted` : 'send the file with its media type as Content-Type';
       throw new DomainError('attachment-type-not-allowed', `${what}; allowed: ${this.policy.mediaTypes.join(', ')}`, {
-        allowed: this.policy.mediaTypes,
+        allowedMediaTypes: this.policy.mediaTypes,
       });
     }
     if (upload.content.length === 0) throw new DomainError('invalid-attachment', 'the file is empty');
@@ -46,7 +46,7 @@ export class TicketAttachments {
 
     let written: TicketAttachmentEntity | undefined;
     try {
-      const result = await this.runner.run(actorId, ticketId, version, async ({ tx, ticket, roles, attachments, now }) => {
+      const result = await this.runner.run(actorId, ticketId, conditions, async ({ tx, ticket, roles, attachments, now }) => {
         assertOpenForContributions(ticket.status as TicketStatus, roles, 'attachments');
         const attachment: TicketAttachmentEntity = {
           id: uuidv7(),
@@ -66,7 +66,8 @@ export class TicketAttachments {
         attachments.push(attachment);
         return { type: 'ticket.attachment_added', data: { attachment: toAttachmentView(attachment) } };
       });
-      return { ...result, attachmentId: written!.id };
+      // No attachment when the write's source reference was applied before.
+      return { ...result, ...(written ? { attachmentId: written.id } : {}) };
     } catch (e) {
       if (written) await this.store.discard(written).catch(() => undefined);
       throw e;

@@ -2,14 +2,21 @@ import type { Ticket, TicketEventType } from '@drehscheibe/contracts';
 import { DomainError, type ActorRoles } from '@drehscheibe/domain';
 import { DELIVERY_DISPATCHER, OutboxWriter, type DeliveryDispatcher, type DeliveryRef } from '@drehscheibe/outbox';
 import { Inject, Injectable } from '@nestjs/common';
-import { prepareEvent } from './event-recorder.js';
+import { prepareEvent, type RecordedEvent } from './event-recorder.js';
 import { TicketPresenter } from './ticket-presenter.js';
 import { TicketStore, type LoadedTicket, type TicketTransaction } from './ticket-store.js';
 
-/** What a command did: the event to record, or null when it changed nothing. */
+/** What a step did: the event to record. */
 export interface ChangeOutcome {
   type: TicketEventType;
   data: Record<string, unknown>;
+}
+
+/** An event a change recorded: its type and the version it made. */
+export interface AppliedEvent {
+  type: TicketEventType;
+  ticketVersion: number;
+  eventId: string;
 }
 
 export interface CommandContext extends LoadedTicket {
@@ -18,6 +25,12 @@ export interface CommandContext extends LoadedTicket {
   actorId: string;
   roles: ActorRoles;
   now: Date;
+  /**
+   * Records one event now, with the ticket as it is at this moment: for a
+   * change of several steps (each step its own event and version). The
+   * outcome a command returns is recorded after the ones emitted.
+   */
+  emit(outcome: ChangeOutcome): void;
 }
 
 /**
@@ -27,15 +40,31 @@ export interface CommandContext extends LoadedTicket {
  */
 export type ExpectedVersions = readonly number[];
 
+/** What a write states about itself besides its body. */
+export interface WriteConditions {
+  /** From `If-Match`: the change applies only at one of these versions. */
+  ifMatch?: ExpectedVersions;
+  /** From `Source-Ref`: the source system's own id of this change, applied once per participant and ticket. */
+  sourceRef?: string;
+}
+
+/** `applied`: the source reference is new and this write was applied; `already-applied`: an earlier write named it, nothing was done. */
+export type SourceRefOutcome = 'applied' | 'already-applied';
+
 export interface CommandResult {
   ticket: Ticket;
   changed: boolean;
+  /** Every event the change recorded, oldest first (none when it changed nothing). */
+  events: AppliedEvent[];
+  /** Set when the write named a source reference. */
+  sourceRef?: SourceRefOutcome;
 }
 
 /**
  * The unit of work shared by every change to an existing ticket: lock, check
- * party and version, apply, bump the version, record the event and its
- * deliveries — one transaction — then hand the deliveries to the queue.
+ * party, version and source reference, apply, bump the version per event,
+ * record the events and their deliveries — one transaction — then hand the
+ * deliveries to the queue.
  */
 @Injectable()
 export class TicketCommandRunner {
@@ -49,33 +78,49 @@ export class TicketCommandRunner {
   async run(
     actorId: string,
     ticketId: string,
-    expectedVersions: ExpectedVersions | undefined,
+    conditions: WriteConditions | undefined,
     apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
   ): Promise<CommandResult> {
-    const { aggregate, deliveries, changed } = await this.store.transaction(async (tx) => {
+    const { ifMatch, sourceRef } = conditions ?? {};
+    const { aggregate, recorded, sourceRefOutcome } = await this.store.transaction(async (tx) => {
       const aggregate = await tx.load(ticketId, actorId);
       const { ticket } = aggregate;
-      if (expectedVersions !== undefined && !expectedVersions.includes(ticket.version)) {
-        const named = expectedVersions.length > 0 ? `not ${expectedVersions.join(' or ')}` : 'and If-Match names no version as a strong entity tag';
+      if (ifMatch !== undefined && !ifMatch.includes(ticket.version)) {
+        const named = ifMatch.length > 0 ? `not ${ifMatch.join(' or ')}` : 'and If-Match names no version as a strong entity tag';
         throw new DomainError('version-mismatch', `the ticket is at version ${ticket.version}, ${named}`, {
           currentVersion: ticket.version,
         });
       }
+      if (sourceRef !== undefined && (await tx.hasSourceRef(ticketId, actorId, sourceRef))) {
+        await tx.saveUnchanged(ticket);
+        return { aggregate, recorded: [] as RecordedEvent[], sourceRefOutcome: 'already-applied' as const };
+      }
       const now = new Date();
-      const roles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId };
-      const outcome = await apply({ ...aggregate, tx, actorId, roles, now });
-      if (!outcome) {
+      const roles: ActorRoles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId, isResolver: ticket.resolverId === actorId };
+      const recorded: RecordedEvent[] = [];
+      const emit = (outcome: ChangeOutcome) => {
+        ticket.version += 1;
+        ticket.updatedAt = now;
+        recorded.push(prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints));
+      };
+      const outcome = await apply({ ...aggregate, tx, actorId, roles, now, emit });
+      if (outcome) emit(outcome);
+      if (recorded.length === 0) {
         // No event, but maybe a write (an internal comment): a retry under the same key must not repeat it.
         await tx.saveUnchanged(ticket);
-        return { aggregate, deliveries: [] as DeliveryRef[], changed: false };
       }
-      ticket.version += 1;
-      ticket.updatedAt = now;
-      const recorded = prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints);
-      await tx.saveChange(ticket, recorded);
-      return { aggregate, deliveries: recorded.outbox.deliveries, changed: true };
+      // The ticket row is written with each event; only the last one records the request's Idempotency-Key.
+      for (const [i, event] of recorded.entries()) await tx.saveChange(ticket, event, i === recorded.length - 1);
+      if (sourceRef !== undefined) await tx.addSourceRef({ ticketId, participantId: actorId, sourceRef, ticketVersion: ticket.version, appliedAt: now });
+      return { aggregate, recorded, sourceRefOutcome: sourceRef === undefined ? undefined : ('applied' as const) };
     });
-    await this.dispatcher.dispatch(deliveries.map(({ id, receiverId }) => ({ id, receiverId })));
-    return { ticket: this.presenter.present(aggregate, actorId), changed };
+    const deliveries: DeliveryRef[] = recorded.flatMap((r) => r.outbox.deliveries.map(({ id, receiverId }) => ({ id, receiverId })));
+    await this.dispatcher.dispatch(deliveries);
+    return {
+      ticket: this.presenter.present(aggregate, actorId),
+      changed: recorded.length > 0,
+      events: recorded.map(({ event }) => ({ type: event.type as TicketEventType, ticketVersion: event.ticketVersion, eventId: event.id })),
+      ...(sourceRefOutcome ? { sourceRef: sourceRefOutcome } : {}),
+    };
   }
 }

@@ -15,6 +15,7 @@ import {
   TicketEntity,
   TicketEventEntity,
   TicketPartyEntity,
+  TicketSourceRefEntity,
   updateColumns,
   type PreparedStatement,
 } from '@drehscheibe/persistence';
@@ -41,14 +42,21 @@ interface AggregateRow {
 export interface TicketTransaction {
   /** The ticket, locked until the transaction ends; not-found unless `participantId` is a party. */
   load(ticketId: string, participantId: string): Promise<LoadedTicket>;
-  /** The ticket's new state, its event and the event's deliveries. */
-  saveChange(ticket: TicketEntity, recorded: RecordedEvent): Promise<void>;
+  /**
+   * The ticket's new state, an event and the event's deliveries; with
+   * `recordsOutcome`, also the outcome of the request's Idempotency-Key (one
+   * event per request does: the last one).
+   */
+  saveChange(ticket: TicketEntity, recorded: RecordedEvent, recordsOutcome?: boolean): Promise<void>;
   /** A change without an event: tells the request's Idempotency-Key what it did. */
   saveUnchanged(ticket: TicketEntity): Promise<void>;
   addParty(party: TicketPartyEntity): Promise<void>;
   setExternalId(ticketId: string, participantId: string, externalId: string): Promise<void>;
   addComment(comment: TicketCommentEntity): Promise<void>;
   addAttachment(attachment: TicketAttachmentEntity): Promise<void>;
+  /** Whether the participant applied a write with this source reference to the ticket before. */
+  hasSourceRef(ticketId: string, participantId: string, sourceRef: string): Promise<boolean>;
+  addSourceRef(ref: TicketSourceRefEntity): Promise<void>;
 }
 
 /** What the list query selects; the views are built from the aggregate parts. */
@@ -146,14 +154,16 @@ export class TicketStore {
     const run = (statement: PreparedStatement, values: unknown[]) => queryPrepared(em, statement, values);
     return {
       load: (ticketId, participantId) => this.loadOn(em, ticketId, participantId, true),
-      saveChange: async (ticket, recorded) => {
-        await run(s.change, [ticket.id, ...s.ticketUpdate.values(ticket), ...this.eventParams(recorded)]);
+      saveChange: async (ticket, recorded, recordsOutcome = true) => {
+        await run(s.change, [ticket.id, ...s.ticketUpdate.values(ticket), ...this.eventParams(recorded, recordsOutcome)]);
       },
       saveUnchanged: (ticket) => recordOutcome(em, ticket.id, ticket.version),
       addParty: async (party) => void (await run(s.partyAdd, s.partyInsert.values(party))),
       setExternalId: async (ticketId, participantId, externalId) => void (await run(s.externalId, [ticketId, participantId, externalId])),
       addComment: async (comment) => void (await run(s.commentAdd, s.commentInsert.values(comment))),
       addAttachment: async (attachment) => void (await run(s.attachmentAdd, s.attachmentInsert.values(attachment))),
+      hasSourceRef: async (ticketId, participantId, sourceRef) => (await run(s.sourceRefFind, [ticketId, participantId, sourceRef])).length > 0,
+      addSourceRef: async (ref) => void (await run(s.sourceRefAdd, s.sourceRefInsert.values(ref))),
     };
   }
 
@@ -176,8 +186,8 @@ export class TicketStore {
   }
 
   /** The event's columns, its deliveries' arrays and the Idempotency-Key, in the order of `eventSql`. */
-  private eventParams({ event, outbox }: RecordedEvent): unknown[] {
-    return [...this.statements().eventInsert.values(event), ...OutboxWriter.arrays(outbox), ...outcomeKeyParams()];
+  private eventParams({ event, outbox }: RecordedEvent, recordsOutcome = true): unknown[] {
+    return [...this.statements().eventInsert.values(event), ...OutboxWriter.arrays(outbox), ...(recordsOutcome ? outcomeKeyParams() : [null, null])];
   }
 
   /** Built on first use: the entity metadata exists only once the data source is initialised. */
@@ -196,6 +206,9 @@ interface Statements {
   commentAdd: PreparedStatement;
   attachmentAdd: PreparedStatement;
   externalId: PreparedStatement;
+  sourceRefFind: PreparedStatement;
+  sourceRefAdd: PreparedStatement;
+  sourceRefInsert: ReturnType<typeof insertColumns<TicketSourceRefEntity>>;
   ticketInsert: ReturnType<typeof insertColumns<TicketEntity>>;
   ticketUpdate: ReturnType<typeof updateColumns<TicketEntity>>;
   partyInsert: ReturnType<typeof insertColumns<TicketPartyEntity>>;
@@ -211,6 +224,7 @@ function buildStatements(ds: DataSource): Statements {
   const eventInsert = insertColumns(ds, TicketEventEntity);
   const commentInsert = insertColumns(ds, TicketCommentEntity);
   const attachmentInsert = insertColumns(ds, TicketAttachmentEntity);
+  const sourceRefInsert = insertColumns(ds, TicketSourceRefEntity);
   const read = `SELECT ${jsonObjectSql(ds, TicketEntity, 't')} AS ticket,
         ${jsonObjectSql(ds, ServiceEntity, 's')} AS service,
         (SELECT coalesce(json_agg(${jsonObjectSql(ds, TicketPartyEntity, 'p', [['deliveryUrl', 'pp.delivery_url']])} ORDER BY p.joined_at, p.participant_id), '[]'::json)
@@ -262,6 +276,15 @@ function buildStatements(ds: DataSource): Statements {
       text: `INSERT INTO ticket_attachments (${attachmentInsert.names}) VALUES (${attachmentInsert.placeholders(1)})`,
     },
     externalId: { name: 'ticket_party_external_id_v1', text: 'UPDATE ticket_parties SET external_id = $3 WHERE ticket_id = $1 AND participant_id = $2' },
+    sourceRefFind: {
+      name: 'ticket_source_ref_find_v1',
+      text: 'SELECT 1 FROM ticket_source_refs WHERE ticket_id = $1 AND participant_id = $2 AND source_ref = $3',
+    },
+    sourceRefAdd: {
+      name: 'ticket_source_ref_add_v1',
+      text: `INSERT INTO ticket_source_refs (${sourceRefInsert.names}) VALUES (${sourceRefInsert.placeholders(1)})`,
+    },
+    sourceRefInsert,
     ticketInsert,
     ticketUpdate,
     partyInsert,

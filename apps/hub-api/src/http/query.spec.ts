@@ -20,7 +20,7 @@ function ticketsController(): { controller: TicketsController; filters: TicketFi
   const list = { list: (_caller: string, filter: TicketFilter) => (filters.push(filter), Promise.resolve({ items: [] })) } as unknown as TicketList;
   // Only the list use case is reached by `find`.
   const unused = {} as never;
-  return { controller: new TicketsController(unused, unused, unused, list, unused), filters };
+  return { controller: new TicketsController(unused, unused, unused, unused, list, unused), filters };
 }
 
 describe('query parameters are parsed by each controller, without the validation interceptor', () => {

@@ -1,5 +1,5 @@
 import type { Principal, Scope } from '@drehscheibe/security';
-import type { ExpectedVersions } from '@drehscheibe/tickets';
+import type { ExpectedVersions, WriteConditions } from '@drehscheibe/tickets';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from './problem.js';
@@ -55,5 +55,16 @@ const malformedIfMatch = () =>
 export const IfMatchVersion = createParamDecorator((_: unknown, ctx: ExecutionContext): ExpectedVersions | undefined =>
   parseIfMatch(ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match']),
 );
+
+/**
+ * What a ticket write says about itself in headers: `If-Match` (see
+ * `parseIfMatch`) and `Source-Ref` (its source system's own id of the
+ * change; the spec validation has checked its form).
+ */
+export const WriteHeaders = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteConditions => {
+  const { headers } = ctx.switchToHttp().getRequest<FastifyRequest>();
+  const sourceRef = headers['source-ref'];
+  return { ifMatch: parseIfMatch(headers['if-match']), ...(typeof sourceRef === 'string' ? { sourceRef } : {}) };
+});
 
 export const etag = (version: number) => `"${version}"`;

@@ -1,9 +1,10 @@
 import type { Ticket } from '@drehscheibe/contracts';
-import { TicketAttachments, type ExpectedVersions } from '@drehscheibe/tickets';
+import { TicketAttachments, type WriteConditions } from '@drehscheibe/tickets';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { requiredQueryText, type RawQuery } from '../http/query.js';
-import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+import { CallerParticipant, WriteHeaders } from '../http/request-context.js';
+import { writeResultHeaders } from './tickets.controller.js';
 
 /** RFC 8187 `attr-char` leaves out these characters that encodeURIComponent keeps. */
 const percentEncode = (text: string) => encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -33,16 +34,19 @@ export class AttachmentsController {
   async upload(
     @CallerParticipant() caller: string,
     @Param('ticketId') ticketId: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Query() query: RawQuery,
     @Headers('content-type') mediaType: string | undefined,
     @Body() content: Buffer,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
     const upload = { filename: requiredQueryText(query, 'filename'), mediaType: mediaType ?? '', content };
-    const { ticket, attachmentId } = await this.attachments.attach(caller, ticketId, upload, version);
-    void reply.header('etag', etag(ticket.version)).header('location', `/v1/tickets/${ticketId}/attachments/${attachmentId}`);
-    return ticket;
+    const result = await this.attachments.attach(caller, ticketId, upload, write);
+    writeResultHeaders(reply, result);
+    if (result.attachmentId) void reply.header('location', `/v1/tickets/${ticketId}/attachments/${result.attachmentId}`);
+    // A write whose source reference was applied before made nothing: 200, not 201.
+    else void reply.status(200);
+    return result.ticket;
   }
 
   @Get(':attachmentId')

@@ -11,21 +11,24 @@ import type {
   Ticket,
   TicketCreate,
   TicketEvent,
+  TicketStateInput,
+  TicketStateResult,
 } from '@drehscheibe/contracts';
 import { ReceiptSigner } from '@drehscheibe/security';
 import {
   CreateTicket,
+  DesiredState,
   TicketCommands,
   TicketList,
   TicketQueries,
   type CommandResult,
   type TicketFilter,
   type TicketPage,
-  type ExpectedVersions,
+  type WriteConditions,
 } from '@drehscheibe/tickets';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { CallerParticipant, etag, IfMatchVersion } from '../http/request-context.js';
+import { CallerParticipant, etag, WriteHeaders } from '../http/request-context.js';
 import { DEFAULT_PAGE_SIZE, queryChoice, queryInteger, queryText, type QueryOf, type RawQuery } from '../http/query.js';
 import type { RequestWithRawBody } from '../http/request-parsing.js';
 import { creationHeaders } from './ticket-replies.js';
@@ -46,12 +49,19 @@ export function ticketFilter(query: RawQuery): TicketFilter {
   return { ...filter, status: filter.status?.split(','), limit: filter.limit ?? DEFAULT_PAGE_SIZE };
 }
 
+/** The ticket's version, and whether a named source reference was applied now or before. */
+export function writeResultHeaders(reply: FastifyReply, { ticket, sourceRef }: CommandResult): void {
+  void reply.header('etag', etag(ticket.version));
+  if (sourceRef) void reply.header('source-ref-outcome', sourceRef);
+}
+
 /** HTTP ↔ use cases; rules live in libs/tickets and libs/domain. */
 @Controller('v1/tickets')
 export class TicketsController {
   constructor(
     private readonly createTicket: CreateTicket,
     private readonly commands: TicketCommands,
+    private readonly desiredState: DesiredState,
     private readonly queries: TicketQueries,
     private readonly list: TicketList,
     private readonly receipts: ReceiptSigner,
@@ -92,11 +102,11 @@ export class TicketsController {
   acknowledge(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: Acknowledgement,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.acknowledge(caller, id, body, version));
+    return this.respond(reply, this.commands.acknowledge(caller, id, body, write));
   }
 
   @Post(':ticketId/status')
@@ -104,11 +114,11 @@ export class TicketsController {
   changeStatus(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: StatusChange,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.changeStatus(caller, id, body, version));
+    return this.respond(reply, this.commands.changeStatus(caller, id, body, write));
   }
 
   @Post(':ticketId/resolution')
@@ -116,11 +126,11 @@ export class TicketsController {
   resolve(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: ResolutionInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.resolve(caller, id, body, version));
+    return this.respond(reply, this.commands.resolve(caller, id, body, write));
   }
 
   @Post(':ticketId/close')
@@ -128,11 +138,11 @@ export class TicketsController {
   close(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: CloseInput | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.close(caller, id, body ?? {}, version));
+    return this.respond(reply, this.commands.close(caller, id, body ?? {}, write));
   }
 
   @Post(':ticketId/reopen')
@@ -140,11 +150,11 @@ export class TicketsController {
   reopen(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: ReopenInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.reopen(caller, id, body, version));
+    return this.respond(reply, this.commands.reopen(caller, id, body, write));
   }
 
   @Post(':ticketId/rejection')
@@ -152,11 +162,11 @@ export class TicketsController {
   reject(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: RejectionInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.reject(caller, id, body, version));
+    return this.respond(reply, this.commands.reject(caller, id, body, write));
   }
 
   @Post(':ticketId/forward')
@@ -164,11 +174,11 @@ export class TicketsController {
   forward(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: ForwardInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.forward(caller, id, body, version));
+    return this.respond(reply, this.commands.forward(caller, id, body, write));
   }
 
   @Post(':ticketId/cancel')
@@ -176,11 +186,11 @@ export class TicketsController {
   cancel(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: CancelInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.cancel(caller, id, body, version));
+    return this.respond(reply, this.commands.cancel(caller, id, body, write));
   }
 
   @Post(':ticketId/comments')
@@ -188,16 +198,29 @@ export class TicketsController {
   comment(
     @CallerParticipant() caller: string,
     @Param('ticketId') id: string,
-    @IfMatchVersion() version: ExpectedVersions | undefined,
+    @WriteHeaders() write: WriteConditions,
     @Body() body: CommentInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    return this.respond(reply, this.commands.comment(caller, id, body, version));
+    return this.respond(reply, this.commands.comment(caller, id, body, write));
+  }
+
+  @Put(':ticketId/state')
+  async setState(
+    @CallerParticipant() caller: string,
+    @Param('ticketId') id: string,
+    @WriteHeaders() write: WriteConditions,
+    @Body() body: TicketStateInput,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketStateResult> {
+    const result = await this.desiredState.set(caller, id, body, write);
+    writeResultHeaders(reply, result);
+    return { ticket: result.ticket, steps: result.steps };
   }
 
   private async respond(reply: FastifyReply, result: Promise<CommandResult>): Promise<Ticket> {
-    const { ticket } = await result;
-    void reply.header('etag', etag(ticket.version));
-    return ticket;
+    const outcome = await result;
+    writeResultHeaders(reply, outcome);
+    return outcome.ticket;
   }
 }

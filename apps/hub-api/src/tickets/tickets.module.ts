@@ -11,6 +11,8 @@ import {
   TicketAttachments,
   TicketCommandRunner,
   TicketCommands,
+  TicketSteps,
+  DesiredState,
   TicketList,
   TicketPresenter,
   TicketQueries,
@@ -24,19 +26,22 @@ import { HUB_CONFIG, TOKEN_SIGNING_KEY } from '../core/tokens.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { AttachmentsController } from './attachments.controller.js';
 import { EventsController } from './events.controller.js';
+import { LifecycleController } from './lifecycle.controller.js';
 import { TicketOutcomeReplies } from './ticket-replies.js';
 import { TicketsController } from './tickets.controller.js';
 
 /** The exchange: tickets, their commands and attachments, signed receipts, and the polling feed of events. */
 @Module({
   imports: [RegistryModule],
-  controllers: [TicketsController, AttachmentsController, EventsController],
+  controllers: [TicketsController, AttachmentsController, EventsController, LifecycleController],
   providers: [
     TicketStore,
     TicketPresenter,
     TicketCommandRunner,
     CreateTicket,
+    TicketSteps,
     TicketCommands,
+    DesiredState,
     TicketQueries,
     TicketList,
     TicketAttachments,

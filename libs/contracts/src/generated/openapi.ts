@@ -174,6 +174,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ticket lifecycle, machine-readable
+         * @description The hub's one state machine: every step (`steps`: from which statuses, to which, who
+         *     may take it, which operation takes it, who holds the ticket afterwards) and, per status
+         *     and role, what that role may call (`entries`: `operations`, the `steps` with their
+         *     target status, and the `targets` that `setTicketState` can reach). Roles: `assignee`
+         *     (holds the ticket), `origin` (created it; not holding it), `origin-assignee` (created
+         *     it and holds it: after a rejection or resolution), `resolver` (resolved it last; no
+         *     longer holding it) and `watcher` (any other party). The integration guide renders the
+         *     same table. `allowed` and `action` in problems name the same operations.
+         */
+        get: operations["getLifecycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets": {
         parameters: {
             query?: never;
@@ -272,6 +299,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -312,6 +349,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -354,6 +401,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -394,6 +451,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -434,6 +501,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -474,6 +551,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -514,6 +601,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -555,6 +652,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -595,6 +702,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -621,6 +738,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/state": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Say where your ticket is now (desired state)
+         * @description Instead of calling the lifecycle operations one by one, say which status the ticket has
+         *     in your own system now (mapped to the hub's statuses); the hub takes the shortest legal
+         *     sequence of steps there for your role (`GET /v1/lifecycle`, `targets`) and answers what
+         *     it did in `steps`, each step with its own event. A ticket already in that status is left
+         *     as it is: no step, no event — so the same state sent twice, or by two bridges, changes
+         *     nothing, and two systems with different status models cannot oscillate.
+         *
+         *     `text` belongs to the last step: the question for `waiting`, the answer (a public
+         *     comment) when you were asked and go back to `in_progress`, the reason of a rejection,
+         *     reopening or cancellation (required there), the resolution text (required with
+         *     `resolutionCode` for `resolved`), the note of an acknowledgement, forwarding or close.
+         *     `externalId` (your ticket number) is needed to reach `acknowledged` unless you gave it
+         *     before; `assignee` to reach `forwarded`. Something missing answers
+         *     `422 state-input-required` with a pointer. A status you cannot reach from here answers
+         *     `409 illegal-transition` with `reachable` (what you can reach) and `allowed`.
+         */
+        put: operations["setTicketState"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticketId}/attachments": {
         parameters: {
             query?: never;
@@ -641,6 +822,16 @@ export interface paths {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -1255,7 +1446,7 @@ export interface components {
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -1272,8 +1463,14 @@ export interface components {
                 pointer: string;
                 message: string;
             }[];
-            /** @description For `illegal-transition`, the transitions allowed from the current status for this caller. */
-            allowed?: string[];
+            /** @description For `illegal-transition`, the operations this caller may call on the ticket in its current status. */
+            allowed?: components["schemas"]["TicketOperation"][];
+            /** @description For `forbidden` on a ticket, the operation the caller's role does not allow. */
+            action?: components["schemas"]["TicketOperation"];
+            /** @description For `attachment-type-not-allowed`, the media types the hub accepts. */
+            allowedMediaTypes?: string[];
+            /** @description For `illegal-transition` from `setTicketState`, the statuses this caller can bring the ticket to. */
+            reachable?: components["schemas"]["TicketStatus"][];
             /** @description For `illegal-transition`, the ticket's status. */
             currentStatus?: string;
             /** @description For `version-mismatch`, the ticket's current version. */
@@ -1587,7 +1784,7 @@ export interface components {
          */
         TicketType: "incident" | "service_request" | "question" | "complaint";
         /**
-         * @description Codelist `ticket-status`.
+         * @description Codelist `ticket-status`; the lifecycle is at `GET /v1/lifecycle`.
          * @enum {string}
          */
         TicketStatus: "new" | "forwarded" | "acknowledged" | "rejected" | "in_progress" | "waiting" | "resolved" | "closed" | "cancelled";
@@ -1731,6 +1928,78 @@ export interface components {
             externalId: components["schemas"]["ExternalId"];
             note?: string;
         };
+        /**
+         * @description An operation (its `operationId`) that changes or adds to an existing ticket.
+         * @enum {string}
+         */
+        TicketOperation: "acknowledgeTicket" | "rejectTicket" | "changeTicketStatus" | "resolveTicket" | "forwardTicket" | "closeTicket" | "reopenTicket" | "cancelTicket" | "addComment" | "uploadAttachment" | "setTicketState";
+        /**
+         * @description A step of the state machine (`answer` is the asked side replying; `resume` is the resolver taking its resolution back).
+         * @enum {string}
+         */
+        LifecycleAction: "acknowledge" | "reject" | "start" | "wait" | "answer" | "resolve" | "resume" | "forward" | "close" | "reopen" | "cancel";
+        Lifecycle: {
+            statuses: components["schemas"]["TicketStatus"][];
+            steps: {
+                action: components["schemas"]["LifecycleAction"];
+                operationId: components["schemas"]["TicketOperation"];
+                from: components["schemas"]["TicketStatus"][];
+                to: components["schemas"]["TicketStatus"];
+                /**
+                 * @description Who may take the step; `counterpart` is any party that does not hold the ticket.
+                 * @enum {string}
+                 */
+                by: "origin" | "assignee" | "resolver" | "counterpart";
+                /**
+                 * @description Who holds the ticket afterwards — `sender` is whoever handed it to the one who took the step, `target` the participant it was forwarded to.
+                 * @enum {string}
+                 */
+                assigneeAfter: "unchanged" | "sender" | "origin" | "target" | "resolver";
+            }[];
+            entries: {
+                status: components["schemas"]["TicketStatus"];
+                /** @enum {string} */
+                role: "assignee" | "origin" | "origin-assignee" | "resolver" | "watcher";
+                steps: {
+                    action: components["schemas"]["LifecycleAction"];
+                    operationId: components["schemas"]["TicketOperation"];
+                    to: components["schemas"]["TicketStatus"];
+                }[];
+                operations: components["schemas"]["TicketOperation"][];
+                /** @description The statuses `setTicketState` can bring the ticket to from here. */
+                targets: components["schemas"]["TicketStatus"][];
+            }[];
+        };
+        TicketStateInput: {
+            /**
+             * @description Where the ticket is in your system now, as a hub status.
+             * @enum {string}
+             */
+            status: "forwarded" | "acknowledged" | "rejected" | "in_progress" | "waiting" | "resolved" | "closed" | "cancelled";
+            /** @description The words of the last step (question, answer, reason, resolution text, note); reasons take at most 2000 characters. */
+            text?: string;
+            /** @description From code list `resolution-code`; required to reach `resolved`. */
+            resolutionCode?: string;
+            externalId?: components["schemas"]["ExternalId"];
+            /** @description Where to forward the ticket; required to reach `forwarded`. */
+            assignee?: {
+                participantId: components["schemas"]["ParticipantId"];
+            };
+        };
+        TicketStateResult: {
+            ticket: components["schemas"]["Ticket"];
+            /** @description The steps the hub took, in order; empty when the ticket was already there (or the `Source-Ref` was applied before). */
+            steps: {
+                action: components["schemas"]["LifecycleAction"];
+                operationId: components["schemas"]["TicketOperation"];
+                from: components["schemas"]["TicketStatus"];
+                to: components["schemas"]["TicketStatus"];
+                /** @description The version the step's event made. */
+                ticketVersion: number;
+                /** @description The step's event type. */
+                eventType: string;
+            }[];
+        };
         StatusChange: {
             /** @enum {string} */
             status: "in_progress" | "waiting";
@@ -1824,6 +2093,7 @@ export interface components {
         TicketUpdated: {
             headers: {
                 ETag: components["headers"]["ETag"];
+                "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
                 [name: string]: unknown;
             };
             content: {
@@ -1974,6 +2244,16 @@ export interface components {
         /** @description The delivery id (= the `webhook-id` the receiver saw). */
         DeliveryIdParam: string;
         /**
+         * @description Your ticket system's own reference of this change (its transaction, journal or history
+         *     id). The hub applies a write with a given reference once per participant and ticket,
+         *     whatever the body: a later write naming the same reference changes nothing and answers
+         *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+         *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+         *     bridge that turn the same source change into different requests still apply it once.
+         * @example rt-transaction-48211
+         */
+        SourceRef: string;
+        /**
          * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
          *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
          *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
@@ -1990,6 +2270,11 @@ export interface components {
     headers: {
         /** @description The ticket version, quoted (`"3"`). Send it back in `If-Match`. */
         ETag: string;
+        /**
+         * @description Only when the request named a `Source-Ref`: `applied` (new reference; the write was
+         *     applied) or `already-applied` (an earlier write named it; nothing was done).
+         */
+        SourceRefOutcome: "applied" | "already-applied";
     };
     pathItems: never;
 }
@@ -2182,6 +2467,30 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lifecycle. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lifecycle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listTickets: {
         parameters: {
             query?: {
@@ -2357,6 +2666,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2409,6 +2728,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2461,6 +2790,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2514,6 +2853,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2566,6 +2915,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2618,6 +2977,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2670,6 +3039,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2723,6 +3102,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2775,6 +3164,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2795,6 +3194,80 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["TicketUpdated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setTicketState: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ticket version you based the change on: the `ETag` you read, e.g. `"3"`. Compared
+                 *     strongly (RFC 9110 13.1.1): a weak tag (`W/"3"`) never matches; `*` matches any existing
+                 *     ticket; in a list (`"3", "4"`) any member may match. No match answers `412 version-mismatch`
+                 *     with `currentVersion`; a value that is not `*` or a list of entity tags (`3`, `yesterday`)
+                 *     answers `400 validation-failed`.
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
+                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
+                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
+                 *     (24 hours by default), and a key whose request never finished frees itself after a
+                 *     short lease; see the integration guide.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
+            };
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "resolved",
+                 *       "resolutionCode": "solved",
+                 *       "text": "Das Passwort wurde zurückgesetzt."
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketStateInput"];
+            };
+        };
+        responses: {
+            /** @description The ticket is in the desired state; `steps` lists what the hub did to get there (empty when nothing). */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketStateResult"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2830,6 +3303,16 @@ export interface operations {
                  *     short lease; see the integration guide.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Your ticket system's own reference of this change (its transaction, journal or history
+                 *     id). The hub applies a write with a given reference once per participant and ticket,
+                 *     whatever the body: a later write naming the same reference changes nothing and answers
+                 *     the ticket as it is with `Source-Ref-Outcome: already-applied`. Unlike an
+                 *     Idempotency-Key it never expires and does not depend on the body, so two copies of a
+                 *     bridge that turn the same source change into different requests still apply it once.
+                 * @example rt-transaction-48211
+                 */
+                "Source-Ref"?: components["parameters"]["SourceRef"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -2843,12 +3326,24 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Nothing attached: the request's Source-Ref was applied before (Source-Ref-Outcome already-applied); the ticket as it is. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
             /** @description Attached. */
             201: {
                 headers: {
                     /** @description The attachment's download URL. */
                     Location?: string;
                     ETag: components["headers"]["ETag"];
+                    "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
                     [name: string]: unknown;
                 };
                 content: {
