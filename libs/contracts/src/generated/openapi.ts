@@ -751,14 +751,6 @@ export interface paths {
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
-                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
-                 *     (24 hours by default), and a key whose request never finished frees itself after a
-                 *     short lease; see the integration guide.
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                /**
                  * @description Your ticket system's own reference of this change (its transaction, journal or history
                  *     id). The hub applies a write with a given reference once per participant and ticket,
                  *     whatever the body: a later write naming the same reference changes nothing and answers
@@ -783,7 +775,9 @@ export interface paths {
          *     sequence of steps there for your role (`GET /v1/lifecycle`, `targets`) and answers what
          *     it did in `steps`, each step with its own event. A ticket already in that status is left
          *     as it is: no step, no event — so the same state sent twice, or by two bridges, changes
-         *     nothing, and two systems with different status models cannot oscillate.
+         *     nothing, and two systems with different status models cannot oscillate. That makes the
+         *     request idempotent by itself (no `Idempotency-Key`); send your system's change id as
+         *     `Source-Ref` so that a text that goes with a status is not applied twice either.
          *
          *     `text` belongs to the last step: the question for `waiting`, the answer (a public
          *     comment) when you were asked and go back to `in_progress`, the reason of a rejection,
@@ -3219,14 +3213,6 @@ export interface operations {
                  *     answers `400 validation-failed`.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
-                 *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
-                 *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
-                 *     (24 hours by default), and a key whose request never finished frees itself after a
-                 *     short lease; see the integration guide.
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
                  * @description Your ticket system's own reference of this change (its transaction, journal or history
                  *     id). The hub applies a write with a given reference once per participant and ticket,
