@@ -150,13 +150,19 @@ interface Step {
   action: string;
   body: unknown;
 }
-/** After the create (v1 → BeLa): v2, v3, v5 go to the MiLa, v4 to the BeLa. */
+/**
+ * After the create (v1 → BeLa): v2, v3 and v6 go to the MiLa; the answer
+ * (the MiLa's comment while waiting) is v4 and v5, the comment and the status
+ * change back to in_progress, both to the BeLa.
+ */
 const FLOW: Step[] = [
   { as: 'demo-bela', action: 'status', body: { status: 'in_progress' } },
   { as: 'demo-bela', action: 'status', body: { status: 'waiting', reason: 'Welche Antragsnummer?' } },
   { as: 'demo-mila', action: 'comments', body: { text: 'Antrag 4711' } },
   { as: 'demo-bela', action: 'resolution', body: { code: 'solved', text: 'Pflichtfeld korrigiert' } },
 ];
+/** Events (and so deliveries) per ticket through create and FLOW. */
+const EVENTS_PER_TICKET = 6;
 const other = (p: Party): Party => (p === 'demo-mila' ? 'demo-bela' : 'demo-mila');
 
 /** Writes through the API and keeps the books: what was accepted (and for whom), what was refused. */
@@ -494,7 +500,7 @@ describe('delivery under faults (real processes, own Redis)', () => {
         faultEndedAt: Date.now(),
         note: () => `down ${downMs} ms (until both circuits opened); calls refused while down (MiLa, BeLa): ${refusedWhileDown.join(', ')}`,
       });
-      expect(outcome.toDeliver).toBe(12 * 5);
+      expect(outcome.toDeliver).toBe(12 * EVENTS_PER_TICKET);
     } finally {
       await stack.stop();
     }
@@ -532,7 +538,7 @@ describe('delivery under faults (real processes, own Redis)', () => {
         faultEndedAt: restartedAt,
         note: () => `at the kill: ${atKill.delivered} delivered, ${atKill.pending} pending in the outbox`,
       });
-      expect(outcome.toDeliver).toBe(30 * 5);
+      expect(outcome.toDeliver).toBe(30 * EVENTS_PER_TICKET);
     } finally {
       await stack.stop();
     }
@@ -571,7 +577,7 @@ describe('delivery under faults (real processes, own Redis)', () => {
         faultEndedAt: upAt,
         note: async () => `Redis down ${downMs} ms; slowest write while down ${whileDown.slowestWriteMs} ms; reconciler re-enqueued ${await reEnqueued(stack)}`,
       });
-      expect(outcome.toDeliver).toBe(25 * 5);
+      expect(outcome.toDeliver).toBe(25 * EVENTS_PER_TICKET);
       // The tickets created while Redis was down had no job at all: only the reconciler could send them.
       expect(await reEnqueued(stack)).toBeGreaterThan(0);
     } finally {
@@ -614,7 +620,7 @@ describe('delivery under faults (real processes, own Redis)', () => {
         faultEndedAt: flushedAt,
         note: async () => `${pending} pending at the flush, ${keysAfter} Redis keys right after it; reconciler re-enqueued ${await reEnqueued(stack)}`,
       });
-      expect(outcome.toDeliver).toBe(15 * 5);
+      expect(outcome.toDeliver).toBe(15 * EVENTS_PER_TICKET);
       expect(await reEnqueued(stack)).toBeGreaterThan(0);
     } finally {
       await stack.stop();

@@ -33,8 +33,7 @@ const create = async () => {
 const act: ApiClient['command'] = (as, action, ticketId, body, headers) => hub.api.command(as, action, ticketId, body, headers);
 const setState = (as: string, ticketId: string, body: StateInput, headers: Record<string, string> = {}) =>
   hub.api.call('PUT', '/v1/tickets/{ticketId}/state', { as, params: { ticketId }, body, headers });
-const events = async (ticketId: string) =>
-  (await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId } })).data.items;
+const events = async (ticketId: string) => (await hub.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId } })).data.items;
 const footprint = async (ticketId: string) =>
   (
     await hub.db.query<{ n: string }>(
@@ -71,7 +70,11 @@ describe('PUT /v1/tickets/{id}/state', () => {
       { action: 'start', operationId: 'changeTicketStatus', from: 'forwarded', to: 'in_progress', ticketVersion: 2, eventType: 'ticket.status_changed' },
       { action: 'resolve', operationId: 'resolveTicket', from: 'in_progress', to: 'resolved', ticketVersion: 3, eventType: 'ticket.resolved' },
     ]);
-    expect(r.data.ticket).toMatchObject({ status: 'resolved', resolution: { code: 'solved', text: 'Cache geleert' }, assignee: { participantId: 'demo-mila' } });
+    expect(r.data.ticket).toMatchObject({
+      status: 'resolved',
+      resolution: { code: 'solved', text: 'Cache geleert' },
+      assignee: { participantId: 'demo-mila' },
+    });
     const before = await footprint(t.id);
     const again = await setState('demo-bela', t.id, { status: 'resolved', resolutionCode: 'solved', text: 'anderer Text' });
     expect(again.status).toBe(200);

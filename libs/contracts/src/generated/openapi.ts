@@ -2047,8 +2047,12 @@ export interface components {
              *     for `ticket.forwarded`, `ticket.rejected` and `ticket.reopened`; `comment` for
              *     `ticket.comment_added`; `externalId` for `ticket.acknowledged`; `reason` for
              *     `waiting` and reopen; `resolution` for `ticket.resolved`; `note` where given.
+             *     `answered: true` on the `ticket.status_changed` of the asked side going back to
+             *     `in_progress` (after its comment, when it answered with words). Every status change,
+             *     whatever caused it, is an event with `status` and `previousStatus`.
              */
             data: {
+                answered?: boolean;
                 status?: components["schemas"]["TicketStatus"];
                 previousStatus?: components["schemas"]["TicketStatus"];
                 assignee?: components["schemas"]["PartyRef"];
