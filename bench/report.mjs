@@ -10,7 +10,8 @@ import { median } from './load.mjs';
 /** @typedef {import('./scenarios.mjs').EndToEndRun} EndToEndRun */
 /** @typedef {import('./scenarios.mjs').Profile} Profile */
 /** @typedef {import('./scenarios.mjs').Statements} Statements */
-/** @typedef {{ ingest: IngestRun[], open: OpenRun[], three: ThreeReceiversRun[], e2e: EndToEndRun[], e2eLow: EndToEndRun[] }} Runs */
+/** @typedef {import('./scenarios.mjs').DesiredStateRun} DesiredStateRun */
+/** @typedef {{ ingest: IngestRun[], open: OpenRun[], three: ThreeReceiversRun[], desired: DesiredStateRun[], e2e: EndToEndRun[], e2eLow: EndToEndRun[] }} Runs */
 /** @typedef {ReturnType<typeof medians>} Medians */
 /** @typedef {{ figure: string, hub: string, baseline: string, ratio: number, target?: string, ok?: boolean }} Row */
 /** @typedef {{ cpuSeconds: number, shareOfMachine: number }} ForeignCpu */
@@ -66,6 +67,11 @@ export function medians(runs) {
       statementsPerDeliveryOneReceiver: med(runs.ingest, (x) => x.drain1.statementsPerDelivery),
       statusChangesPerSecond: med(runs.three, (x) => x.status.rps),
       statementsPerStatusChange: med(runs.three, (x) => x.status.statementsPerChange),
+    },
+    desiredState: {
+      perSecond: med(runs.desired, (x) => x.rps),
+      statementsPerChange: med(runs.desired, (x) => x.statementsPerChange),
+      cpuMsPerChange: medCpu(runs.desired, (x) => x.cpuMsPerChange),
     },
     e2e: {
       hub: {
@@ -246,6 +252,11 @@ export function notes(m, opt, { foreign, drainSample }) {
     `one-receiver drain timed over the first ${drainSample} deliveries of each ingest run's backlog`,
     `status changes/s at ${opt.concurrency} concurrent: ${f0(m.deliveries.statusChangesPerSecond)}; offered ${opt.e2eRate}/s: ${f0(m.e2e.hub.achieved)}/s achieved, answer p99 ${f1(m.e2e.hub.statusP99)} ms; offered ${opt.e2eLowRate}/s: ${f0(m.e2eLow.hub.achieved)}/s, answer p99 ${f1(m.e2eLow.hub.statusP99)} ms`,
     `end-to-end deliveries missing after 30 s: ${f0(m.e2e.hub.missing)} at ${opt.e2eRate}/s, ${f0(m.e2eLow.hub.missing)} at ${opt.e2eLowRate}/s`,
+    `desired-state changes/s at ${opt.concurrency} concurrent (PUT …/state with Source-Ref): ${f0(m.desiredState.perSecond)}, ratio ${(m.desiredState.perSecond / m.deliveries.statusChangesPerSecond).toFixed(2)} to POST …/status; statements per change ${f1(m.desiredState.statementsPerChange)}; CPU ms ${
+      Object.entries(m.desiredState.cpuMsPerChange)
+        .map(([p, ms]) => `${p} ${ms.toFixed(2)}`)
+        .join(', ') || 'n/a'
+    }`,
   ];
 }
 

@@ -70,14 +70,18 @@ say(
 // ---------------------------------------------------------------------------
 // Measurements
 
-const { poolSize, ingestClosed, ingestOpen, createPool, drainThree, endToEnd, profileRuns } = scenarios(bench, opt, { drainSample, resultsDir, profileFile });
+const { poolSize, ingestClosed, ingestOpen, createPool, drainThree, desiredState, endToEnd, profileRuns } = scenarios(bench, opt, {
+  drainSample,
+  resultsDir,
+  profileFile,
+});
 
 // How much CPU other processes took while we measured: the figures assume a quiet machine.
 /** @param {Record<string, number>} snapshot */
 const sumCpu = (snapshot) => Object.values(snapshot).reduce((a, b) => a + b, 0);
 const quiet0 = { machine: machineBusyMs(), ours: sumCpu(cpu()), at: now() };
 /** @type {import('./report.mjs').Runs} */
-const runs = { ingest: [], open: [], three: [], e2e: [], e2eLow: [] };
+const runs = { ingest: [], open: [], three: [], desired: [], e2e: [], e2eLow: [] };
 for (let r = 1; r <= opt.runs; r++) {
   const i = await ingestClosed(r);
   runs.ingest.push(i);
@@ -97,6 +101,9 @@ await createPool();
 for (let r = 1; r <= opt.runs; r++) {
   const d = await drainThree();
   runs.three.push(d);
+  const desired = await desiredState();
+  runs.desired.push(desired);
+  say(`desired state ${r}/${opt.runs}: ${desired.rps.toFixed(0)}/s (PUT …/state with Source-Ref; POST …/status ${d.status.rps.toFixed(0)}/s)`);
   say(
     `deliveries (3 receivers) ${r}/${opt.runs}: hub ${d.hub.perSecond.toFixed(0)}/s · raw BullMQ ${d.raw.perSecond.toFixed(0)}/s (status changes ${d.status.rps.toFixed(0)}/s)`,
   );

@@ -25,6 +25,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** @typedef {{ hub: MeasuredIngest, drain1: MeasuredDrain, fastify: MeasuredIngest, nest: MeasuredIngest }} IngestRun */
 /** @typedef {{ hub: OpenLoop, fastify: OpenLoop }} OpenRun */
 /** @typedef {{ status: Awaited<ReturnType<typeof closedLoop>> & { cpuMsPerChange?: CpuMs, statementsPerChange?: number }, hub: MeasuredDrain, raw: MeasuredDrain }} ThreeReceiversRun */
+/** @typedef {Awaited<ReturnType<typeof closedLoop>> & { cpuMsPerChange?: CpuMs, statementsPerChange?: number }} DesiredStateRun */
 /** @typedef {import('./load.mjs').Summary & { expected: number, missing: number }} Arrivals */
 /** @typedef {{ status: OpenLoop, hub: Arrivals, enqueue: OpenLoop, raw: Arrivals }} EndToEndRun */
 /** @typedef {ReturnType<typeof analyzeProfile>} Profile */
@@ -207,6 +208,41 @@ export function scenarios(bench, opt, { drainSample, resultsDir, profileFile }) 
     };
   }
 
+  let sourceRefs = 0;
+  /**
+   * The same change as `statusChange`, said as a desired state with the
+   * source system's change id (what a bridge sends): the planner, the
+   * Source-Ref lookup and its row are what it costs beyond POST …/status.
+   * @param {number} i
+   */
+  function desiredStateChange(i) {
+    const t = ticketPool[i];
+    const status = t.next;
+    t.next = status === 'in_progress' ? 'waiting' : 'in_progress';
+    return {
+      method: 'PUT',
+      path: `/v1/tickets/${t.id}/state`,
+      headers: { authorization: `Bearer ${t.actor}`, 'content-type': 'application/json', 'source-ref': `bench-${runTag}-${++sourceRefs}` },
+      body: JSON.stringify(status === 'waiting' ? { status, text: 'Bitte Vorgangsnummer nachreichen.' } : { status }),
+    };
+  }
+
+  /**
+   * Desired-state changes on the pool, closed loop; their deliveries are discarded.
+   * @returns {Promise<DesiredStateRun>}
+   */
+  async function desiredState() {
+    await hubQueue.pause();
+    const calls0 = await statements.calls(hubDbName);
+    const cpu0 = cpu();
+    /** @type {DesiredStateRun} */
+    const run = await closedLoop({ url: hubUrl, concurrency: opt.concurrency, durationMs: 120_000, total: poolSize, request: desiredStateChange });
+    run.cpuMsPerChange = cpuCost(cpu0, run.ok);
+    run.statementsPerChange = ((await statements.calls(hubDbName)) - calls0) / run.ok;
+    await discardBacklog();
+    return run;
+  }
+
   /** @type {string | undefined} */
   let rawBody;
   const rawUrls = ['demo-mila', 'demo-third', 'demo-bela'].map((p) => `${sink.url}/raw/${p}/webhook`);
@@ -371,5 +407,5 @@ export function scenarios(bench, opt, { drainSample, resultsDir, profileFile }) 
     return { profiles, statements: perUnit };
   }
 
-  return { poolSize, ingestClosed, ingestOpen, createPool, drainThree, endToEnd, profileRuns };
+  return { poolSize, ingestClosed, ingestOpen, createPool, drainThree, desiredState, endToEnd, profileRuns };
 }

@@ -117,7 +117,7 @@ describe('conversation', () => {
       { type: 'ticket.comment_added', data: { comment: { text: '25 MB, PDF' } } },
       { type: 'ticket.status_changed', actor: { participantId: 'demo-mila' }, data: { status: 'in_progress', previousStatus: 'waiting', answered: true } },
     ]);
-    expect(events.data.items.at(-1)!.ticketVersion).toBe(answer.body.version);
+    expect(events.data.items.at(-1)!.ticketVersion).toBe(answer.data.version);
   });
 
   it('lets the origin cancel, and nobody act afterwards', async () => {
