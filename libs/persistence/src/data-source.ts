@@ -30,6 +30,8 @@ import { ServiceSubscriptionEntity } from './entities/service-subscription.entit
 import { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
 import { IdempotencyLeaseFeedAudience1733100000000 } from './migrations/1733100000000-idempotency-lease-feed-audience.js';
 import { OutboxMessages1733300000000 } from './migrations/1733300000000-outbox-messages.js';
+import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
+import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -49,6 +51,7 @@ export const ENTITIES = [
   ServiceSubscriptionEntity,
   ReceiverHealthEntity,
   NoticeRecipientEntity,
+  FeedConsumerEntity,
 ];
 
 export const MIGRATIONS = [
@@ -61,6 +64,7 @@ export const MIGRATIONS = [
   ClientCredentials1733000000000,
   IdempotencyLeaseFeedAudience1733100000000,
   OutboxMessages1733300000000,
+  FeedConsumers1733400000000,
 ];
 
 export interface DataSourceOptions {
