@@ -3,6 +3,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CodelistsModule } from './codelists/codelists.module.js';
 import { CoreModule, type CoreRuntime } from './core/core.module.js';
 import { DeliveriesModule } from './deliveries/deliveries.module.js';
+import { FeedModule } from './feed/feed.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RequestPipelineModule } from './http/request-pipeline.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -27,6 +28,7 @@ export class HubApiModule {
         HealthModule,
         CodelistsModule,
         TicketsModule,
+        FeedModule,
         RegistryModule,
         NoticesModule,
         DeliveriesModule,

@@ -19,6 +19,14 @@ describe('loadConfig', () => {
     expect(c.idempotency).toEqual({ keyTtlSeconds: 86_400, leaseSeconds: 30 });
   });
 
+  it('gives feed consumers a 30 s lease by default, and refuses one outside 1 to 600 s', () => {
+    expect(loadConfig(valid).feed).toEqual({ consumerLeaseSeconds: 30 });
+    expect(loadConfig({ ...valid, FEED_CONSUMER_LEASE_SECONDS: '2' }).feed.consumerLeaseSeconds).toBe(2);
+    for (const wrong of ['0', '601', '1.5']) {
+      expect(() => loadConfig({ ...valid, FEED_CONSUMER_LEASE_SECONDS: wrong })).toThrow(/FEED_CONSUMER_LEASE_SECONDS must be an integer between 1 and 600/);
+    }
+  });
+
   it('refuses an idempotency lease as long as the keys live', () => {
     expect(() => loadConfig({ ...valid, IDEMPOTENCY_KEY_TTL_SECONDS: '60', IDEMPOTENCY_LEASE_SECONDS: '60' })).toThrow(
       /IDEMPOTENCY_LEASE_SECONDS must be shorter/,

@@ -77,6 +77,10 @@ export interface HubConfig {
     /** How long a request holds its key; a retry may take over an unfinished key after this (the request crashed). */
     leaseSeconds: number;
   };
+  feed: {
+    /** How long a read of a named consumer holds its lease; the holder renews it by reading or acknowledging. */
+    consumerLeaseSeconds: number;
+  };
   logLevel: string;
 }
 
@@ -250,6 +254,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
     idempotency: {
       keyTtlSeconds: r.int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
       leaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 30, 1, 3_600),
+    },
+    feed: {
+      consumerLeaseSeconds: r.int('FEED_CONSUMER_LEASE_SECONDS', 30, 1, 600),
     },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };

@@ -26,7 +26,17 @@ const within = (value: unknown, max: bigint): boolean => typeof value === 'strin
 /** A cursor must fit PostgreSQL's xid8 and bigint, or the query itself would fail. */
 const isFeedCursor = (v: Record<string, unknown>): v is { x: string; p: string } => within(v.x, XID8_MAX) && within(v.p, BIGINT_MAX);
 
-const START = { x: '0', p: '0' };
+/** A place in the feed's order: writing transaction id (`x`) and position (`p`), both decimal text. */
+export type FeedPosition = { x: string; p: string };
+
+/** The beginning of the feed. */
+export const FEED_START: FeedPosition = { x: '0', p: '0' };
+
+/** The cursor a reader is handed for a position (opaque to readers). */
+export const encodeFeedCursor = (position: FeedPosition): string => encodeCursor({ x: position.x, p: position.p });
+
+/** The position a cursor names; `invalid-cursor` for one this hub did not hand out. */
+export const decodeFeedCursor = (cursor: string): FeedPosition => decodeCursor(cursor, isFeedCursor);
 
 /**
  * Up to which transaction id the feed may hand out entries: the oldest
@@ -108,7 +118,7 @@ export class EventFeed {
   }
 
   async read(viewerId: string, after: string | undefined, limit: number): Promise<FeedPage> {
-    const cursor = after ? decodeCursor(after, isFeedCursor) : START;
+    const cursor = after ? decodeFeedCursor(after) : FEED_START;
     this.statement ??= feedStatement(this.dataSource, this.sources);
     const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), this.statement, [viewerId, cursor.x, cursor.p, limit]);
     const last = rows[rows.length - 1];

@@ -32,6 +32,8 @@ import { IdempotencyLeaseFeedAudience1733100000000 } from './migrations/17331000
 import { OutboxMessages1733300000000 } from './migrations/1733300000000-outbox-messages.js';
 import { TicketSourceRefs1733600000000 } from './migrations/1733600000000-ticket-source-refs.js';
 import { TicketSourceRefEntity } from './entities/ticket-source-ref.entity.js';
+import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
+import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -52,6 +54,7 @@ export const ENTITIES = [
   ReceiverHealthEntity,
   NoticeRecipientEntity,
   TicketSourceRefEntity,
+  FeedConsumerEntity,
 ];
 
 export const MIGRATIONS = [
@@ -64,6 +67,7 @@ export const MIGRATIONS = [
   ClientCredentials1733000000000,
   IdempotencyLeaseFeedAudience1733100000000,
   OutboxMessages1733300000000,
+  FeedConsumers1733400000000,
   TicketSourceRefs1733600000000,
 ];
 

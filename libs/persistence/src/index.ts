@@ -18,6 +18,7 @@ export { OutboxMessageEntity } from './entities/outbox-message.entity.js';
 export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-comment.entity.js';
 export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
+export { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';

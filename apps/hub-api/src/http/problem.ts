@@ -15,6 +15,8 @@ export type ProblemCode =
   | 'request-timeout'
   | 'idempotency-key-reused'
   | 'idempotency-key-in-use'
+  | 'consumer-leased'
+  | 'lease-not-held'
   | 'too-many-requests'
   | 'internal-error'
   | 'service-unavailable';
@@ -52,6 +54,8 @@ const STATUS: Record<ProblemCode, number> = {
   'state-input-required': 422,
   'idempotency-key-reused': 422,
   'idempotency-key-in-use': 409,
+  'consumer-leased': 409,
+  'lease-not-held': 409,
   'too-many-requests': 429,
   'internal-error': 500,
   'service-unavailable': 503,
@@ -90,6 +94,8 @@ const TITLE: Record<ProblemCode, string> = {
   'state-input-required': 'The desired state needs more input',
   'idempotency-key-reused': 'The Idempotency-Key was used for another request',
   'idempotency-key-in-use': 'A request with this Idempotency-Key is still being processed',
+  'consumer-leased': 'Another reader holds this consumer',
+  'lease-not-held': "You do not hold this consumer's lease",
   'too-many-requests': 'Too many requests',
   'internal-error': 'Internal error',
   'service-unavailable': 'Service unavailable',

@@ -1,11 +1,12 @@
 import { loadOpenApiDocument, parseQueryStrictly, SpecValidator } from '@drehscheibe/contracts';
 import type { DeliveryAdmin, DeliveryFilter } from '@drehscheibe/delivery';
-import type { EventFeed } from '@drehscheibe/feed';
+import type { EventFeed, FeedConsumers } from '@drehscheibe/feed';
 import type { TicketFilter, TicketList } from '@drehscheibe/tickets';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { of } from 'rxjs';
 import { DeliveriesController } from '../deliveries/deliveries.controller.js';
-import { EventsController } from '../tickets/events.controller.js';
+import { ConsumersController } from '../feed/consumers.controller.js';
+import { EventsController } from '../feed/events.controller.js';
 import { TicketsController } from '../tickets/tickets.controller.js';
 import { ProblemError } from './problem.js';
 import { DEFAULT_PAGE_SIZE, type RawQuery } from './query.js';
@@ -47,6 +48,18 @@ describe('query parameters are parsed by each controller, without the validation
     expect(reads).toEqual([
       ['demo-mila', 'abc', 7],
       ['demo-mila', undefined, DEFAULT_PAGE_SIZE],
+    ]);
+  });
+
+  it('GET /v1/consumers/{consumerName}/events: limit arrives as a number, leaseId as given', async () => {
+    const reads: unknown[][] = [];
+    const page = { kind: 'page', page: { items: [], nextCursor: 'x', leaseId: 'l', leasedUntil: 't' } };
+    const consumers = { read: (...args: unknown[]) => (reads.push(args), Promise.resolve(page)) } as unknown as FeedConsumers;
+    await new ConsumersController(consumers).read('demo-mila', 'bridge', raw('leaseId=abc&limit=7'));
+    await new ConsumersController(consumers).read('demo-mila', 'bridge', raw(''));
+    expect(reads).toEqual([
+      ['demo-mila', 'bridge', 'abc', 7],
+      ['demo-mila', 'bridge', undefined, DEFAULT_PAGE_SIZE],
     ]);
   });
 

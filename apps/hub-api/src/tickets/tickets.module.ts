@@ -1,6 +1,4 @@
 import type { HubConfig } from '@drehscheibe/config';
-import { EventFeed, FEED_SOURCES } from '@drehscheibe/feed';
-import { noticeFeedSource } from '@drehscheibe/notices';
 import { ReceiptSigner, type SigningKey } from '@drehscheibe/security';
 import {
   ATTACHMENT_POLICY,
@@ -17,7 +15,6 @@ import {
   TicketPresenter,
   TicketQueries,
   TicketStore,
-  ticketEventFeedSource,
   type AttachmentPolicy,
 } from '@drehscheibe/tickets';
 import { Module } from '@nestjs/common';
@@ -25,15 +22,14 @@ import { DataSource } from 'typeorm';
 import { HUB_CONFIG, TOKEN_SIGNING_KEY } from '../core/tokens.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { AttachmentsController } from './attachments.controller.js';
-import { EventsController } from './events.controller.js';
 import { LifecycleController } from './lifecycle.controller.js';
 import { TicketOutcomeReplies } from './ticket-replies.js';
 import { TicketsController } from './tickets.controller.js';
 
-/** The exchange: tickets, their commands and attachments, signed receipts, and the polling feed of events. */
+/** The exchange: tickets, their commands and attachments, signed receipts. */
 @Module({
   imports: [RegistryModule],
-  controllers: [TicketsController, AttachmentsController, EventsController, LifecycleController],
+  controllers: [TicketsController, AttachmentsController, LifecycleController],
   providers: [
     TicketStore,
     TicketPresenter,
@@ -45,9 +41,6 @@ import { TicketsController } from './tickets.controller.js';
     TicketQueries,
     TicketList,
     TicketAttachments,
-    EventFeed,
-    // What the feed merges: each kind is defined by its own library.
-    { provide: FEED_SOURCES, useValue: [ticketEventFeedSource, noticeFeedSource] },
     TicketOutcomeReplies,
     {
       provide: ReceiptSigner,

@@ -902,11 +902,131 @@ export interface paths {
          *     ticket event `Delivery`). Start without `after`; store `nextCursor` after
          *     processing a page and pass it as `after` next time. When nothing new has
          *     committed, `items` is empty and `nextCursor` is your cursor again. Events of a
-         *     ticket arrive in `ticketVersion` order.
+         *     ticket arrive in `ticketVersion` order. If more than one copy of your bridge may
+         *     read, read through a named consumer instead (`GET /v1/consumers/{consumerName}/events`):
+         *     the hub keeps its cursor and lets one reader at a time have it.
          */
         get: operations["readEventFeed"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your named feed consumers
+         * @description Every named consumer of the calling participant (see `GET /v1/consumers/{consumerName}/events`), in name order, with its acknowledged cursor and lease.
+         */
+        get: operations["listFeedConsumers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumers/{consumerName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A feed consumer's state — cursor and lease
+         * @description Where the consumer stands (its acknowledged `cursor`), whether a reader holds its lease and until when, and when it last acknowledged. The lease id itself is only ever given to the reader that holds it.
+         */
+        get: operations["getFeedConsumer"];
+        /**
+         * Create a feed consumer, or move its cursor
+         * @description Creates the consumer, or sets the cursor of an existing one, e.g. to replay from an
+         *     earlier position or to carry over the cursor your bridge kept itself
+         *     (a `nextCursor` of `GET /v1/events`). Without `cursor` it starts at the beginning of
+         *     the feed. A consumer is also created by its first read, at the beginning. Refused
+         *     with `409 consumer-leased` (and `Retry-After`) while a reader holds its lease: stop
+         *     the reader first.
+         */
+        put: operations["putFeedConsumer"];
+        post?: never;
+        /**
+         * Delete a feed consumer
+         * @description Forgets the consumer and its cursor. Refused with `409 consumer-leased` (and `Retry-After`) while a reader holds its lease.
+         */
+        delete: operations["deleteFeedConsumer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumers/{consumerName}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The event feed through a named consumer — one reader at a time, cursor kept by the hub
+         * @description The same entries as `GET /v1/events`, read from the consumer's acknowledged cursor,
+         *     which the hub keeps. Use it when more than one copy of your bridge may run: a read
+         *     takes the consumer's lease (`leaseId`, valid until `leasedUntil`), and while the
+         *     lease is held every other reader is refused with `409 consumer-leased` and
+         *     `Retry-After` (it does not wait). The holder reads again with `leaseId`: that renews
+         *     the lease and starts at the acknowledged cursor again, so until you acknowledge you
+         *     get the same entries again (at least once). Acknowledge with
+         *     `POST /v1/consumers/{consumerName}/ack`. A lease that runs out (`FEED_CONSUMER_LEASE_SECONDS`,
+         *     30 s by default) may be taken over by the next reader, which continues from the
+         *     last acknowledged cursor. The consumer is created by its first read, at the
+         *     beginning of the feed.
+         */
+        get: operations["readConsumerFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/consumers/{consumerName}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge what a consumer has applied — moves its cursor
+         * @description Moves the consumer's cursor to `cursor` (the `nextCursor` of the page you applied)
+         *     and renews your lease; with `release: true` it ends the lease, so that another
+         *     reader can take over at once. The cursor only moves forward: an older cursor
+         *     changes nothing and answers `200` with the consumer as it is. Only the lease
+         *     holder may acknowledge: a lease that another reader has taken over, that was
+         *     released, or that was never this consumer's answers `409 lease-not-held` and
+         *     changes nothing — read again (the page starts at the acknowledged cursor).
+         */
+        post: operations["acknowledgeConsumerFeed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1438,6 +1558,7 @@ export interface components {
          *     version-mismatch, payload-too-large, uri-too-long, unsupported-media-type, headers-too-large,
          *     unknown-code, unknown-service,
          *     unroutable, invalid-cursor, idempotency-key-reused, idempotency-key-in-use,
+         *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
          *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, too-many-requests,
@@ -1467,6 +1588,11 @@ export interface components {
             reachable?: components["schemas"]["TicketStatus"][];
             /** @description For `illegal-transition`, the ticket's status. */
             currentStatus?: string;
+            /**
+             * Format: date-time
+             * @description For `consumer-leased`, when the other reader's lease runs out.
+             */
+            leasedUntil?: string;
             /** @description For `version-mismatch`, the ticket's current version. */
             currentVersion?: number;
             /** @description For the token endpoint, the RFC 6749 error code. */
@@ -1769,6 +1895,34 @@ export interface components {
             lastFailureAt?: components["schemas"]["Timestamp"];
             pending: number;
             dead: number;
+        };
+        FeedConsumer: {
+            name: string;
+            /** @description The acknowledged position: the next read starts after it (also valid as `after` of `GET /v1/events`). */
+            cursor: string;
+            /** @description When the current lease runs out (absent when no reader holds one; in the past when it ran out and was not taken over). */
+            leasedUntil?: components["schemas"]["Timestamp"];
+            /** @description The last acknowledgement (absent before the first). */
+            acknowledgedAt?: components["schemas"]["Timestamp"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        FeedConsumerInput: {
+            /** @description Where to start (a `nextCursor` or `cursor` the hub handed out); absent, the beginning of the feed. */
+            cursor?: string;
+        };
+        FeedAcknowledgement: {
+            /**
+             * Format: uuid
+             * @description The lease you hold.
+             */
+            leaseId: string;
+            /** @description The `nextCursor` of the page you applied. */
+            cursor: string;
+            /**
+             * @description End your lease after this acknowledgement (e.g. when your bridge stops).
+             * @default false
+             */
+            release: boolean;
         };
         /** @description A participant's own ticket number. Printable characters, no spaces at the ends. */
         ExternalId: string;
@@ -2154,6 +2308,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description You have no consumer of this name (`not-found`). */
+        ConsumerNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Another reader holds the consumer's lease (`consumer-leased`, with `leasedUntil` and
+         *     `Retry-After`: the seconds until it runs out), or the acknowledgement names a lease you
+         *     do not hold (`lease-not-held`: it was taken over after it ran out, or released).
+         */
+        ConsumerConflict: {
+            headers: {
+                /** @description For `consumer-leased`, seconds until the lease runs out. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The id exists already (`already-exists`), or the entry is still referenced (`participant-in-use`, `service-in-use`, with `references`). */
         RegistryConflict: {
             headers: {
@@ -2259,6 +2437,8 @@ export interface components {
          *     short lease; see the integration guide.
          */
         IdempotencyKey: string;
+        /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+        ConsumerName: string;
         /** @description Page size. */
         Limit: number;
         /** @description The `nextCursor` of the previous page. */
@@ -3414,6 +3594,217 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listFeedConsumers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's consumers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["FeedConsumer"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getFeedConsumer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consumer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedConsumer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ConsumerNotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putFeedConsumer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cursor": "eyJ4IjoiNzQ1IiwicCI6IjEyMCJ9"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FeedConsumerInput"];
+            };
+        };
+        responses: {
+            /** @description The consumer, at the given cursor, without a lease. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedConsumer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["ConsumerConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteFeedConsumer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ConsumerNotFound"];
+            409: components["responses"]["ConsumerConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readConsumerFeed: {
+        parameters: {
+            query?: {
+                /** @description The lease you hold (from your previous read or acknowledgement). Leave it out to take a free lease. */
+                leaseId?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries after the consumer's acknowledged cursor, and your lease. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: (components["schemas"]["Delivery"] | components["schemas"]["NoticeDelivery"])[];
+                        /** @description Acknowledge it once you have applied `items`. */
+                        nextCursor: string;
+                        /**
+                         * Format: uuid
+                         * @description Your lease; send it with the next read and the acknowledgement.
+                         */
+                        leaseId: string;
+                        leasedUntil: components["schemas"]["Timestamp"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["ConsumerConflict"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    acknowledgeConsumerFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
+                consumerName: components["parameters"]["ConsumerName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "leaseId": "0193a7e2-5b1c-7cc1-9d0e-3f2a1b4c5d6e",
+                 *       "cursor": "eyJ4IjoiNzQ1IiwicCI6IjEyMCJ9"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FeedAcknowledgement"];
+            };
+        };
+        responses: {
+            /** @description The consumer after the acknowledgement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedConsumer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ConsumerNotFound"];
+            409: components["responses"]["ConsumerConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
