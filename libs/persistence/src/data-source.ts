@@ -30,6 +30,7 @@ import { ServiceSubscriptionEntity } from './entities/service-subscription.entit
 import { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
 import { IdempotencyLeaseFeedAudience1733100000000 } from './migrations/1733100000000-idempotency-lease-feed-audience.js';
 import { OutboxMessages1733300000000 } from './migrations/1733300000000-outbox-messages.js';
+import { EndpointVerification1733500000000 } from './migrations/1733500000000-endpoint-verification.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   ClientCredentials1733000000000,
   IdempotencyLeaseFeedAudience1733100000000,
   OutboxMessages1733300000000,
+  EndpointVerification1733500000000,
 ];
 
 export interface DataSourceOptions {
