@@ -22,6 +22,9 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const t = now();
+    const challenge = verificationChallenge(chunks);
+    // The hub verifies a new endpoint before delivering: echo its challenge; it is no delivery, so not counted.
+    if (challenge !== undefined) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge }));
     res.writeHead(req.method === 'POST' ? 204 : 200).end();
     if (req.method !== 'POST') return;
     /** @type {string | undefined} */
@@ -39,6 +42,21 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 30_000;
+
+/**
+ * @param {Buffer[]} chunks
+ * @returns {string | undefined} the challenge of an `endpoint.verification` body
+ */
+function verificationChallenge(chunks) {
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.includes('"endpoint.verification"')) return undefined;
+  try {
+    const body = JSON.parse(text);
+    return body.type === 'endpoint.verification' && typeof body.challenge === 'string' ? body.challenge : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 process.on('message', (/** @type {{ op: 'reset' | 'count' | 'collect' | 'sample', seq: number }} */ { op, seq }) => {
   if (op === 'reset') arrivals = [];

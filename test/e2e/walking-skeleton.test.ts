@@ -148,4 +148,20 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
     const { duplicates } = await stack.simulator<{ duplicates: number }>('GET', '/participants/demo-bela/deliveries');
     expect(duplicates).toBe(0);
   });
+
+  it('verified the demo endpoints by their handshake, and both processes warned that private endpoints are allowed', async () => {
+    for (const participantId of ['demo-mila', 'demo-bela']) {
+      const { data } = await stack.api.call('GET', '/v1/receivers/{participantId}', { as: 'hub-admin', params: { participantId } });
+      expect(data.endpoint).toMatchObject({ url: `${stack.simulatorUrl}/participants/${participantId}/webhook`, verification: 'verified' });
+    }
+    // The test environment allows loopback endpoints (the simulator): said at start, naming the setting.
+    for (const app of ['hub-api', 'worker'] as const) {
+      const warning = stack
+        .log(app)
+        .split('\n')
+        .filter((line) => line.includes('"setting":"ALLOW_PRIVATE_ENDPOINTS"'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(warning).toEqual([{ ...warning[0], level: 40, msg: expect.stringContaining('ALLOW_PRIVATE_ENDPOINTS=true') as string }]);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.
 import { startInProcessWorker } from '../support/in-process-worker.js';
 import { addParticipant } from '../support/participants.js';
 import { eventually } from '../support/stack.js';
+import { answerChallenge } from '../support/webhook-receiver.js';
 
 /**
  * The feed and webhooks carry the same events (issue 12, item 17): a party
@@ -30,8 +31,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (answerChallenge(text, response)) return;
       const participant = /^\/participants\/([^/]+)\/webhook$/.exec(request.url ?? '')?.[1] ?? '?';
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received;
+      const body = JSON.parse(text) as Received;
       const list = received.get(participant) ?? [];
       // At-least-once: keep one per webhook-id.
       if (!list.some((r) => r.id === body.id)) list.push(body);

@@ -194,7 +194,7 @@ const cases: Case[] = [
     method: 'POST',
     path: '/v1/participants/{participantId}/clients',
     params: p,
-    body: { scopes: ['admin'] },
+    body: { scopes: ['superuser'] },
     status: 400,
     type: 'validation-failed',
     pointer: '/body/scopes/0',

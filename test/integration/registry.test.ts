@@ -113,6 +113,33 @@ describe('participants', () => {
     expect(inUse.body).toMatchObject({ type: 'urn:drehscheibe:problem:participant-in-use', references: { notices: 1 } });
   });
 
+  it('issues admin clients through the API, to admin callers only (issue 14, item 11)', async () => {
+    const operator = participant({ name: 'Betriebsteam' });
+    await admin('POST', '/v1/participants', operator);
+    const issued = await admin('POST', '/v1/participants/{participantId}/clients', { scopes: ['admin', 'tickets'] }, { participantId: operator.id });
+    expect(issued.status).toBe(201);
+    expect(issued.data.scopes).toEqual(['admin', 'tickets']);
+    hub.api.addCredentials('new-admin', issued.data);
+    // The new client administers the hub: it reads the registry and issues clients itself.
+    expect((await hub.api.call('GET', '/v1/participants', { as: 'new-admin' })).status).toBe(200);
+    const listed = await admin('GET', '/v1/participants/{participantId}/clients', undefined, { participantId: operator.id });
+    expect(listed.data.items.map((c) => c.scopes)).toEqual([['admin', 'tickets']]);
+
+    // A participant's tickets client cannot grant admin, to itself or anyone, and nothing is written.
+    const countClients = async () => (await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM oauth_clients'))[0].n;
+    const before = await countClients();
+    for (const participantId of ['demo-mila', operator.id]) {
+      const refused = await hub.api.call('POST', '/v1/participants/{participantId}/clients', {
+        as: 'demo-mila',
+        params: { participantId },
+        body: { scopes: ['admin'] },
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.problem.type).toBe('urn:drehscheibe:problem:forbidden');
+    }
+    expect(await countClients()).toBe(before);
+  });
+
   it('keeps participant administration to the admin scope', async () => {
     const r = await hub.api.call('GET', '/v1/participants', { as: 'demo-mila' });
     expect(r.status).toBe(403);
@@ -164,6 +191,28 @@ describe('services and routing', () => {
 
     await admin('PATCH', '/v1/routing-rules/{ruleId}', { enabled: false }, { ruleId: byLand.data.id });
     expect((await ticket(bremen.id, { serviceId })).data.assignee.participantId).toBe('demo-bela');
+  });
+
+  it('routes every ticket of a service by a rule that names only the service (issue 14, item 11)', async () => {
+    const desk = participant({ land: 'DE-HH', name: 'Service Desk' });
+    await admin('POST', '/v1/participants', desk);
+    const serviceId = `svc-only-${++seq}`;
+    await admin('POST', '/v1/services', { id: serviceId, name: 'Nur Dienst', operatorId: 'demo-bela' });
+    const rule = await admin('POST', '/v1/routing-rules', { position: 500 + seq, serviceId, targetId: desk.id });
+    expect(rule.status).toBe(201);
+    expect(rule.data).toMatchObject({ serviceId, targetId: desk.id, enabled: true });
+    expect(rule.data.originLand).toBeUndefined();
+    expect(rule.data.category).toBeUndefined();
+
+    expect((await ticket('demo-mila', { serviceId })).data.assignee.participantId).toBe(desk.id);
+    expect((await ticket('demo-mila', { serviceId, category: 'payment' })).data.assignee.participantId).toBe(desk.id);
+    // Other services keep their operator.
+    expect((await ticket('demo-mila', { serviceId: 'svc-demo-wohngeld' })).data.assignee.participantId).toBe('demo-bela');
+    // Clearing the service too would leave no condition.
+    const empty = await admin('PATCH', '/v1/routing-rules/{ruleId}', { serviceId: null }, { ruleId: rule.data.id });
+    expect(empty.status).toBe(422);
+    expect(empty.problem.type).toBe('urn:drehscheibe:problem:invalid-rule');
+    expect((await admin('GET', '/v1/routing-rules/{ruleId}', undefined, { ruleId: rule.data.id })).data.serviceId).toBe(serviceId);
   });
 
   it('refuses incomplete or dangling rules and services', async () => {

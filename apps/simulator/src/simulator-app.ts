@@ -68,8 +68,12 @@ export function createSimulator(options: SimulatorOptions) {
   app.post<{ Params: { id: string }; Body: string }>('/participants/:id/webhook', async (request, reply) => {
     const participant = participantOr404(request.params.id);
     if (!participant) return reply.status(404).send({ error: 'unknown participant' });
-    if (participant.behaviour.delayMs > 0) await new Promise((r) => setTimeout(r, participant.behaviour.delayMs));
-    if (participant.shouldFail()) return reply.status(participant.behaviour.failStatus).send({ error: 'simulated failure' });
+    // The hub's endpoint handshake is answered whatever the simulated behaviour: it tests deliveries, not the registration.
+    const challenge = challengeOf(request.body);
+    if (challenge === undefined) {
+      if (participant.behaviour.delayMs > 0) await new Promise((r) => setTimeout(r, participant.behaviour.delayMs));
+      if (participant.shouldFail()) return reply.status(participant.behaviour.failStatus).send({ error: 'simulated failure' });
+    }
     let verified;
     let keys: string[];
     try {
@@ -92,6 +96,8 @@ export function createSimulator(options: SimulatorOptions) {
         return reply.status(401).send({ error: (again as Error).message });
       }
     }
+    // Signed by the hub: prove the endpoint is ours by echoing the challenge.
+    if (challenge !== undefined) return reply.status(200).send({ challenge });
     const body = JSON.parse(request.body) as {
       id: string;
       type: string;
@@ -146,4 +152,14 @@ export function createSimulator(options: SimulatorOptions) {
 
   app.get('/health', () => ({ status: 'ok', participants: [...participants.keys()] }));
   return { app, participants };
+}
+
+/** The challenge of an `endpoint.verification` body; undefined for anything else. */
+function challengeOf(raw: string): string | undefined {
+  try {
+    const body = JSON.parse(raw) as { type?: unknown; challenge?: unknown };
+    return body.type === 'endpoint.verification' && typeof body.challenge === 'string' ? body.challenge : undefined;
+  } catch {
+    return undefined;
+  }
 }

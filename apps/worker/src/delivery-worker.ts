@@ -6,12 +6,17 @@ import {
   DeliveryQueue,
   DeliveryReconciler,
   DeliveryStore,
+  JobName,
   QueueName,
   ReceiverCircuit,
+  ReceiverEndpoints,
   ReceiverHealthStore,
   ReceiverSlots,
   queuePrefix,
+  releasePending,
   type DeliverJob,
+  type HubJob,
+  type VerifyEndpointJob,
 } from '@drehscheibe/delivery';
 import { checkDependency, reasonOf, unavailableDependency } from '@drehscheibe/availability';
 import { HubMetrics, portOf, serveOperations, type Logger, type Readiness } from '@drehscheibe/observability';
@@ -29,7 +34,7 @@ import type { DataSource } from 'typeorm';
  * only covers the moment between the check and the wait; it grows each time
  * so a long outage costs few checks.
  */
-function blockedRecheckMs(job: Job<DeliverJob>): number {
+function blockedRecheckMs(job: Job<HubJob>): number {
   const putBack = Math.max(0, (job.attemptsStarted ?? 1) - 1 - job.attemptsMade);
   return Math.min(250 * 2 ** Math.min(putBack, 10), 10_000);
 }
@@ -98,7 +103,9 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
 /** The delivery queue's consumer and the reconciler, on a connected database. */
 function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSource: DataSource, producerRedis: Redis, webhookKey: SigningKey) {
   const deliveries = new DeliveryStore(dataSource);
-  const circuit = new ReceiverCircuit(new ReceiverHealthStore(dataSource), {
+  const health = new ReceiverHealthStore(dataSource);
+  const endpoints = new ReceiverEndpoints(health, deliveries);
+  const circuit = new ReceiverCircuit(health, {
     failureThreshold: config.delivery.circuitFailureThreshold,
     probeIntervalMs: config.delivery.circuitProbeIntervalMs,
   });
@@ -112,17 +119,31 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
     logger.child({ component: 'delivery' }),
     circuit,
     slots,
+    endpoints,
     metrics,
   );
+  // A failed handshake is tried again as often as an open circuit is probed.
+  const verifier = processor.verifier(health, config.delivery.circuitProbeIntervalMs);
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
-  const reconciler = new DeliveryReconciler(deliveries, queue, logger.child({ component: 'reconciler' }), 2000, metrics);
+  const reconciler = new DeliveryReconciler(deliveries, queue, logger.child({ component: 'reconciler' }), 2000, metrics, { health, receivers: endpoints });
 
   // Outages are logged once, by the producer connection.
   const workerRedis = createRedis(config.redisUrl, true);
-  const worker = new Worker<DeliverJob>(
+  const worker = new Worker<HubJob>(
     QueueName.Deliveries,
-    async (job: Job<DeliverJob>, token?: string) => {
-      const outcome = await processor.process(job.data.deliveryId, job.data.receiverId);
+    async (job: Job<HubJob>, token?: string) => {
+      if (job.name === (JobName.VerifyEndpoint as string)) {
+        const { receiverId } = job.data as VerifyEndpointJob;
+        const verified = await verifier.verify(receiverId);
+        // What waited for the handshake goes now.
+        if (verified === 'verified') await releasePending(deliveries, queue, receiverId);
+        return verified;
+      }
+      const { deliveryId, receiverId } = job.data as DeliverJob;
+      const outcome = await processor.process(deliveryId, receiverId);
+      if (outcome.kind === 'deferred' && outcome.verify) {
+        await queue.requestVerification(outcome.verify).catch(() => undefined); // else the reconciler asks
+      }
       if (outcome.kind === 'blocked' || outcome.kind === 'deferred') {
         // Put back without using an attempt: an earlier event is pending, or the receiver cannot take it now.
         await job.moveToDelayed(outcome.kind === 'blocked' ? Date.now() + blockedRecheckMs(job) : outcome.until.getTime(), token);
@@ -158,7 +179,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
     if (e instanceof DeliveryAttemptFailed) return;
     const dependency = unavailableDependency(e);
     if (!dependency) {
-      logger.error({ err: e, deliveryId: job?.data.deliveryId }, 'delivery job failed unexpectedly');
+      logger.error({ err: e, deliveryId: job?.id }, 'delivery job failed unexpectedly'); // a delivery's job id is its id
       return;
     }
     // Every job fails while PostgreSQL is down: say so now and then, not once per job and second.
@@ -176,6 +197,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
     housekeeping = true;
     reconciler
       .reconcileOnce()
+      .then(() => reconciler.reconcileEndpoints())
       .catch((e) => logger.warn({ err: reasonOf(e) }, 'reconciler run failed'))
       .then(() => purgeExpiredIdempotencyKeys(dataSource, config.idempotency.keyTtlSeconds))
       .then((deleted) => {

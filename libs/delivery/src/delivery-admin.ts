@@ -1,13 +1,14 @@
 import { decodeIdCursor, encodeIdCursor, omitAbsent, type components } from '@drehscheibe/contracts';
 import { DomainError, formatInstant } from '@drehscheibe/domain';
-import type { DeliveryEntity, DeliveryStatus } from '@drehscheibe/persistence';
-import type { DeliveryQueue } from './delivery-queue.js';
+import type { DeliveryEntity, DeliveryStatus, ReceiverHealthEntity } from '@drehscheibe/persistence';
+import { releasePending, type DeliveryQueue } from './delivery-queue.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { ReceiverHealthStore } from './receiver-health-store.js';
 
 type Schemas = components['schemas'];
 export type DeliveryRecord = Schemas['DeliveryRecord'];
 export type ReceiverState = Schemas['ReceiverState'];
+type EndpointState = Schemas['EndpointState'];
 export type DeliveryDetail = Schemas['DeliveryDetail'];
 
 export interface DeliveryFilter {
@@ -93,7 +94,7 @@ export class DeliveryAdmin {
   }
 
   async state(receiverId: string): Promise<ReceiverState> {
-    await this.receiver(receiverId);
+    const url = await this.receiver(receiverId);
     const [health, counts, latest] = await Promise.all([
       this.health.find(receiverId),
       this.deliveries.openCounts(receiverId),
@@ -111,17 +112,37 @@ export class DeliveryAdmin {
       lastFailureAt: formatInstant(health?.lastFailureAt ?? null),
       pending: count('pending'),
       dead: count('dead'),
+      endpoint: url ? endpointState(url, health) : undefined,
     });
+  }
+
+  /**
+   * A new handshake with the receiver's endpoint, run by the worker; the
+   * answer shows it pending. Needs Redis, like retry: refused (503) while it
+   * is down rather than left to the reconciler unseen.
+   */
+  async verifyEndpoint(receiverId: string): Promise<ReceiverState> {
+    const url = await this.receiver(receiverId);
+    if (!url) {
+      throw new DomainError('endpoint-not-allowed', `participant ${receiverId} has no delivery endpoint to verify (it polls the feed)`);
+    }
+    await this.queue.assertReachable();
+    const health = await this.health.find(receiverId);
+    // A URL changed outside the API: the same fresh start as a change through it.
+    if (health?.endpointUrl !== url) {
+      await this.health.endpointChanged(receiverId, url);
+      await this.deliveries.restartPending(receiverId);
+    } else {
+      await this.health.verifyAgain(receiverId);
+    }
+    await this.queue.requestVerification(receiverId);
+    return this.state(receiverId);
   }
 
   async setPaused(receiverId: string, paused: boolean): Promise<ReceiverState> {
     await this.receiver(receiverId);
     await this.health.setPaused(receiverId, paused);
-    if (!paused) {
-      // Resume at once rather than at each waiting job's next look.
-      const pending = await this.deliveries.pendingOf(receiverId, 1000);
-      for (const id of pending) await this.queue.ensure({ id, receiverId }, true).catch(() => undefined);
-    }
+    if (!paused) await releasePending(this.deliveries, this.queue, receiverId);
     return this.state(receiverId);
   }
 
@@ -131,7 +152,21 @@ export class DeliveryAdmin {
     return delivery;
   }
 
-  private async receiver(id: string): Promise<void> {
-    if (!(await this.deliveries.receiverExists(id))) throw new DomainError('not-found', `participant ${id} is not registered`);
+  /** The receiver's delivery URL (null: it has none); not-found when it is not registered. */
+  private async receiver(id: string): Promise<string | null> {
+    const url = await this.deliveries.receiverUrl(id);
+    if (url === undefined) throw new DomainError('not-found', `participant ${id} is not registered`);
+    return url;
   }
+}
+
+/** The endpoint as deliveries see it: a row about another URL (or none) means its handshake is still to come. */
+function endpointState(url: string, health: ReceiverHealthEntity | null): EndpointState {
+  if (health?.endpointUrl !== url || !health.verification) return { url, verification: 'pending' };
+  return omitAbsent({
+    url,
+    verification: health.verification,
+    checkedAt: formatInstant(health.verificationCheckedAt),
+    error: health.verificationError ?? undefined,
+  });
 }

@@ -4,7 +4,9 @@ import type { HubMetrics } from '@drehscheibe/observability';
 import { EndpointPolicy } from '@drehscheibe/security';
 import type { Logger } from 'pino';
 import type { ClaimedDelivery, DeliveryStore } from './delivery-store.js';
+import { endpointAdmission, EndpointVerifier, type ReceiverEndpoints } from './endpoint-verification.js';
 import type { ReceiverCircuit } from './receiver-circuit.js';
+import type { ReceiverHealthStore } from './receiver-health-store.js';
 import type { ReceiverSlots } from './receiver-slots.js';
 import { WebhookSender, type SendResult } from './webhook-sender.js';
 
@@ -33,8 +35,12 @@ export class DeliveryAttemptFailed extends Error {
 }
 
 export type ProcessOutcome =
-  /** Not sent and no attempt used: try again at `until` (circuit open, paused, or no free slot). */
-  | { kind: 'deferred'; until: Date; reason: 'paused' | 'circuit-open' | 'receiver-busy' }
+  /**
+   * Not sent and no attempt used: try again at `until` (circuit open, paused,
+   * no free slot, or the endpoint not verified yet). `verify`: the receiver
+   * whose endpoint is new to the worker; ask for its handshake.
+   */
+  | { kind: 'deferred'; until: Date; reason: 'paused' | 'circuit-open' | 'receiver-busy' | 'endpoint-unverified'; verify?: string }
   /** Finished; `successor` is the next pending delivery for the same ticket and receiver, to release now. */
   | { kind: 'delivered' | 'dead'; receiverId: string; successor: { id: string; receiverId: string } | null }
   /** An earlier event for the same ticket and receiver is still pending. */
@@ -58,6 +64,7 @@ export class DeliveryProcessor {
     private readonly logger: Logger,
     private readonly circuit: ReceiverCircuit,
     private readonly slots: ReceiverSlots,
+    private readonly endpoints: ReceiverEndpoints,
     private readonly metrics?: HubMetrics,
   ) {
     this.sender = new WebhookSender(new EndpointPolicy(settings.allowPrivateEndpoints), settings.timeoutMs);
@@ -66,6 +73,11 @@ export class DeliveryProcessor {
   /** Closes the kept-alive connections to receivers. */
   close(): Promise<void> {
     return this.sender.close();
+  }
+
+  /** The handshake with new endpoints, over the same connections and signer as deliveries. */
+  verifier(health: ReceiverHealthStore, retryMs: number): EndpointVerifier {
+    return new EndpointVerifier(health, this.sender, this.signer, { timeoutMs: this.settings.timeoutMs, retryMs }, this.logger);
   }
 
   /** `receiverId` comes with the job; jobs queued before it did cost one lookup. */
@@ -81,6 +93,13 @@ export class DeliveryProcessor {
       const delivery = await this.store.claim(deliveryId);
       if (!delivery || delivery.status !== 'pending') return { kind: 'skipped' };
       if (delivery.blocked) return { kind: 'blocked' };
+      // Not to an endpoint that has not answered its challenge (a pause is the circuit's to report).
+      const endpoint = delivery.health?.paused ? { kind: 'open' as const } : endpointAdmission(delivery.deliveryUrl, delivery.health);
+      if (endpoint.kind === 'wait') {
+        const fresh = endpoint.unknown && (await this.endpoints.noticed(delivery.receiverId, delivery.deliveryUrl!));
+        this.metrics?.deliveryDeferrals.inc({ receiver: delivery.receiverId, reason: 'endpoint-unverified' });
+        return { kind: 'deferred', until: endpoint.until, reason: 'endpoint-unverified', verify: fresh ? delivery.receiverId : undefined };
+      }
       const admission = await this.circuit.admit(delivery.receiverId, delivery.health);
       if (admission.kind === 'wait') {
         this.metrics?.deliveryDeferrals.inc({ receiver: delivery.receiverId, reason: admission.reason });

@@ -3,7 +3,8 @@ import type { DeliveryDispatcher, DeliveryRef } from '@drehscheibe/outbox';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DELIVER_JOB_OPTIONS, JobName, QueueName, queuePrefix, type DeliverJob } from './queues.js';
+import type { DeliveryStore } from './delivery-store.js';
+import { DELIVER_JOB_OPTIONS, JobName, QueueName, queuePrefix, type DeliverJob, type HubJob } from './queues.js';
 
 const ENQUEUE_TIMEOUT_MS = 2000;
 const redisTimeout = () => new DependencyUnavailableError('redis', `Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`);
@@ -13,7 +14,7 @@ const redisTimeout = () => new DependencyUnavailableError('redis', `Redis did no
  * the same delivery twice (API and reconciler) yields one job.
  */
 export class DeliveryQueue implements DeliveryDispatcher {
-  readonly queue: Queue<DeliverJob>;
+  readonly queue: Queue<HubJob>;
 
   constructor(
     private readonly connection: Redis,
@@ -21,7 +22,7 @@ export class DeliveryQueue implements DeliveryDispatcher {
     private readonly logger: Logger,
   ) {
     // Event streams are capped so Redis memory stays flat under sustained load.
-    this.queue = new Queue<DeliverJob>(QueueName.Deliveries, { connection, prefix: queuePrefix(prefix), streams: { events: { maxLen: 1000 } } });
+    this.queue = new Queue<HubJob>(QueueName.Deliveries, { connection, prefix: queuePrefix(prefix), streams: { events: { maxLen: 1000 } } });
     // A Redis outage is reported by the readiness check; the queue's own error events would only repeat it.
     this.queue.on('error', () => undefined);
   }
@@ -45,8 +46,22 @@ export class DeliveryQueue implements DeliveryDispatcher {
    * Makes sure a job exists for a pending delivery: releases a delayed one
    * now, replaces a finished one, adds a missing one.
    */
-  async ensure(delivery: DeliveryRef, releaseNow: boolean): Promise<'added' | 'present' | 'released'> {
-    const job = await this.queue.getJob(delivery.id);
+  ensure(delivery: DeliveryRef, releaseNow: boolean): Promise<'added' | 'present' | 'released'> {
+    return this.ensureJob(JobName.Deliver, jobData(delivery), jobOptions(delivery), releaseNow);
+  }
+
+  /**
+   * Asks the worker for the handshake with a receiver's endpoint (one job
+   * per receiver at a time). The worker checks in PostgreSQL whether one is
+   * due, so an extra request costs nothing.
+   */
+  async requestVerification(receiverId: string): Promise<void> {
+    const jobId = `verify-${receiverId}`;
+    await withTimeout(this.ensureJob(JobName.VerifyEndpoint, { receiverId }, { ...DELIVER_JOB_OPTIONS, jobId }, true), ENQUEUE_TIMEOUT_MS, redisTimeout);
+  }
+
+  private async ensureJob(name: JobName, data: HubJob, options: typeof DELIVER_JOB_OPTIONS & { jobId: string }, releaseNow: boolean) {
+    const job = await this.queue.getJob(options.jobId);
     if (job) {
       const state = await job.getState();
       if (state === 'delayed' && releaseNow) {
@@ -56,7 +71,7 @@ export class DeliveryQueue implements DeliveryDispatcher {
       if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'present';
       await job.remove().catch(() => undefined);
     }
-    await this.queue.add(JobName.Deliver, jobData(delivery), jobOptions(delivery));
+    await this.queue.add(name, data, options);
     return 'added';
   }
 
@@ -79,6 +94,16 @@ export class DeliveryQueue implements DeliveryDispatcher {
 }
 
 const jobData = (d: DeliveryRef): DeliverJob => ({ deliveryId: d.id, receiverId: d.receiverId });
+
+/**
+ * Sends a receiver's pending deliveries now rather than at each waiting
+ * job's next look (after a resume, or once its endpoint is verified).
+ * Best effort: the reconciler finds what this misses.
+ */
+export async function releasePending(deliveries: DeliveryStore, queue: DeliveryQueue, receiverId: string): Promise<void> {
+  const pending = await deliveries.pendingOf(receiverId, 1000);
+  for (const id of pending) await queue.ensure({ id, receiverId }, true).catch(() => undefined);
+}
 const jobOptions = (d: DeliveryRef) => ({ ...DELIVER_JOB_OPTIONS, jobId: d.id });
 
 /** Jobs per state, for metrics and health pages. */

@@ -8,8 +8,8 @@ import {
   type DeliveryStatus,
   type PreparedStatement,
 } from '@drehscheibe/persistence';
-import type { DataSource } from 'typeorm';
-import { toHealthSnapshot, type HealthColumns, type HealthSnapshot } from './receiver-health-store.js';
+import type { DataSource, EntityManager } from 'typeorm';
+import { HEALTH_COLUMNS_SQL, toHealthSnapshot, type HealthColumns, type HealthSnapshot } from './receiver-health-store.js';
 import type { SendResult } from './webhook-sender.js';
 
 /** Everything one delivery attempt needs, read in one statement. */
@@ -38,10 +38,10 @@ export interface AttemptRecord {
 }
 
 const CLAIM: PreparedStatement = {
-  name: 'delivery_claim_v3',
+  name: 'delivery_claim_v4',
   text: `SELECT d.id, d.receiver_id, d.status, d.attempts, d.created_at, m.payload,
        p.delivery_url,
-       h.circuit, h.paused, h.next_probe_at, h.consecutive_failures,
+       ${HEALTH_COLUMNS_SQL},
        (d.status = 'pending' AND d.ticket_id IS NOT NULL AND EXISTS (
           SELECT 1 FROM deliveries x
            WHERE x.ticket_id = d.ticket_id AND x.receiver_id = d.receiver_id AND x.status = 'pending' AND x.ticket_version < d.ticket_version)) AS blocked
@@ -150,11 +150,6 @@ export class DeliveryStore {
     return row?.receiver_id ?? null;
   }
 
-  /** Whether a receiver is registered (deliveries are addressed to participants). */
-  receiverExists(id: string): Promise<boolean> {
-    return this.dataSource.manager.existsBy(ParticipantEntity, { id });
-  }
-
   find(id: string): Promise<DeliveryEntity | null> {
     return this.dataSource.manager.findOneBy(DeliveryEntity, { id });
   }
@@ -180,6 +175,21 @@ export class DeliveryStore {
       { id: delivery.id },
       { status: 'pending', attempts: delivery.status === 'dead' ? 0 : delivery.attempts, nextAttemptAt: new Date() },
     );
+  }
+
+  /**
+   * A receiver's pending deliveries start afresh, due now with no attempts
+   * counted: their backoff grew against an endpoint that is gone. The
+   * attempts stay in their history. In the caller's transaction.
+   */
+  async restartPending(receiverId: string, runner: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
+    await runner.query(`UPDATE deliveries SET attempts = 0, next_attempt_at = now() WHERE receiver_id = $1 AND status = 'pending'`, [receiverId]);
+  }
+
+  /** The participant's delivery URL; undefined when it is not registered. */
+  async receiverUrl(id: string): Promise<string | null | undefined> {
+    const participant = await this.dataSource.manager.findOne(ParticipantEntity, { select: { id: true, deliveryUrl: true }, where: { id } });
+    return participant ? participant.deliveryUrl : undefined;
   }
 
   /** Every dead letter of a receiver back to pending; returns their ids. */

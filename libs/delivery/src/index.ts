@@ -1,7 +1,15 @@
 export { DeliveryProcessor, DeliveryAttemptFailed, type DeliverySettings, type ProcessOutcome } from './delivery-processor.js';
-export { DeliveryQueue, queueCounts } from './delivery-queue.js';
+export { DeliveryQueue, queueCounts, releasePending } from './delivery-queue.js';
 export { DeliveryReconciler } from './reconciler.js';
-export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob } from './queues.js';
+export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob, type VerifyEndpointJob, type HubJob } from './queues.js';
+export {
+  ReceiverEndpoints,
+  EndpointVerifier,
+  endpointAdmission,
+  ENDPOINT_VERIFICATION_TYPE,
+  type EndpointAdmission,
+  type VerificationOutcome,
+} from './endpoint-verification.js';
 export { ReceiverCircuit, type CircuitSettings, type Admission } from './receiver-circuit.js';
 export { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
 export { ReceiverHealthStore, type HealthSnapshot } from './receiver-health-store.js';

@@ -8,6 +8,8 @@ export enum QueueName {
 
 export enum JobName {
   Deliver = 'deliver',
+  /** The handshake with a new or changed endpoint; job id `verify-<receiverId>`. */
+  VerifyEndpoint = 'verify-endpoint',
 }
 
 export interface DeliverJob {
@@ -15,6 +17,13 @@ export interface DeliverJob {
   /** Lets the worker check the receiver's slots before any query; absent in jobs from before it was added. */
   receiverId?: string;
 }
+
+export interface VerifyEndpointJob {
+  receiverId: string;
+}
+
+/** What the deliveries queue carries, told apart by the job's name. */
+export type HubJob = DeliverJob | VerifyEndpointJob;
 
 /**
  * BullMQ key prefix. The braces are a Redis Cluster hash tag so all of a

@@ -40,7 +40,7 @@ export class HubMetrics {
 
   readonly deliveryDeferrals = new Counter({
     name: 'drehscheibe_delivery_deferrals_total',
-    help: 'Deliveries put back without an attempt, by receiver and reason (paused, circuit-open, receiver-busy)',
+    help: 'Deliveries put back without an attempt, by receiver and reason (paused, circuit-open, receiver-busy, endpoint-unverified)',
     labelNames: ['receiver', 'reason'] as const,
     registers: [this.registry],
   });

@@ -31,6 +31,12 @@ export function runService(name: string, start: (config: HubConfig, logger: Logg
       process.exit(EXIT_CONFIG);
     }
     const logger = createLogger({ name, level: config.logLevel });
+    if (config.delivery.allowPrivateEndpoints) {
+      logger.warn(
+        { setting: 'ALLOW_PRIVATE_ENDPOINTS' },
+        'ALLOW_PRIVATE_ENDPOINTS=true: delivery endpoints on loopback, private and link-local addresses are allowed — for the demo and tests only, never in production (SSRF)',
+      );
+    }
     const { ready, failure } = await start(config, logger);
     ready.catch((e: unknown) => {
       if (e instanceof RetryAborted) return; // stopped while waiting

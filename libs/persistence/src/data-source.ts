@@ -34,6 +34,7 @@ import { TicketSourceRefs1733600000000 } from './migrations/1733600000000-ticket
 import { TicketSourceRefEntity } from './entities/ticket-source-ref.entity.js';
 import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
+import { EndpointVerification1733500000000 } from './migrations/1733500000000-endpoint-verification.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -68,6 +69,7 @@ export const MIGRATIONS = [
   IdempotencyLeaseFeedAudience1733100000000,
   OutboxMessages1733300000000,
   FeedConsumers1733400000000,
+  EndpointVerification1733500000000,
   TicketSourceRefs1733600000000,
 ];
 

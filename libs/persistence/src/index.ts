@@ -6,7 +6,7 @@ export { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
 export { ServiceNoticeEntity, type NoticeKind } from './entities/service-notice.entity.js';
 export { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 export { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
-export { ReceiverHealthEntity, type CircuitState } from './entities/receiver-health.entity.js';
+export { ReceiverHealthEntity, type CircuitState, type EndpointVerification } from './entities/receiver-health.entity.js';
 export { OAuthClientEntity } from './entities/oauth-client.entity.js';
 export { ServiceEntity } from './entities/service.entity.js';
 export { TicketEntity, type ResolutionRecord } from './entities/ticket.entity.js';

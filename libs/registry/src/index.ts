@@ -6,3 +6,4 @@ export { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAu
 export type { Participant, Service, RoutingRule } from './views.js';
 export { RegistryDirectory, type RoutingContext } from './registry-directory.js';
 export { PARTICIPANT_REFERENCES, type ParticipantReferences } from './participant-references.js';
+export { ENDPOINT_CHANGES, type EndpointChanges } from './endpoint-changes.js';

@@ -4,6 +4,7 @@ import { isUniqueViolation, OAuthClientEntity, ParticipantEntity, RoutingRuleEnt
 import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { EndpointChanges } from './endpoint-changes.js';
 import type { ParticipantReferences } from './participant-references.js';
 import { toParticipantView, type Participant } from './views.js';
 
@@ -18,6 +19,8 @@ export class ParticipantRegistry {
     allowPrivateEndpoints: boolean,
     /** What other capabilities keep about participants (tickets, notices). */
     private readonly references: ParticipantReferences[] = [],
+    /** Told about every new or changed delivery URL (delivery: circuit, backoff, handshake). */
+    private readonly endpointChanges?: EndpointChanges,
   ) {
     this.endpoints = new EndpointPolicy(allowPrivateEndpoints);
   }
@@ -43,11 +46,15 @@ export class ParticipantRegistry {
       contact: input.contact ?? null,
     });
     try {
-      await this.dataSource.manager.insert(ParticipantEntity, entity);
+      await this.dataSource.transaction(async (em) => {
+        await em.insert(ParticipantEntity, entity);
+        if (entity.deliveryUrl) await this.endpointChanges?.changed(em, entity.id, entity.deliveryUrl);
+      });
     } catch (e) {
       if (isUniqueViolation(e)) throw new DomainError('already-exists', `participant ${input.id} is registered already`);
       throw e;
     }
+    if (entity.deliveryUrl) await this.endpointChanges?.committed(entity.id, entity.deliveryUrl);
     return this.get(input.id);
   }
 
@@ -60,9 +67,15 @@ export class ParticipantRegistry {
     if (patch.level !== undefined) entity.level = patch.level;
     if (patch.land !== undefined) entity.land = patch.land;
     if (patch.status !== undefined) entity.status = patch.status;
+    const urlChanged = patch.deliveryUrl !== undefined && patch.deliveryUrl !== entity.deliveryUrl;
     if (patch.deliveryUrl !== undefined) entity.deliveryUrl = patch.deliveryUrl;
     if (patch.contact !== undefined) entity.contact = patch.contact;
-    await this.dataSource.manager.save(entity);
+    await this.dataSource.transaction(async (em) => {
+      await em.save(entity);
+      // A new endpoint starts afresh: no circuit or backoff from the old one, and a handshake before tickets flow.
+      if (urlChanged) await this.endpointChanges?.changed(em, id, entity.deliveryUrl);
+    });
+    if (urlChanged) await this.endpointChanges?.committed(id, entity.deliveryUrl);
     return this.get(id);
   }
 

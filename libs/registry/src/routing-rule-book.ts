@@ -8,7 +8,7 @@ import { toRoutingRuleView, type RoutingRule } from './views.js';
 
 type Schemas = components['schemas'];
 
-/** The ordered routing rules that override a service's operator. */
+/** The ordered routing rules that override a service's operator: for a service, an origin Land, a category, or any combination. */
 export class RoutingRuleBook {
   constructor(
     private readonly dataSource: DataSource,
@@ -64,9 +64,9 @@ export class RoutingRuleBook {
 
   /** A rule must say when it applies and point at things that exist. */
   private async check(rule: RoutingRuleEntity): Promise<void> {
-    if (rule.originLand === null && rule.category === null) {
-      throw new DomainError('invalid-rule', 'a rule needs originLand, category or both', {
-        errors: [{ pointer: '/body', message: 'needs originLand, category or both' }],
+    if (rule.serviceId === null && rule.originLand === null && rule.category === null) {
+      throw new DomainError('invalid-rule', 'a rule needs serviceId, originLand or category', {
+        errors: [{ pointer: '/body', message: 'needs serviceId, originLand or category' }],
       });
     }
     if (rule.category !== null && !this.codelists.has('category', rule.category)) {

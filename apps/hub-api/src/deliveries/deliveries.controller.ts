@@ -59,6 +59,13 @@ export class ReceiversController {
     return this.admin.setPaused(id, false);
   }
 
+  /** The handshake runs in the worker: 202, the state shows it pending. */
+  @Post('verification')
+  @HttpCode(202)
+  verify(@Param('participantId') id: string): Promise<ReceiverState> {
+    return this.admin.verifyEndpoint(id);
+  }
+
   @Post('dead-letters/replay')
   @HttpCode(200)
   async replay(@Param('participantId') id: string): Promise<{ replayed: number }> {

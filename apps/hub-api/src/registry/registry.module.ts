@@ -1,19 +1,23 @@
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
+import { DeliveryQueue, DeliveryStore, ReceiverEndpoints, ReceiverHealthStore } from '@drehscheibe/delivery';
 import { noticeParticipantReferences } from '@drehscheibe/notices';
 import {
   ClientRegistry,
+  ENDPOINT_CHANGES,
   PARTICIPANT_REFERENCES,
   ParticipantRegistry,
   RegistryDirectory,
   RoutingRuleBook,
   ServiceCatalog,
+  type EndpointChanges,
   type ParticipantReferences,
 } from '@drehscheibe/registry';
 import { ticketParticipantReferences } from '@drehscheibe/tickets';
 import { Module } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { HUB_CONFIG } from '../core/tokens.js';
+import { HUB_CONFIG, LOGGER } from '../core/tokens.js';
 import { ClientsController } from './clients.controller.js';
 import { ParticipantsController, RoutingRulesController, ServicesController } from './registry.controllers.js';
 
@@ -23,11 +27,18 @@ import { ParticipantsController, RoutingRulesController, ServicesController } fr
   providers: [
     // What tickets and notices keep about a participant: it stays while any of that is history.
     { provide: PARTICIPANT_REFERENCES, useValue: [ticketParticipantReferences, noticeParticipantReferences] },
+    // A new or changed delivery URL: the receiver starts afresh (circuit, backoff) and the worker verifies the endpoint.
+    {
+      provide: ENDPOINT_CHANGES,
+      useFactory: (dataSource: DataSource, queue: DeliveryQueue, logger: Logger) =>
+        new ReceiverEndpoints(new ReceiverHealthStore(dataSource), new DeliveryStore(dataSource), queue, logger.child({ component: 'endpoints' })),
+      inject: [DataSource, DeliveryQueue, LOGGER],
+    },
     {
       provide: ParticipantRegistry,
-      useFactory: (dataSource: DataSource, config: HubConfig, references: ParticipantReferences[]) =>
-        new ParticipantRegistry(dataSource, config.delivery.allowPrivateEndpoints, references),
-      inject: [DataSource, HUB_CONFIG, PARTICIPANT_REFERENCES],
+      useFactory: (dataSource: DataSource, config: HubConfig, references: ParticipantReferences[], endpoints: EndpointChanges) =>
+        new ParticipantRegistry(dataSource, config.delivery.allowPrivateEndpoints, references, endpoints),
+      inject: [DataSource, HUB_CONFIG, PARTICIPANT_REFERENCES, ENDPOINT_CHANGES],
     },
     { provide: ClientRegistry, useFactory: (dataSource: DataSource) => new ClientRegistry(dataSource), inject: [DataSource] },
     { provide: ServiceCatalog, useFactory: (dataSource: DataSource) => new ServiceCatalog(dataSource), inject: [DataSource] },

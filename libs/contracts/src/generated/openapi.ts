@@ -73,10 +73,16 @@ export interface paths {
         };
         /**
          * The keys that sign webhook deliveries
-         * @description Ed25519 keys (`use` = `sig`) that sign deliveries (`webhook-signature: v1a,…`,
-         *     Standard Webhooks). Verify deliveries against this set only; it shares no key
-         *     with `/.well-known/jwks.json`. Refetch it when a signature does not verify: the
-         *     hub may have rotated its webhook key.
+         * @description Ed25519 keys (`use` = `sig`, `alg` = `EdDSA`) that sign deliveries
+         *     (`webhook-signature: v1a,…`, Standard Webhooks) and endpoint verification
+         *     challenges. **The first key of the set is the one that signs deliveries now**;
+         *     its `kid` is the first 16 characters of its RFC 7638 thumbprint. Any further
+         *     keys are earlier signing keys still published during a rotation. The delivery
+         *     headers stay exactly as Standard Webhooks defines them (no key id header):
+         *     verify against every key of this set, as Standard Webhooks verifiers do. Verify
+         *     deliveries against this set only; it shares no key with `/.well-known/jwks.json`.
+         *     Refetch it when a signature does not verify: the hub may have rotated its
+         *     webhook key.
          */
         get: operations["getWebhookJwks"];
         put?: never;
@@ -1050,6 +1056,12 @@ export interface paths {
          * Register a participant (admin)
          * @description A delivery endpoint on a loopback, private or link-local address is refused
          *     (`endpoint-not-allowed`) unless the hub is configured to allow it.
+         *
+         *     A delivery endpoint is verified before tickets flow to it: the worker POSTs a
+         *     signed `endpoint.verification` challenge (see the `endpointVerification`
+         *     webhook) right after the registration, asynchronously — this call does not wait
+         *     for it. Until the endpoint answered, deliveries to it stay pending; see
+         *     `endpoint` in `GET /v1/receivers/{participantId}`.
          */
         post: operations["registerParticipant"];
         delete?: never;
@@ -1086,6 +1098,12 @@ export interface paths {
          * @description JSON Merge Patch semantics: members present replace, `null` clears. Set `status`
          *     to `suspended` to stop a participant from authenticating and receiving new
          *     tickets; its tickets and history stay.
+         *
+         *     A changed `deliveryUrl` starts afresh: the receiver's circuit closes, its
+         *     pending deliveries lose their backoff (due now, attempts counted from 0) and the
+         *     new endpoint is verified by a signed challenge (`endpointVerification` webhook,
+         *     asynchronously in the worker). Once it answered, the pending deliveries go to
+         *     the new URL at once. Dead letters stay dead; replay them if they should go too.
          */
         patch: operations["updateParticipant"];
         trace?: never;
@@ -1110,7 +1128,8 @@ export interface paths {
          * Issue client credentials for a participant (admin)
          * @description A new client with its own id and secret; the participant's other clients stay as
          *     they are (disable, delete or rotate them separately). The secret is shown once;
-         *     the hub keeps only a hash.
+         *     the hub keeps only a hash. Any scope may be granted, `admin` included; only a
+         *     caller that holds `admin` itself may call this (else `403`).
          */
         post: operations["createClient"];
         delete?: never;
@@ -1302,8 +1321,10 @@ export interface paths {
         put?: never;
         /**
          * Add a routing rule (admin)
-         * @description A rule overrides the service's operator for tickets whose origin is in
-         *     `originLand` and/or whose category is `category` (or a sub-category). Rules are
+         * @description A rule overrides the service's operator for tickets of `serviceId`, whose origin
+         *     is in `originLand` and/or whose category is `category` (or a sub-category): it
+         *     needs at least one of the three, and matches when all it names match. A rule with
+         *     only `serviceId` sends all of that service's tickets to `targetId`. Rules are
          *     tried by ascending `position`; the first match wins. An explicit `assignee` on
          *     the ticket beats every rule.
          */
@@ -1339,7 +1360,7 @@ export interface paths {
         head?: never;
         /**
          * Change a routing rule (admin)
-         * @description JSON Merge Patch semantics: members present replace, `null` clears an optional condition. The rule must still name `originLand`, `category` or both (`422 invalid-rule`), and positions stay unique (`409 already-exists`). Applies to tickets created afterwards.
+         * @description JSON Merge Patch semantics: members present replace, `null` clears an optional condition. The rule must still name `serviceId`, `originLand` or `category` (`422 invalid-rule`), and positions stay unique (`409 already-exists`). Applies to tickets created afterwards.
          */
         patch: operations["updateRoutingRule"];
         trace?: never;
@@ -1421,7 +1442,7 @@ export interface paths {
         };
         /**
          * Delivery health of a receiver — circuit, pause, backlog (admin)
-         * @description Whether deliveries to this participant flow: its circuit (`open` after repeated failures, with the next probe), whether an operator paused it, its last success and failure, and how many deliveries are pending or dead.
+         * @description Whether deliveries to this participant flow: its circuit (`open` after repeated failures, with the next probe), whether an operator paused it, whether its endpoint is verified (`endpoint`), its last success and failure, and how many deliveries are pending or dead.
          */
         get: operations["getReceiverState"];
         put?: never;
@@ -1470,6 +1491,33 @@ export interface paths {
          * @description Lets deliveries to a paused participant flow again; pending ones are released at once, in order.
          */
         post: operations["resumeReceiver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receivers/{participantId}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a receiver's endpoint again (admin)
+         * @description Sends the participant's delivery endpoint a new signed challenge (see the
+         *     `endpointVerification` webhook). Asynchronous: the answer is `202` with the
+         *     verification `pending`; the worker runs the handshake within moments, and
+         *     `GET /v1/receivers/{participantId}` shows `verified` or `failed` (with the cause
+         *     and when). Deliveries to the participant wait meanwhile. A participant without
+         *     a delivery endpoint answers `422 endpoint-not-allowed`. Needs Redis (`503` while it is down).
+         */
+        post: operations["verifyReceiverEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1542,6 +1590,31 @@ export interface webhooks {
          * @description Same endpoint, headers and retry rules as `ticketEvent`; dispatch on `type`.
          */
         post: operations["deliverServiceNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    endpointVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A challenge that proves the endpoint is yours (hub → participant)
+         * @description Sent to a new or changed delivery endpoint, and again when an operator asks,
+         *     before any ticket goes there. Same endpoint and signature headers as
+         *     `ticketEvent` (`webhook-id`, `webhook-timestamp`, `webhook-signature`): verify
+         *     the signature, then answer `2xx` with `{"challenge": "<the challenge>"}` as JSON
+         *     within the delivery timeout. Any other answer fails the verification; deliveries
+         *     stay pending and the hub tries again every circuit probe interval.
+         */
+        post: operations["verifyEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1708,11 +1781,12 @@ export interface components {
         };
         ClientCreate: {
             /**
+             * @description `tickets` to work on tickets as the participant, `admin` to administer the hub (registry, deliveries). Only an `admin` caller can issue clients at all.
              * @default [
              *       "tickets"
              *     ]
              */
-            scopes: "tickets"[];
+            scopes: ("tickets" | "admin")[];
         };
         /** @description A client as the registry keeps it — never its secret or a hash. */
         Client: {
@@ -1797,7 +1871,7 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
-        /** @description Needs `originLand`, `category` or both (else `422 invalid-rule`). */
+        /** @description Needs `serviceId`, `originLand` or `category`, any combination (else `422 invalid-rule`). */
         RoutingRuleCreate: {
             /** @description Unique; lower is tried first. */
             position: number;
@@ -1895,6 +1969,25 @@ export interface components {
             lastFailureAt?: components["schemas"]["Timestamp"];
             pending: number;
             dead: number;
+            endpoint?: components["schemas"]["EndpointState"];
+        };
+        /**
+         * @description The participant's delivery endpoint and its verification; absent for a
+         *     participant without one (it polls the feed). Deliveries flow only to a
+         *     `verified` endpoint; `failed` is tried again every circuit probe interval and
+         *     on `POST /v1/receivers/{participantId}/verification`.
+         */
+        EndpointState: {
+            url: components["schemas"]["DeliveryUrl"];
+            /** @enum {string} */
+            verification: "pending" | "verified" | "failed";
+            /**
+             * Format: date-time
+             * @description When the last handshake ended (verified or failed); absent while none has.
+             */
+            checkedAt?: string;
+            /** @description For `failed`: why, e.g. `HTTP 404`, `timeout after 10000 ms`, `the answer does not echo the challenge`. */
+            error?: string;
         };
         FeedConsumer: {
             name: string;
@@ -2220,6 +2313,14 @@ export interface components {
         };
         /** @description An immutable fact about a ticket. */
         TicketEvent: components["schemas"]["TicketEventBase"];
+        EndpointVerification: {
+            /** @constant */
+            type: "endpoint.verification";
+            participantId: components["schemas"]["ParticipantId"];
+            /** @description Random; echo it unchanged. */
+            challenge: string;
+            occurredAt: components["schemas"]["Timestamp"];
+        };
         /** @description The body of a webhook delivery — the event plus the ticket as the receiver may see it after the event. */
         Delivery: components["schemas"]["TicketEventBase"] & {
             ticket: components["schemas"]["Ticket"];
@@ -4808,6 +4909,37 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    verifyReceiverEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The handshake is scheduled; the state shows `endpoint.verification` = `pending`. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     replayDeadLetters: {
         parameters: {
             query?: never;
@@ -4881,6 +5013,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    verifyEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "endpoint.verification",
+                 *       "participantId": "de-hb-dataport",
+                 *       "challenge": "3q2-7wEXAMPLEx8rT0eQm1sQ",
+                 *       "occurredAt": "2026-12-01T10:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointVerification"];
+            };
+        };
+        responses: {
+            /** @description The challenge, echoed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        challenge: string;
+                    };
+                };
             };
         };
     };

@@ -2,11 +2,11 @@ import { Check, Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn, Uni
 import { ParticipantEntity } from './participant.entity.js';
 import { ServiceEntity } from './service.entity.js';
 
-/** Overrides a service's operator for an origin Land and/or a category; first match by position wins. */
+/** Overrides a service's operator for a service, an origin Land and/or a category; first match by position wins. */
 @Entity({ name: 'routing_rules' })
 @Unique('routing_rules_position_key', ['position'])
 @Check('routing_rules_origin_land_check', `origin_land ~ '^DE-[A-Z]{2}$'`)
-@Check('routing_rules_condition', `origin_land IS NOT NULL OR category IS NOT NULL`)
+@Check('routing_rules_condition', `service_id IS NOT NULL OR origin_land IS NOT NULL OR category IS NOT NULL`)
 export class RoutingRuleEntity {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'routing_rules_pkey' })
   id: string;
