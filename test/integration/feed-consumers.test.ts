@@ -95,12 +95,23 @@ describe('two readers of one consumer', () => {
     const deadline = Date.now() + 60_000;
     const expected = writers * perWriter;
 
+    const takes = [0, 0];
+    const finished = () => (!writing && applied.length >= expected) || Date.now() >= deadline;
+    /** Waits (polling) until `condition` holds or the burst is over. */
+    const until = async (condition: () => boolean) => {
+      while (!condition() && !finished()) await new Promise((r) => setTimeout(r, 5));
+    };
+
     // Each reader: read → apply → acknowledge. Every third page it lets go of
-    // the lease (as a bridge that restarts), so the readers take turns.
+    // the lease (as a bridge that restarts), so the readers take turns. So that
+    // the turns happen on a busy machine too, a holder lets go only once the
+    // other reader was refused, and then waits until the other took over.
     const reader = async (me: number) => {
+      const other = 1 - me;
       let leaseId: string | undefined;
       let pages = 0;
-      while ((writing || applied.length < expected) && Date.now() < deadline) {
+      let refusalsOfOther = 0;
+      while (!finished()) {
         const page = await read('burst', { leaseId, limit: 5 });
         if (page.status === 409) {
           expectLeased(page);
@@ -111,12 +122,21 @@ describe('two readers of one consumer', () => {
           continue;
         }
         expect(page.status).toBe(200);
+        if (leaseId === undefined) {
+          takes[me]++;
+          refusalsOfOther = refusals[other];
+        }
         leaseId = page.data.leaseId;
         for (const item of page.data.items as FeedItem[]) applied.push({ reader: me, item });
         const release = ++pages % 3 === 0;
+        if (release) await until(() => refusals[other] > refusalsOfOther);
         const done = await ack('burst', { leaseId, cursor: page.data.nextCursor, release });
         expect(done.status).toBe(200);
-        if (release) leaseId = undefined;
+        if (release) {
+          leaseId = undefined;
+          const takesOfOther = takes[other];
+          await until(() => takes[other] > takesOfOther);
+        }
       }
       if (leaseId) expect((await ack('burst', { leaseId, cursor: (await state('burst')).data.cursor, release: true })).status).toBe(200);
     };
