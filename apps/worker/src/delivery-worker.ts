@@ -27,6 +27,7 @@ import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { createAutoClose, scheduleAutoClose } from './auto-close-schedule.js';
 
 /**
  * How long a delivery waits before re-checking an earlier one for the same
@@ -51,8 +52,9 @@ export interface DeliveryWorkerHandle {
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 /**
- * The worker process: consumes the delivery queue, runs the reconciler and
- * deletes expired idempotency keys.
+ * The worker process: consumes the delivery queue, runs the reconciler,
+ * deletes expired idempotency keys and closes resolved tickets whose
+ * auto-close period passed.
  * Plain classes wired by hand — every dependency is visible here. Starts
  * whether or not PostgreSQL and Redis are up: the operations listener
  * answers at once (not ready until both are reachable), the database is
@@ -206,9 +208,11 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       .catch((e) => idempotencyLogger.warn({ err: reasonOf(e) }, 'idempotency key purge failed'))
       .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
+  const autoClose = scheduleAutoClose(createAutoClose(config, dataSource, queue), config.autoClose.intervalMs, logger.child({ component: 'auto-close' }));
   return {
     async close() {
       clearInterval(timer);
+      await autoClose.close();
       await worker.close();
       await processor.close();
       await queue.close();

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@drehscheibe/config';
+import { ConfigError, isPeriod, loadConfig, periodSeconds } from '@drehscheibe/config';
 
 const key = 'whsk_' + Buffer.alloc(32, 7).toString('base64');
 const otherKey = 'whsk_' + Buffer.alloc(32, 8).toString('base64');
@@ -25,6 +25,22 @@ describe('loadConfig', () => {
     for (const wrong of ['0', '601', '1.5']) {
       expect(() => loadConfig({ ...valid, FEED_CONSUMER_LEASE_SECONDS: wrong })).toThrow(/FEED_CONSUMER_LEASE_SECONDS must be an integer between 1 and 600/);
     }
+  });
+
+  it('reads the auto-close period and refuses one that is no ISO 8601 duration of fixed length', () => {
+    expect(loadConfig(valid).autoClose).toEqual({ after: 'P14D', intervalMs: 60_000 });
+    expect(loadConfig({ ...valid, AUTO_CLOSE_AFTER: 'P0D', AUTO_CLOSE_INTERVAL_MS: '500' }).autoClose).toEqual({ after: 'P0D', intervalMs: 500 });
+    expect(() => loadConfig({ ...valid, AUTO_CLOSE_AFTER: 'P1M' })).toThrow(/AUTO_CLOSE_AFTER must be an ISO 8601 duration/);
+    expect(() => loadConfig({ ...valid, AUTO_CLOSE_AFTER: '14 days' })).toThrow(/AUTO_CLOSE_AFTER must be an ISO 8601 duration/);
+  });
+
+  it('counts a period in seconds', () => {
+    expect(periodSeconds('P14D')).toBe(14 * 86_400);
+    expect(periodSeconds('P2W')).toBe(14 * 86_400);
+    expect(periodSeconds('P1DT12H30M5S')).toBe(86_400 + 12 * 3600 + 30 * 60 + 5);
+    expect(periodSeconds('PT1S')).toBe(1);
+    expect(periodSeconds('P0D')).toBe(0);
+    for (const bad of ['P', 'PT', 'P1Y', 'P1M', 'P1W2D', 'P1.5D', 'p1d', 'P1DT']) expect(isPeriod(bad)).toBe(false);
   });
 
   it('refuses an idempotency lease as long as the keys live', () => {

@@ -1,3 +1,5 @@
+import { isPeriod } from './duration.js';
+
 /**
  * The hub's configuration, read once at boot from the environment. A bad or
  * missing variable stops the process with a message naming every problem.
@@ -81,6 +83,15 @@ export interface HubConfig {
     /** How long a read of a named consumer holds its lease; the holder renews it by reading or acknowledging. */
     consumerLeaseSeconds: number;
   };
+  autoClose: {
+    /**
+     * How long a resolved ticket stays resolved before the hub closes it, for
+     * services without a period of their own (ISO 8601 duration); `P0D`: never.
+     */
+    after: string;
+    /** How often the worker looks for resolved tickets that are due. */
+    intervalMs: number;
+  };
   logLevel: string;
 }
 
@@ -159,6 +170,14 @@ class Reader {
       return false;
     }
     return list;
+  }
+
+  /** An ISO 8601 period of weeks, days, hours, minutes and seconds (see `isPeriod`). */
+  period(name: string, fallback: string): string {
+    const value = this.string(name, fallback);
+    if (!isPeriod(value))
+      this.problems.push(`${name} must be an ISO 8601 duration of weeks, days, hours, minutes or seconds, e.g. P14D or PT12H (got "${value}")`);
+    return value;
   }
 
   key(name: string, pattern: RegExp, what: string): string {
@@ -257,6 +276,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     feed: {
       consumerLeaseSeconds: r.int('FEED_CONSUMER_LEASE_SECONDS', 30, 1, 600),
+    },
+    autoClose: {
+      after: r.period('AUTO_CLOSE_AFTER', 'P14D'),
+      intervalMs: r.int('AUTO_CLOSE_INTERVAL_MS', 60_000, 100, 86_400_000),
     },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };

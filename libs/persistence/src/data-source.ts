@@ -35,6 +35,7 @@ import { TicketSourceRefEntity } from './entities/ticket-source-ref.entity.js';
 import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
 import { EndpointVerification1733500000000 } from './migrations/1733500000000-endpoint-verification.js';
+import { LookupAutoClose1733700000000 } from './migrations/1733700000000-lookup-auto-close.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -71,6 +72,7 @@ export const MIGRATIONS = [
   FeedConsumers1733400000000,
   EndpointVerification1733500000000,
   TicketSourceRefs1733600000000,
+  LookupAutoClose1733700000000,
 ];
 
 export interface DataSourceOptions {

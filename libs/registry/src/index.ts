@@ -7,3 +7,4 @@ export type { Participant, Service, RoutingRule } from './views.js';
 export { RegistryDirectory, type RoutingContext } from './registry-directory.js';
 export { PARTICIPANT_REFERENCES, type ParticipantReferences } from './participant-references.js';
 export { ENDPOINT_CHANGES, type EndpointChanges } from './endpoint-changes.js';
+export { HUB_PARTICIPANT_ID } from './hub-participant.js';

@@ -5,6 +5,7 @@ import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClie
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { EndpointChanges } from './endpoint-changes.js';
+import { HUB_PARTICIPANT_ID } from './hub-participant.js';
 import type { ParticipantReferences } from './participant-references.js';
 import { toParticipantView, type Participant } from './views.js';
 
@@ -34,6 +35,7 @@ export class ParticipantRegistry {
   }
 
   async register(input: Schemas['ParticipantCreate']): Promise<Participant> {
+    if (input.id === HUB_PARTICIPANT_ID) throw new DomainError('already-exists', `participant id ${HUB_PARTICIPANT_ID} is reserved for the hub itself`);
     if (input.deliveryUrl) await this.checkEndpoint(input.deliveryUrl);
     const entity = this.dataSource.manager.create(ParticipantEntity, {
       id: input.id,

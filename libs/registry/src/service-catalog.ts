@@ -29,7 +29,13 @@ export class ServiceCatalog {
   async register(input: Schemas['ServiceCreate']): Promise<Service> {
     await this.requireParticipant(input.operatorId, '/body/operatorId');
     try {
-      await this.dataSource.manager.insert(ServiceEntity, { id: input.id, name: input.name, leikaKey: input.leikaKey ?? null, operatorId: input.operatorId });
+      await this.dataSource.manager.insert(ServiceEntity, {
+        id: input.id,
+        name: input.name,
+        leikaKey: input.leikaKey ?? null,
+        operatorId: input.operatorId,
+        autoCloseAfter: input.autoCloseAfter ?? null,
+      });
     } catch (e) {
       if (isUniqueViolation(e)) throw new DomainError('already-exists', `service ${input.id} is registered already`);
       throw e;
@@ -45,6 +51,7 @@ export class ServiceCatalog {
     }
     if (patch.name !== undefined) entity.name = patch.name;
     if (patch.leikaKey !== undefined) entity.leikaKey = patch.leikaKey;
+    if (patch.autoCloseAfter !== undefined) entity.autoCloseAfter = patch.autoCloseAfter;
     await this.dataSource.manager.save(entity);
     return this.get(id);
   }

@@ -27,6 +27,7 @@ export function toServiceView(s: ServiceEntity): Service {
     name: s.name,
     leikaKey: s.leikaKey ?? undefined,
     operatorId: s.operatorId,
+    autoCloseAfter: s.autoCloseAfter ?? undefined,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   });

@@ -20,3 +20,4 @@ export { TicketAttachments, ATTACHMENT_POLICY, type AttachmentPolicy, type Uploa
 export { cleanFilename } from './attachment-content.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
 export { ticketEventFeedSource } from './ticket-feed-source.js';
+export { AutoClose, autoCloseStep, type AutoClosePolicy, type AutoCloseRun } from './auto-close.js';

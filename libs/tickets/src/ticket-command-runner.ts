@@ -1,6 +1,7 @@
 import type { Ticket, TicketEventType } from '@drehscheibe/contracts';
 import { DomainError, type ActorRoles } from '@drehscheibe/domain';
 import { DELIVERY_DISPATCHER, OutboxWriter, type DeliveryDispatcher, type DeliveryRef } from '@drehscheibe/outbox';
+import { HUB_PARTICIPANT_ID } from '@drehscheibe/registry';
 import { Inject, Injectable } from '@nestjs/common';
 import { prepareEvent, type RecordedEvent } from './event-recorder.js';
 import { TicketPresenter } from './ticket-presenter.js';
@@ -75,15 +76,36 @@ export class TicketCommandRunner {
     @Inject(DELIVERY_DISPATCHER) private readonly dispatcher: DeliveryDispatcher,
   ) {}
 
-  async run(
+  run(
     actorId: string,
     ticketId: string,
     conditions: WriteConditions | undefined,
     apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
   ): Promise<CommandResult> {
+    return this.change(actorId, ticketId, conditions, apply, actorId);
+  }
+
+  /**
+   * A change the hub makes by itself (auto-close): any ticket, no party
+   * check, actor `drehscheibe` with no role (origin, assignee, resolver), so
+   * every party gets the event. `apply` runs under the lock and checks again
+   * that the change is still due (a party's change in between wins).
+   */
+  runAsHub(ticketId: string, apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null): Promise<CommandResult> {
+    return this.change(HUB_PARTICIPANT_ID, ticketId, undefined, apply, null);
+  }
+
+  private async change(
+    actorId: string,
+    ticketId: string,
+    conditions: WriteConditions | undefined,
+    apply: (ctx: CommandContext) => Promise<ChangeOutcome | null> | ChangeOutcome | null,
+    /** Whose party check the load makes; null: none (the hub). */
+    partyId: string | null,
+  ): Promise<CommandResult> {
     const { ifMatch, sourceRef } = conditions ?? {};
     const { aggregate, recorded, sourceRefOutcome } = await this.store.transaction(async (tx) => {
-      const aggregate = await tx.load(ticketId, actorId);
+      const aggregate = await tx.load(ticketId, partyId);
       const { ticket } = aggregate;
       if (ifMatch !== undefined && !ifMatch.includes(ticket.version)) {
         const named = ifMatch.length > 0 ? `not ${ifMatch.join(' or ')}` : 'and If-Match names no version as a strong entity tag';

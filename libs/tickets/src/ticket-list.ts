@@ -15,6 +15,8 @@ export interface TicketFilter {
   updatedSince?: string;
   /** Case-insensitive text in the subject. */
   q?: string;
+  /** Any party's own ticket number (the caller's or a partner's), exactly. */
+  externalId?: string;
   limit: number;
   cursor?: string;
 }
@@ -50,6 +52,13 @@ export class TicketList {
         params: { category: filter.category, categoryPrefix: `${escapeLike(filter.category)}.%` },
       });
     if (filter.q) where.push({ sql: "t.subject ILIKE :q ESCAPE '\\'", params: { q: `%${escapeLike(filter.q)}%` } });
+    // Along ticket_parties_external_id_idx; the origin's number is on its party row too.
+    if (filter.externalId) {
+      where.push({
+        sql: 'EXISTS (SELECT 1 FROM ticket_parties x WHERE x.ticket_id = t.id AND x.external_id = :externalId)',
+        params: { externalId: filter.externalId },
+      });
+    }
     if (filter.role === 'origin') where.push({ sql: 't.origin_id = :viewer' });
     if (filter.role === 'assignee') where.push({ sql: 't.assignee_id = :viewer' });
     if (filter.role === 'watcher') where.push({ sql: 't.origin_id <> :viewer AND t.assignee_id <> :viewer' });

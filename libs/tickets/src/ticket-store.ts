@@ -40,8 +40,8 @@ interface AggregateRow {
 
 /** The writes of one change, inside its transaction (see TicketStore.transaction). */
 export interface TicketTransaction {
-  /** The ticket, locked until the transaction ends; not-found unless `participantId` is a party. */
-  load(ticketId: string, participantId: string): Promise<LoadedTicket>;
+  /** The ticket, locked until the transaction ends; not-found unless `participantId` is a party (null: the hub itself, any ticket). */
+  load(ticketId: string, participantId: string | null): Promise<LoadedTicket>;
   /**
    * The ticket's new state, an event and the event's deliveries; with
    * `recordsOutcome`, also the outcome of the request's Idempotency-Key (one
@@ -104,10 +104,27 @@ export class TicketStore {
       ]);
     } catch (e) {
       if (isUniqueViolation(e, 'tickets_origin_external_id_key')) {
-        throw new DomainError('duplicate-external-id', `you already created a ticket with externalId ${aggregate.ticket.originExternalId}`);
+        const { originId, originExternalId } = aggregate.ticket;
+        // Read right after the violation: the row it met is committed (tickets are never deleted), and it is the caller's own.
+        const [existing] = await queryPrepared<{ id: string }>(this.dataSource.manager, s.byOriginExternalId, [originId, originExternalId]);
+        if (!existing) throw new DomainError('duplicate-external-id', `you already created a ticket with externalId ${originExternalId}`);
+        throw new DomainError('duplicate-external-id', `you already created ticket ${existing.id} with externalId ${originExternalId}`, {
+          ticketId: existing.id,
+        });
       }
       throw e;
     }
+  }
+
+  /**
+   * Resolved tickets whose auto-close period has passed at `now`, the longest
+   * resolved first: the service's period, else `defaultAfter`; a period of
+   * zero (`P0D`) never closes. Counted in seconds (a day is 24 hours), as the
+   * auto-close step checks again under the lock. Along `tickets_resolved_idx`.
+   */
+  async dueForAutoClose(defaultAfter: string, now: Date, limit: number): Promise<string[]> {
+    const rows = await queryPrepared<{ id: string }>(this.dataSource.manager, this.statements().autoCloseDue, [defaultAfter, now, limit]);
+    return rows.map((r) => r.id);
   }
 
   /** Every event of a ticket, oldest first. */
@@ -167,11 +184,11 @@ export class TicketStore {
     };
   }
 
-  private async loadOn(em: EntityManager, ticketId: string, participantId: string, forUpdate: boolean): Promise<LoadedTicket> {
+  private async loadOn(em: EntityManager, ticketId: string, participantId: string | null, forUpdate: boolean): Promise<LoadedTicket> {
     const s = this.statements();
     const rows = await queryPrepared<AggregateRow>(em, forUpdate ? s.lock : s.read, [ticketId]);
     const row = rows[0];
-    if (!row || !row.parties.some((p) => p.participantId === participantId)) {
+    if (!row || (participantId !== null && !row.parties.some((p) => p.participantId === participantId))) {
       throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
     }
     const ds = this.dataSource;
@@ -209,6 +226,8 @@ interface Statements {
   sourceRefFind: PreparedStatement;
   sourceRefAdd: PreparedStatement;
   sourceRefInsert: ReturnType<typeof insertColumns<TicketSourceRefEntity>>;
+  byOriginExternalId: PreparedStatement;
+  autoCloseDue: PreparedStatement;
   ticketInsert: ReturnType<typeof insertColumns<TicketEntity>>;
   ticketUpdate: ReturnType<typeof updateColumns<TicketEntity>>;
   partyInsert: ReturnType<typeof insertColumns<TicketPartyEntity>>;
@@ -285,6 +304,15 @@ function buildStatements(ds: DataSource): Statements {
       text: `INSERT INTO ticket_source_refs (${sourceRefInsert.names}) VALUES (${sourceRefInsert.placeholders(1)})`,
     },
     sourceRefInsert,
+    byOriginExternalId: { name: 'ticket_by_origin_external_id_v1', text: 'SELECT id FROM tickets WHERE origin_id = $1 AND origin_external_id = $2' },
+    autoCloseDue: {
+      name: 'ticket_auto_close_due_v1',
+      text: `SELECT t.id FROM tickets t JOIN services s ON s.id = t.service_id
+        CROSS JOIN LATERAL (SELECT extract(epoch FROM coalesce(s.auto_close_after, $1)::interval) AS seconds) p
+       WHERE t.status = 'resolved' AND p.seconds > 0 AND t.resolved_at <= $2::timestamptz - make_interval(secs => p.seconds)
+       ORDER BY t.resolved_at
+       LIMIT $3`,
+    },
     ticketInsert,
     ticketUpdate,
     partyInsert,

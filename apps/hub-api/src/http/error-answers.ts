@@ -4,7 +4,7 @@ import { InvalidTokenError } from '@drehscheibe/security';
 import { HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { frameworkProblem, sendProblem } from './framework-errors.js';
-import { problem, ProblemError, type ProblemCode, type ProblemDocument } from './problem.js';
+import { problem, problemHeaders, ProblemError, type ProblemCode, type ProblemDocument } from './problem.js';
 import { unavailableProblem } from './unavailable.js';
 
 export interface Refusal {
@@ -35,7 +35,7 @@ const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
  * else a 500.
  */
 export function problemFor(error: unknown): Refusal {
-  if (error instanceof DomainError) return { document: problem(error.code, error.message, error.details), headers: {} };
+  if (error instanceof DomainError) return { document: problem(error.code, error.message, error.details), headers: problemHeaders(error.code, error.details) };
   if (error instanceof ProblemError) return { document: problem(error.code, error.message, error.extensions), headers: error.headers };
   if (error instanceof InvalidTokenError) {
     return { document: problem('unauthorized', error.message), headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };

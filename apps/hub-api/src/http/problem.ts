@@ -116,6 +116,12 @@ export function problem(code: ProblemCode, detail: string | undefined, extension
   return { ...extensions, type: `urn:drehscheibe:problem:${code}`, title: TITLE[code], status: STATUS[code], ...(detail ? { detail } : {}) };
 }
 
+/** Headers a problem carries besides its document: for a duplicate, where the existing ticket is. */
+export function problemHeaders(code: ProblemCode, extensions: Record<string, unknown>): Record<string, string> {
+  if (code === 'duplicate-external-id' && typeof extensions.ticketId === 'string') return { location: `/v1/tickets/${extensions.ticketId}` };
+  return {};
+}
+
 /** An error the HTTP layer raises itself (authentication, contract validation). */
 export class ProblemError extends Error {
   constructor(

@@ -43,6 +43,7 @@ export function ticketFilter(query: RawQuery): TicketFilter {
     priority: queryInteger(query, 'priority'),
     updatedSince: queryText(query, 'updatedSince'),
     q: queryText(query, 'q'),
+    externalId: queryText(query, 'externalId'),
     limit: queryInteger(query, 'limit'),
     cursor: queryText(query, 'cursor'),
   };

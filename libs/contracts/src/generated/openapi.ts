@@ -219,7 +219,8 @@ export interface paths {
          * @description Filters combine with AND. Results come in a stable order (ticket id, which is
          *     time-ordered) with an opaque `nextCursor`; paging stays correct while tickets are
          *     created or changed. To synchronise, keep `updatedSince` at the time of your last
-         *     run — or use the event feed (`GET /v1/events`).
+         *     run — or use the event feed (`GET /v1/events`). To find a ticket whose creation
+         *     answer you lost, ask for your own ticket number: `externalId`.
          */
         get: operations["listTickets"];
         put?: never;
@@ -230,7 +231,9 @@ export interface paths {
          *     and the assignee receives a `ticket.forwarded` delivery. `priority` is derived
          *     from `impact` × `urgency` (ITIL matrix) and cannot be set.
          *     `(origin, externalId)` is unique: creating the same external ticket twice
-         *     answers `409`.
+         *     answers `409 duplicate-external-id` with the existing ticket's id (`ticketId`)
+         *     and its `Location`, so a creation whose answer was lost can be found again
+         *     without its `Idempotency-Key`.
          */
         post: operations["createTicket"];
         delete?: never;
@@ -1055,7 +1058,9 @@ export interface paths {
         /**
          * Register a participant (admin)
          * @description A delivery endpoint on a loopback, private or link-local address is refused
-         *     (`endpoint-not-allowed`) unless the hub is configured to allow it.
+         *     (`endpoint-not-allowed`) unless the hub is configured to allow it. The id
+         *     `drehscheibe` is reserved: it names the hub itself when it acts on a ticket
+         *     (auto-close), and registering it answers `409 already-exists`.
          *
          *     A delivery endpoint is verified before tickets flow to it: the worker POSTs a
          *     signed `endpoint.verification` challenge (see the `endpointVerification`
@@ -1245,7 +1250,7 @@ export interface paths {
         head?: never;
         /**
          * Change a service, e.g. its operator (admin)
-         * @description JSON Merge Patch semantics: members present replace, `null` clears `leikaKey`. A new `operatorId` changes where new tickets go; tickets already routed keep their assignee.
+         * @description JSON Merge Patch semantics: members present replace, `null` clears `leikaKey` (and puts `autoCloseAfter` back to the hub default). A new `operatorId` changes where new tickets go; tickets already routed keep their assignee. A new `autoCloseAfter` applies to tickets resolved already too.
          */
         patch: operations["updateService"];
         trace?: never;
@@ -1668,6 +1673,11 @@ export interface components {
             leasedUntil?: string;
             /** @description For `version-mismatch`, the ticket's current version. */
             currentVersion?: number;
+            /**
+             * Format: uuid
+             * @description For `duplicate-external-id`, the id of your existing ticket with this `externalId` (also in `Location`).
+             */
+            ticketId?: string;
             /** @description For the token endpoint, the RFC 6749 error code. */
             error?: string;
             error_description?: string;
@@ -1844,19 +1854,34 @@ export interface components {
             /** @description Key in the federal service catalogue (LeiKa). */
             leikaKey?: string;
             operatorId: components["schemas"]["ParticipantId"];
+            /** @description Absent when the service uses the hub's default (see `AutoCloseAfter`). */
+            autoCloseAfter?: components["schemas"]["AutoCloseAfter"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /**
+         * @description How long a resolved ticket of this service may stay resolved before the hub closes
+         *     it by itself (`ticket.closed` with `autoClosed: true`, actor `drehscheibe`): an
+         *     ISO 8601 duration of weeks, days, hours, minutes and seconds (`P14D`, `P2W`,
+         *     `PT36H`; no years or months, their length varies). A reopen before then starts
+         *     over with the next resolution. `P0D` switches auto-close off for the service.
+         * @example P14D
+         */
+        AutoCloseAfter: string;
         ServiceCreate: {
             id: components["schemas"]["ServiceId"];
             name: string;
             leikaKey?: string;
             operatorId: components["schemas"]["ParticipantId"];
+            /** @description Absent, the hub's default applies (operators set it; 14 days unless configured otherwise). */
+            autoCloseAfter?: components["schemas"]["AutoCloseAfter"];
         };
         ServiceUpdate: {
             name?: string;
             leikaKey?: string | null;
             operatorId?: components["schemas"]["ParticipantId"];
+            /** @description A duration, or `null` to use the hub's default again. */
+            autoCloseAfter?: components["schemas"]["AutoCloseAfter"] | null;
         };
         RoutingRule: {
             /** Format: uuid */
@@ -2297,6 +2322,9 @@ export interface components {
              *     `answered: true` on the `ticket.status_changed` of the asked side going back to
              *     `in_progress` (after its comment, when it answered with words). Every status change,
              *     whatever caused it, is an event with `status` and `previousStatus`.
+             *     A ticket the hub closed by itself (auto-close, see `Service.autoCloseAfter`)
+             *     has `autoClosed: true` and `after` (the period it stayed resolved), and the
+             *     actor `drehscheibe` — the hub, which is no participant, so every party gets it.
              */
             data: {
                 answered?: boolean;
@@ -2309,6 +2337,12 @@ export interface components {
                 resolution?: components["schemas"]["Resolution"];
                 comment?: components["schemas"]["Comment"];
                 attachment?: components["schemas"]["Attachment"];
+                /**
+                 * @description For `ticket.closed` by the hub itself.
+                 * @constant
+                 */
+                autoClosed?: true;
+                after?: components["schemas"]["AutoCloseAfter"];
             };
         };
         /** @description An immutable fact about a ticket. */
@@ -2784,6 +2818,12 @@ export interface operations {
                 updatedSince?: components["schemas"]["Timestamp"];
                 /** @description Text in the subject (case-insensitive). */
                 q?: string;
+                /**
+                 * @description A participant's own ticket number, exactly (case and all): yours (the
+                 *     `externalId` you created or acknowledged the ticket with) or a partner's (any
+                 *     `references[].externalId`). Still only tickets you are party to.
+                 */
+                externalId?: components["schemas"]["ExternalId"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page. */
@@ -2857,7 +2897,24 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            /**
+             * @description You created a ticket with this `externalId` before (`duplicate-external-id`):
+             *     `ticketId` and `Location` name it. Or a request with the same
+             *     `Idempotency-Key` is still in progress (`idempotency-key-in-use`, with
+             *     `Retry-After`).
+             */
+            409: {
+                headers: {
+                    /** @description For `duplicate-external-id`, the URL of your existing ticket with this `externalId`. */
+                    Location?: string;
+                    /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
@@ -4394,7 +4451,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "operatorId": "de-hb-dataport",
-                 *       "leikaKey": null
+                 *       "leikaKey": null,
+                 *       "autoCloseAfter": "P7D"
                  *     }
                  */
                 "application/json": components["schemas"]["ServiceUpdate"];

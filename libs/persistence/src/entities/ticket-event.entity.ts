@@ -1,5 +1,4 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique, type ColumnType } from 'typeorm';
-import { ParticipantEntity } from './participant.entity.js';
 import { TicketEntity } from './ticket.entity.js';
 
 /** An immutable fact about a ticket; the unit of delivery. */
@@ -21,8 +20,12 @@ export class TicketEventEntity {
   @Column({ type: 'text' })
   type: string;
 
+  /**
+   * Who made the change: a party of the ticket, or `drehscheibe` when the hub
+   * itself acted (auto-close). Not a foreign key for that reason; a party is
+   * never removed, so every other actor stays a registered participant.
+   */
   @Column({ name: 'actor_id', type: 'text' })
-  @ForeignKey(() => ParticipantEntity, { name: 'ticket_events_actor_id_fkey' })
   actorId: string;
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })

@@ -9,6 +9,8 @@ import { TicketEntity } from './ticket.entity.js';
  */
 @Entity({ name: 'ticket_parties' })
 @Index('ticket_parties_participant_idx', ['participantId', 'ticketId'])
+/** `GET /v1/tickets?externalId=`: a participant's own ticket number, any party's. */
+@Index('ticket_parties_external_id_idx', ['externalId'], { where: 'external_id IS NOT NULL' })
 @Check('ticket_parties_joined_version', `joined_version >= 1`)
 export class TicketPartyEntity {
   @PrimaryColumn({ name: 'ticket_id', type: 'uuid', primaryKeyConstraintName: 'ticket_parties_pkey' })

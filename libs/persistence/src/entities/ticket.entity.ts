@@ -17,6 +17,8 @@ export interface ResolutionRecord {
 @Unique('tickets_origin_external_id_key', ['originId', 'originExternalId'])
 @Index('tickets_assignee_idx', ['assigneeId', 'updatedAt'])
 @Index('tickets_updated_idx', ['updatedAt', 'id'])
+/** The auto-close job's scan: resolved tickets, the longest resolved first. */
+@Index('tickets_resolved_idx', ['resolvedAt'], { where: `status = 'resolved'` })
 @Check('tickets_version_check', `version >= 1`)
 @Check('tickets_impact_check', `impact BETWEEN 1 AND 3`)
 @Check('tickets_urgency_check', `urgency BETWEEN 1 AND 3`)
