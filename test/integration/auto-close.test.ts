@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { loadConfig } from '@drehscheibe/config';
 import { createDataSource } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
@@ -9,7 +8,8 @@ import { hubEnvironment, testServers } from '../support/environment.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { startInProcessWorker } from '../support/in-process-worker.js';
 import { eventually } from '../support/stack.js';
-import { answerChallenge } from '../support/webhook-receiver.js';
+import { startRecordingReceiver, type TestReceiver } from '../support/webhook-receiver.js';
+import { readWholeFeed } from '../support/feed.js';
 
 /**
  * Auto-close (issue 14, item 9): a resolved ticket closes by itself once its
@@ -25,30 +25,17 @@ interface Received {
   actor?: { participantId: string };
 }
 
-const received = new Map<string, Received[]>();
-let receiver: Server;
+let received: Map<string, Received[]>;
+let receiver: TestReceiver;
 let hub: InProcessHub;
 let worker: DeliveryWorkerHandle | undefined;
 const shared = { QUEUE_PREFIX: `auto-close-${randomBytes(4).toString('hex')}`, AUTO_CLOSE_AFTER: 'PT1S' };
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      // The endpoint's verification (a signed challenge) comes first; then the events.
-      if (answerChallenge(text, response)) return;
-      const participant = /^\/participants\/([^/]+)\/webhook$/.exec(request.url ?? '')?.[1] ?? '?';
-      const body = JSON.parse(text) as Received;
-      const list = received.get(participant) ?? [];
-      if (!list.some((r) => r.id === body.id)) list.push(body);
-      received.set(participant, list);
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  hub = await startInProcessHub(`http://127.0.0.1:${(receiver.address() as { port: number }).port}`, shared);
+  const recording = await startRecordingReceiver<Received>();
+  ({ received } = recording);
+  receiver = recording;
+  hub = await startInProcessHub(receiver.url, shared);
   for (const [id, autoCloseAfter] of [
     ['svc-auto-slow', 'PT3S'],
     ['svc-auto-off', 'P0D'],
@@ -67,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await hub?.close();
-  receiver?.close();
+  await receiver?.close();
 });
 
 let seq = 0;
@@ -88,16 +75,7 @@ const events = async (ticketId: string) => (await hub.api.call('GET', '/v1/ticke
 const statusOf = async (ticketId: string) => (await hub.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId } })).data.status;
 const closedByHub = (ticketId: string) => eventually(`ticket ${ticketId} to be closed`, async () => (await statusOf(ticketId)) === 'closed');
 
-async function feed(as: string): Promise<Received[]> {
-  const items: Received[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const r = await hub.api.call('GET', `/v1/events?limit=50${cursor ? `&after=${cursor}` : ''}` as '/v1/events', { as });
-    items.push(...r.data.items);
-    if (r.data.items.length < 50) return items;
-    cursor = r.data.nextCursor;
-  }
-}
+const feed = (as: string) => readWholeFeed<Received>(hub.api, as);
 
 describe('auto-close', () => {
   it('closes a resolved ticket after the hub default, as the hub, with one event every party gets', async () => {

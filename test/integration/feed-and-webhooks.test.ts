@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { TicketActionPath } from '../support/api-client.js';
-import { createServer, type Server } from 'node:http';
 import type { DeliveryWorkerHandle } from '../../apps/worker/src/delivery-worker.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { startInProcessWorker } from '../support/in-process-worker.js';
 import { addParticipant } from '../support/participants.js';
 import { eventually } from '../support/stack.js';
-import { answerChallenge } from '../support/webhook-receiver.js';
+import { startRecordingReceiver, type TestReceiver } from '../support/webhook-receiver.js';
+import { readWholeFeed } from '../support/feed.js';
 
 /**
  * The feed and webhooks carry the same events (issue 12, item 17): a party
@@ -21,29 +21,16 @@ interface Received {
   ticketVersion?: number;
 }
 
-const received = new Map<string, Received[]>();
-let receiver: Server;
+let received: Map<string, Received[]>;
+let receiver: TestReceiver;
 let hub: InProcessHub;
 let worker: DeliveryWorkerHandle;
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (answerChallenge(text, response)) return;
-      const participant = /^\/participants\/([^/]+)\/webhook$/.exec(request.url ?? '')?.[1] ?? '?';
-      const body = JSON.parse(text) as Received;
-      const list = received.get(participant) ?? [];
-      // At-least-once: keep one per webhook-id.
-      if (!list.some((r) => r.id === body.id)) list.push(body);
-      received.set(participant, list);
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+  const recording = await startRecordingReceiver<Received>();
+  ({ received } = recording);
+  receiver = recording;
+  const { url } = receiver;
   const shared = { QUEUE_PREFIX: `feed-webhooks-${randomBytes(4).toString('hex')}` };
   hub = await startInProcessHub(url, shared);
   await addParticipant(hub.db, hub.api, 'test-late', `${url}/participants/test-late/webhook`);
@@ -52,7 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await hub?.close();
-  receiver?.close();
+  await receiver?.close();
 });
 
 const act = async (as: string, action: string, ticketId: string, body: unknown) => {
@@ -61,17 +48,7 @@ const act = async (as: string, action: string, ticketId: string, body: unknown) 
   return r.body;
 };
 
-async function feed(as: string): Promise<Received[]> {
-  const items: Received[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const r = await hub.api.call('GET', `/v1/events?limit=50${cursor ? `&after=${cursor}` : ''}` as '/v1/events', { as });
-    expect(r.status).toBe(200);
-    items.push(...r.data.items);
-    if (r.data.items.length < 50) return items;
-    cursor = r.data.nextCursor;
-  }
-}
+const feed = (as: string) => readWholeFeed<Received>(hub.api, as);
 
 describe('the feed carries what webhooks carry', () => {
   it('gives a party that joined late the same events both ways, from the one that made it a party on', async () => {

@@ -53,3 +53,21 @@ export async function startReceiver(
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * A receiver that records the deliveries to `/participants/{id}/webhook`
+ * per participant, one per webhook id (delivery is at-least-once), and
+ * answers 204.
+ */
+export async function startRecordingReceiver<T extends { id: string }>(): Promise<TestReceiver & { received: Map<string, T[]> }> {
+  const received = new Map<string, T[]>();
+  const receiver = await startReceiver((request, body, response) => {
+    const participant = /^\/participants\/([^/]+)\/webhook$/.exec(request.url ?? '')?.[1] ?? '?';
+    const delivery = JSON.parse(body) as T;
+    const list = received.get(participant) ?? [];
+    if (!list.some((r) => r.id === delivery.id)) list.push(delivery);
+    received.set(participant, list);
+    response.writeHead(204).end();
+  });
+  return { ...receiver, received };
+}
