@@ -87,7 +87,10 @@ describe('two readers of one consumer', () => {
         for (let i = 0; i < perWriter; i++) ids.push(await createAsMila());
         return ids;
       }),
-    ).finally(() => (writing = false));
+    ).finally(() => {
+      writing = false;
+      signal();
+    });
 
     /** What the readers applied, in order: the reader's number and the event. */
     const applied: Array<{ reader: number; item: FeedItem }> = [];
@@ -96,10 +99,18 @@ describe('two readers of one consumer', () => {
     const expected = writers * perWriter;
 
     const takes = [0, 0];
+    let wake = () => {};
+    let changed = new Promise<void>((resolve) => (wake = resolve));
+    /** Wakes every `until` that waits: a reader was refused or took the lease, or the writers finished. */
+    const signal = () => {
+      const woken = wake;
+      changed = new Promise<void>((resolve) => (wake = resolve));
+      woken();
+    };
     const finished = () => (!writing && applied.length >= expected) || Date.now() >= deadline;
-    /** Waits (polling) until `condition` holds or the burst is over. */
+    /** Waits until `condition` holds or the burst is over: re-checked whenever a reader or the writers move on (`signal`). */
     const until = async (condition: () => boolean) => {
-      while (!condition() && !finished()) await new Promise((r) => setTimeout(r, 5));
+      while (!condition() && !finished()) await changed;
     };
 
     // Each reader: read → apply → acknowledge. Every third page it lets go of
@@ -116,25 +127,27 @@ describe('two readers of one consumer', () => {
         if (page.status === 409) {
           expectLeased(page);
           refusals[me]++;
+          signal();
           leaseId = undefined;
-          // A real bridge waits Retry-After; the test polls faster to make the readers collide.
-          await new Promise((r) => setTimeout(r, 5));
+          // A real bridge waits Retry-After; the test reads again at once to make the readers collide.
           continue;
         }
         expect(page.status).toBe(200);
         if (leaseId === undefined) {
           takes[me]++;
+          signal();
           refusalsOfOther = refusals[other];
         }
         leaseId = page.data.leaseId;
         for (const item of page.data.items as FeedItem[]) applied.push({ reader: me, item });
         const release = ++pages % 3 === 0;
         if (release) await until(() => refusals[other] > refusalsOfOther);
+        // Counted before letting go: the other may take over before the acknowledgement's answer arrives.
+        const takesOfOther = takes[other];
         const done = await ack('burst', { leaseId, cursor: page.data.nextCursor, release });
         expect(done.status).toBe(200);
         if (release) {
           leaseId = undefined;
-          const takesOfOther = takes[other];
           await until(() => takes[other] > takesOfOther);
         }
       }
