@@ -27,6 +27,8 @@ const LAYERS: Record<string, number> = {
   idempotency: 3,
   routing: 3,
   registry: 3,
+  // Translation between each participant's own format and the canonical model.
+  mapping: 3,
   // Aggregates.
   tickets: 4,
   notices: 4,
