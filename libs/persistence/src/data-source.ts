@@ -36,6 +36,9 @@ import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
 import { EndpointVerification1733500000000 } from './migrations/1733500000000-endpoint-verification.js';
 import { LookupAutoClose1733700000000 } from './migrations/1733700000000-lookup-auto-close.js';
+import { MappingProfiles1733800000000 } from './migrations/1733800000000-mapping-profiles.js';
+import { MappingProfileEntity } from './entities/mapping-profile.entity.js';
+import { MappingBindingEntity } from './entities/mapping-binding.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -57,6 +60,8 @@ export const ENTITIES = [
   NoticeRecipientEntity,
   TicketSourceRefEntity,
   FeedConsumerEntity,
+  MappingProfileEntity,
+  MappingBindingEntity,
 ];
 
 export const MIGRATIONS = [
@@ -73,6 +78,7 @@ export const MIGRATIONS = [
   EndpointVerification1733500000000,
   TicketSourceRefs1733600000000,
   LookupAutoClose1733700000000,
+  MappingProfiles1733800000000,
 ];
 
 export interface DataSourceOptions {
