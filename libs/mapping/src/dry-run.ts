@@ -1,4 +1,7 @@
-import { MappingError, type CompiledProfile, type TraceEntry, type Violation } from './engine.js';
+import type { Violation } from '@drehscheibe/contracts';
+import type { CompiledProfile } from './compiled-profile.js';
+import { MappingError } from './errors.js';
+import type { TraceEntry } from './expressions.js';
 import type { MappingProfileDocument } from './profile-document.js';
 import type { MappingProfiles } from './profile-store.js';
 
@@ -69,7 +72,7 @@ export class ProfileDryRun {
         result: null,
         violations: [],
         trace: [],
-        error: { code: e.code, pointer: e.pointer, detail: e.message, ...(e.violations?.length ? { violations: e.violations } : {}) },
+        error: { code: e.code, pointer: e.pointer, detail: e.message, ...(e.violations.length > 0 ? { violations: e.violations } : {}) },
       };
     }
   }

@@ -11,8 +11,10 @@ import {
   type StoredInboundAuth,
 } from '@drehscheibe/persistence';
 import type { FieldCipher } from '@drehscheibe/security';
+import type { Violation } from '@drehscheibe/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { CompiledProfile, MappingEngine, Violation } from './engine.js';
+import type { CompiledProfile } from './compiled-profile.js';
+import type { MappingEngine } from './engine.js';
 import { generateInboundSecret, inboundAuthSetting, type InboundAuth, type InboundAuthSetting } from './inbound-auth.js';
 import type { MappingProfileDocument } from './profile-document.js';
 

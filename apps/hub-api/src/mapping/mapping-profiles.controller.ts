@@ -84,10 +84,9 @@ export class MappingProfilesController {
   @Get('v1/mapping-profiles/builtin')
   builtins(): { items: Array<{ id: BuiltinProfileId; description?: string }> } {
     return {
-      items: (Object.entries(BUILTIN_PROFILES) as Array<[BuiltinProfileId, MappingProfileDocument]>).map(([id, document]) => ({
-        id,
-        ...(document.description !== undefined ? { description: document.description } : {}),
-      })),
+      items: (Object.entries(BUILTIN_PROFILES) as Array<[BuiltinProfileId, MappingProfileDocument | undefined]>).flatMap(([id, document]) =>
+        document ? [{ id, ...(document.description !== undefined ? { description: document.description } : {}) }] : [],
+      ),
     };
   }
 
