@@ -12,11 +12,7 @@ export type DryRunInput = {
   version?: number;
   document?: MappingProfileDocument;
   sample: unknown;
-} & (
-  | { direction: 'inbound' }
-  | { direction: 'outbound'; eventType: string }
-  | { direction: 'answer'; requestName: string }
-);
+} & ({ direction: 'inbound' } | { direction: 'outbound'; eventType: string } | { direction: 'answer'; requestName: string });
 
 export interface DryRunResult {
   /** What the profile made of the sample; null when it was not run or failed. */

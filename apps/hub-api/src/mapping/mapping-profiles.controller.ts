@@ -113,7 +113,12 @@ function dryRunInput(body: Schemas['DryRunRequest']): DryRunInput {
   if (body.direction === 'outbound' && body.eventType === undefined) errors.push({ pointer: '/body/eventType', message: 'is required for outbound' });
   if (body.direction === 'answer' && body.requestName === undefined) errors.push({ pointer: '/body/requestName', message: 'is required for answer' });
   if (errors.length > 0) throw new ProblemError('validation-failed', errors.map((e) => `${e.pointer} ${e.message}`).join('; '), { errors });
-  const common = { participantId: body.participantId, version: body.version, document: body.document as MappingProfileDocument | undefined, sample: body.sample };
+  const common = {
+    participantId: body.participantId,
+    version: body.version,
+    document: body.document as MappingProfileDocument | undefined,
+    sample: body.sample,
+  };
   switch (body.direction) {
     case 'inbound':
       return { ...common, direction: 'inbound' };
