@@ -112,7 +112,7 @@ describe('MappingEngine', () => {
       await expect(refused).rejects.toMatchObject({
         code: 'unmapped-code',
         pointer: '/valueMaps/urgency/toCanonical',
-        message: expect.stringContaining('"soonish"'),
+        message: expect.stringContaining('"soonish"') as string,
       });
     });
 
@@ -123,7 +123,9 @@ describe('MappingEngine', () => {
     it('refuses a result the API would refuse, naming the profile field', async () => {
       const error = await profile.inbound({ ...created, record: { ...created.record, title: '' } }, context).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'invalid-result', pointer: '/inbound/rules/0/fields' });
-      expect((error as MappingError).violations).toEqual([{ pointer: '/inbound/rules/0/fields/subject', message: expect.stringContaining('/subject') }]);
+      expect((error as MappingError).violations).toEqual([
+        { pointer: '/inbound/rules/0/fields/subject', message: expect.stringContaining('/subject') as string },
+      ]);
     });
 
     it('requires the ticket number for changes to a ticket', async () => {
@@ -197,7 +199,7 @@ describe('MappingEngine', () => {
       const broken = structuredClone(ticketly);
       broken.inbound!.rules[0].fields.subject = 'record.title &';
       const violations = engine.validate(broken);
-      expect(violations).toEqual([{ pointer: '/inbound/rules/0/fields/subject', message: expect.stringMatching(/^does not compile: /) }]);
+      expect(violations).toEqual([{ pointer: '/inbound/rules/0/fields/subject', message: expect.stringMatching(/^does not compile: /) as string }]);
       expect(() => engine.compile(broken)).toThrow(InvalidProfileError);
     });
 
@@ -223,7 +225,7 @@ describe('MappingEngine', () => {
       missing.outbound!.requests[0].fields.cat = "$toNative('colour', ticket.category)";
       expect(engine.validate(missing)).toEqual([
         { pointer: '/outbound/requests/0/fields/kind', message: 'names value map "type": the profile does not define it' },
-        { pointer: '/outbound/requests/0/fields/cat', message: expect.stringContaining('names value map "colour": known are status, impact') },
+        { pointer: '/outbound/requests/0/fields/cat', message: expect.stringContaining('names value map "colour": known are status, impact') as string },
       ]);
     });
 
@@ -272,7 +274,7 @@ describe('MappingEngine', () => {
     });
 
     it('points at the base for problems there, and refuses an unknown base', () => {
-      expect(withBase.validate({ extends: 'zammad' })).toEqual([{ pointer: '/extends', message: expect.stringContaining('known are znuny') }]);
+      expect(withBase.validate({ extends: 'zammad' })).toEqual([{ pointer: '/extends', message: expect.stringContaining('known are znuny') as string }]);
       const strict = new MappingEngine(codelists, spec, {
         znuny: { ...base, inbound: { rules: [{ ...base.inbound!.rules[0], fields: { status: "'gone'" } }] } },
       });

@@ -137,7 +137,7 @@ function combinedSource(fields: Record<string, string>): string {
   for (const [path, source] of Object.entries(fields)) {
     const keys = path.split('.');
     let node = tree;
-    for (const key of keys.slice(0, -1)) node = (typeof node[key] === 'object' ? node[key] : (node[key] = {})) as Tree;
+    for (const key of keys.slice(0, -1)) node = typeof node[key] === 'object' ? node[key] : (node[key] = {});
     node[keys[keys.length - 1]] = source;
   }
   const render = (node: Tree): string =>

@@ -79,6 +79,9 @@ export class ValueMaps {
   /** Translates one code; `uses` collects what fired (the trace). */
   lookup(name: string, direction: Direction, code: unknown, uses?: { push(use: ValueMapUse): unknown }): string | number | undefined {
     if (code === undefined || code === null) return undefined;
+    if (typeof code !== 'string' && typeof code !== 'number' && typeof code !== 'boolean') {
+      throw new MappingError('unmapped-code', `/valueMaps/${name}`, `value map "${name}" translates codes, not ${JSON.stringify(code)}`);
+    }
     const pointer = `/valueMaps/${name}`;
     const map = this.maps.get(name);
     if (!map) throw new MappingError('unmapped-code', pointer, `the profile has no value map "${name}"`);
