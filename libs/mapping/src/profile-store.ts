@@ -298,7 +298,7 @@ export class MappingProfiles {
       active: row.id === activeId,
       createdAt: row.createdAt.toISOString(),
       createdBy: row.createdBy,
-      document: row.document as MappingProfileDocument,
+      document: row.document,
     };
   }
 

@@ -48,7 +48,7 @@ export class MappingProfilesController {
     @CallerClient() actorId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProfileVersionView> {
-    const saved = await this.profiles.saveVersion(participantId, body as MappingProfileDocument, actorId);
+    const saved = await this.profiles.saveVersion(participantId, body, actorId);
     void reply.header('location', `/v1/participants/${participantId}/mapping-profiles/${saved.version}`);
     return saved;
   }
@@ -116,7 +116,7 @@ function dryRunInput(body: Schemas['DryRunRequest']): DryRunInput {
   const common = {
     participantId: body.participantId,
     version: body.version,
-    document: body.document as MappingProfileDocument | undefined,
+    document: body.document,
     sample: body.sample,
   };
   switch (body.direction) {
