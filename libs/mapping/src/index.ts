@@ -13,3 +13,4 @@ export { MappingError, InvalidProfileError, type MappingErrorCode } from './erro
 export type { TraceEntry } from './expressions.js';
 export type { ValueMapUse } from './value-maps.js';
 export { BUILTIN_PROFILES } from './builtin/index.js';
+export { ProfileRenderer, type ActiveProfile, type ActiveProfiles, type ProfileRendering } from './profile-renderer.js';
