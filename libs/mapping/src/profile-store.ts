@@ -15,6 +15,7 @@ import type { Violation } from '@drehscheibe/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CompiledProfile } from './compiled-profile.js';
 import type { MappingEngine } from './engine.js';
+import type { ActiveProfile, ActiveProfiles } from './profile-renderer.js';
 import { generateInboundSecret, inboundAuthSetting, type InboundAuth, type InboundAuthSetting } from './inbound-auth.js';
 import type { MappingProfileDocument } from './profile-document.js';
 
@@ -43,12 +44,6 @@ export interface MappingBindingView {
   inboundAuth: InboundAuthSetting;
   /** Only in the answer to the activation that generated it: the secret of a `shared-secret` or `hmac` setting. */
   secret?: string;
-}
-
-export interface ActiveProfile {
-  profileId: string;
-  version: number;
-  profile: CompiledProfile;
 }
 
 /** A version's document does not pass the engine's validation: answered `422 invalid-profile` with `violations`. */
@@ -84,7 +79,7 @@ const STATEMENTS = {
  * cached by version id for ever. A fresh cache costs no query, so deliveries
  * to participants without a profile do not get slower.
  */
-export class MappingProfiles {
+export class MappingProfiles implements ActiveProfiles {
   private bindings = new Map<string, Binding>();
   private loadedAt = -Infinity;
   private loading: Promise<Map<string, Binding>> | null = null;

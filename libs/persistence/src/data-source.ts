@@ -39,6 +39,7 @@ import { LookupAutoClose1733700000000 } from './migrations/1733700000000-lookup-
 import { MappingProfiles1733800000000 } from './migrations/1733800000000-mapping-profiles.js';
 import { MappingProfileEntity } from './entities/mapping-profile.entity.js';
 import { MappingBindingEntity } from './entities/mapping-binding.entity.js';
+import { NativeRequests1733900000000 } from './migrations/1733900000000-native-requests.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -79,6 +80,7 @@ export const MIGRATIONS = [
   TicketSourceRefs1733600000000,
   LookupAutoClose1733700000000,
   MappingProfiles1733800000000,
+  NativeRequests1733900000000,
 ];
 
 export interface DataSourceOptions {
