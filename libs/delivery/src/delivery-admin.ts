@@ -58,9 +58,18 @@ export class DeliveryAdmin {
 
   async get(id: string): Promise<DeliveryDetail> {
     const delivery = await this.find(id);
-    const attempts = await this.deliveries.attempts(id);
+    const [attempts, message] = await Promise.all([this.deliveries.attempts(id), this.deliveries.message(id)]);
     return {
       ...toRecord(delivery),
+      ...(message
+        ? {
+            message: omitAbsent({
+              payload: message.payload,
+              profileId: message.profileId ?? undefined,
+              request: message.request ?? undefined,
+            }) as DeliveryDetail['message'],
+          }
+        : {}),
       history: attempts.map((a) =>
         omitAbsent({
           attemptedAt: a.attemptedAt.toISOString(),

@@ -23,6 +23,26 @@ export interface DeliverySettings {
   allowPrivateEndpoints: boolean;
 }
 
+/**
+ * What a participant's system answered to a native request (rendered by its
+ * mapping profile): the port through which the profile reads it, e.g. the
+ * system's own ticket number. The worker wires it; it throws when the
+ * answer cannot be applied (the request was sent all the same).
+ */
+export interface NativeAnswers {
+  received(answer: {
+    deliveryId: string;
+    receiverId: string;
+    ticketId: string | null;
+    profileId: string;
+    requestName: string;
+    body: string | undefined;
+  }): Promise<void>;
+}
+
+/** The token a native request's path carries for the receiver's own ticket number, filled when sending. */
+const EXTERNAL_ID_TOKEN = '{externalId}';
+
 /** Thrown for a failed attempt that will be retried; BullMQ waits until `retryAt`. */
 export class DeliveryAttemptFailed extends Error {
   constructor(
@@ -66,6 +86,7 @@ export class DeliveryProcessor {
     private readonly slots: ReceiverSlots,
     private readonly endpoints: ReceiverEndpoints,
     private readonly metrics?: HubMetrics,
+    private readonly answers?: NativeAnswers,
   ) {
     this.sender = new WebhookSender(new EndpointPolicy(settings.allowPrivateEndpoints), settings.timeoutMs);
   }
@@ -93,8 +114,15 @@ export class DeliveryProcessor {
       const delivery = await this.store.claim(deliveryId);
       if (!delivery || delivery.status !== 'pending') return { kind: 'skipped' };
       if (delivery.blocked) return { kind: 'blocked' };
-      // Not to an endpoint that has not answered its challenge (a pause is the circuit's to report).
-      const endpoint = delivery.health?.paused ? { kind: 'open' as const } : endpointAdmission(delivery.deliveryUrl, delivery.health);
+      const request = delivery.native?.request;
+      if (request && 'error' in request) {
+        // The profile could not render the event: nothing to send, and retrying renders nothing new.
+        const error = `mapping failed (${request.error.code} at ${request.error.pointer}): ${request.error.message}`;
+        return await this.record(delivery, { ok: false, statusCode: null, latencyMs: 0, error, responseExcerpt: null }, true);
+      }
+      // Not to an endpoint that has not answered its challenge (a pause is the circuit's to report). A system
+      // spoken to through a mapping profile cannot answer one; the administrator who activated the profile vouched for it.
+      const endpoint = delivery.health?.paused || request ? { kind: 'open' as const } : endpointAdmission(delivery.deliveryUrl, delivery.health);
       if (endpoint.kind === 'wait') {
         const fresh = endpoint.unknown && (await this.endpoints.noticed(delivery.receiverId, delivery.deliveryUrl!));
         this.metrics?.deliveryDeferrals.inc({ receiver: delivery.receiverId, reason: 'endpoint-unverified' });
@@ -120,21 +148,54 @@ export class DeliveryProcessor {
   }
 
   private async send(delivery: ClaimedDelivery, body: string): Promise<SendResult> {
-    if (!delivery.deliveryUrl) {
-      return { ok: false, statusCode: null, latencyMs: 0, error: 'the receiver has no delivery endpoint', responseExcerpt: null };
-    }
+    const failed = (error: string): SendResult => ({ ok: false, statusCode: null, latencyMs: 0, error, responseExcerpt: null });
+    if (!delivery.deliveryUrl) return failed('the receiver has no delivery endpoint');
     const headers = {
       ...signWebhook({ id: delivery.id, timestamp: Math.floor(Date.now() / 1000), body, signers: [this.signer] }),
       'content-type': 'application/json',
       'user-agent': 'Drehscheibe-Hub/1',
     };
-    return this.sender.post(delivery.deliveryUrl, body, headers);
+    const native = delivery.native;
+    if (!native || 'error' in native.request) return this.sender.post(delivery.deliveryUrl, body, headers);
+    const { request } = native;
+    let path = request.path;
+    if (path.includes(EXTERNAL_ID_TOKEN)) {
+      // Known once the system answered an earlier request (ordered per ticket and receiver); until then, retry.
+      if (!native.receiverExternalId) return failed(`the receiver's own ticket number is not known yet (path ${request.path})`);
+      path = path.replaceAll(EXTERNAL_ID_TOKEN, encodeURIComponent(native.receiverExternalId));
+    }
+    const url = delivery.deliveryUrl.replace(/\/+$/, '') + path;
+    const result = await this.sender.send({
+      method: request.method,
+      url,
+      body,
+      headers: { ...request.headers, ...headers },
+      keepBody: this.answers !== undefined,
+    });
+    if (result.ok && this.answers) {
+      try {
+        await this.answers.received({
+          deliveryId: delivery.id,
+          receiverId: delivery.receiverId,
+          ticketId: delivery.ticketId,
+          profileId: native.profileId,
+          requestName: request.name,
+          body: result.body,
+        });
+      } catch (e) {
+        // Sent is sent: retrying would repeat the write in the system. The attempt keeps why the answer was not applied.
+        const reason = e instanceof Error ? e.message : String(e);
+        this.logger.warn({ deliveryId: delivery.id, receiverId: delivery.receiverId, error: reason }, 'native answer not applied');
+        return { ...result, error: `answer not applied: ${reason}`.slice(0, 1000) };
+      }
+    }
+    return result;
   }
 
-  private async record(delivery: ClaimedDelivery, result: SendResult): Promise<ProcessOutcome> {
+  private async record(delivery: ClaimedDelivery, result: SendResult, final = false): Promise<ProcessOutcome> {
     const now = new Date();
     const attempts = delivery.attempts + 1;
-    const dead = !result.ok && attempts >= this.settings.maxAttempts;
+    const dead = !result.ok && (final || attempts >= this.settings.maxAttempts);
     const retryAt = new Date(now.getTime() + retryDelayMs(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs));
     const status = result.ok ? 'delivered' : dead ? 'dead' : 'pending';
     const { successor } = await this.store.record({

@@ -1,8 +1,10 @@
 import {
   DeliveryAttemptEntity,
   DeliveryEntity,
+  OutboxMessageEntity,
   ParticipantEntity,
   poolOf,
+  type NativeRequestRecord,
   rowsOf,
   runPrepared,
   type DeliveryStatus,
@@ -20,8 +22,11 @@ export interface ClaimedDelivery {
   attempts: number;
   createdAt: Date;
   deliveryUrl: string | null;
+  ticketId: string | null;
   /** The exact body to send, rendered when the change committed. */
   payload: string;
+  /** For a receiver with a mapping profile: the native request (or its mapping error) and the profile version. */
+  native: { request: NativeRequestRecord; profileId: string; receiverExternalId: string | null } | null;
   /** An earlier event for the same ticket and receiver is still pending. */
   blocked: boolean;
   /** The receiver's circuit row; null when it has none yet. */
@@ -38,8 +43,10 @@ export interface AttemptRecord {
 }
 
 const CLAIM: PreparedStatement = {
-  name: 'delivery_claim_v4',
-  text: `SELECT d.id, d.receiver_id, d.status, d.attempts, d.created_at, m.payload,
+  name: 'delivery_claim_v5',
+  text: `SELECT d.id, d.receiver_id, d.ticket_id, d.status, d.attempts, d.created_at, m.payload, m.request, m.profile_id,
+       CASE WHEN m.request IS NOT NULL THEN (
+         SELECT tp.external_id FROM ticket_parties tp WHERE tp.ticket_id = d.ticket_id AND tp.participant_id = d.receiver_id) END AS receiver_external_id,
        p.delivery_url,
        ${HEALTH_COLUMNS_SQL},
        (d.status = 'pending' AND d.ticket_id IS NOT NULL AND EXISTS (
@@ -84,10 +91,14 @@ interface ClaimRow extends Omit<HealthColumns, 'circuit'> {
   circuit: HealthColumns['circuit'] | null;
   id: string;
   receiver_id: string;
+  ticket_id: string | null;
   status: DeliveryStatus;
   attempts: number;
   created_at: Date;
   payload: string;
+  request: NativeRequestRecord | null;
+  profile_id: string | null;
+  receiver_external_id: string | null;
   delivery_url: string | null;
   blocked: boolean;
 }
@@ -121,7 +132,9 @@ export class DeliveryStore {
       status: row.status,
       attempts: row.attempts,
       createdAt: row.created_at,
+      ticketId: row.ticket_id,
       payload: row.payload,
+      native: row.request && row.profile_id ? { request: row.request, profileId: row.profile_id, receiverExternalId: row.receiver_external_id } : null,
       deliveryUrl: row.delivery_url,
       blocked: row.blocked,
       health: row.circuit === null ? null : toHealthSnapshot(row as HealthColumns),
@@ -162,6 +175,16 @@ export class DeliveryStore {
     if (filter.ticketId) qb.andWhere('d.ticket_id = :ticketId', { ticketId: filter.ticketId });
     if (filter.beforeId) qb.andWhere('d.id < :before', { before: filter.beforeId });
     return qb.getMany();
+  }
+
+  /** The message a delivery sends: its body and, when a mapping profile rendered it, the profile version and native request. */
+  async message(deliveryId: string): Promise<Pick<OutboxMessageEntity, 'payload' | 'profileId' | 'request'> | null> {
+    const [row] = rowsOf<{ payload: string; profile_id: string | null; request: NativeRequestRecord | null }>(
+      await this.dataSource.query('SELECT m.payload, m.profile_id, m.request FROM deliveries d JOIN outbox_messages m ON m.id = d.message_id WHERE d.id = $1', [
+        deliveryId,
+      ]),
+    );
+    return row ? { payload: row.payload, profileId: row.profile_id, request: row.request } : null;
   }
 
   attempts(deliveryId: string): Promise<DeliveryAttemptEntity[]> {

@@ -1,4 +1,4 @@
-export { DeliveryProcessor, DeliveryAttemptFailed, type DeliverySettings, type ProcessOutcome } from './delivery-processor.js';
+export { DeliveryProcessor, DeliveryAttemptFailed, type DeliverySettings, type ProcessOutcome, type NativeAnswers } from './delivery-processor.js';
 export { DeliveryQueue, queueCounts, releasePending } from './delivery-queue.js';
 export { DeliveryReconciler } from './reconciler.js';
 export { QueueName, JobName, queuePrefix, createRedis, type DeliverJob, type VerifyEndpointJob, type HubJob } from './queues.js';

@@ -7,6 +7,17 @@ export interface SendResult {
   latencyMs: number;
   error: string | null;
   responseExcerpt: string | null;
+  /** The answer's body as text, when asked for (`keepBody`) and no longer than DRAIN_BYTES. */
+  body?: string;
+}
+
+export interface OutgoingRequest {
+  method: string;
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  /** Keep the whole answer (up to DRAIN_BYTES), e.g. for a mapping profile to read the system's ticket number. */
+  keepBody?: boolean;
 }
 
 const EXCERPT_BYTES = 512;
@@ -43,19 +54,25 @@ export class WebhookSender {
     this.agent = new Agent({ connect: { lookup: policy.lookup, timeout: timeoutMs }, keepAliveTimeout: 4_000 });
   }
 
-  async post(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+  post(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+    return this.send({ method: 'POST', url, body, headers });
+  }
+
+  async send({ method, url, body, headers, keepBody = false }: OutgoingRequest): Promise<SendResult> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       this.policy.checkUrl(url);
-      const response = await request(url, { method: 'POST', body, headers, dispatcher: this.agent, signal });
+      const response = await request(url, { method: method as 'POST', body, headers, dispatcher: this.agent, signal });
       const chunks: Buffer[] = [];
       let read = 0;
+      let whole = true;
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        if (read < EXCERPT_BYTES) chunks.push(chunk);
+        if (read < EXCERPT_BYTES || keepBody) chunks.push(chunk);
         read += chunk.length;
         if (read >= DRAIN_BYTES) {
+          whole = false;
           response.body.destroy();
           break;
         }
@@ -67,6 +84,7 @@ export class WebhookSender {
         latencyMs: latency(),
         error: ok ? null : `HTTP ${response.statusCode}`,
         responseExcerpt: excerptOf(chunks),
+        ...(keepBody && whole ? { body: Buffer.concat(chunks).toString('utf8') } : {}),
       };
     } catch (e) {
       return { ok: false, statusCode: null, latencyMs: latency(), error: reasonOf(e, this.timeoutMs, signal.aborted), responseExcerpt: null };

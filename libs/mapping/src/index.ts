@@ -1,1 +1,16 @@
 export * from './profile-document.js';
+export { MappingEngine } from './engine.js';
+export {
+  CompiledProfile,
+  type InboundResult,
+  type OutboundResult,
+  type AnswerResult,
+  type NativeRequest,
+  type MappingContext,
+  type MappingOptions,
+} from './compiled-profile.js';
+export { MappingError, InvalidProfileError, type MappingErrorCode } from './errors.js';
+export type { TraceEntry } from './expressions.js';
+export type { ValueMapUse } from './value-maps.js';
+export { BUILTIN_PROFILES } from './builtin/index.js';
+export { ProfileRenderer, type ActiveProfile, type ActiveProfiles, type ProfileRendering } from './profile-renderer.js';

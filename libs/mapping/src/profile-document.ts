@@ -39,6 +39,12 @@ export const VALUE_MAP_CODELISTS = {
 export type ValueMapName = keyof typeof VALUE_MAP_CODELISTS;
 
 /**
+ * Maps whose canonical codes the API carries as integers (`impact: 1`):
+ * `$toCanonical` returns them as numbers, `$toNative` takes either form.
+ */
+export const NUMERIC_VALUE_MAPS: ReadonlySet<ValueMapName> = new Set(['impact', 'urgency', 'priority']);
+
+/**
  * A crosswalk between the system's codes and one canonical code list.
  * `toNative` is the inverse of `toCanonical` unless given: where several
  * native codes map to one canonical code, `toNative` must name the one to

@@ -45,7 +45,7 @@ export class ServiceNotices {
       // The audience is fixed now, for webhooks and the feed alike: every subscriber but the author.
       const recipients = (await tx.subscribers(serviceId)).filter((id) => id !== authorId);
       await tx.addRecipients(notice.id, recipients);
-      const batch = this.outbox.address(await this.directory.withEndpoint(recipients), noticeMessage(notice));
+      const batch = await this.outbox.address(await this.directory.withEndpoint(recipients), noticeMessage(notice));
       await this.outbox.append(tx.em, { kind: 'service-notice', noticeId: notice.id }, batch, now);
       return batch.deliveries.map(({ id, receiverId }) => ({ id, receiverId }));
     });

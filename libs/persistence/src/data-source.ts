@@ -36,6 +36,7 @@ import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
 import { EndpointVerification1733500000000 } from './migrations/1733500000000-endpoint-verification.js';
 import { LookupAutoClose1733700000000 } from './migrations/1733700000000-lookup-auto-close.js';
+import { NativeRequests1733900000000 } from './migrations/1733900000000-native-requests.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -73,6 +74,7 @@ export const MIGRATIONS = [
   EndpointVerification1733500000000,
   TicketSourceRefs1733600000000,
   LookupAutoClose1733700000000,
+  NativeRequests1733900000000,
 ];
 
 export interface DataSourceOptions {

@@ -14,7 +14,7 @@ export { TicketPartyEntity } from './entities/ticket-party.entity.js';
 export { TicketSourceRefEntity } from './entities/ticket-source-ref.entity.js';
 export { TicketEventEntity } from './entities/ticket-event.entity.js';
 export { DeliveryEntity, type DeliveryStatus } from './entities/delivery.entity.js';
-export { OutboxMessageEntity } from './entities/outbox-message.entity.js';
+export { OutboxMessageEntity, type NativeRequestRecord } from './entities/outbox-message.entity.js';
 export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-comment.entity.js';
 export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';

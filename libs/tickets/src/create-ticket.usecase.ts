@@ -70,7 +70,7 @@ export class CreateTicket {
       { ticketId: ticket.id, participantId: assigneeId, externalId: null, joinedAt: now, joinedVersion: 1 },
     ];
     const aggregate = { ticket, parties, service, comments: [], attachments: [] };
-    const recorded = prepareEvent(
+    const recorded = await prepareEvent(
       this.outbox,
       aggregate,
       originId,

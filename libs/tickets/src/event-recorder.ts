@@ -14,9 +14,11 @@ export interface RecordedEvent {
 /**
  * The event for a change, with the ticket as of that change, and one
  * delivery per party except the actor (no echo) that has an endpoint;
- * parties without one read the event from the feed.
+ * parties without one read the event from the feed. The event and its
+ * snapshot are made when called (before the first await), so a caller may
+ * change the aggregate further while the deliveries are rendered.
  */
-export function prepareEvent(
+export async function prepareEvent(
   outbox: OutboxWriter,
   aggregate: TicketAggregate,
   actorId: string,
@@ -25,7 +27,7 @@ export function prepareEvent(
   now: Date,
   /** Every party's delivery endpoint (null: none), as read with the ticket or the routing. */
   endpoints: Map<string, string | null>,
-): RecordedEvent {
+): Promise<RecordedEvent> {
   const { ticket, parties } = aggregate;
   const event: TicketEventEntity = {
     id: uuidv7(),
@@ -38,5 +40,6 @@ export function prepareEvent(
     snapshot: toTicketView(aggregate),
   };
   const receivers = parties.map((p) => p.participantId).filter((id) => id !== actorId && endpoints.get(id));
-  return { event, outbox: receivers.length ? outbox.address(receivers, ticketEventMessage(event)) : { messages: [], deliveries: [] } };
+  const message = ticketEventMessage(event);
+  return { event, outbox: receivers.length ? await outbox.address(receivers, message) : { messages: [], deliveries: [] } };
 }

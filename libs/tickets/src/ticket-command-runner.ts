@@ -119,14 +119,16 @@ export class TicketCommandRunner {
       }
       const now = new Date();
       const roles: ActorRoles = { isOrigin: ticket.originId === actorId, isAssignee: ticket.assigneeId === actorId, isResolver: ticket.resolverId === actorId };
-      const recorded: RecordedEvent[] = [];
+      // Each event takes its snapshot when emitted (prepareEvent's synchronous part); rendering may wait.
+      const pending: Array<Promise<RecordedEvent>> = [];
       const emit = (outcome: ChangeOutcome) => {
         ticket.version += 1;
         ticket.updatedAt = now;
-        recorded.push(prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints));
+        pending.push(prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints));
       };
       const outcome = await apply({ ...aggregate, tx, actorId, roles, now, emit });
       if (outcome) emit(outcome);
+      const recorded = await Promise.all(pending);
       if (recorded.length === 0) {
         // No event, but maybe a write (an internal comment): a retry under the same key must not repeat it.
         await tx.saveUnchanged(ticket);

@@ -264,10 +264,11 @@ function buildStatements(ds: DataSource): Statements {
     const outbox = OutboxWriter.insertSql(
       ds,
       { eventId: $('id'), noticeId: 'NULL', ticketId: $('ticketId'), ticketVersion: $('ticketVersion'), now: $('occurredAt') },
-      { messageIds: `$${a}`, payloads: `$${a + 1}`, ids: `$${a + 2}`, receivers: `$${a + 3}`, messageRefs: `$${a + 4}` },
+      OutboxWriter.placeholders(a),
     );
+    const k = a + OutboxWriter.ARRAY_COUNT;
     return `event AS (INSERT INTO ticket_events (${eventInsert.names}) VALUES (${eventInsert.placeholders(first)})),
-    ${recordOutcomeCte('outcome', { clientId: `$${a + 5}`, key: `$${a + 6}`, ticketId: $('ticketId'), version: $('ticketVersion') })},
+    ${recordOutcomeCte('outcome', { clientId: `$${k}`, key: `$${k + 1}`, ticketId: $('ticketId'), version: $('ticketVersion') })},
     ${outbox.cte}
     ${outbox.insert}`;
   };
@@ -277,14 +278,14 @@ function buildStatements(ds: DataSource): Statements {
     read: { name: 'ticket_aggregate_v2', text: read },
     lock: { name: 'ticket_aggregate_lock_v2', text: `${read} FOR UPDATE OF t` },
     create: {
-      name: 'ticket_create_v3',
+      name: 'ticket_create_v4',
       text: `WITH ticket AS (INSERT INTO tickets (${ticketInsert.names}) VALUES (${ticketInsert.placeholders(1)})),
       parties AS (INSERT INTO ticket_parties (${partyInsert.names})
         VALUES (${partyInsert.placeholders(afterTicket)}), (${partyInsert.placeholders(afterTicket + partyInsert.count)})),
       ${eventSql(afterParties)}`,
     },
     change: {
-      name: 'ticket_change_v3',
+      name: 'ticket_change_v4',
       text: `WITH changed AS (UPDATE tickets SET ${ticketUpdate.assignments(2)} WHERE id = $1),
       ${eventSql(2 + ticketUpdate.count)}`,
     },

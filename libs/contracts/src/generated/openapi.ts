@@ -1970,6 +1970,35 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
         };
         DeliveryDetail: {
+            /** @description What the delivery sends. For a receiver with a mapping profile also the profile version that rendered it and the native request (or the mapping error that stopped it). */
+            message?: {
+                /** @description The exact body. */
+                payload: string;
+                /**
+                 * Format: uuid
+                 * @description The mapping profile version that rendered the message.
+                 */
+                profileId?: string;
+                request?: {
+                    /** @description The profile's outbound request that rendered it. */
+                    name: string;
+                    /** @enum {string} */
+                    method: "POST" | "PUT" | "PATCH";
+                    /** @description Below the receiver's endpoint URL; `{externalId}` is filled when sending. */
+                    path: string;
+                    headers: {
+                        [key: string]: string;
+                    };
+                } | {
+                    error: {
+                        /** @enum {string} */
+                        code: "unmapped-code" | "no-matching-rule" | "expression-failed" | "invalid-result";
+                        /** @description JSON Pointer into the profile. */
+                        pointer: string;
+                        message: string;
+                    };
+                };
+            };
             /** @description Every attempt, oldest first. */
             history: {
                 attemptedAt: components["schemas"]["Timestamp"];

@@ -1,0 +1,220 @@
+import type { CodelistRegistry } from '@drehscheibe/codelists';
+import type { OpenApiDocument, Violation } from '@drehscheibe/contracts';
+import type jsonata from 'jsonata';
+import { BUILTIN_PROFILES } from './builtin/index.js';
+import { CompiledProfile, type CompiledAnswer, type CompiledRequest, type CompiledRule } from './compiled-profile.js';
+import { InvalidProfileError } from './errors.js';
+import { ExpressionCompiler, type Expression } from './expressions.js';
+import { mergeProfiles } from './profile-merge.js';
+import {
+  INBOUND_OPERATIONS,
+  OUTBOUND_METHODS,
+  VALUE_MAP_CODELISTS,
+  type InboundRule,
+  type MappingProfileDocument,
+  type OutboundRequest,
+} from './profile-document.js';
+import { RequestSchemas } from './request-schemas.js';
+import { escape, ValueMaps } from './value-maps.js';
+
+/** Headers the hub sets itself on every delivery; a profile cannot replace them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'content-type',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+const VALUE_MAP_FUNCTIONS = new Set(['toCanonical', 'toNative']);
+
+/** Value-map names an expression names literally, e.g. `$toNative('status', …)` → `status`. */
+function valueMapsNamed(node: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) valueMapsNamed(n, found);
+  else if (node && typeof node === 'object') {
+    const n = node as jsonata.ExprNode;
+    const name = n.procedure?.value as unknown;
+    if (n.type === 'function' && typeof name === 'string' && VALUE_MAP_FUNCTIONS.has(name) && n.arguments?.[0]?.type === 'string')
+      found.add(String(n.arguments[0].value));
+    for (const value of Object.values(n)) if (value && typeof value === 'object') valueMapsNamed(value, found);
+  }
+  return found;
+}
+
+/**
+ * Checks and compiles mapping profiles: resolves the built-in they extend,
+ * validates every expression, target field and code, and returns the
+ * compiled form that maps messages. Stateless; callers cache compiled
+ * profiles by version.
+ */
+export class MappingEngine {
+  private readonly schemas: RequestSchemas;
+
+  constructor(
+    private readonly codelists: CodelistRegistry,
+    spec: OpenApiDocument,
+    private readonly builtins: Partial<Record<string, MappingProfileDocument>> = BUILTIN_PROFILES,
+  ) {
+    this.schemas = new RequestSchemas(spec);
+  }
+
+  /** Every problem of the document, each with its pointer; empty when it can be saved. */
+  validate(document: MappingProfileDocument): Violation[] {
+    return this.build(document).violations;
+  }
+
+  /** The compiled profile; throws InvalidProfileError listing every problem. */
+  compile(document: MappingProfileDocument): CompiledProfile {
+    const { profile, violations } = this.build(document);
+    if (violations.length > 0 || !profile) throw new InvalidProfileError(violations);
+    return profile;
+  }
+
+  private build(document: MappingProfileDocument): { profile?: CompiledProfile; violations: Violation[] } {
+    if (!document || typeof document !== 'object' || Array.isArray(document)) return { violations: [{ pointer: '', message: 'must be a JSON object' }] };
+    const violations: Violation[] = [];
+    const base = document.extends === undefined ? undefined : this.builtins[document.extends];
+    if (document.extends !== undefined && !base) {
+      violations.push({ pointer: '/extends', message: `is not a built-in profile; known are ${Object.keys(this.builtins).join(', ')}` });
+    }
+    const merged = mergeProfiles(document, base, document.extends);
+    const compiler = new ExpressionCompiler();
+    const expressions: Expression[] = [];
+    const compile = (source: string | undefined, pointer: string) => {
+      if (source === undefined) return undefined;
+      const e = compiler.compile(source, pointer);
+      if (e) expressions.push(e);
+      return e;
+    };
+    const unique = (names: string[], pointer: string) => {
+      names.forEach((name, i) => {
+        if (names.indexOf(name) !== i) violations.push({ pointer: `${pointer}/${i}/name`, message: `"${name}" is used twice` });
+      });
+    };
+
+    const rules = merged.document.inbound?.rules ?? [];
+    unique(
+      rules.map((r) => r.name),
+      '/inbound/rules',
+    );
+    const compiledRules = rules.map((rule, i) => this.rule(rule, merged.ruleOrigins[i], compile, compiler, violations));
+    const requests = merged.document.outbound?.requests ?? [];
+    unique(
+      requests.map((r) => r.name),
+      '/outbound/requests',
+    );
+    const compiledRequests = requests.map((request, i) => this.request(request, merged.requestOrigins[i], compile, compiler, violations));
+    const answer = this.answer(merged.document, compiler, violations);
+
+    const maps = merged.document.valueMaps ?? {};
+    violations.push(...ValueMaps.validate(maps, this.codelists));
+    for (const field of [
+      ...compiledRules.flatMap((r) => r?.fields.fields ?? []),
+      ...compiledRequests.flatMap((r) => r?.fields.fields ?? []),
+      ...(answer?.fields.fields ?? []),
+    ]) {
+      expressions.push(field.expression);
+    }
+    for (const expression of expressions) {
+      for (const name of valueMapsNamed(expression.ast())) {
+        if (!Object.hasOwn(maps, name)) {
+          const known = Object.keys(VALUE_MAP_CODELISTS).includes(name)
+            ? 'the profile does not define it'
+            : `known are ${Object.keys(VALUE_MAP_CODELISTS).join(', ')}`;
+          violations.push({ pointer: expression.pointer, message: `names value map "${name}": ${known}` });
+        }
+      }
+    }
+    violations.push(...compiler.violations);
+    if (violations.length > 0) return { violations };
+    return {
+      profile: new CompiledProfile(
+        merged.document,
+        new ValueMaps(maps),
+        compiledRules as CompiledRule[],
+        compiledRequests as CompiledRequest[],
+        answer,
+        this.schemas,
+      ),
+      violations,
+    };
+  }
+
+  private rule(
+    rule: InboundRule,
+    pointer: string,
+    compile: (s: string | undefined, p: string) => Expression | undefined,
+    compiler: ExpressionCompiler,
+    violations: Violation[],
+  ): CompiledRule | undefined {
+    if (!INBOUND_OPERATIONS.includes(rule.operation)) {
+      violations.push({ pointer: `${pointer}/operation`, message: `must be one of ${INBOUND_OPERATIONS.join(', ')}` });
+      return undefined;
+    }
+    if (rule.operation !== 'createTicket' && rule.ticket === undefined) {
+      violations.push({ pointer: `${pointer}/ticket`, message: `is required for ${rule.operation}: which ticket of the participant the message is about` });
+    }
+    for (const path of Object.keys(rule.fields ?? {})) {
+      if (!this.schemas.hasPath(rule.operation, path)) {
+        violations.push({ pointer: `${pointer}/fields/${escape(path)}`, message: `is not a field of ${this.schemas.bodyName(rule.operation)}` });
+      }
+    }
+    const compiled = {
+      name: rule.name,
+      pointer,
+      operation: rule.operation,
+      when: compile(rule.when, `${pointer}/when`),
+      ticket: compile(rule.ticket, `${pointer}/ticket`),
+      sourceRef: compile(rule.sourceRef, `${pointer}/sourceRef`),
+      fields: compiler.fields(rule.fields, `${pointer}/fields`),
+    };
+    return compiled.fields ? (compiled as CompiledRule) : undefined;
+  }
+
+  private request(
+    request: OutboundRequest,
+    pointer: string,
+    compile: (s: string | undefined, p: string) => Expression | undefined,
+    compiler: ExpressionCompiler,
+    violations: Violation[],
+  ): CompiledRequest | undefined {
+    if (!OUTBOUND_METHODS.includes(request.method)) violations.push({ pointer: `${pointer}/method`, message: `must be one of ${OUTBOUND_METHODS.join(', ')}` });
+    if (!Array.isArray(request.on) || request.on.length === 0) violations.push({ pointer: `${pointer}/on`, message: 'must name at least one event type' });
+    const headers: Array<[string, Expression]> = [];
+    for (const [name, source] of Object.entries(request.headers ?? {})) {
+      if (RESERVED_HEADERS.has(name.toLowerCase())) violations.push({ pointer: `${pointer}/headers/${escape(name)}`, message: 'is set by the hub itself' });
+      const e = compile(source, `${pointer}/headers/${escape(name)}`);
+      if (e) headers.push([name, e]);
+    }
+    const path = compile(request.path, `${pointer}/path`);
+    const fields = compiler.fields(request.fields, `${pointer}/fields`);
+    if (!path || !fields) return undefined;
+    return {
+      name: request.name,
+      pointer,
+      on: new Set(request.on ?? []),
+      when: compile(request.when, `${pointer}/when`),
+      method: request.method,
+      path,
+      headers,
+      fields,
+    };
+  }
+
+  private answer(document: MappingProfileDocument, compiler: ExpressionCompiler, violations: Violation[]): CompiledAnswer | undefined {
+    const answer = document.outbound?.answer;
+    if (!answer) return undefined;
+    const names = new Set((document.outbound?.requests ?? []).map((r) => r.name));
+    (answer.after ?? []).forEach((name, i) => {
+      if (!names.has(name)) violations.push({ pointer: `/outbound/answer/after/${i}`, message: `names no outbound request ("${name}")` });
+    });
+    for (const path of Object.keys(answer.fields ?? {})) {
+      if (!this.schemas.hasPath('setTicketState', path))
+        violations.push({ pointer: `/outbound/answer/fields/${escape(path)}`, message: 'is not a field of TicketStateInput' });
+    }
+    const fields = compiler.fields(answer.fields, '/outbound/answer/fields');
+    return fields ? { after: new Set(answer.after ?? []), fields } : undefined;
+  }
+}
