@@ -148,7 +148,7 @@ export const jiraServiceManagementProfile: MappingProfileDocument = {
         when: FORWARDED_TO_ME,
         method: 'POST',
         path: "'/rest/api/3/issue'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           'fields.project.key': "'SUP'",
           'fields.issuetype.name': "$toNative('type', ticket.type)",
@@ -164,7 +164,7 @@ export const jiraServiceManagementProfile: MappingProfileDocument = {
         on: ['ticket.comment_added'],
         method: 'POST',
         path: "'/rest/api/3/issue/{externalId}/comment'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           body: adf('data.comment.text'),
           properties: "[{'key': 'sd.public.comment', 'value': {'internal': data.comment.visibility = 'internal'}}]",
@@ -176,7 +176,7 @@ export const jiraServiceManagementProfile: MappingProfileDocument = {
         when: NATIVE_STATUS_CHANGES,
         method: 'POST',
         path: "'/rest/api/3/issue/{externalId}/transitions'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           'transition.id': `$lookup(${TRANSITION_IDS}, $toNative('status', ticket.status))`,
           'fields.resolution.name': "data.resolution ? $toNative('resolution', data.resolution.code)",
@@ -190,7 +190,7 @@ export const jiraServiceManagementProfile: MappingProfileDocument = {
         when: HAS_STEP_WORDS,
         method: 'POST',
         path: "'/rest/api/3/issue/{externalId}/comment'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           body: adf(STEP_WORDS),
         },

@@ -131,7 +131,6 @@ export const rt5Profile: MappingProfileDocument = {
         when: FORWARDED_TO_ME,
         method: 'POST',
         path: "'/REST/2.0/ticket'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           Queue: "'Drehscheibe'",
           Subject: 'ticket.subject',
@@ -147,7 +146,6 @@ export const rt5Profile: MappingProfileDocument = {
         on: ['ticket.comment_added'],
         method: 'POST',
         path: "'/REST/2.0/ticket/{externalId}/' & (data.comment.visibility = 'internal' ? 'comment' : 'correspond')",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           Content: 'data.comment.text',
           ContentType: "'text/plain'",
@@ -160,7 +158,6 @@ export const rt5Profile: MappingProfileDocument = {
         when: HAS_STEP_WORDS,
         method: 'POST',
         path: "'/REST/2.0/ticket/{externalId}/correspond'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           Content: STEP_WORDS,
           ContentType: "'text/plain'",
@@ -173,7 +170,6 @@ export const rt5Profile: MappingProfileDocument = {
         on: STATUS_EVENTS,
         method: 'PUT',
         path: "'/REST/2.0/ticket/{externalId}'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           Status: "$toNative('status', ticket.status)",
         },

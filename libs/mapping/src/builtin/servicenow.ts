@@ -138,7 +138,7 @@ export const servicenowProfile: MappingProfileDocument = {
         when: FORWARDED_TO_ME,
         method: 'POST',
         path: "'/api/now/table/incident'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           short_description: 'ticket.subject',
           description: 'ticket.description',
@@ -157,7 +157,7 @@ export const servicenowProfile: MappingProfileDocument = {
         on: ['ticket.comment_added'],
         method: 'PATCH',
         path: "'/api/now/table/incident/{externalId}'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           comments: "data.comment.visibility = 'public' ? data.comment.text",
           work_notes: "data.comment.visibility = 'internal' ? data.comment.text",
@@ -168,7 +168,7 @@ export const servicenowProfile: MappingProfileDocument = {
         on: STATUS_EVENTS,
         method: 'PATCH',
         path: "'/api/now/table/incident/{externalId}'",
-        headers: { 'Content-Type': "'application/json'", Accept: "'application/json'" },
+        headers: { Accept: "'application/json'" },
         fields: {
           state: "$toNative('status', ticket.status)",
           // 1 Awaiting Caller

@@ -117,7 +117,6 @@ export const tmf621Profile: MappingProfileDocument = {
         when: FORWARDED_TO_ME,
         method: 'POST',
         path: "'/troubleTicket'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           name: 'ticket.subject',
           description: '$exists(ticket.description) ? ticket.description : ticket.subject',
@@ -136,7 +135,6 @@ export const tmf621Profile: MappingProfileDocument = {
         on: ['ticket.comment_added'],
         method: 'PATCH',
         path: "'/troubleTicket/{externalId}'",
-        headers: { 'Content-Type': "'application/merge-patch+json'" },
         fields: {
           note: "[{'text': data.comment.text, 'author': data.comment.author, 'date': data.comment.createdAt, '@type': 'Note'}]",
         },
@@ -146,7 +144,6 @@ export const tmf621Profile: MappingProfileDocument = {
         on: STATUS_EVENTS,
         method: 'PATCH',
         path: "'/troubleTicket/{externalId}'",
-        headers: { 'Content-Type': "'application/merge-patch+json'" },
         fields: {
           status: "$toNative('status', ticket.status)",
           statusChangeReason: STEP_WORDS,

@@ -133,7 +133,6 @@ export const zammadProfile: MappingProfileDocument = {
         when: FORWARDED_TO_ME,
         method: 'POST',
         path: "'/api/v1/tickets'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           title: 'ticket.subject',
           group: "'Drehscheibe'",
@@ -155,7 +154,6 @@ export const zammadProfile: MappingProfileDocument = {
         on: ['ticket.comment_added'],
         method: 'PUT',
         path: "'/api/v1/tickets/{externalId}'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           'article.subject': 'ticket.subject',
           'article.body': 'data.comment.text',
@@ -169,7 +167,6 @@ export const zammadProfile: MappingProfileDocument = {
         on: STATUS_EVENTS,
         method: 'PUT',
         path: "'/api/v1/tickets/{externalId}'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           state: "$toNative('status', ticket.status)",
           // Zammad wants a reminder time for a pending state: three days on.

@@ -125,7 +125,6 @@ export const znunyProfile: MappingProfileDocument = {
         when: FORWARDED_TO_ME,
         method: 'POST',
         path: "'/Ticket'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           'Ticket.Title': 'ticket.subject',
           'Ticket.Queue': "'Drehscheibe'",
@@ -148,7 +147,6 @@ export const znunyProfile: MappingProfileDocument = {
         on: ['ticket.comment_added'],
         method: 'PATCH',
         path: "'/Ticket/{externalId}'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           'Article.CommunicationChannel': "'Internal'",
           'Article.SenderType': "'customer'",
@@ -163,7 +161,6 @@ export const znunyProfile: MappingProfileDocument = {
         on: STATUS_EVENTS,
         method: 'PATCH',
         path: "'/Ticket/{externalId}'",
-        headers: { 'Content-Type': "'application/json'" },
         fields: {
           'Ticket.State': "$toNative('status', ticket.status)",
           'Ticket.DynamicField': "$exists(data.resolution) ? [{'Name': 'DrehscheibeResolution', 'Value': $toNative('resolution', data.resolution.code)}]",
