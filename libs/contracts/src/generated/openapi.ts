@@ -2578,7 +2578,12 @@ export interface components {
         BuiltinProfileId: "znuny" | "zammad" | "jira-service-management" | "servicenow" | "rt5" | "tmf621";
         /** @description A JSONata expression (https://docs.jsonata.org) over the input; `$toCanonical(map, code)`, `$toNative(map, code)` and `$participant` are bound. */
         MappingExpression: string;
-        /** @description The body, field by field — a dotted path into it (`requester.name`) → expression. Fields that evaluate to nothing are left out. */
+        /**
+         * @description The body, field by field — a dotted path into it (`requester.name`; a native system's
+         *     names may hold spaces, e.g. `CustomFields.Drehscheibe Ticket`) → expression. Fields
+         *     that evaluate to nothing are left out. Paths into a canonical body (inbound, answer)
+         *     must exist in its schema.
+         */
         MappingFields: {
             [key: string]: components["schemas"]["MappingExpression"];
         };
