@@ -21,7 +21,10 @@ const SAMPLES = {
   tmf621: 'trouble-ticket-status-change-event-pending.json',
 };
 
-/** A canonical status change as the outbox hands it to a renderer. */
+/**
+ * A canonical status change as the outbox hands it to a renderer.
+ * @param {string} participantId the receiver (the ticket's assignee)
+ */
 function statusChanged(participantId) {
   const ticket = {
     id: '0193a1b2-0000-7000-8000-000000000001',
@@ -58,8 +61,13 @@ function statusChanged(participantId) {
   return { type: body.type, body };
 }
 
+/** @param {number[]} xs */
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * @param {number} iterations
+ * @param {() => unknown} fn
+ */
 async function microsPerCall(iterations, fn) {
   for (let i = 0; i < Math.min(2000, iterations); i++) await fn();
   const started = process.hrtime.bigint();
@@ -72,6 +80,7 @@ async function microsPerCall(iterations, fn) {
  * @returns {Promise<Array<{ profile: string, inboundUs: number, outboundUs: number, perChangeUs: number, baselineUs: number }>>}
  */
 export async function measureMapping({ runs = 5, iterations = 5000 } = {}) {
+  /** @param {string} path */
   const load = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
   const { MappingEngine } = await load('libs/mapping/src/index.js');
   const { CodelistRegistry, defaultCodelistDirectory } = await load('libs/codelists/src/index.js');
@@ -102,6 +111,7 @@ export async function measureMapping({ runs = 5, iterations = 5000 } = {}) {
 
 /** @param {Awaited<ReturnType<typeof measureMapping>>} results */
 export function mappingTable(results) {
+  /** @param {number} x */
   const f = (x) => x.toFixed(1).padStart(8);
   return [
     'mapping per change (µs, median)   inbound  outbound  in+out  JSON round trip',
