@@ -5,6 +5,7 @@ import { CoreModule, type CoreRuntime } from './core/core.module.js';
 import { DeliveriesModule } from './deliveries/deliveries.module.js';
 import { FeedModule } from './feed/feed.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MappingModule } from './mapping/mapping.module.js';
 import { RequestPipelineModule } from './http/request-pipeline.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NoticesModule } from './notices/notices.module.js';
@@ -32,6 +33,7 @@ export class HubApiModule {
         RegistryModule,
         NoticesModule,
         DeliveriesModule,
+        MappingModule,
         MetricsModule,
       ],
     };

@@ -92,6 +92,14 @@ export interface HubConfig {
     /** How often the worker looks for resolved tickets that are due. */
     intervalMs: number;
   };
+  mapping: {
+    /**
+     * How long each process trusts what it read about which profile version
+     * each participant has active (one query for all); a local activation is
+     * seen at once, another replica's within this time.
+     */
+    refreshMs: number;
+  };
   logLevel: string;
 }
 
@@ -280,6 +288,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
     autoClose: {
       after: r.period('AUTO_CLOSE_AFTER', 'P14D'),
       intervalMs: r.int('AUTO_CLOSE_INTERVAL_MS', 60_000, 100, 86_400_000),
+    },
+    mapping: {
+      refreshMs: r.int('MAPPING_REFRESH_MS', 1000, 0, 60_000),
     },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };

@@ -23,7 +23,8 @@ export type DomainErrorCode =
   | 'attachment-too-large'
   | 'invalid-attachment'
   | 'invalid-period'
-  | 'state-input-required';
+  | 'state-input-required'
+  | 'invalid-profile';
 
 export class DomainError extends Error {
   constructor(

@@ -13,4 +13,14 @@ export { MappingError, InvalidProfileError, type MappingErrorCode } from './erro
 export type { TraceEntry } from './expressions.js';
 export type { ValueMapUse } from './value-maps.js';
 export { BUILTIN_PROFILES } from './builtin/index.js';
+export {
+  MappingProfiles,
+  InvalidProfileDocumentError,
+  mappingParticipantReferences,
+  type MappingBindingView,
+  type ProfileVersionSummary,
+  type ProfileVersionView,
+} from './profile-store.js';
+export { generateInboundSecret, inboundAuthSetting, inboundSecretMatches, type InboundAuth, type InboundAuthSetting } from './inbound-auth.js';
+export { ProfileDryRun, type DryRunInput, type DryRunResult } from './dry-run.js';
 export { ProfileRenderer, type ActiveProfile, type ActiveProfiles, type ProfileRendering } from './profile-renderer.js';

@@ -36,6 +36,9 @@ import { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 import { FeedConsumers1733400000000 } from './migrations/1733400000000-feed-consumers.js';
 import { EndpointVerification1733500000000 } from './migrations/1733500000000-endpoint-verification.js';
 import { LookupAutoClose1733700000000 } from './migrations/1733700000000-lookup-auto-close.js';
+import { MappingProfiles1733800000000 } from './migrations/1733800000000-mapping-profiles.js';
+import { MappingProfileEntity } from './entities/mapping-profile.entity.js';
+import { MappingBindingEntity } from './entities/mapping-binding.entity.js';
 import { NativeRequests1733900000000 } from './migrations/1733900000000-native-requests.js';
 
 export const ENTITIES = [
@@ -58,6 +61,8 @@ export const ENTITIES = [
   NoticeRecipientEntity,
   TicketSourceRefEntity,
   FeedConsumerEntity,
+  MappingProfileEntity,
+  MappingBindingEntity,
 ];
 
 export const MIGRATIONS = [
@@ -74,6 +79,7 @@ export const MIGRATIONS = [
   EndpointVerification1733500000000,
   TicketSourceRefs1733600000000,
   LookupAutoClose1733700000000,
+  MappingProfiles1733800000000,
   NativeRequests1733900000000,
 ];
 

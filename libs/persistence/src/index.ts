@@ -19,6 +19,8 @@ export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 export { TicketCommentEntity, type CommentVisibility } from './entities/ticket-comment.entity.js';
 export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
+export { MappingProfileEntity } from './entities/mapping-profile.entity.js';
+export { MappingBindingEntity, type StoredInboundAuth } from './entities/mapping-binding.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';

@@ -1,4 +1,5 @@
 import { CodelistRegistry } from '@drehscheibe/codelists';
+import { mappingParticipantReferences } from '@drehscheibe/mapping';
 import type { HubConfig } from '@drehscheibe/config';
 import { DeliveryQueue, DeliveryStore, ReceiverEndpoints, ReceiverHealthStore } from '@drehscheibe/delivery';
 import { noticeParticipantReferences } from '@drehscheibe/notices';
@@ -25,8 +26,8 @@ import { ParticipantsController, RoutingRulesController, ServicesController } fr
 @Module({
   controllers: [ParticipantsController, ClientsController, ServicesController, RoutingRulesController],
   providers: [
-    // What tickets and notices keep about a participant: it stays while any of that is history.
-    { provide: PARTICIPANT_REFERENCES, useValue: [ticketParticipantReferences, noticeParticipantReferences] },
+    // What tickets and notices keep about a participant: it stays while any of that is history. Mapping profiles go with it.
+    { provide: PARTICIPANT_REFERENCES, useValue: [ticketParticipantReferences, noticeParticipantReferences, mappingParticipantReferences] },
     // A new or changed delivery URL: the receiver starts afresh (circuit, backoff) and the worker verifies the endpoint.
     {
       provide: ENDPOINT_CHANGES,

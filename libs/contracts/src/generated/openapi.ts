@@ -1551,6 +1551,187 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/participants/{participantId}/mapping-profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A participant's mapping profile versions (admin)
+         * @description Every saved version of the participant's mapping profile, oldest first, without the documents; `active` marks the one in use.
+         */
+        get: operations["listMappingProfileVersions"];
+        put?: never;
+        /**
+         * Save a new version of a participant's mapping profile (admin)
+         * @description Validates the document and stores it as the next version (1, 2, 3…). Saving does
+         *     not activate it: try it with `POST /v1/mapping-profiles/dry-run`, then activate it
+         *     with `PUT /v1/participants/{participantId}/mapping`. Versions never change once
+         *     saved.
+         *
+         *     A document that does not fit the schema answers `400 validation-failed`. One that
+         *     fits but cannot work answers `422 invalid-profile` with every problem in
+         *     `violations`, each with a JSON Pointer into the document: JSONata that does not
+         *     compile, a field path that is not in the target request schema, a value map naming
+         *     a code that is not in its code list, an ambiguous inverse, an unknown `extends`.
+         *     Nothing is stored then.
+         */
+        post: operations["saveMappingProfileVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/mapping-profiles/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The version number (1, 2, 3…). */
+                version: components["parameters"]["ProfileVersionParam"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One version of a participant's mapping profile (admin)
+         * @description The version's document exactly as saved (its `extends` not resolved), who saved it and whether it is active.
+         */
+        get: operations["getMappingProfileVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/mapping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A participant's active mapping profile version (admin)
+         * @description Which version is active and how the participant's native messages are authenticated (never the secret). `404` when the participant speaks the canonical API.
+         */
+        get: operations["getMappingBinding"];
+        /**
+         * Activate a version of a participant's mapping profile (admin)
+         * @description Makes the version the active one, atomically; any saved version can be activated,
+         *     so going back to the previous one is the same call. Messages and deliveries from
+         *     then on use it (each process sees the change within `MAPPING_REFRESH_MS`);
+         *     deliveries already written keep the version that rendered them.
+         *
+         *     `inboundAuth` sets how `POST /v1/inbound/{participantId}` authenticates the
+         *     participant's native messages: `bearer` (its access token), `shared-secret` (a
+         *     header with a secret) or `hmac` (a header with the HMAC of the body). For the two
+         *     secret kinds the hub generates a new secret and answers it in `secret` this once;
+         *     store it in the participant's system, it is never shown again. Without
+         *     `inboundAuth` the current setting and secret stay (`bearer` at first).
+         */
+        put: operations["activateMappingProfile"];
+        post?: never;
+        /**
+         * Stop mapping a participant's messages (admin)
+         * @description The participant speaks the canonical API again (each process sees it within `MAPPING_REFRESH_MS`); its saved versions stay and can be activated again. `404` when none is active.
+         */
+        delete: operations["deactivateMappingProfile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mapping-profiles/builtin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The built-in mapping profiles (admin)
+         * @description The profiles the hub ships for common ticket systems; a participant's profile names one in `extends` and overrides what differs.
+         */
+        get: operations["listBuiltinMappingProfiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mapping-profiles/builtin/{profileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A built-in profile's id, e.g. `znuny`. */
+                profileId: components["parameters"]["BuiltinProfileIdParam"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One built-in mapping profile (admin)
+         * @description The built-in profile's whole document, read-only; copy what you need to override into a profile that `extends` it.
+         */
+        get: operations["getBuiltinMappingProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mapping-profiles/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a mapping profile on a sample, changing nothing (admin)
+         * @description Runs a stored version (`participantId` + `version`) or a posted `document` on one
+         *     sample and answers what it made of it, with the trace of which expressions
+         *     (`pointer` into the resolved document, and the value) and value maps (`from` →
+         *     `to`, `defaulted` when the map's default applied) fired, in order. Nothing is
+         *     stored, sent or changed.
+         *
+         *     - `inbound`: `sample` is a native message; `result` is the canonical operation,
+         *       the ticket it is about and the request body.
+         *     - `outbound`: `sample` is a canonical delivery body (as the `ticketEvent` webhook
+         *       sends it) of event type `eventType`; `result` is the native request, or null
+         *       when no request of the profile renders that event.
+         *     - `answer`: `sample` is the system's answer to the request named `requestName`;
+         *       `result` is the desired state the hub would apply.
+         *
+         *     A posted document with problems answers `200` with them in `violations` (as saving
+         *     would refuse it), and is not run. A sample the profile cannot map answers `200`
+         *     with `error` (`unmapped-code`, `no-matching-rule`, `expression-failed`,
+         *     `invalid-result`), the pointer of the expression or field, and `result` null. A
+         *     request body that does not fit answers `400`; an unknown participant or version `404`.
+         */
+        post: operations["dryRunMappingProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     ticketEvent: {
@@ -1639,7 +1820,7 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -1678,6 +1859,8 @@ export interface components {
              * @description For `duplicate-external-id`, the id of your existing ticket with this `externalId` (also in `Location`).
              */
             ticketId?: string;
+            /** @description For `invalid-profile`, every problem of the mapping profile document, with a JSON Pointer into it. */
+            violations?: components["schemas"]["MappingViolation"][];
             /** @description For the token endpoint, the RFC 6749 error code. */
             error?: string;
             error_description?: string;
@@ -2388,6 +2571,224 @@ export interface components {
         Delivery: components["schemas"]["TicketEventBase"] & {
             ticket: components["schemas"]["Ticket"];
         };
+        /**
+         * @description A built-in mapping profile (`GET /v1/mapping-profiles/builtin`).
+         * @enum {string}
+         */
+        BuiltinProfileId: "znuny" | "zammad" | "jira-service-management" | "servicenow" | "rt5" | "tmf621";
+        /** @description A JSONata expression (https://docs.jsonata.org) over the input; `$toCanonical(map, code)`, `$toNative(map, code)` and `$participant` are bound. */
+        MappingExpression: string;
+        /**
+         * @description The body, field by field — a dotted path into it (`requester.name`; a native system's
+         *     names may hold spaces, e.g. `CustomFields.Drehscheibe Ticket`) → expression. Fields
+         *     that evaluate to nothing are left out. Paths into a canonical body (inbound, answer)
+         *     must exist in its schema.
+         */
+        MappingFields: {
+            [key: string]: components["schemas"]["MappingExpression"];
+        };
+        /**
+         * @description A crosswalk between the system's codes and one canonical code list. `toNative` is the
+         *     inverse of `toCanonical` unless given; where several native codes map to one canonical
+         *     code it must name the one to send. Without a default an unknown code is refused
+         *     (`unmapped-code`), never guessed.
+         */
+        ValueMap: {
+            /** @description Native code → canonical code. */
+            toCanonical: {
+                [key: string]: string;
+            };
+            /** @description Canonical code → native code, where the inverse of `toCanonical` is ambiguous or differs. */
+            toNative?: {
+                [key: string]: string;
+            };
+            /** @description The canonical code for native codes not in `toCanonical`. */
+            defaultCanonical?: string;
+            /** @description The native code for canonical codes with no native counterpart. */
+            defaultNative?: string;
+        };
+        InboundRule: {
+            /** @description Unique within the profile; an extending profile replaces a rule by naming it. */
+            name: string;
+            /** @description Whether the rule applies (truthy); absent: always. The first rule that applies decides. */
+            when?: components["schemas"]["MappingExpression"];
+            /**
+             * @description The canonical operation the message becomes.
+             * @enum {string}
+             */
+            operation: "createTicket" | "setTicketState" | "addComment";
+            /** @description For `setTicketState` and `addComment`: the participant's own ticket number (its `externalId`). */
+            ticket?: components["schemas"]["MappingExpression"];
+            /** @description The change's `Source-Ref`: a replayed message changes nothing. */
+            sourceRef?: components["schemas"]["MappingExpression"];
+            fields: components["schemas"]["MappingFields"];
+        };
+        OutboundRequest: {
+            name: string;
+            /** @description Canonical event types (`ticket.forwarded`) this request renders; `*` for all. */
+            on: string[];
+            when?: components["schemas"]["MappingExpression"];
+            /** @enum {string} */
+            method: "POST" | "PUT" | "PATCH";
+            /** @description The path (and query) below the participant's endpoint URL; `{externalId}` is filled when sent. */
+            path: components["schemas"]["MappingExpression"];
+            /** @description Header name → expression. */
+            headers?: {
+                [key: string]: components["schemas"]["MappingExpression"];
+            };
+            fields: components["schemas"]["MappingFields"];
+        };
+        /**
+         * @description How one participant's ticket system speaks (libs/mapping/src/profile-document.ts):
+         *     value maps, native message → canonical operation (`inbound`), canonical event →
+         *     native request and native answer → desired state (`outbound`). Every expression is
+         *     JSONata. A profile that `extends` a built-in one inherits everything it does not
+         *     name: value maps, rules, requests and answer fields of the same name replace the
+         *     base's.
+         */
+        MappingProfileDocument: {
+            extends?: components["schemas"]["BuiltinProfileId"];
+            description?: string;
+            /** @description One map per canonical code list (`status` → `ticket-status`, `type` → `ticket-type`, `resolution` → `resolution-code`, the others by their name). */
+            valueMaps?: {
+                status?: components["schemas"]["ValueMap"];
+                impact?: components["schemas"]["ValueMap"];
+                urgency?: components["schemas"]["ValueMap"];
+                priority?: components["schemas"]["ValueMap"];
+                category?: components["schemas"]["ValueMap"];
+                type?: components["schemas"]["ValueMap"];
+                resolution?: components["schemas"]["ValueMap"];
+            };
+            inbound?: {
+                rules: components["schemas"]["InboundRule"][];
+            };
+            outbound?: {
+                requests: components["schemas"]["OutboundRequest"][];
+                /** @description The system's answer to the requests named in `after` → a desired state (`TicketStateInput`) the hub applies as the participant. */
+                answer?: {
+                    after: string[];
+                    fields: components["schemas"]["MappingFields"];
+                };
+            };
+        };
+        MappingViolation: {
+            /** @description JSON Pointer into the profile document, e.g. /inbound/rules/0/fields/subject. */
+            pointer: string;
+            message: string;
+        };
+        ProfileVersionSummary: {
+            /**
+             * Format: uuid
+             * @description The version's own id; a delivery names the version that rendered it by it.
+             */
+            id: string;
+            participantId: components["schemas"]["ParticipantId"];
+            version: number;
+            active: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            /** @description The client id of the administrator who saved it. */
+            createdBy: string;
+            extends?: components["schemas"]["BuiltinProfileId"];
+            description?: string;
+        };
+        ProfileVersion: {
+            /**
+             * Format: uuid
+             * @description The version's own id; a delivery names the version that rendered it by it.
+             */
+            id: string;
+            participantId: components["schemas"]["ParticipantId"];
+            version: number;
+            active: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            /** @description The client id of the administrator who saved it. */
+            createdBy: string;
+            document: components["schemas"]["MappingProfileDocument"];
+        };
+        /**
+         * @description How `POST /v1/inbound/{participantId}` authenticates the participant's native
+         *     messages: `bearer` (its access token), `shared-secret` (`header` carries the secret)
+         *     or `hmac` (`header` carries `prefix` + the HMAC of the raw body under the secret, in
+         *     `encoding`). The hub generates the secret.
+         */
+        InboundAuthSetting: {
+            /** @constant */
+            kind: "bearer";
+        } | {
+            /** @constant */
+            kind: "shared-secret";
+            header: components["schemas"]["InboundAuthHeader"];
+        } | {
+            /** @constant */
+            kind: "hmac";
+            header: components["schemas"]["InboundAuthHeader"];
+            /** @enum {string} */
+            algorithm: "sha256" | "sha512";
+            /** @enum {string} */
+            encoding: "hex" | "base64";
+            /** @description Before the digest, e.g. `sha256=`. */
+            prefix?: string;
+        };
+        /** @description A header name (case does not matter; the hub answers it in lower case). */
+        InboundAuthHeader: string;
+        MappingActivation: {
+            version: number;
+            inboundAuth?: components["schemas"]["InboundAuthSetting"];
+        };
+        MappingBinding: {
+            participantId: components["schemas"]["ParticipantId"];
+            version: number;
+            /** Format: uuid */
+            profileId: string;
+            activatedAt: components["schemas"]["Timestamp"];
+            /** @description The client id of the administrator who activated it. */
+            activatedBy: string;
+            inboundAuth: components["schemas"]["InboundAuthSetting"];
+            /** @description Only in the answer to the activation that generated it — shown once. */
+            secret?: string;
+        };
+        /** @description A stored version (`participantId` + `version`) or a posted `document`, and the sample to run it on. */
+        DryRunRequest: {
+            participantId?: components["schemas"]["ParticipantId"];
+            version?: number;
+            document?: components["schemas"]["MappingProfileDocument"];
+            /** @enum {string} */
+            direction: "inbound" | "outbound" | "answer";
+            /** @description The native message (`inbound`), the canonical delivery body (`outbound`) or the system's answer (`answer`). */
+            sample: unknown;
+            /** @description For `outbound`: the canonical event type, e.g. `ticket.forwarded`. */
+            eventType?: string;
+            /** @description For `answer`: the outbound request the answer is to. */
+            requestName?: string;
+        };
+        MappingTraceEntry: {
+            pointer: string;
+            /** @description The value. */
+            value?: unknown;
+        } | {
+            valueMap: string;
+            /** @enum {string} */
+            direction: "toCanonical" | "toNative";
+            from: string;
+            to: string;
+            /** @description The map's default applied. */
+            defaulted: boolean;
+        };
+        DryRunResult: {
+            /** @description What the profile made of the sample (see the operation); null when it was not run or failed. */
+            result: unknown;
+            /** @description A posted document's problems; when there are any it is not run. */
+            violations: components["schemas"]["MappingViolation"][];
+            trace: components["schemas"]["MappingTraceEntry"][];
+            /** @description Why the sample could not be mapped. */
+            error?: {
+                /** @enum {string} */
+                code: "unmapped-code" | "no-matching-rule" | "expression-failed" | "invalid-result";
+                pointer: string;
+                detail: string;
+                violations?: components["schemas"]["MappingViolation"][];
+            };
+        };
     };
     responses: {
         /**
@@ -2565,6 +2966,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The profile document fits the schema but cannot work (`invalid-profile`); every problem is in `violations`, with a JSON Pointer into the document. Nothing was stored. */
+        InvalidProfile: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description The hub id of the ticket. */
@@ -2578,6 +2988,10 @@ export interface components {
          */
         IfMatch: string;
         ParticipantIdParam: components["schemas"]["ParticipantId"];
+        /** @description The version number (1, 2, 3…). */
+        ProfileVersionParam: number;
+        /** @description A built-in profile's id, e.g. `znuny`. */
+        BuiltinProfileIdParam: string;
         /** @description The client id, as issued. */
         ClientIdParam: string;
         ServiceIdParam: components["schemas"]["ServiceId"];
@@ -5055,6 +5469,287 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listMappingProfileVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ProfileVersionSummary"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    saveMappingProfileVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingProfileDocument"];
+            };
+        };
+        responses: {
+            /** @description Saved as the next version; `Location` is where it is. */
+            201: {
+                headers: {
+                    /** @description The new version, `/v1/participants/{participantId}/mapping-profiles/{version}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileVersion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidProfile"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMappingProfileVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The version number (1, 2, 3…). */
+                version: components["parameters"]["ProfileVersionParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileVersion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMappingBinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingBinding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    activateMappingProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingActivation"];
+            };
+        };
+        responses: {
+            /** @description Active; with `secret` when one was generated. */
+            200: {
+                headers: {
+                    /** @description `no-store`: the answer may carry a secret. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingBinding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deactivateMappingProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No profile is active any more. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listBuiltinMappingProfiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The built-in profiles. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: components["schemas"]["BuiltinProfileId"];
+                            description?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBuiltinMappingProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A built-in profile's id, e.g. `znuny`. */
+                profileId: components["parameters"]["BuiltinProfileIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The built-in profile. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: components["schemas"]["BuiltinProfileId"];
+                        document: components["schemas"]["MappingProfileDocument"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    dryRunMappingProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunRequest"];
+            };
+        };
+        responses: {
+            /** @description What the profile made of the sample, or why it could not. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
         };
