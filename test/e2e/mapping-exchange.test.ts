@@ -199,10 +199,8 @@ describe('a ticket from Znuny to ServiceNow and back, through mapping profiles o
     servicenow.putOnHold(sysId, 'Welcher Browser wurde verwendet?', AGENT_SN);
     s = await expectEvents(['ticket.status_changed']);
     expect(s.hub.status).toBe('waiting');
-    expect(znuny.ticket(znunyId)).toMatchObject({
-      State: 'pending reminder',
-      Article: expect.arrayContaining([expect.objectContaining({ Body: 'Welcher Browser wurde verwendet?', From: ZNUNY_API_USER.fullname })]),
-    });
+    expect(znuny.ticket(znunyId).State).toBe('pending reminder');
+    expect(znuny.ticket(znunyId).Article.at(-1)).toMatchObject({ Body: 'Welcher Browser wurde verwendet?', From: ZNUNY_API_USER.fullname });
 
     // 3. The MiLa's agent answers with a note and sets the ticket open: the answer (a comment,
     //    then the return to work); ServiceNow gets the comment and In Progress.
@@ -220,10 +218,8 @@ describe('a ticket from Znuny to ServiceNow and back, through mapping profiles o
     servicenow.resolve(sysId, { code: 'Workaround provided', notes: 'Bitte vorerst Edge verwenden; Korrektur folgt.' }, AGENT_SN);
     s = await expectEvents(['ticket.resolved']);
     expect(s.hub).toMatchObject({ status: 'resolved', assignee: 'demo-mila' });
-    expect(znuny.ticket(znunyId)).toMatchObject({
-      State: 'pending auto close+',
-      DynamicField: expect.arrayContaining([{ Name: 'DrehscheibeResolution', Value: 'workaround' }]),
-    });
+    expect(znuny.ticket(znunyId).State).toBe('pending auto close+');
+    expect(znuny.ticket(znunyId).DynamicField).toContainEqual({ Name: 'DrehscheibeResolution', Value: 'workaround' });
     expect(znuny.ticket(znunyId).Article.at(-1)).toMatchObject({ Body: 'Bitte vorerst Edge verwenden; Korrektur folgt.' });
 
     // 5. The citizen calls again; the MiLa's agent reopens with a note. Znuny reports the note
@@ -239,10 +235,8 @@ describe('a ticket from Znuny to ServiceNow and back, through mapping profiles o
     servicenow.resolve(sysId, { code: 'Solution provided', notes: 'Zertifikat des Formularservers erneuert.' }, AGENT_SN);
     s = await expectEvents(['ticket.resolved']);
     expect(s.hub).toMatchObject({ status: 'resolved', assignee: 'demo-mila' });
-    expect(znuny.ticket(znunyId)).toMatchObject({
-      State: 'pending auto close+',
-      DynamicField: expect.arrayContaining([{ Name: 'DrehscheibeResolution', Value: 'solved' }]),
-    });
+    expect(znuny.ticket(znunyId).State).toBe('pending auto close+');
+    expect(znuny.ticket(znunyId).DynamicField).toContainEqual({ Name: 'DrehscheibeResolution', Value: 'solved' });
 
     // 7. The MiLa's agent closes the ticket: closed at the hub, Closed in ServiceNow.
     znuny.changeState(znunyId, 'closed successful');
