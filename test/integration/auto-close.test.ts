@@ -4,6 +4,7 @@ import { createDataSource } from '@drehscheibe/persistence';
 import type { DataSource } from 'typeorm';
 import { createAutoClose } from '../../apps/worker/src/auto-close-schedule.js';
 import type { DeliveryWorkerHandle } from '../../apps/worker/src/delivery-worker.js';
+import { createWorkerTickets } from '../../apps/worker/src/ticket-runtime.js';
 import { hubEnvironment, testServers } from '../support/environment.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { startInProcessWorker } from '../support/in-process-worker.js';
@@ -178,7 +179,7 @@ describe('auto-close', () => {
           return Promise.resolve();
         },
       };
-      const [one, two] = sources.map((ds) => createAutoClose(config, ds, dispatcher));
+      const [one, two] = sources.map((ds) => createAutoClose(config, createWorkerTickets(config, ds, dispatcher)));
       const runs = await Promise.all([one.runOnce(), two.runOnce(), one.runOnce()]);
       expect(runs.reduce((n, r) => n + r.closed, 0)).toBe(1);
 

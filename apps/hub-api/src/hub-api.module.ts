@@ -5,6 +5,7 @@ import { CoreModule, type CoreRuntime } from './core/core.module.js';
 import { DeliveriesModule } from './deliveries/deliveries.module.js';
 import { FeedModule } from './feed/feed.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InboundModule } from './inbound/inbound.module.js';
 import { MappingModule } from './mapping/mapping.module.js';
 import { RequestPipelineModule } from './http/request-pipeline.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -34,6 +35,7 @@ export class HubApiModule {
         NoticesModule,
         DeliveriesModule,
         MappingModule,
+        InboundModule,
         MetricsModule,
       ],
     };

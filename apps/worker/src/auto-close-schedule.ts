@@ -1,18 +1,14 @@
 import { reasonOf } from '@drehscheibe/availability';
 import type { HubConfig } from '@drehscheibe/config';
 import type { Logger } from '@drehscheibe/observability';
-import { OutboxWriter, type DeliveryDispatcher } from '@drehscheibe/outbox';
-import { FieldCipher } from '@drehscheibe/security';
-import { AutoClose, TicketCommandRunner, TicketPresenter, TicketStore } from '@drehscheibe/tickets';
-import type { DataSource } from 'typeorm';
+import { AutoClose } from '@drehscheibe/tickets';
+import type { WorkerTickets } from './ticket-runtime.js';
 
 /** Tickets one run closes at most; more due ones wait for the next run. */
 const AUTO_CLOSE_BATCH = 200;
 
 /** The auto-close job on a connected database: the ticket store and command runner as the API has them, the worker's queue as dispatcher. */
-export function createAutoClose(config: HubConfig, dataSource: DataSource, dispatcher: DeliveryDispatcher): AutoClose {
-  const store = new TicketStore(dataSource);
-  const runner = new TicketCommandRunner(store, new TicketPresenter(new FieldCipher(config.keys.dataKey)), new OutboxWriter(), dispatcher);
+export function createAutoClose(config: HubConfig, { store, runner }: WorkerTickets): AutoClose {
   return new AutoClose(store, runner, { defaultAfter: config.autoClose.after, batchSize: AUTO_CLOSE_BATCH });
 }
 

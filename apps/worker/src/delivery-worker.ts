@@ -28,6 +28,8 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { createAutoClose, scheduleAutoClose } from './auto-close-schedule.js';
+import { ProfileAnswers } from './native-answers.js';
+import { createWorkerTickets } from './ticket-runtime.js';
 
 /**
  * How long a delivery waits before re-checking an earlier one for the same
@@ -114,6 +116,9 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
   const perReceiver = config.delivery.perReceiverConcurrency;
   // A responsive receiver's backlog may wait for its slots in the rest of the worker's capacity (never all of it).
   const slots = new ReceiverSlots(perReceiver, { maxWaiters: perReceiver, burstWaiters: Math.max(0, config.delivery.concurrency - 3 * perReceiver) });
+  const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
+  // Ticket changes the worker makes itself (auto-close, what a system's answer tells) go through the API's use cases.
+  const tickets = createWorkerTickets(config, dataSource, queue);
   const processor = new DeliveryProcessor(
     deliveries,
     ed25519Signer(webhookKey.privateKey),
@@ -123,10 +128,10 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
     slots,
     endpoints,
     metrics,
+    new ProfileAnswers(tickets.profiles, tickets.desiredState),
   );
   // A failed handshake is tried again as often as an open circuit is probed.
   const verifier = processor.verifier(health, config.delivery.circuitProbeIntervalMs);
-  const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
   const reconciler = new DeliveryReconciler(deliveries, queue, logger.child({ component: 'reconciler' }), 2000, metrics, { health, receivers: endpoints });
 
   // Outages are logged once, by the producer connection.
@@ -208,7 +213,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       .catch((e) => idempotencyLogger.warn({ err: reasonOf(e) }, 'idempotency key purge failed'))
       .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
-  const autoClose = scheduleAutoClose(createAutoClose(config, dataSource, queue), config.autoClose.intervalMs, logger.child({ component: 'auto-close' }));
+  const autoClose = scheduleAutoClose(createAutoClose(config, tickets), config.autoClose.intervalMs, logger.child({ component: 'auto-close' }));
   return {
     async close() {
       clearInterval(timer);

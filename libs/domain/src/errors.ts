@@ -24,7 +24,8 @@ export type DomainErrorCode =
   | 'invalid-attachment'
   | 'invalid-period'
   | 'state-input-required'
-  | 'invalid-profile';
+  | 'invalid-profile'
+  | 'mapping-failed';
 
 export class DomainError extends Error {
   constructor(

@@ -126,6 +126,11 @@ export class CompiledProfile {
     return this.requests.length > 0;
   }
 
+  /** Whether the answer to this request tells the hub something (else the worker need not read it). */
+  readsAnswerOf(requestName: string): boolean {
+    return this.answerMapping?.after.has(requestName) ?? false;
+  }
+
   private bindings(context: MappingContext, trace?: TraceEntry[]): Bindings {
     return {
       toCanonical: (map: string, code: unknown) => this.valueMaps.lookup(map, 'toCanonical', code, trace),

@@ -1,5 +1,5 @@
 import type { CodelistRegistry } from '@drehscheibe/codelists';
-import type { OpenApiDocument, Violation } from '@drehscheibe/contracts';
+import type { OpenApiDocument, SpecValidator, Violation } from '@drehscheibe/contracts';
 import type jsonata from 'jsonata';
 import { BUILTIN_PROFILES } from './builtin/index.js';
 import { CompiledProfile, type CompiledAnswer, type CompiledRequest, type CompiledRule } from './compiled-profile.js';
@@ -56,8 +56,10 @@ export class MappingEngine {
     private readonly codelists: CodelistRegistry,
     spec: OpenApiDocument,
     private readonly builtins: Partial<Record<string, MappingProfileDocument>> = BUILTIN_PROFILES,
+    /** The app's validator of `spec`, shared instead of compiled again. */
+    validator?: SpecValidator,
   ) {
-    this.schemas = new RequestSchemas(spec);
+    this.schemas = new RequestSchemas(spec, validator);
   }
 
   /** Every problem of the document, each with its pointer; empty when it can be saved. */

@@ -24,9 +24,11 @@ interface OperationRef {
  */
 export class RequestSchemas {
   private readonly operations = new Map<string, OperationRef>();
-  private validatorInstance?: SpecValidator;
-
-  constructor(private readonly document: OpenApiDocument) {
+  constructor(
+    private readonly document: OpenApiDocument,
+    /** The app's validator of the same document, if it has one (compiling one costs start-up time). */
+    private validatorInstance?: SpecValidator,
+  ) {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, op] of Object.entries(
         item as Record<string, { operationId?: string; requestBody?: { content?: Record<string, { schema: Schema }> } }>,

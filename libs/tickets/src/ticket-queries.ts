@@ -1,4 +1,5 @@
 import type { Ticket, TicketEvent } from '@drehscheibe/contracts';
+import { DomainError } from '@drehscheibe/domain';
 import { Injectable } from '@nestjs/common';
 import { toEventView } from './ticket-events.js';
 import { TicketPresenter } from './ticket-presenter.js';
@@ -14,6 +15,14 @@ export class TicketQueries {
 
   async get(viewerId: string, ticketId: string): Promise<Ticket> {
     return this.presenter.present(await this.store.load(ticketId, viewerId), viewerId);
+  }
+
+  /** The one ticket on which the participant's own ticket number is `externalId` (a native system names tickets so). */
+  async idByOwnExternalId(participantId: string, externalId: string): Promise<string> {
+    const ids = await this.store.idsByOwnExternalId(participantId, externalId);
+    if (ids.length === 0) throw new DomainError('not-found', `none of your tickets has your number ${externalId}`);
+    if (ids.length > 1) throw new DomainError('duplicate-external-id', `several of your tickets have your number ${externalId}`);
+    return ids[0];
   }
 
   async events(viewerId: string, ticketId: string): Promise<TicketEvent[]> {

@@ -116,6 +116,12 @@ export class TicketStore {
     }
   }
 
+  /** The tickets on which a participant's own ticket number (its `externalId` as a party) is `externalId`. */
+  async idsByOwnExternalId(participantId: string, externalId: string): Promise<string[]> {
+    const rows = await queryPrepared<{ ticket_id: string }>(this.dataSource.manager, this.statements().byOwnExternalId, [participantId, externalId]);
+    return rows.map((r) => r.ticket_id);
+  }
+
   /**
    * Resolved tickets whose auto-close period has passed at `now`, the longest
    * resolved first: the service's period, else `defaultAfter`; a period of
@@ -227,6 +233,7 @@ interface Statements {
   sourceRefAdd: PreparedStatement;
   sourceRefInsert: ReturnType<typeof insertColumns<TicketSourceRefEntity>>;
   byOriginExternalId: PreparedStatement;
+  byOwnExternalId: PreparedStatement;
   autoCloseDue: PreparedStatement;
   ticketInsert: ReturnType<typeof insertColumns<TicketEntity>>;
   ticketUpdate: ReturnType<typeof updateColumns<TicketEntity>>;
@@ -306,6 +313,10 @@ function buildStatements(ds: DataSource): Statements {
     },
     sourceRefInsert,
     byOriginExternalId: { name: 'ticket_by_origin_external_id_v1', text: 'SELECT id FROM tickets WHERE origin_id = $1 AND origin_external_id = $2' },
+    byOwnExternalId: {
+      name: 'ticket_by_own_external_id_v1',
+      text: 'SELECT ticket_id FROM ticket_parties WHERE external_id = $2 AND participant_id = $1 ORDER BY joined_at LIMIT 2',
+    },
     autoCloseDue: {
       name: 'ticket_auto_close_due_v1',
       text: `SELECT t.id FROM tickets t JOIN services s ON s.id = t.service_id

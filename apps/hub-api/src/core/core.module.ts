@@ -1,7 +1,8 @@
 import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
-import { SpecValidator } from '@drehscheibe/contracts';
+import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
+import { BUILTIN_PROFILES, MappingEngine, MappingProfiles, ProfileRenderer } from '@drehscheibe/mapping';
 import { HubMetrics, type Logger } from '@drehscheibe/observability';
 import { DatabaseConnection } from '@drehscheibe/persistence';
 import { FieldCipher, SigningKey } from '@drehscheibe/security';
@@ -72,6 +73,8 @@ export class CoreModule {
       DeliveryQueue,
       DELIVERY_DISPATCHER,
       OutboxWriter,
+      MappingEngine,
+      MappingProfiles,
       FieldCipher,
       TOKEN_SIGNING_KEY,
       WEBHOOK_SIGNING_KEY,
@@ -99,8 +102,21 @@ export class CoreModule {
         },
         // What the ticket and notice use cases hand their deliveries to.
         { provide: DELIVERY_DISPATCHER, useExisting: DeliveryQueue },
-        // The one writer of delivery rows; renders canonical JSON (mapping profiles will hand it their renderer).
-        { provide: OutboxWriter, useFactory: () => new OutboxWriter() },
+        // Mapping profiles: the engine, and each participant's active version (cached per process).
+        {
+          provide: MappingEngine,
+          useFactory: (codelists: CodelistRegistry, validator: SpecValidator) =>
+            new MappingEngine(codelists, loadOpenApiDocument(), BUILTIN_PROFILES, validator),
+          inject: [CodelistRegistry, SpecValidator],
+        },
+        {
+          provide: MappingProfiles,
+          useFactory: (dataSource: DataSource, engine: MappingEngine, cipher: FieldCipher, config: HubConfig) =>
+            new MappingProfiles(dataSource, engine, cipher, { refreshMs: config.mapping.refreshMs }),
+          inject: [DataSource, MappingEngine, FieldCipher, HUB_CONFIG],
+        },
+        // The one writer of delivery rows: canonical JSON, or what a receiver's active mapping profile renders.
+        { provide: OutboxWriter, useFactory: (profiles: MappingProfiles) => new OutboxWriter(new ProfileRenderer(profiles)), inject: [MappingProfiles] },
         { provide: FieldCipher, useFactory: (config: HubConfig) => new FieldCipher(config.keys.dataKey), inject: [HUB_CONFIG] },
         { provide: TOKEN_SIGNING_KEY, useFactory: (config: HubConfig) => SigningKey.fromSecret(config.keys.tokenSigningKey), inject: [HUB_CONFIG] },
         { provide: WEBHOOK_SIGNING_KEY, useFactory: (config: HubConfig) => SigningKey.fromSecret(config.keys.webhookSigningKey), inject: [HUB_CONFIG] },

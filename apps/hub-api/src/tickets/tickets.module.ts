@@ -60,6 +60,6 @@ import { TicketsController } from './tickets.controller.js';
     },
   ],
   // The idempotency interceptor answers a request whose change committed but whose answer was lost.
-  exports: [TicketOutcomeReplies, TicketStore],
+  exports: [TicketOutcomeReplies, TicketStore, CreateTicket, TicketCommands, DesiredState, TicketQueries],
 })
 export class TicketsModule {}

@@ -180,6 +180,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inbound/{participantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post a message in your own system's format (native in)
+         * @description For ticket systems that cannot speak the canonical API: post the system's own message
+         *     (its webhook payload or export) here. The participant's active mapping profile translates
+         *     it into `createTicket`, `setTicketState` or `addComment`, and the hub continues exactly as
+         *     the canonical API would, as that participant — same rules, same events, same problems.
+         *
+         *     **Authentication** is what the participant's mapping binding names: the hub's bearer
+         *     token (default; the token must be the participant's own, with the `tickets` scope), a
+         *     shared secret in a header, or an HMAC (SHA-256/512, hex or base64, optional prefix such
+         *     as `sha256=`) of the exact body in a header, for systems that cannot do OAuth.
+         *
+         *     **Repeats change nothing:** a create whose number the hub knows answers the existing
+         *     ticket (`outcome: unchanged`), and a change carries the system's change id as source
+         *     reference when the profile names one. A message the profile cannot translate answers
+         *     `422 mapping-failed` with the profile's rule or value map in `mapping.pointer`.
+         */
+        post: operations["receiveNativeMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lifecycle": {
         parameters: {
             query?: never;
@@ -1820,7 +1855,7 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -1861,6 +1896,14 @@ export interface components {
             ticketId?: string;
             /** @description For `invalid-profile`, every problem of the mapping profile document, with a JSON Pointer into it. */
             violations?: components["schemas"]["MappingViolation"][];
+            /** @description For `mapping-failed`, what in the participant's mapping profile could not translate the message; `violations` then point into the profile. */
+            mapping?: {
+                /** @enum {string} */
+                code: "unmapped-code" | "no-matching-rule" | "expression-failed" | "invalid-result";
+                /** @description JSON Pointer into the profile. */
+                pointer: string;
+                profileVersion?: number;
+            };
             /** @description For the token endpoint, the RFC 6749 error code. */
             error?: string;
             error_description?: string;
@@ -2789,6 +2832,25 @@ export interface components {
                 violations?: components["schemas"]["MappingViolation"][];
             };
         };
+        NativeMessageResult: {
+            /**
+             * @description What the message became.
+             * @enum {string}
+             */
+            operation: "createTicket" | "setTicketState" | "addComment";
+            /** @description The profile's inbound rule that translated it. */
+            rule: string;
+            /** Format: uuid */
+            ticketId: string;
+            ticketVersion: number;
+            /**
+             * @description `unchanged`: a repeat, or the ticket was in that state already (no event).
+             * @enum {string}
+             */
+            outcome: "created" | "changed" | "unchanged";
+            /** @description The profile version that translated it. */
+            profileVersion: number;
+        };
     };
     responses: {
         /**
@@ -3220,6 +3282,65 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveNativeMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Event": {
+                 *         "Event": "TicketStateUpdate"
+                 *       },
+                 *       "Ticket": {
+                 *         "TicketNumber": "2026120210000017",
+                 *         "State": "open",
+                 *         "Title": "Anmeldung mit BundID schlägt fehl"
+                 *       }
+                 *     }
+                 */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Applied (or a repeat of something applied before). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeMessageResult"];
+                };
+            };
+            /** @description A ticket was created. */
+            201: {
+                headers: {
+                    /** @description The new ticket. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeMessageResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
