@@ -91,11 +91,11 @@ beforeAll(async () => {
   stack = await Stack.start({ SIMULATOR_PARTICIPANTS: '', SIMULATOR_AUTO_ACKNOWLEDGE: 'false', MAPPING_REFRESH_MS: '200' });
   await Promise.all([znuny.start(), servicenow.start()]);
   // The MiLa's invoker sends a fixed secret header; the BeLa's business rule signs its body.
-  const milaSecret = await speak('demo-mila', znuny.endpoint, MILA_PROFILE, { kind: 'shared-secret', header: 'X-Drehscheibe-Secret' });
+  const milaSecret = await speak('demo-mila', znuny.endpoint, MILA_PROFILE, { kind: 'shared-secret', header: 'x-drehscheibe-secret' });
   znuny.hook = { url: `${stack.apiUrl}/v1/inbound/demo-mila`, headers: () => ({ 'x-drehscheibe-secret': milaSecret }) };
   const belaSecret = await speak('demo-bela', servicenow.url, BELA_PROFILE, {
     kind: 'hmac',
-    header: 'X-Drehscheibe-Signature',
+    header: 'x-drehscheibe-signature',
     algorithm: 'sha256',
     encoding: 'hex',
     prefix: 'sha256=',
