@@ -15,12 +15,14 @@
 //   scenarios.mjs  what is measured (load.mjs generates the load, cpu.mjs and
 //                  statements.mjs count CPU and SQL per unit of work)
 //   report.mjs     medians, the table, notes, the JSON document
+//   mapping.mjs    the mapping profiles' cost per change, in this process
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from '../scripts/build.mjs';
 import { onExit, runExitHandlers } from '../scripts/lib/infra.mjs';
 import { machineBusyMs } from './cpu.mjs';
+import { mappingTable, measureMapping } from './mapping.mjs';
 import { now } from './load.mjs';
 import { readOptions, USAGE } from './options.mjs';
 import { medians, notes as notesFor, printDetails, table, tableLines } from './report.mjs';
@@ -52,6 +54,9 @@ const workDir = mkdtempSync(join(tmpdir(), 'drehscheibe-bench-'));
 onExit(() => rmSync(workDir, { recursive: true, force: true })); // registered first: runs last
 
 if (options.build) say(`built ${await build()} files into dist/`);
+// In this process, before the stack starts: the machine is quiet then.
+say('measuring the mapping profiles (per change, in process)');
+const mapping = await measureMapping({ runs: Math.max(3, opt.runs), iterations: opt.runs === 1 ? 1000 : 5000 });
 /** @param {string} name */
 const profileFile = (name) => join(workDir, `${name}.cpuprofile`);
 const bench = await startBench({
@@ -133,6 +138,7 @@ const rows = table(m, opt);
 const notes = notesFor(m, opt, { foreign, drainSample });
 console.log(`\n${tableLines(rows).join('\n')}\n\n${notes.map((n) => `  ${n}`).join('\n')}`);
 printDetails(profiles, statements);
+console.log(`\n${mappingTable(mapping).join('\n')}`);
 
 const result = {
   when: new Date().toISOString(),
@@ -151,6 +157,7 @@ const result = {
   notes,
   profiles,
   statements,
+  mapping,
   runs,
   seconds: Math.round((Date.now() - started) / 1000),
 };

@@ -1,5 +1,5 @@
 import { hashClientSecret } from '@drehscheibe/security';
-import type { ApiResponse, CallOptions, Method, Operation, PathOf } from '../support/api-client.js';
+import type { ApiClient, ApiResponse, Operation } from '../support/api-client.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import { eventually } from '../support/stack.js';
 
@@ -15,12 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-const admin = <M extends Method, P extends PathOf<M>>(
-  method: M,
-  path: P,
-  body?: CallOptions<Operation<M, P>>['body'],
-  params?: CallOptions<Operation<M, P>>['params'],
-) => hub.api.call(method, path, { as: 'hub-admin', body, params });
+const admin: ApiClient['admin'] = (method, path, body, params) => hub.api.admin(method, path, body, params);
 
 let seq = 0;
 async function participantWithClient(): Promise<{ participantId: string; clientId: string; clientSecret: string }> {

@@ -6,7 +6,7 @@ import { BUILTIN_PROFILES, inboundSecretMatches, MappingEngine, MappingProfiles,
 import { createDataSource, poolOf } from '@drehscheibe/persistence';
 import { FieldCipher } from '@drehscheibe/security';
 import type { DataSource } from 'typeorm';
-import type { CallOptions, Method, Operation, PathOf } from '../support/api-client.js';
+import type { ApiClient } from '../support/api-client.js';
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 
 // Mapping profiles through the admin API: versions, activation, inbound secrets,
@@ -25,12 +25,7 @@ afterAll(async () => {
   await hub?.close();
 });
 
-const admin = <M extends Method, P extends PathOf<M>>(
-  method: M,
-  path: P,
-  body?: CallOptions<Operation<M, P>>['body'],
-  params?: CallOptions<Operation<M, P>>['params'],
-) => hub.api.call(method, path, { as: 'hub-admin', body, params });
+const admin: ApiClient['admin'] = (method, path, body, params) => hub.api.admin(method, path, body, params);
 
 let seq = 0;
 async function newParticipant(): Promise<string> {

@@ -286,6 +286,11 @@ describe('native out', () => {
       error: { code: 'unmapped-code', pointer: '/valueMaps/status/toNative', message: expect.stringContaining('"cancelled"') as string },
     });
     expect(detail.data.history).toEqual([expect.objectContaining({ error: expect.stringContaining('mapping failed (unmapped-code') as string })]);
+    // Activating another version changes nothing that was rendered: the dead letter keeps the version that made it.
     await activate('demo-bela', landesticket);
+    const binding = await hub.api.call('GET', '/v1/participants/{participantId}/mapping', { as: 'hub-admin', params: { participantId: 'demo-bela' } });
+    const after = await hub.api.call('GET', '/v1/deliveries/{deliveryId}', { as: 'hub-admin', params: { deliveryId: dead[0].id } });
+    expect(after.data.message).toEqual(detail.data.message);
+    expect(after.data.message?.profileId).not.toBe(binding.data.profileId);
   });
 });

@@ -1,6 +1,6 @@
 import { startInProcessHub, type InProcessHub } from '../support/in-process-hub.js';
 import type { components } from '@drehscheibe/client';
-import type { CallOptions, Method, Operation, PathOf } from '../support/api-client.js';
+import type { ApiClient } from '../support/api-client.js';
 
 let hub: InProcessHub;
 beforeAll(async () => {
@@ -9,12 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-const admin = <M extends Method, P extends PathOf<M>>(
-  method: M,
-  path: P,
-  body?: CallOptions<Operation<M, P>>['body'],
-  params?: CallOptions<Operation<M, P>>['params'],
-) => hub.api.call(method, path, { as: 'hub-admin', body, params });
+const admin: ApiClient['admin'] = (method, path, body, params) => hub.api.admin(method, path, body, params);
 
 let seq = 0;
 const participant = (overrides: Partial<components['schemas']['ParticipantCreate']> = {}) => ({

@@ -160,6 +160,11 @@ export class ApiClient {
     return new ApiResponse(response.status, response.headers, received.get(response) as SuccessBody<Operation<M, P>> | ProblemBody<Operation<M, P>>);
   }
 
+  /** A call as the demo administrator (`hub-admin`), the registry and mapping tests' usual caller. */
+  admin<M extends Method, P extends PathOf<M>>(method: M, path: P, body?: CallOptions<Operation<M, P>>['body'], params?: CallOptions<Operation<M, P>>['params']) {
+    return this.call(method, path, { as: 'hub-admin', body, params });
+  }
+
   /** A ticket command by name, typed by its operation. */
   command<A extends TicketAction>(as: string, action: A, ticketId: string, body: TicketCommandBody<A>, headers: Record<string, string> = {}) {
     return this.call('POST', `/v1/tickets/{ticketId}/${action}`, {

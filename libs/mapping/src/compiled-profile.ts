@@ -47,25 +47,25 @@ export interface AnswerResult {
   trace?: TraceEntry[];
 }
 
+/** A rule: its condition, then one evaluation giving `{ticket, sourceRef, body}`. */
 export interface CompiledRule {
   name: string;
   pointer: string;
   operation: InboundOperation;
   when?: Expression;
-  ticket?: Expression;
-  sourceRef?: Expression;
-  fields: FieldSet;
+  block: FieldSet;
+  /** The body's field paths, to point refused fields at the profile. */
+  bodyPaths: string[];
 }
 
+/** A request: its condition, then one evaluation giving `{path, headers, body}`. */
 export interface CompiledRequest {
   name: string;
   pointer: string;
   on: ReadonlySet<string>;
   when?: Expression;
   method: OutboundMethod;
-  path: Expression;
-  headers: Array<[string, Expression]>;
-  fields: FieldSet;
+  block: FieldSet;
 }
 
 export interface CompiledAnswer {
@@ -87,8 +87,8 @@ function text(value: unknown, pointer: string, what: string): string | undefined
 }
 
 /** Points body violations at the profile field that produced them (`/body/requester/name` → the `requester.name` field). */
-function locate(violations: Violation[], fieldsPointer: string, fields: FieldSet): Violation[] {
-  const paths = fields.fields.map((f) => f.path).sort((a, b) => b.length - a.length);
+function locate(violations: Violation[], fieldsPointer: string, bodyPaths: string[]): Violation[] {
+  const paths = [...bodyPaths].sort((a, b) => b.length - a.length);
   return violations.map((v) => {
     const dotted = v.pointer
       .replace(/^\/body\/?/, '')
@@ -145,19 +145,20 @@ export class CompiledProfile {
     const bindings = this.bindings(context, trace);
     for (const rule of this.rules) {
       if (rule.when && !holds(await rule.when.evaluate(payload, bindings, trace))) continue;
-      const ticket = rule.ticket && text(await rule.ticket.evaluate(payload, bindings, trace), `${rule.pointer}/ticket`, 'the ticket number');
+      const out = await rule.block.evaluate(payload, bindings, trace);
+      const ticket = text(out.ticket, `${rule.pointer}/ticket`, 'the ticket number');
       if (rule.operation !== 'createTicket' && ticket === undefined) {
         throw new MappingError('invalid-result', `${rule.pointer}/ticket`, `rule "${rule.name}" found no ticket number in the message`);
       }
-      const sourceRef = rule.sourceRef && text(await rule.sourceRef.evaluate(payload, bindings, trace), `${rule.pointer}/sourceRef`, 'the source reference');
-      const body = await rule.fields.evaluate(payload, bindings, trace);
+      const sourceRef = text(out.sourceRef, `${rule.pointer}/sourceRef`, 'the source reference');
+      const body = (out.body ?? {}) as Record<string, unknown>;
       const violations = this.schemas.validate(rule.operation, body);
       if (violations.length > 0) {
         throw new MappingError(
           'invalid-result',
           `${rule.pointer}/fields`,
           `rule "${rule.name}" made a ${this.schemas.bodyName(rule.operation)} the API would refuse`,
-          locate(violations, `${rule.pointer}/fields`, rule.fields),
+          locate(violations, `${rule.pointer}/fields`, rule.bodyPaths),
         );
       }
       return { rule: rule.name, operation: rule.operation, ticket, sourceRef, body, ...(trace ? { trace } : {}) };
@@ -172,25 +173,24 @@ export class CompiledProfile {
     for (const request of this.requests) {
       if (!request.on.has(event.type) && !request.on.has('*')) continue;
       if (request.when && !holds(await request.when.evaluate(event.body, bindings, trace))) continue;
-      const path = await request.path.evaluate(event.body, bindings, trace);
+      const out = await request.block.evaluate(event.body, bindings, trace);
+      const path = out.path;
       if (typeof path !== 'string' || !path.startsWith('/') || /[\s\\]|^\/\/|\/\.\.?(\/|$)/.test(path)) {
         throw new MappingError(
           'invalid-result',
-          request.path.pointer,
+          `${request.pointer}/path`,
           `the path must be a string starting with a single "/" without spaces or dot segments, not ${JSON.stringify(path)}`,
         );
       }
       const headers: Record<string, string> = {};
-      for (const [name, expression] of request.headers) {
-        const value = await expression.evaluate(event.body, bindings, trace);
-        if (value === undefined) continue;
+      for (const [name, value] of Object.entries((out.headers ?? {}) as Record<string, unknown>)) {
         // eslint-disable-next-line no-control-regex
         if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) {
-          throw new MappingError('invalid-result', expression.pointer, `header ${name} must be a string without control characters`);
+          throw new MappingError('invalid-result', `${request.pointer}/headers/${name}`, `header ${name} must be a string without control characters`);
         }
         headers[name.toLowerCase()] = value;
       }
-      const body = await request.fields.evaluate(event.body, bindings, trace);
+      const body = out.body ?? {};
       return { request: { name: request.name, method: request.method, path, headers, body }, ...(trace ? { trace } : {}) };
     }
     return { request: null, ...(trace ? { trace } : {}) };
@@ -209,7 +209,11 @@ export class CompiledProfile {
         'invalid-result',
         '/outbound/answer/fields',
         'the answer mapping made a TicketStateInput the API would refuse',
-        locate(violations, '/outbound/answer/fields', mapping.fields),
+        locate(
+          violations,
+          '/outbound/answer/fields',
+          mapping.fields.fields.map((f) => f.path),
+        ),
       );
     }
     return { state, ...(trace ? { trace } : {}) };

@@ -43,6 +43,19 @@ function valueMapsNamed(node: unknown, found: Set<string> = new Set()): Set<stri
   return found;
 }
 
+/** A body's fields as parts of a block, under `body.`; a missing field object is a violation. */
+function fieldParts(
+  fields: Record<string, string> | undefined,
+  pointer: string,
+  compiler: ExpressionCompiler,
+): Array<{ key: string; source: string; pointer: string }> {
+  if (!fields || typeof fields !== 'object') {
+    compiler.violations.push({ pointer, message: 'must be an object of field path → expression' });
+    return [];
+  }
+  return Object.entries(fields).map(([path, source]) => ({ key: `body.${path}`, source, pointer: `${pointer}/${escape(path)}` }));
+}
+
 /**
  * Checks and compiles mapping profiles: resolves the built-in they extend,
  * validates every expression, target field and code, and returns the
@@ -113,8 +126,8 @@ export class MappingEngine {
     const maps = merged.document.valueMaps ?? {};
     violations.push(...ValueMaps.validate(maps, this.codelists));
     for (const field of [
-      ...compiledRules.flatMap((r) => r?.fields.fields ?? []),
-      ...compiledRequests.flatMap((r) => r?.fields.fields ?? []),
+      ...compiledRules.flatMap((r) => r?.block.fields ?? []),
+      ...compiledRequests.flatMap((r) => r?.block.fields ?? []),
       ...(answer?.fields.fields ?? []),
     ]) {
       expressions.push(field.expression);
@@ -163,16 +176,14 @@ export class MappingEngine {
         violations.push({ pointer: `${pointer}/fields/${escape(path)}`, message: `is not a field of ${this.schemas.bodyName(rule.operation)}` });
       }
     }
-    const compiled = {
-      name: rule.name,
-      pointer,
-      operation: rule.operation,
-      when: compile(rule.when, `${pointer}/when`),
-      ticket: compile(rule.ticket, `${pointer}/ticket`),
-      sourceRef: compile(rule.sourceRef, `${pointer}/sourceRef`),
-      fields: compiler.fields(rule.fields, `${pointer}/fields`),
-    };
-    return compiled.fields ? (compiled as CompiledRule) : undefined;
+    const block = compiler.block([
+      ...(rule.ticket === undefined ? [] : [{ key: 'ticket', source: rule.ticket, pointer: `${pointer}/ticket` }]),
+      ...(rule.sourceRef === undefined ? [] : [{ key: 'sourceRef', source: rule.sourceRef, pointer: `${pointer}/sourceRef` }]),
+      ...fieldParts(rule.fields, `${pointer}/fields`, compiler),
+    ]);
+    const when = compile(rule.when, `${pointer}/when`);
+    if (!block) return undefined;
+    return { name: rule.name, pointer, operation: rule.operation, when, block, bodyPaths: Object.keys(rule.fields ?? {}) };
   }
 
   private request(
@@ -184,25 +195,17 @@ export class MappingEngine {
   ): CompiledRequest | undefined {
     if (!OUTBOUND_METHODS.includes(request.method)) violations.push({ pointer: `${pointer}/method`, message: `must be one of ${OUTBOUND_METHODS.join(', ')}` });
     if (!Array.isArray(request.on) || request.on.length === 0) violations.push({ pointer: `${pointer}/on`, message: 'must name at least one event type' });
-    const headers: Array<[string, Expression]> = [];
-    for (const [name, source] of Object.entries(request.headers ?? {})) {
+    for (const name of Object.keys(request.headers ?? {})) {
       if (RESERVED_HEADERS.has(name.toLowerCase())) violations.push({ pointer: `${pointer}/headers/${escape(name)}`, message: 'is set by the hub itself' });
-      const e = compile(source, `${pointer}/headers/${escape(name)}`);
-      if (e) headers.push([name, e]);
     }
-    const path = compile(request.path, `${pointer}/path`);
-    const fields = compiler.fields(request.fields, `${pointer}/fields`);
-    if (!path || !fields) return undefined;
-    return {
-      name: request.name,
-      pointer,
-      on: new Set(request.on ?? []),
-      when: compile(request.when, `${pointer}/when`),
-      method: request.method,
-      path,
-      headers,
-      fields,
-    };
+    const block = compiler.block([
+      { key: 'path', source: request.path, pointer: `${pointer}/path` },
+      ...Object.entries(request.headers ?? {}).map(([name, source]) => ({ key: `headers.${name}`, source, pointer: `${pointer}/headers/${escape(name)}` })),
+      ...fieldParts(request.fields, `${pointer}/fields`, compiler),
+    ]);
+    const when = compile(request.when, `${pointer}/when`);
+    if (!block) return undefined;
+    return { name: request.name, pointer, on: new Set(request.on ?? []), when, method: request.method, block };
   }
 
   private answer(document: MappingProfileDocument, compiler: ExpressionCompiler, violations: Violation[]): CompiledAnswer | undefined {

@@ -40,13 +40,22 @@ export class ExpressionCompiler {
       this.violations.push({ pointer, message: 'must be an object of field path → expression' });
       return undefined;
     }
-    const compiled = Object.entries(fields).map(([path, source]) => ({ path, expression: this.compile(source, `${pointer}/${escape(path)}`) }));
+    return this.block(Object.entries(fields).map(([path, source]) => ({ key: path, source, pointer: `${pointer}/${escape(path)}` })));
+  }
+
+  /**
+   * Several expressions evaluated as one object (`key` a dotted path into
+   * it), e.g. a request's path, headers and body: one evaluation instead
+   * of one per part. Each part keeps its own pointer for traces and errors.
+   */
+  block(parts: Array<{ key: string; source: string; pointer: string }>): FieldSet | undefined {
+    const compiled = parts.map((p) => ({ path: p.key, expression: this.compile(p.source, p.pointer) }));
     if (compiled.some((c) => !c.expression)) return undefined;
     let combined: Expression | undefined;
     try {
-      combined = new Expression(jsonata(combinedSource(fields)), '', pointer);
+      combined = new Expression(jsonata(combinedSource(parts)), '', parts[0]?.pointer ?? '');
     } catch {
-      // Each field compiles on its own; they are then evaluated one by one.
+      // Each part compiles on its own; they are then evaluated one by one.
     }
     return new FieldSet(
       compiled.map((c) => ({ path: c.path, expression: c.expression! })),
@@ -94,15 +103,27 @@ interface Field {
  * on its own.
  */
 export class FieldSet {
+  /** The intermediate objects of dotted paths (`a` for `a.b`), pruned when empty. */
+  private readonly parents: ReadonlySet<string>;
+
   constructor(
     readonly fields: Field[],
     private readonly combined: Expression | undefined,
-  ) {}
+  ) {
+    this.parents = new Set(
+      fields.flatMap((f) =>
+        f.path
+          .split('.')
+          .slice(0, -1)
+          .map((_, i, keys) => keys.slice(0, i + 1).join('.')),
+      ),
+    );
+  }
 
   async evaluate(input: unknown, bindings: Bindings, trace?: TraceEntry[]): Promise<Record<string, unknown>> {
     if (!trace && this.combined) {
       try {
-        return pruneEmpty(((await this.combined.evaluate(input, bindings)) ?? {}) as Record<string, unknown>, this.fields);
+        return pruneEmpty(((await this.combined.evaluate(input, bindings)) ?? {}) as Record<string, unknown>, this.parents);
       } catch (e) {
         // An unmapped code names its value map already; an expression failure is located field by field below.
         if (e instanceof MappingError && e.code !== 'expression-failed') throw e;
@@ -131,10 +152,10 @@ interface Tree {
   [key: string]: Tree | string;
 }
 
-/** `{"a": (e1), "b": {"c": (e2)}}` for fields `a` and `b.c`. */
-function combinedSource(fields: Record<string, string>): string {
+/** `{"a": (e1), "b": {"c": (e2)}}` for parts `a` and `b.c`. */
+function combinedSource(parts: Array<{ key: string; source: string }>): string {
   const tree: Tree = {};
-  for (const [path, source] of Object.entries(fields)) {
+  for (const { key: path, source } of parts) {
     const keys = path.split('.');
     let node = tree;
     for (const key of keys.slice(0, -1)) node = typeof node[key] === 'object' ? node[key] : (node[key] = {});
@@ -148,15 +169,8 @@ function combinedSource(fields: Record<string, string>): string {
 }
 
 /** Drops the intermediate objects of dotted paths whose fields all evaluated to nothing. */
-function pruneEmpty(value: Record<string, unknown>, fields: Field[]): Record<string, unknown> {
-  const parents = new Set(
-    fields.flatMap((f) =>
-      f.path
-        .split('.')
-        .slice(0, -1)
-        .map((_, i, keys) => keys.slice(0, i + 1).join('.')),
-    ),
-  );
+function pruneEmpty(value: Record<string, unknown>, parents: ReadonlySet<string>): Record<string, unknown> {
+  if (parents.size === 0) return value;
   const walk = (node: Record<string, unknown>, prefix: string) => {
     for (const [key, v] of Object.entries(node)) {
       const path = prefix ? `${prefix}.${key}` : key;

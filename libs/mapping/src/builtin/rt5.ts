@@ -1,5 +1,5 @@
 import type { MappingProfileDocument } from '../profile-document.js';
-import { isAbsent, FORWARDED_TO_ME, HAS_STEP_WORDS, STATUS_EVENTS, STEP_WORDS } from './shared.js';
+import { FORWARDED_TO_ME, HAS_STEP_WORDS, HUB_RESOLUTION_CODES, isAbsent, STATUS_EVENTS, STEP_WORDS } from './shared.js';
 
 /** The first value of a ticket custom field, by name. */
 const cf = (name: string): string => `ticket.CustomFields[name = '${name}'].values[0]`;
@@ -56,18 +56,7 @@ export const rt5Profile: MappingProfileDocument = {
       toCanonical: { '100': '2', '50': '3', '0': '4' },
       toNative: { '1': '100', '2': '100', '3': '50', '4': '0', '5': '0' },
     },
-    resolution: {
-      toCanonical: {
-        solved: 'solved',
-        workaround_provided: 'workaround_provided',
-        information_provided: 'information_provided',
-        duplicate: 'duplicate',
-        not_reproducible: 'not_reproducible',
-        no_action_required: 'no_action_required',
-        referred_elsewhere: 'referred_elsewhere',
-        cancelled_by_requester: 'cancelled_by_requester',
-      },
-    },
+    resolution: HUB_RESOLUTION_CODES,
   },
   inbound: {
     rules: [

@@ -26,3 +26,23 @@ export const FORWARDED_TO_ME = 'data.assignee.participantId = $participant';
 
 /** Whether a value is missing, null, empty or false (`$not` of nothing is nothing in JSONata, not true). */
 export const isAbsent = (expression: string): string => `($exists(${expression}) ? $not(${expression}) : true)`;
+
+/**
+ * For systems whose resolution field is a select list keyed by the hub's own
+ * resolution codes (a custom field the participant creates): the codes map to
+ * themselves.
+ */
+export const HUB_RESOLUTION_CODES = {
+  toCanonical: Object.fromEntries(
+    [
+      'solved',
+      'workaround_provided',
+      'information_provided',
+      'duplicate',
+      'not_reproducible',
+      'no_action_required',
+      'referred_elsewhere',
+      'cancelled_by_requester',
+    ].map((code) => [code, code]),
+  ),
+};

@@ -1,5 +1,5 @@
 import type { MappingProfileDocument } from '../profile-document.js';
-import { isAbsent, FORWARDED_TO_ME, HAS_STEP_WORDS, STATUS_EVENTS, STEP_WORDS } from './shared.js';
+import { FORWARDED_TO_ME, HAS_STEP_WORDS, HUB_RESOLUTION_CODES, isAbsent, STATUS_EVENTS, STEP_WORDS } from './shared.js';
 
 /** An article's text; HTML bodies lose their tags. */
 const ARTICLE_TEXT = "article.content_type = 'text/html' ? $replace(article.body, /<[^>]*>/, '') : article.body";
@@ -58,18 +58,7 @@ export const zammadProfile: MappingProfileDocument = {
       toCanonical: { '3 high': '2', '2 normal': '3', '1 low': '4' },
       toNative: { '1': '3 high', '2': '3 high', '3': '2 normal', '4': '1 low', '5': '1 low' },
     },
-    resolution: {
-      toCanonical: {
-        solved: 'solved',
-        workaround_provided: 'workaround_provided',
-        information_provided: 'information_provided',
-        duplicate: 'duplicate',
-        not_reproducible: 'not_reproducible',
-        no_action_required: 'no_action_required',
-        referred_elsewhere: 'referred_elsewhere',
-        cancelled_by_requester: 'cancelled_by_requester',
-      },
-    },
+    resolution: HUB_RESOLUTION_CODES,
   },
   inbound: {
     rules: [
