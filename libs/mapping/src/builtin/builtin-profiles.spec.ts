@@ -256,7 +256,7 @@ const znuny: ProfileCase = {
     title: get(b, 'Ticket.Title'),
     priority: get(b, 'Ticket.Priority'),
     type: get(b, 'Ticket.Type'),
-    service: get(b, 'Ticket.DynamicField.0.Value'),
+    service: get(b, 'DynamicField.0.Value'),
     subject: get(b, 'Article.Subject'),
     body: get(b, 'Article.Body'),
   }),
@@ -266,7 +266,7 @@ const znuny: ProfileCase = {
     return { state: get(s, 'Ticket.State'), words: articles.at(-1)!.Body, ...(resolution ? { resolution } : {}) };
   },
   stateRequestFields: (r) => {
-    const resolution = get(r.body, 'Ticket.DynamicField.0.Value');
+    const resolution = get(r.body, 'DynamicField.0.Value');
     return { state: get(r.body, 'Ticket.State'), words: get(r.body, 'Article.Body'), ...(resolution ? { resolution } : {}) };
   },
   commentFields: (s) => ({ text: get(s, 'Article.Body'), visible: get(s, 'Article.IsVisibleForCustomer') }),
@@ -277,7 +277,7 @@ const znuny: ProfileCase = {
     ticket.Changed = `2026-12-02 10:00:${String(change).padStart(2, '0')}`;
     if (request !== null) {
       ticket.State = get(request.body, 'Ticket.State');
-      const fields = get(request.body, 'Ticket.DynamicField') as Rec[] | undefined;
+      const fields = get(request.body, 'DynamicField') as Rec[] | undefined;
       if (fields !== undefined) ticket.DynamicField = fields;
       const article = get(request.body, 'Article') as Rec | undefined;
       if (article !== undefined) ticket.Article = [...(ticket.Article as Rec[]), { ...article, CreateTime: ticket.Changed }];
@@ -327,7 +327,7 @@ const znuny: ProfileCase = {
       Priority: get(b, 'Ticket.Priority'),
       Type: get(b, 'Ticket.Type'),
       State: get(b, 'Ticket.State'),
-      DynamicField: [get(b, 'Ticket.DynamicField.0')],
+      DynamicField: [get(b, 'DynamicField.0')],
     },
     Article: { ArticleID: '2', Body: get(b, 'Article.Body'), CommunicationChannel: get(b, 'Article.CommunicationChannel') },
   }),
@@ -1173,6 +1173,43 @@ describe('a participant profile extending a built-in one', () => {
     expect(inbound).toMatchObject({ rule: 'status-changed', body: { status: 'in_progress' } });
     // The built-in one does not know the status.
     await expect(profile('jira-service-management').inbound(payload, { participantId: ASSIGNEE })).rejects.toMatchObject({ code: 'unmapped-code' });
+  });
+});
+
+// Found by the end-to-end test against a Znuny that checks requests as
+// GenericTicketConnectorREST does (test/e2e/mapping-exchange.test.ts).
+describe('znuny: what GenericTicketConnectorREST and the invoker require', () => {
+  it('sends dynamic fields as the top-level DynamicField parameter (Ticket.DynamicField is ignored by TicketCreate and TicketUpdate)', async () => {
+    const create = await profile('znuny').outbound(forwardedTo(SOME_CREATE), { participantId: ASSIGNEE });
+    expect(get(create.request!.body, 'Ticket.DynamicField')).toBeUndefined();
+    expect(get(create.request!.body, 'DynamicField')).toEqual([
+      { Name: 'DrehscheibeServiceID', Value: 'testdienst' },
+      { Name: 'DrehscheibeTicketID', Value: HUB_TICKET_ID },
+    ]);
+    const resolved = await profile('znuny').outbound(afterState({ status: 'resolved', resolutionCode: 'duplicate', text: 'Doppelt' }), {
+      participantId: ORIGIN,
+    });
+    expect(get(resolved.request!.body, 'DynamicField')).toEqual([{ Name: 'DrehscheibeResolution', Value: 'duplicate' }]);
+  });
+
+  it('gives a pending state a pending time (TicketUpdate refuses one without), and no other state', async () => {
+    const waiting = await profile('znuny').outbound(afterState({ status: 'waiting', text: 'Welcher Browser?' }), { participantId: ORIGIN });
+    expect(get(waiting.request!.body, 'Ticket')).toEqual({ State: 'pending reminder', PendingTime: { Diff: 4320 } });
+    const resolved = await profile('znuny').outbound(afterState({ status: 'resolved', resolutionCode: 'solved', text: 'Behoben' }), { participantId: ORIGIN });
+    expect(get(resolved.request!.body, 'Ticket')).toEqual({ State: 'closed successful' });
+  });
+
+  it("does not read the ticket's first article (its description) as a comment: ArticleCreate of it matches no rule", async () => {
+    const create = fixture('znuny', 'webhook-ticket-create.json');
+    const first = {
+      Event: { Event: 'ArticleCreate', TicketID: '4711', ArticleID: '90210' },
+      Ticket: create.Ticket,
+      Article: create.Article,
+    };
+    await expect(profile('znuny').inbound(first, { participantId: ORIGIN })).rejects.toMatchObject({ code: 'no-matching-rule' });
+    const later = clone(first);
+    (later.Article as Rec).CreateTime = '2026-12-01 09:20:00';
+    await expect(profile('znuny').inbound(later, { participantId: ORIGIN })).resolves.toMatchObject({ rule: 'article-created', operation: 'addComment' });
   });
 });
 

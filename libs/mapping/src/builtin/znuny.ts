@@ -106,7 +106,8 @@ export const znunyProfile: MappingProfileDocument = {
       },
       {
         name: 'article-created',
-        when: "Event.Event = 'ArticleCreate'",
+        // Not the ticket's first article (its description, written with the ticket: same time stamp).
+        when: "Event.Event = 'ArticleCreate' and $not(Article.CreateTime = Ticket.Created)",
         operation: 'addComment',
         ticket: 'Ticket.TicketID',
         sourceRef: "'article-' & Article.ArticleID",
@@ -132,7 +133,8 @@ export const znunyProfile: MappingProfileDocument = {
           'Ticket.Priority': "$toNative('priority', $string(ticket.priority))",
           'Ticket.Type': "$toNative('type', ticket.type)",
           'Ticket.CustomerUser': 'ticket.origin.participantId',
-          'Ticket.DynamicField': "[{'Name': 'DrehscheibeServiceID', 'Value': ticket.service.id}, {'Name': 'DrehscheibeTicketID', 'Value': ticket.id}]",
+          // Dynamic fields are a top-level parameter of TicketCreate and TicketUpdate (beside Ticket and Article).
+          DynamicField: "[{'Name': 'DrehscheibeServiceID', 'Value': ticket.service.id}, {'Name': 'DrehscheibeTicketID', 'Value': ticket.id}]",
           'Article.CommunicationChannel':
             "($c := $lookup({'phone_115': 'Phone', 'email': 'Email', 'chat': 'Chat'}, ticket.channel); $exists($c) ? $c : 'Internal')",
           'Article.SenderType': "'customer'",
@@ -163,7 +165,9 @@ export const znunyProfile: MappingProfileDocument = {
         path: "'/Ticket/{externalId}'",
         fields: {
           'Ticket.State': "$toNative('status', ticket.status)",
-          'Ticket.DynamicField': "$exists(data.resolution) ? [{'Name': 'DrehscheibeResolution', 'Value': $toNative('resolution', data.resolution.code)}]",
+          // TicketUpdate refuses a pending state without a pending time: three days on, as an agent would set it.
+          'Ticket.PendingTime': "$contains($toNative('status', ticket.status), /^pending/) ? {'Diff': 4320}",
+          DynamicField: "$exists(data.resolution) ? [{'Name': 'DrehscheibeResolution', 'Value': $toNative('resolution', data.resolution.code)}]",
           // An article only when the step has words.
           'Article.CommunicationChannel': `${HAS_STEP_WORDS} ? 'Internal'`,
           'Article.SenderType': `${HAS_STEP_WORDS} ? 'customer'`,
