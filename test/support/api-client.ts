@@ -161,7 +161,12 @@ export class ApiClient {
   }
 
   /** A call as the demo administrator (`hub-admin`), the registry and mapping tests' usual caller. */
-  admin<M extends Method, P extends PathOf<M>>(method: M, path: P, body?: CallOptions<Operation<M, P>>['body'], params?: CallOptions<Operation<M, P>>['params']) {
+  admin<M extends Method, P extends PathOf<M>>(
+    method: M,
+    path: P,
+    body?: CallOptions<Operation<M, P>>['body'],
+    params?: CallOptions<Operation<M, P>>['params'],
+  ) {
     return this.call(method, path, { as: 'hub-admin', body, params });
   }
 
