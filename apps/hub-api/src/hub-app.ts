@@ -1,4 +1,5 @@
 import type { HubConfig } from '@drehscheibe/config';
+import { MappingProfiles } from '@drehscheibe/mapping';
 import { loadOpenApiDocument, parseQueryStrictly, SpecValidator } from '@drehscheibe/contracts';
 import { HubMetrics, PinoNestLogger, portOf, serveOperations, type Logger } from '@drehscheibe/observability';
 import { createDataSource, DatabaseConnection } from '@drehscheibe/persistence';
@@ -121,6 +122,12 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     readOnly: config.queueBoardReadOnly,
   });
   await app.init();
-  void database.connect().catch(() => undefined); // a fault that waiting cannot mend is reported by main()
+  // A fault that waiting cannot mend is reported by main(). Once connected, the mapping profiles are read
+  // before the first change needs them (the outbox's lookup then never waits for a connection).
+  const profiles = app.get(MappingProfiles);
+  void database
+    .connect()
+    .then(() => profiles.warm())
+    .catch(() => undefined);
   return { app, routes, database, metricsPort: metricsServer ? portOf(metricsServer) : undefined };
 }

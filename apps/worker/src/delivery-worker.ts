@@ -119,6 +119,7 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
   const queue = new DeliveryQueue(producerRedis, config.queuePrefix, logger);
   // Ticket changes the worker makes itself (auto-close, what a system's answer tells) go through the API's use cases.
   const tickets = createWorkerTickets(config, dataSource, queue);
+  void tickets.profiles.warm().catch(() => undefined); // read before auto-close's first change needs them
   const processor = new DeliveryProcessor(
     deliveries,
     ed25519Signer(webhookKey.privateKey),

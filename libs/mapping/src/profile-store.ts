@@ -77,11 +77,14 @@ const STATEMENTS = {
  * bindings in memory, re-read with one query at most every `refreshMs` and at
  * once after an activation through this instance; compiled profiles are
  * cached by version id for ever. A fresh cache costs no query, so deliveries
- * to participants without a profile do not get slower.
+ * to participants without a profile do not get slower. The outbox's lookup
+ * (`activeMany`) never waits for the pool once the first read is done.
  */
 export class MappingProfiles implements ActiveProfiles {
   private bindings = new Map<string, Binding>();
   private loadedAt = -Infinity;
+  /** Whether a snapshot was read at all (until then even the outbox waits for the first read). */
+  private everLoaded = false;
   private loading: Promise<Map<string, Binding>> | null = null;
   /** Bumped by every local change: a read that started before it is not taken as fresh. */
   private generation = 0;
@@ -160,7 +163,7 @@ export class MappingProfiles implements ActiveProfiles {
       await em.upsert(MappingBindingEntity, row, ['participantId']);
       return row;
     });
-    this.changed();
+    await this.changed();
     return { ...this.bindingView(binding, version), ...(secret ? { secret } : {}) };
   }
 
@@ -168,7 +171,7 @@ export class MappingProfiles implements ActiveProfiles {
   async deactivate(participantId: string): Promise<void> {
     await this.participant(participantId);
     const result = await this.dataSource.manager.delete(MappingBindingEntity, { participantId });
-    this.changed();
+    await this.changed();
     if (!result.affected) throw new DomainError('not-found', `participant ${participantId} has no active mapping profile`);
   }
 
@@ -188,15 +191,27 @@ export class MappingProfiles implements ActiveProfiles {
     return { profileId: binding.profileId, version: binding.version, profile: await this.byProfileId(binding.profileId) };
   }
 
-  /** `active` for several participants, with one read of the bindings; participants without a profile are absent. */
+  /**
+   * `active` for several participants; participants without a profile are
+   * absent. The outbox calls this inside a change's transaction, which holds
+   * a pool connection: so once the bindings were read, it never waits for
+   * the pool (a stale snapshot is answered and refreshed in the background;
+   * waiting there could leave every connection held by a change that waits
+   * for one more).
+   */
   async activeMany(participantIds: string[]): Promise<Map<string, ActiveProfile>> {
-    const bindings = await this.currentBindings();
+    const bindings = await this.bindingsWithoutWaiting();
     const found = new Map<string, ActiveProfile>();
     for (const participantId of participantIds) {
       const binding = bindings.get(participantId);
       if (binding) found.set(participantId, { profileId: binding.profileId, version: binding.version, profile: await this.byProfileId(binding.profileId) });
     }
     return found;
+  }
+
+  /** Reads the bindings (and compiles the active versions) now, e.g. when the process starts. */
+  async warm(): Promise<void> {
+    await this.currentBindings();
   }
 
   /** The version that rendered a delivery, compiled (cached for ever: versions never change). */
@@ -242,11 +257,14 @@ export class MappingProfiles implements ActiveProfiles {
       STATEMENTS.bindings,
       [],
     )
-      .then((rows) => {
+      .then(async (rows) => {
         const bindings = new Map(rows.map((r) => [r.participant_id, { profileId: r.profile_id, version: r.version, inboundAuth: r.inbound_auth }]));
+        // Compiled before the snapshot is used, so that the outbox finds them without a query.
+        await Promise.all(rows.map((r) => this.byProfileId(r.profile_id).catch(() => undefined)));
         if (generation === this.generation) {
           this.bindings = bindings;
           this.loadedAt = startedAt;
+          this.everLoaded = true;
         }
         return bindings;
       })
@@ -257,11 +275,19 @@ export class MappingProfiles implements ActiveProfiles {
     return loading;
   }
 
-  /** After a local activation: the next call reads the bindings again. */
-  private changed(): void {
+  /** Without waiting once the bindings were read: a stale snapshot is answered and refreshed in the background. */
+  private bindingsWithoutWaiting(): Promise<Map<string, Binding>> | Map<string, Binding> {
+    if (!this.everLoaded) return this.currentBindings();
+    if (this.now() - this.loadedAt >= this.options.refreshMs) void Promise.resolve(this.currentBindings()).catch(() => undefined);
+    return this.bindings;
+  }
+
+  /** After a local activation: read the bindings again now, so this process sees the change at once. */
+  private async changed(): Promise<void> {
     this.generation++;
     this.loadedAt = -Infinity;
     this.loading = null;
+    await Promise.resolve(this.currentBindings()).catch(() => undefined);
   }
 
   private now(): number {
