@@ -3,7 +3,6 @@ import type { HubConfig } from '@drehscheibe/config';
 import { loadOpenApiDocument } from '@drehscheibe/contracts';
 import { MappingEngine, MappingProfiles, ProfileRenderer } from '@drehscheibe/mapping';
 import { OutboxWriter, type DeliveryDispatcher } from '@drehscheibe/outbox';
-import { RegistryDirectory } from '@drehscheibe/registry';
 import { FieldCipher } from '@drehscheibe/security';
 import { DesiredState, TicketCommandRunner, TicketCommands, TicketPresenter, TicketSteps, TicketStore } from '@drehscheibe/tickets';
 import type { DataSource } from 'typeorm';
@@ -22,7 +21,7 @@ export function createWorkerTickets(config: HubConfig, dataSource: DataSource, d
   const profiles = new MappingProfiles(dataSource, new MappingEngine(codelists, loadOpenApiDocument()), cipher, { refreshMs: config.mapping.refreshMs });
   const store = new TicketStore(dataSource);
   const runner = new TicketCommandRunner(store, new TicketPresenter(cipher), new OutboxWriter(new ProfileRenderer(profiles)), dispatcher);
-  const steps = new TicketSteps(new RegistryDirectory(dataSource));
+  const steps = new TicketSteps();
   const desiredState = new DesiredState(runner, steps, new TicketCommands(runner, steps, codelists));
   return { store, runner, desiredState, profiles };
 }

@@ -1,6 +1,5 @@
 import { transition, type TicketAction, type TicketStatus } from '@drehscheibe/domain';
 import type { ResolutionRecord, TicketCommentEntity, TicketPartyEntity } from '@drehscheibe/persistence';
-import { RegistryDirectory } from '@drehscheibe/registry';
 import { explicitTarget } from '@drehscheibe/routing';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
@@ -27,8 +26,6 @@ const optional = <K extends string>(key: K, value: string | undefined) => (value
  */
 @Injectable()
 export class TicketSteps {
-  constructor(private readonly directory: RegistryDirectory) {}
-
   async take(ctx: CommandContext, action: TicketAction, input: StepInput): Promise<ChangeOutcome> {
     const { ticket, roles } = ctx;
     const previousStatus = ticket.status;
@@ -86,7 +83,7 @@ export class TicketSteps {
    */
   private async forward(ctx: CommandContext, input: StepInput, moved: { status: string; previousStatus: string }): Promise<ChangeOutcome> {
     const { ticket, parties } = ctx;
-    const target = await this.directory.participant(input.participantId!);
+    const target = await ctx.tx.participant(input.participantId!);
     const targetId = explicitTarget(ctx.actorId, input.participantId!, target);
     ctx.endpoints.set(targetId, target?.deliveryUrl ?? null);
     if (!parties.some((p) => p.participantId === targetId)) {

@@ -6,6 +6,7 @@ import {
   insertColumns,
   isUniqueViolation,
   jsonObjectSql,
+  ParticipantEntity,
   queryPrepared,
   runPrepared,
   poolOf,
@@ -57,6 +58,12 @@ export interface TicketTransaction {
   /** Whether the participant applied a write with this source reference to the ticket before. */
   hasSourceRef(ticketId: string, participantId: string, sourceRef: string): Promise<boolean>;
   addSourceRef(ref: TicketSourceRefEntity): Promise<void>;
+  /**
+   * A participant as the registry has it (read only), in this transaction:
+   * a read on another connection could wait for the pool while this
+   * transaction holds a connection of it.
+   */
+  participant(participantId: string): Promise<ParticipantEntity | null>;
 }
 
 /** What the list query selects; the views are built from the aggregate parts. */
@@ -177,6 +184,7 @@ export class TicketStore {
     const run = (statement: PreparedStatement, values: unknown[]) => queryPrepared(em, statement, values);
     return {
       load: (ticketId, participantId) => this.loadOn(em, ticketId, participantId, true),
+      participant: (participantId) => em.findOneBy(ParticipantEntity, { id: participantId }),
       saveChange: async (ticket, recorded, recordsOutcome = true) => {
         await run(s.change, [ticket.id, ...s.ticketUpdate.values(ticket), ...this.eventParams(recorded, recordsOutcome)]);
       },
