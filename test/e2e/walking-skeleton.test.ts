@@ -140,10 +140,14 @@ describe('a ticket travels MiLa → hub → BeLa and its status comes back', () 
       30_000,
     );
     expect(delivered.body.type).toBe('ticket.forwarded');
-    const attempts = await stack.db.query<{ status_code: number }>(
-      'SELECT a.status_code FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.ticket_id = $1 AND d.receiver_id = $2 ORDER BY a.attempted_at',
-      [ticketId, 'demo-bela'],
-    );
+    // The receiver has the delivery before the worker records the answer: wait for the third attempt's record.
+    const attempts = await eventually('the third attempt recorded', async () => {
+      const rows = await stack.db.query<{ status_code: number }>(
+        'SELECT a.status_code FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.ticket_id = $1 AND d.receiver_id = $2 ORDER BY a.attempted_at',
+        [ticketId, 'demo-bela'],
+      );
+      return rows.length >= 3 && rows;
+    });
     expect(attempts.map((a) => a.status_code)).toEqual([503, 503, 204]);
     const { duplicates } = await stack.simulator<{ duplicates: number }>('GET', '/participants/demo-bela/deliveries');
     expect(duplicates).toBe(0);
