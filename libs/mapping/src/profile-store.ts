@@ -85,6 +85,8 @@ export class MappingProfiles implements ActiveProfiles {
   private loadedAt = -Infinity;
   /** Whether a snapshot was read at all (until then even the outbox waits for the first read). */
   private everLoaded = false;
+  /** Re-reads the bindings every `refreshMs` once the outbox uses them (see `warm`). */
+  private timer?: NodeJS.Timeout;
   private loading: Promise<Map<string, Binding>> | null = null;
   /** Bumped by every local change: a read that started before it is not taken as fresh. */
   private generation = 0;
@@ -209,9 +211,21 @@ export class MappingProfiles implements ActiveProfiles {
     return found;
   }
 
-  /** Reads the bindings (and compiles the active versions) now, e.g. when the process starts. */
+  /**
+   * Reads the bindings (and compiles the active versions) now, e.g. when the
+   * process starts, and from then on every `refreshMs` in the background: the
+   * outbox's lookup does not wait for a read, so the reads must come by themselves.
+   */
   async warm(): Promise<void> {
+    this.keepFresh();
     await this.currentBindings();
+  }
+
+  private keepFresh(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void Promise.resolve(this.currentBindings()).catch(() => undefined), Math.max(this.options.refreshMs, 100));
+    // Never what keeps a process alive.
+    this.timer.unref();
   }
 
   /** The version that rendered a delivery, compiled (cached for ever: versions never change). */
@@ -277,6 +291,7 @@ export class MappingProfiles implements ActiveProfiles {
 
   /** Without waiting once the bindings were read: a stale snapshot is answered and refreshed in the background. */
   private bindingsWithoutWaiting(): Promise<Map<string, Binding>> | Map<string, Binding> {
+    this.keepFresh();
     if (!this.everLoaded) return this.currentBindings();
     if (this.now() - this.loadedAt >= this.options.refreshMs) void Promise.resolve(this.currentBindings()).catch(() => undefined);
     return this.bindings;
