@@ -221,9 +221,27 @@ export class MappingProfiles implements ActiveProfiles {
     await this.currentBindings();
   }
 
+  /** A read nobody waits for: its failure (database away, closed) is the next read's to retry. */
+  private refreshInBackground(): void {
+    Promise.resolve()
+      .then(() => this.currentBindings())
+      .catch(() => undefined);
+  }
+
   private keepFresh(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void Promise.resolve(this.currentBindings()).catch(() => undefined), Math.max(this.options.refreshMs, 100));
+    this.timer = setInterval(
+      () => {
+        // A closed data source ends the timer; the next lookup starts it again.
+        if (!this.dataSource.isInitialized) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+          return;
+        }
+        this.refreshInBackground();
+      },
+      Math.max(this.options.refreshMs, 100),
+    );
     // Never what keeps a process alive.
     this.timer.unref();
   }
@@ -293,7 +311,7 @@ export class MappingProfiles implements ActiveProfiles {
   private bindingsWithoutWaiting(): Promise<Map<string, Binding>> | Map<string, Binding> {
     this.keepFresh();
     if (!this.everLoaded) return this.currentBindings();
-    if (this.now() - this.loadedAt >= this.options.refreshMs) void Promise.resolve(this.currentBindings()).catch(() => undefined);
+    if (this.now() - this.loadedAt >= this.options.refreshMs) this.refreshInBackground();
     return this.bindings;
   }
 
