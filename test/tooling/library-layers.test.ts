@@ -34,6 +34,7 @@ const LAYERS: Record<string, number> = {
   notices: 4,
   // Transport: drains the outbox, knows no event kind.
   delivery: 5,
+  connectors: 5,
 };
 
 function sourceFiles(dir: string): string[] {

@@ -40,6 +40,9 @@ import { MappingProfiles1733800000000 } from './migrations/1733800000000-mapping
 import { MappingProfileEntity } from './entities/mapping-profile.entity.js';
 import { MappingBindingEntity } from './entities/mapping-binding.entity.js';
 import { NativeRequests1733900000000 } from './migrations/1733900000000-native-requests.js';
+import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
+import { ConnectorEntity } from './entities/connector.entity.js';
+import { ConnectorStateEntity } from './entities/connector-state.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -63,6 +66,8 @@ export const ENTITIES = [
   FeedConsumerEntity,
   MappingProfileEntity,
   MappingBindingEntity,
+  ConnectorEntity,
+  ConnectorStateEntity,
 ];
 
 export const MIGRATIONS = [
@@ -81,6 +86,7 @@ export const MIGRATIONS = [
   LookupAutoClose1733700000000,
   MappingProfiles1733800000000,
   NativeRequests1733900000000,
+  Connectors1734000000000,
 ];
 
 export interface DataSourceOptions {

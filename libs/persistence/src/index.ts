@@ -21,6 +21,8 @@ export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 export { MappingProfileEntity } from './entities/mapping-profile.entity.js';
 export { MappingBindingEntity, type StoredInboundAuth } from './entities/mapping-binding.entity.js';
+export { ConnectorEntity, type StoredConnectorAuth } from './entities/connector.entity.js';
+export { ConnectorStateEntity, type StoredConnectorError, type StoredPendingWrite } from './entities/connector-state.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
