@@ -42,13 +42,13 @@ export interface ConnectorsHandle {
 function systemsFor(metrics: HubMetrics) {
   const requests = new Counter({
     name: 'drehscheibe_connector_system_requests_total',
-    help: 'Requests the connectors made to participants\' systems, by participant, method and answer status (`error`: no answer)',
+    help: "Requests the connectors made to participants' systems, by participant, method and answer status (`error`: no answer)",
     labelNames: ['participant', 'method', 'status'] as const,
     registers: [metrics.registry],
   });
   const seconds = new Histogram({
     name: 'drehscheibe_connector_system_request_seconds',
-    help: 'How long participants\' systems took to answer the connectors, by participant',
+    help: "How long participants' systems took to answer the connectors, by participant",
     labelNames: ['participant'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
     registers: [metrics.registry],
