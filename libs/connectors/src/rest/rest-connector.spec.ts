@@ -5,6 +5,7 @@ import { loadOpenApiDocument } from '@drehscheibe/contracts';
 import { MappingEngine, type CompiledProfile, type MappingProfileDocument, type NativeRequest } from '@drehscheibe/mapping';
 import { AUTOMATION_USER, HelpdeskSystem } from '../../../../test/support/helpdesk-system.js';
 import type { ConnectorAuth, ConnectorConfig, ConnectorSettings } from '../connector-config.js';
+import { ConnectorFault } from '../connector-session.js';
 import { SystemError, type PollResult } from '../system-connector.js';
 import { ECHO_TICKETS_KEY, RestConnector, type RestConnectorOptions } from './rest-connector.js';
 
@@ -48,8 +49,8 @@ beforeEach(async () => {
 });
 afterEach(() => system.stop());
 
-function connector(settings: Partial<ConnectorSettings> = {}, auth: ConnectorAuth = AUTH.bearer, options: RestConnectorOptions = {}, url = baseUrl) {
-  const config: ConnectorConfig = {
+function configFor(settings: Partial<ConnectorSettings> = {}, auth: ConnectorAuth = AUTH.bearer, url = baseUrl): ConnectorConfig {
+  return {
     participantId: 'de-hd-helpdesk',
     kind: 'rest',
     baseUrl: `${url}/`,
@@ -57,7 +58,10 @@ function connector(settings: Partial<ConnectorSettings> = {}, auth: ConnectorAut
     settings: { pollIntervalMs: 1000, settleMs: 0, systemUser: HUB, automaticUsers: [AUTOMATION_USER], ...settings },
     enabled: true,
   };
-  return new RestConnector(config, profile, fetch, options);
+}
+
+function connector(settings: Partial<ConnectorSettings> = {}, auth: ConnectorAuth = AUTH.bearer, options: RestConnectorOptions = {}, url = baseUrl) {
+  return new RestConnector(configFor(settings, auth, url), profile, fetch, options);
 }
 
 const note = (ticket: string, text: string): NativeRequest => ({
@@ -214,6 +218,23 @@ describe('RestConnector: reading changes', () => {
     system.refuseNext(503);
     const error = await refusal(connector().poll({ after: 7 }));
     expect([error.reason, error.status, error.message]).toEqual(['system-refused', 503, 'GET /api/changes?after=7&limit=3 answered 503']);
+  });
+});
+
+describe('RestConnector: a profile that cannot read the system', () => {
+  it('fails as mapping-failed with the pointer of the expression', async () => {
+    system.createTicket('alice', 'No ticket number in the record');
+    const broken = engine.compile({ poll: { ...document.poll!, ticket: 'number' } });
+    const rest = new RestConnector(configFor(), broken);
+
+    const error = await rest.poll(null).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ConnectorFault);
+    expect([(error as ConnectorFault).reason, (error as ConnectorFault).message]).toEqual(['mapping-failed', '/poll/ticket: a change record names no ticket']);
+    await expect(new RestConnector(configFor(), engine.compile({})).poll(null)).rejects.toMatchObject({ reason: 'mapping-failed' });
   });
 });
 

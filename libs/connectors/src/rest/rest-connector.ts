@@ -1,6 +1,7 @@
 import { MappingError, type CompiledPoll, type CompiledProfile, type NativeRequest } from '@drehscheibe/mapping';
 import type { ConnectorConfig } from '../connector-config.js';
-import { authHeaders } from '../http/auth-headers.js';
+import { ConnectorFault } from '../connector-session.js';
+import { authHeader } from '../http/system-http.js';
 import { requestJson, type HttpFetch, type JsonResponse } from '../http/json-http.js';
 import { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteOutcome } from '../system-connector.js';
 
@@ -53,14 +54,23 @@ export class RestConnector implements SystemConnector {
     this.now = options.now ?? Date.now;
   }
 
-  private get pollMapping(): CompiledPoll {
+  /**
+   * The system's changes after the stored watermark. A profile whose poll
+   * expressions give something unusable fails as `mapping-failed`, with the
+   * pointer to the expression.
+   */
+  async poll(stored: Watermark | null): Promise<PollResult> {
     const poll = this.profile.poll;
-    if (!poll) throw new MappingError('invalid-result', '/poll', 'the profile has no poll section: a connector of kind rest cannot read the system');
-    return poll;
+    if (!poll) throw new ConnectorFault('mapping-failed', '/poll: the profile has no poll section, so a connector of kind rest cannot read the system');
+    try {
+      return await this.read(poll, stored);
+    } catch (e) {
+      if (e instanceof MappingError) throw new ConnectorFault('mapping-failed', `${e.pointer}: ${e.message}`);
+      throw e;
+    }
   }
 
-  async poll(stored: Watermark | null): Promise<PollResult> {
-    const poll = this.pollMapping;
+  private async read(poll: CompiledPoll, stored: Watermark | null): Promise<PollResult> {
     const { [ECHO_TICKETS_KEY]: remembered, ...start } = stored ?? (await poll.initialWatermark());
     /** Per ticket: whether its latest record so far was the hub's own write (or a reaction to one). */
     const echoLast = new Map<string, boolean>(Array.isArray(remembered) ? remembered.map((t) => [String(t), true]) : []);
@@ -122,10 +132,11 @@ export class RestConnector implements SystemConnector {
 
   /** One request with the connector's credential; anything but 2xx is a refusal. */
   private async send(method: string, path: string, label: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+    const [authName, authValue] = authHeader(this.config.auth);
     const response = await requestJson(this.http, {
       method,
       url: `${this.baseUrl}${path}`,
-      headers: { ...headers, ...authHeaders(this.config.auth) },
+      headers: { ...headers, [authName]: authValue },
       body,
       timeoutMs: this.timeoutMs,
       label,
