@@ -1,104 +1,64 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FieldCipher } from '@drehscheibe/security';
-import { eventually, freePort, Stack } from '../support/stack.js';
+import { eventually, Stack } from '../support/stack.js';
+import { RtAgent } from './support/rt-agent.js';
+import { startRtInstance, type RtInstance } from './support/rt-instance.js';
 
-// TEMPORARY harness until test/systems/support lands.
-interface Rt {
-  baseUrl: string;
-  hubToken: string;
-  agentToken: string;
-  stop(): Promise<void>;
-}
-async function startRt(name: string): Promise<Rt> {
-  const dir = mkdtempSync(join(tmpdir(), `rt-${name}-`));
-  mkdirSync(join(dir, 'etc.d'));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'site.pm'),
-    `Set($rtname, '${name}'); Set($Organization, '${name}.test'); Set($WebDomain, 'localhost'); Set($WebPort, ${port});
-Set($WebPath, ''); Set($WebBaseURL, 'http://localhost:${port}'); Set($DatabaseType, 'SQLite'); Set($DatabaseName, '${dir}/rt.db');
-Set($Timezone, 'UTC'); Set($LogToSTDERR, 'warning'); Set($LogToSyslog, undef); Set($LogToFile, undef); Set($MailCommand, 'testfile'); 1;`,
-  );
-  const env = { ...process.env, RT_SITE_CONFIG: join(dir, 'site.pm'), RT_SITE_CONFIG_DIR: join(dir, 'etc.d') };
-  execFileSync('/usr/sbin/rt-setup-database-5', ['--action', 'init', '--skip-create'], { env, stdio: 'ignore' });
-  const out = execFileSync('perl', ['/work/rtlab/setup.pl'], { env, encoding: 'utf8' });
-  const tokens = JSON.parse(out.trim().split('\n').pop()!) as { hub: string; agent: string };
-  const child: ChildProcess = spawn('/usr/share/request-tracker5/libexec/rt-server', ['--port', String(port)], { env, stdio: 'ignore', detached: true });
-  const baseUrl = `http://localhost:${port}`;
-  await eventually(`RT ${name}`, async () => (await fetch(`${baseUrl}/REST/2.0/rt`).catch(() => undefined))?.status === 401, 60_000);
-  return {
-    baseUrl,
-    hubToken: tokens.hub,
-    agentToken: tokens.agent,
-    stop: async () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // gone
-      }
-    },
-  };
-}
+/**
+ * Issue 16, "Done when": two real Request Tracker 5 instances, the MiLa's
+ * and the BeLa's, connected to the hub by its connectors alone (no scrip,
+ * no bridge): each RT's own REST2 API is polled and written by the hub.
+ * A ticket runs the whole way — forward, acknowledgement with RT's own
+ * number, question, answer, resolution, a reply on the resolved ticket that
+ * RT reopens by itself, resolution again, close — and a second one is
+ * rejected late; then all of it again while the connectors process is
+ * killed with kill -9 at random moments.
+ */
 
-/** A person at an RT: REST2 with the agent's token. */
-class RtAgent {
-  constructor(private readonly rt: Rt) {}
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await fetch(`${this.rt.baseUrl}/REST/2.0${path}`, {
-      method,
-      headers: { authorization: `token ${this.rt.agentToken}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+/** A person at an RT, plus the searches the test needs. */
+class Person {
+  readonly agent: RtAgent;
+  constructor(private readonly rt: RtInstance) {
+    this.agent = new RtAgent(rt);
+  }
+  async create(subject: string, content: string, serviceId: string): Promise<number> {
+    return this.agent.createTicket({ subject, content, customFields: { 'Drehscheibe Service': serviceId } });
+  }
+  async reply(ticket: number, content: string, fields: { status?: string; customFields?: Record<string, string> } = {}): Promise<void> {
+    await this.agent.reply(ticket, { content, ...fields });
+  }
+  async status(ticket: number): Promise<string> {
+    return (await this.agent.ticket(ticket)).status;
+  }
+  async setStatus(ticket: number, status: string): Promise<void> {
+    await this.agent.setStatus(ticket, status);
+  }
+  async findAll(field: string, value: string): Promise<number[]> {
+    const r = await fetch(`${this.rt.restUrl}/tickets?query=${encodeURIComponent(`'CF.{${field}}' = '${value}'`)}`, {
+      headers: { authorization: `token ${this.rt.agentToken}` },
     });
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
+    return ((await r.json()) as { items: Array<{ id: string }> }).items.map((t) => Number(t.id));
   }
-  async create(subject: string, content: string, serviceId: string): Promise<string> {
-    const { id } = await this.call<{ id: string }>('POST', '/ticket', {
-      Queue: 'Drehscheibe',
-      Subject: subject,
-      Content: content,
-      ContentType: 'text/plain',
-      CustomFields: { 'Drehscheibe Service': serviceId },
-    });
-    return String(id);
-  }
-  async reply(ticket: string, content: string, fields: Record<string, unknown> = {}): Promise<void> {
-    await this.call('POST', `/ticket/${ticket}/correspond`, { Content: content, ContentType: 'text/plain', ...fields });
-  }
-  async ticket(ticket: string): Promise<{ Status: string; CustomFields: Array<{ name: string; values: string[] }> }> {
-    return this.call('GET', `/ticket/${ticket}`);
-  }
-  async find(field: string, value: string): Promise<string | undefined> {
+  async find(field: string, value: string): Promise<number | undefined> {
     return (await this.findAll(field, value))[0];
   }
-  async findAll(field: string, value: string): Promise<string[]> {
-    const page = await this.call<{ items: Array<{ id: string }> }>('GET', `/tickets?query=${encodeURIComponent(`'CF.{${field}}' = '${value}'`)}`);
-    return page.items.map((t) => String(t.id));
-  }
-  async setStatus(ticket: string, status: string): Promise<void> {
-    await this.call('PUT', `/ticket/${ticket}`, { Status: status });
-  }
-  async history(ticket: string): Promise<Array<{ id: string; Type: string; Creator: string; OldValue: string; NewValue: string }>> {
-    const page = await this.call<{ items: Array<{ id: string; Type: string; Creator: { id: string }; OldValue: string; NewValue: string }> }>(
-      'GET',
-      `/ticket/${ticket}/history?fields=Type,Creator,OldValue,NewValue&per_page=100`,
-    );
-    return page.items.map((t) => ({ ...t, Creator: t.Creator.id }));
+  history(ticket: number) {
+    return this.agent.ticketTransactions(ticket);
   }
 }
 
 const SERVICE = 'svc-demo-wohngeld';
 let stack: Stack;
-let milaRt: Rt;
-let belaRt: Rt;
-let mila: RtAgent;
-let bela: RtAgent;
+let milaRt: RtInstance;
+let belaRt: RtInstance;
+let mila: Person;
+let bela: Person;
 
-async function connect(participantId: string, rt: Rt): Promise<void> {
-  const patched = await stack.api.call('PATCH', '/v1/participants/{participantId}', { as: 'hub-admin', params: { participantId }, body: { deliveryUrl: null } });
+async function connect(participantId: string, rt: RtInstance): Promise<void> {
+  const patched = await stack.api.call('PATCH', '/v1/participants/{participantId}', {
+    as: 'hub-admin',
+    params: { participantId },
+    body: { deliveryUrl: null },
+  });
   expect(patched.status).toBe(200);
   const saved = await stack.api.call('POST', '/v1/participants/{participantId}/mapping-profiles', {
     as: 'hub-admin',
@@ -130,14 +90,15 @@ async function hubTicket(id: string) {
 }
 
 beforeAll(async () => {
-  [milaRt, belaRt] = await Promise.all([startRt('mila'), startRt('bela')]);
-  mila = new RtAgent(milaRt);
-  bela = new RtAgent(belaRt);
+  // BeLa's ticket numbers start at 50001, so a number of one RT is never taken for the other's.
+  [milaRt, belaRt] = await Promise.all([startRtInstance({ name: 'mila' }), startRtInstance({ name: 'bela', firstTicketId: 50_001 })]);
+  mila = new Person(milaRt);
+  bela = new Person(belaRt);
   stack = await Stack.start({
     SIMULATOR_PARTICIPANTS: '',
     SIMULATOR_AUTO_ACKNOWLEDGE: 'false',
     MAPPING_REFRESH_MS: '200',
-    CONNECTOR_LEASE_MS: '3000',
+    CONNECTOR_LEASE_MS: '2500',
     CONNECTOR_REFRESH_MS: '200',
     AUTO_CLOSE_INTERVAL_MS: '500',
   });
@@ -153,11 +114,11 @@ afterAll(async () => {
 
 interface Journey {
   ticketId: string;
-  milaTicket: string;
-  belaTicket: string;
+  milaTicket: number;
+  belaTicket: number;
   rejectedId: string;
-  milaRejected: string;
-  belaRejected: string;
+  milaRejected: number;
+  belaRejected: number;
 }
 
 const eventsOf = async (ticketId: string): Promise<string[]> =>
@@ -170,42 +131,48 @@ async function journey(tag: string): Promise<Journey> {
   const milaTicket = await mila.create(`${tag}: Wohngeld-Antrag hängt`, 'Der Antrag lässt sich nicht absenden.', SERVICE);
   const ticketId = await eventually(
     'the hub to take the ticket',
-    async () => (await stack.db.query<{ id: string }>(`SELECT id FROM tickets WHERE origin_external_id = $1 AND origin_id = 'demo-mila'`, [milaTicket]))[0]?.id,
+    async () =>
+      (await stack.db.query<{ id: string }>(`SELECT id FROM tickets WHERE origin_external_id = $1 AND origin_id = 'demo-mila'`, [String(milaTicket)]))[0]?.id,
     60_000,
   );
   const belaTicket = await eventually('the BeLa’s RT to get it', () => bela.find('Drehscheibe Ticket', ticketId), 60_000);
   await until('the hub to know the BeLa’s number', async () => {
     const t = await hubTicket(ticketId);
-    return t.status === 'acknowledged' && t.assignee.externalId === belaTicket;
+    return t.status === 'acknowledged' && t.assignee.externalId === String(belaTicket);
   });
 
-  await bela.reply(belaTicket, 'Welchen Browser nutzen Sie?', { Status: 'stalled' });
+  await bela.reply(belaTicket, 'Welchen Browser nutzen Sie?', { status: 'stalled' });
   await both(ticketId, 'waiting', milaTicket, 'stalled', mila);
-  await mila.reply(milaTicket, 'Firefox 128.', { Status: 'open' });
+  await mila.reply(milaTicket, 'Firefox 128.', { status: 'open' });
   await both(ticketId, 'in_progress', belaTicket, 'open', bela);
-  await bela.reply(belaTicket, 'Behoben: Cache geleert.', { Status: 'resolved', CustomFields: { 'Drehscheibe Resolution': 'solved' } });
+  await bela.reply(belaTicket, 'Behoben: Cache geleert.', { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } });
   await both(ticketId, 'resolved', milaTicket, 'resolved', mila);
   // RT reopens a resolved ticket on a reply by itself (RT_System): the MiLa reopens at the hub.
   await mila.reply(milaTicket, 'Geht immer noch nicht.');
   await both(ticketId, 'in_progress', belaTicket, 'open', bela);
-  await bela.reply(belaTicket, 'Jetzt behoben: Zertifikat erneuert.', { Status: 'resolved', CustomFields: { 'Drehscheibe Resolution': 'solved' } });
+  await bela.reply(belaTicket, 'Jetzt behoben: Zertifikat erneuert.', { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } });
   await both(ticketId, 'resolved', milaTicket, 'resolved', mila);
 
   const milaRejected = await mila.create(`${tag}: Falsche Zuständigkeit`, 'Bitte prüfen.', SERVICE);
   const rejectedId = await eventually(
     'the hub to take the second ticket',
-    async () => (await stack.db.query<{ id: string }>(`SELECT id FROM tickets WHERE origin_external_id = $1 AND origin_id = 'demo-mila'`, [milaRejected]))[0]?.id,
+    async () =>
+      (await stack.db.query<{ id: string }>(`SELECT id FROM tickets WHERE origin_external_id = $1 AND origin_id = 'demo-mila'`, [String(milaRejected)]))[0]?.id,
     60_000,
   );
   const belaRejected = await eventually('the BeLa’s RT to get the second ticket', () => bela.find('Drehscheibe Ticket', rejectedId), 60_000);
   await until('the second ticket to be acknowledged', async () => (await hubTicket(rejectedId)).status === 'acknowledged');
   await bela.setStatus(belaRejected, 'open');
   await both(rejectedId, 'in_progress', milaRejected, 'open', mila);
-  await bela.reply(belaRejected, 'Nicht unser Verfahren: bitte an das Land Bremen.', { Status: 'rejected' });
+  await bela.reply(belaRejected, 'Nicht unser Verfahren: bitte an das Land Bremen.', { status: 'rejected' });
   await both(rejectedId, 'rejected', milaRejected, 'rejected', mila);
 
   // The hub closes the resolved ticket by itself (the service's auto-close period): both RTs keep "resolved".
-  const closing = await stack.api.call('PATCH', '/v1/services/{serviceId}', { as: 'hub-admin', params: { serviceId: SERVICE }, body: { autoCloseAfter: 'PT1S' } });
+  const closing = await stack.api.call('PATCH', '/v1/services/{serviceId}', {
+    as: 'hub-admin',
+    params: { serviceId: SERVICE },
+    body: { autoCloseAfter: 'PT1S' },
+  });
   expect(closing.status).toBe(200);
   await until('the hub to close the ticket', async () => (await hubTicket(ticketId)).status === 'closed');
   await stack.api.call('PATCH', '/v1/services/{serviceId}', { as: 'hub-admin', params: { serviceId: SERVICE }, body: { autoCloseAfter: null } });
@@ -214,9 +181,9 @@ async function journey(tag: string): Promise<Journey> {
 
 const until = (what: string, check: () => Promise<boolean>): Promise<boolean> => eventually(what, check, 60_000);
 
-async function both(ticketId: string, hubStatus: string, rtTicket: string, rtStatus: string, agent: RtAgent): Promise<void> {
+async function both(ticketId: string, hubStatus: string, rtTicket: number, rtStatus: string, agent: Person): Promise<void> {
   await until(`the hub ticket to be ${hubStatus}`, async () => (await hubTicket(ticketId)).status === hubStatus);
-  await until(`the other RT ticket to be ${rtStatus}`, async () => (await agent.ticket(rtTicket)).Status === rtStatus);
+  await until(`the other RT ticket to be ${rtStatus}`, async () => (await agent.status(rtTicket)) === rtStatus);
 }
 
 const EXPECTED_EVENTS = [
@@ -243,7 +210,9 @@ interface Snapshot {
 }
 
 async function snapshot(j: Journey): Promise<Snapshot> {
-  const hub = await Promise.all([j.ticketId, j.rejectedId].map(async (id) => ({ status: (await hubTicket(id)).status, version: (await hubTicket(id)).version })));
+  const hub = await Promise.all(
+    [j.ticketId, j.rejectedId].map(async (id) => ({ status: (await hubTicket(id)).status, version: (await hubTicket(id)).version })),
+  );
   const rt = await Promise.all(
     (
       [
@@ -252,14 +221,15 @@ async function snapshot(j: Journey): Promise<Snapshot> {
         [mila, j.milaRejected],
         [bela, j.belaRejected],
       ] as const
-    ).map(async ([agent, id]) => ({ status: (await agent.ticket(id)).Status, transactions: (await agent.history(id)).length })),
+    ).map(async ([agent, id]) => ({ status: await agent.status(id), transactions: (await agent.history(id)).length })),
   );
   return { hub, rt };
 }
 
 /** Waits until both connectors have polled `rounds` more times (the condition that "some seconds" have passed for them). */
 async function pollsPass(rounds: number): Promise<void> {
-  const polls = async () => (await stack.db.query<{ at: Date }>(`SELECT last_poll_at AS at FROM connector_states ORDER BY participant_id`)).map((r) => r.at.getTime());
+  const polls = async () =>
+    (await stack.db.query<{ at: Date }>(`SELECT last_poll_at AS at FROM connector_states ORDER BY participant_id`)).map((r) => r.at.getTime());
   const start = await polls();
   let seen = 0;
   await until(`${rounds} more polls`, async () => {
@@ -273,8 +243,8 @@ async function pollsPass(rounds: number): Promise<void> {
 }
 
 /** What the hub wrote into an RT: its replies (words), counted per ticket; a repeated write would show here. */
-const hubReplies = async (agent: RtAgent, ticket: string): Promise<number> =>
-  (await agent.history(ticket)).filter((t) => t.Creator === 'drehscheibe' && t.Type === 'Correspond').length;
+const hubReplies = async (agent: Person, ticket: number): Promise<number> =>
+  (await agent.history(ticket)).filter((t) => t.creator === 'drehscheibe' && t.type === 'Correspond').length;
 
 async function checkCounts(j: Journey): Promise<Record<string, unknown>> {
   expect(await eventsOf(j.ticketId)).toEqual(EXPECTED_EVENTS);
@@ -298,7 +268,9 @@ async function checkCounts(j: Journey): Promise<Record<string, unknown>> {
 }
 
 it('a ticket runs from the MiLa’s RT to the BeLa’s RT and back: one write per real change, no echo, no oscillation', async () => {
-  const before = await stack.db.query<{ participant_id: string; writes: string }>(`SELECT participant_id, writes FROM connector_states ORDER BY participant_id`);
+  const before = await stack.db.query<{ participant_id: string; writes: string }>(
+    `SELECT participant_id, writes FROM connector_states ORDER BY participant_id`,
+  );
   const j = await journey('A');
   const figures = await checkCounts(j);
   const states = await stack.db.query<{ participant_id: string; writes: string; changes_applied: string; echoes_suppressed: string; last_error: unknown }>(
@@ -318,7 +290,7 @@ it('the same while the connectors process is killed with kill -9 at random momen
   // Fault injection: the pauses between kills are the random moments, not waits for a condition.
   const killer = (async () => {
     while (running) {
-      await new Promise((r) => setTimeout(r, 500 + Math.random() * 2500));
+      await new Promise((r) => setTimeout(r, 3000 + Math.random() * 4000));
       if (!running) break;
       await stack.stopApp('connectors', 'SIGKILL');
       kills.push(Date.now() - started);
@@ -334,6 +306,6 @@ it('the same while the connectors process is killed with kill -9 at random momen
   }
   if (!stack.process('connectors')) await stack.startApp('connectors');
   const figures = await checkCounts(j);
-  expect(kills.length).toBeGreaterThanOrEqual(5);
+  expect(kills.length).toBeGreaterThanOrEqual(4);
   console.log(JSON.stringify({ kills: kills.length, at: kills, figures }, null, 2));
 }, 900_000);

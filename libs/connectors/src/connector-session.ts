@@ -73,7 +73,8 @@ export class ConnectorSession {
   }
 
   private systemFor(active: ActiveProfile): SystemConnector {
-    if (this.system?.profileId !== active.profileId) this.system = { profileId: active.profileId, connector: this.ports.systemFor(this.config, active.profile) };
+    if (this.system?.profileId !== active.profileId)
+      this.system = { profileId: active.profileId, connector: this.ports.systemFor(this.config, active.profile) };
     return this.system.connector;
   }
 
@@ -122,7 +123,14 @@ export class ConnectorSession {
     // Renew first, so the lease outlasts the write: a replica that lost it must not write.
     await this.ports.states.renew(this.participantId, this.owner, this.leaseMs);
     const before = await system.before(filled, { eventId: step.eventId, ticketId: step.ticketId });
-    const pending: StoredPendingWrite = { eventId: step.eventId, ticketId: step.ticketId, cursor: step.cursor, request: filled, before, startedAt: new Date().toISOString() };
+    const pending: StoredPendingWrite = {
+      eventId: step.eventId,
+      ticketId: step.ticketId,
+      cursor: step.cursor,
+      request: filled,
+      before,
+      startedAt: new Date().toISOString(),
+    };
     await this.ports.states.startWrite(this.participantId, this.owner, pending);
     this.resume.pendingWrite = pending;
     await this.finish(active, pending, await system.write(filled));

@@ -33,7 +33,9 @@ export class ConnectorStates {
 
   /** Takes the lease when it is free, expired or already ours; null when another replica holds it. */
   async acquire(participantId: string, owner: string, leaseMs: number): Promise<ResumePoint | null> {
-    const rows = await this.dataSource.query<Array<{ watermark: ResumePoint['watermark']; feed_cursor: string | null; pending_write: StoredPendingWrite | null }>>(
+    const rows = await this.dataSource.query<
+      Array<{ watermark: ResumePoint['watermark']; feed_cursor: string | null; pending_write: StoredPendingWrite | null }>
+    >(
       `INSERT INTO connector_states (participant_id, lease_owner, lease_until)
        VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
        ON CONFLICT (participant_id) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until

@@ -48,12 +48,18 @@ export function outboundSteps(entries: Array<{ item: FeedItem; cursor: string }>
   let i = 0;
   while (i < entries.length) {
     if (!isTicketEvent(entries[i].item)) {
-      steps.push({ eventId: String(entries[i].item.id), ticketId: '', event: { type: String(entries[i].item.type), body: entries[i].item }, cursor: entries[i].cursor });
+      steps.push({
+        eventId: String(entries[i].item.id),
+        ticketId: '',
+        event: { type: String(entries[i].item.type), body: entries[i].item },
+        cursor: entries[i].cursor,
+      });
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < entries.length && isTicketEvent(entries[j].item) && sameChange(entries[i].item as unknown as EventItem, entries[j].item as unknown as EventItem)) j++;
+    while (j < entries.length && isTicketEvent(entries[j].item) && sameChange(entries[i].item as unknown as EventItem, entries[j].item as unknown as EventItem))
+      j++;
     steps.push(...runSteps(entries.slice(i, j)));
     i = j;
   }

@@ -64,7 +64,7 @@ export class SystemHttp {
       }
     }
     if (!response.ok) {
-      const detail = typeof parsed === 'object' && parsed && 'message' in parsed ? `: ${String((parsed as { message: unknown }).message).slice(0, 200)}` : '';
+      const detail = typeof parsed === 'object' && parsed && 'message' in parsed ? `: ${String((parsed).message).slice(0, 200)}` : '';
       throw new SystemError(response.status >= 500 ? 'system-unreachable' : 'system-refused', `${what} answered ${response.status}${detail}`, response.status);
     }
     return { status: response.status, body: parsed };

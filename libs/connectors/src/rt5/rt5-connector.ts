@@ -218,7 +218,9 @@ export class Rt5Connector implements SystemConnector {
     const plain = parts.items.find((p) => p.ContentType === 'text/plain' && p.Content);
     if (plain) return plain.Content!.trim();
     const html = parts.items.find((p) => p.ContentType === 'text/html' && p.Content);
-    return html?.Content?.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+    return html?.Content?.replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 
   private async inQueue(ticket: RtTicket): Promise<boolean> {
