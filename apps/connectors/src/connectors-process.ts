@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { checkDependency } from '@drehscheibe/availability';
 import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
-import { ConnectorRuntime, ConnectorStates, EnabledConnectors, Rt5Connector, type ConnectorConfig, type SystemConnector } from '@drehscheibe/connectors';
+import {
+  ConnectorRuntime,
+  ConnectorStates,
+  EnabledConnectors,
+  RestConnector,
+  Rt5Connector,
+  type ConnectorConfig,
+  type SystemConnector,
+} from '@drehscheibe/connectors';
 import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
 import { EventFeed } from '@drehscheibe/feed';
@@ -53,7 +61,7 @@ function systemsFor(metrics: HubMetrics) {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
     registers: [metrics.registry],
   });
-  return (config: ConnectorConfig, _profile: CompiledProfile): SystemConnector => {
+  return (config: ConnectorConfig, profile: CompiledProfile): SystemConnector => {
     const observe = (method: string, status: string, took: number) => {
       requests.inc({ participant: config.participantId, method, status });
       seconds.observe({ participant: config.participantId }, took);
@@ -62,7 +70,7 @@ function systemsFor(metrics: HubMetrics) {
       case 'rt5':
         return new Rt5Connector(config, observe);
       case 'rest':
-        throw new Error('the generic REST connector is not available yet');
+        return new RestConnector(config, profile);
     }
   };
 }
