@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 const { jsc } = JSON.parse(readFileSync(new URL('.swcrc', import.meta.url), 'utf8'));
 const swcTransform = ['@swc/jest', { jsc, module: { type: 'es6' } }];
-const common = {
+export const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': swcTransform,
@@ -28,6 +28,8 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Against real ticket systems, with their own runner: jest.systems.config.js.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/systems/'],
       // Servers and databases are started per file by test/support; the
       // runner (scripts/test.mjs) provides TEST_DATABASE_URL and TEST_REDIS_URL.
     },

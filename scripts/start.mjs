@@ -1,6 +1,6 @@
 // `npm start`: the hub on embedded defaults. Starts PostgreSQL (embedded) and
 // Redis unless DATABASE_URL / REDIS_URL are set, migrates, seeds the demo,
-// then runs hub-api, worker and simulator until Ctrl+C.
+// then runs hub-api, worker, connectors and simulator until Ctrl+C.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -127,6 +127,7 @@ if (!redisUrl) {
 
 const port = Number(process.env.PORT ?? 3000);
 const workerPort = await portOr(Number(process.env.WORKER_PORT ?? 3001));
+const connectorsPort = await portOr(Number(process.env.CONNECTORS_PORT ?? 3002));
 const simulatorPort = await portOr(Number(process.env.SIMULATOR_PORT ?? 3100));
 const apiUrl = `http://127.0.0.1:${port}`;
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
@@ -139,6 +140,7 @@ const env = {
   REDIS_URL: redisUrl,
   PORT: String(port),
   WORKER_PORT: String(workerPort),
+  CONNECTORS_PORT: String(connectorsPort),
   // The demo's simulated Länder listen on loopback.
   ALLOW_PRIVATE_ENDPOINTS: process.env.ALLOW_PRIVATE_ENDPOINTS ?? 'true',
   HUB_URL: apiUrl,
@@ -153,6 +155,7 @@ await runOnce([cli, 'seed-demo', '--credentials', credentialsFile, '--simulator-
 onExit(stopApps);
 startApp('hub-api', env);
 startApp('worker', env);
+startApp('connectors', env);
 startApp('simulator', env);
 if (!(await waitReady(`${apiUrl}/health/ready`, 90_000))) {
   say(`hub-api did not become ready; see ${join(logs, 'hub-api.log')}`);
@@ -168,6 +171,7 @@ console.log(`
   OpenAPI JSON   ${apiUrl}/docs-json
   Health         ${apiUrl}/health/ready
                  http://127.0.0.1:${workerPort}/health/ready (worker)
+                 http://127.0.0.1:${connectorsPort}/health/ready (connectors)
   Simulator      ${simulatorUrl}/participants/demo-mila/deliveries
                  ${simulatorUrl}/participants/demo-bela/deliveries
 

@@ -10,7 +10,7 @@ import { hubEnvironment, testServers } from './environment.js';
 const ROOT = resolve(import.meta.dirname ?? '.', '../..');
 const DIST = join(ROOT, 'dist/apps');
 
-export type AppName = 'hub-api' | 'worker' | 'simulator';
+export type AppName = 'hub-api' | 'worker' | 'simulator' | 'connectors';
 
 export interface StackOptions {
   /** Run on this Redis instead of the shared test Redis (fault tests that stop or flush it). */
@@ -59,6 +59,8 @@ export class Stack {
   /** The worker's operations listener: /health/live, /health/ready, /metrics. */
   workerUrl!: string;
   simulatorUrl!: string;
+  /** The connectors process's operations listener (not started by default: `startApp('connectors')`). */
+  connectorsUrl!: string;
   credentials!: Record<string, { clientId: string; clientSecret: string }>;
   db!: TestDatabase;
   private env!: Record<string, string>;
@@ -90,14 +92,16 @@ export class Stack {
 
   private async configure(redisUrl: string, extraEnv: Record<string, string>): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'hub-stack-'));
-    const [apiPort, workerPort, simulatorPort] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, workerPort, simulatorPort, connectorsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     this.workerUrl = `http://127.0.0.1:${workerPort}`;
     this.simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+    this.connectorsUrl = `http://127.0.0.1:${connectorsPort}`;
     this.env = {
       ...hubEnvironment(this.db.url, redisUrl, {
         PORT: String(apiPort),
         WORKER_PORT: String(workerPort),
+        CONNECTORS_PORT: String(connectorsPort),
         RECONCILE_INTERVAL_MS: '500',
         DELIVERY_BACKOFF_BASE_MS: '200',
         ...extraEnv,
@@ -136,8 +140,18 @@ export class Stack {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.processes.set(name, child);
-    const health = { 'hub-api': `${this.apiUrl}/health/${wait}`, worker: `${this.workerUrl}/health/${wait}`, simulator: `${this.simulatorUrl}/health` }[name];
+    const health = {
+      'hub-api': `${this.apiUrl}/health/${wait}`,
+      worker: `${this.workerUrl}/health/${wait}`,
+      simulator: `${this.simulatorUrl}/health`,
+      connectors: `${this.connectorsUrl}/health/${wait}`,
+    }[name];
     await waitFor(health, 30_000, child, name, logFile);
+  }
+
+  /** The apps' environment (its keys, e.g. to encrypt what a test writes into the database as the hub would). */
+  get environment(): Readonly<Record<string, string>> {
+    return this.env;
   }
 
   /** Waits until the API answers ready again (after a refused or unanswered request while it restarts). */

@@ -92,6 +92,18 @@ export interface HubConfig {
     /** How often the worker looks for resolved tickets that are due. */
     intervalMs: number;
   };
+  connectors: {
+    /**
+     * How long a connector replica holds a participant's system without
+     * renewing: after a crash, another replica takes it over this long after
+     * the last renewal. Longer than one write to the slowest system.
+     */
+    leaseMs: number;
+    /** How often a replica looks for connectors that were added, changed or removed, and for systems no replica works. */
+    refreshMs: number;
+    /** The connectors process's operations listener (health, metrics); 0: none. */
+    port: number;
+  };
   mapping: {
     /**
      * How long each process trusts what it read about which profile version
@@ -291,6 +303,11 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     mapping: {
       refreshMs: r.int('MAPPING_REFRESH_MS', 1000, 0, 60_000),
+    },
+    connectors: {
+      leaseMs: r.int('CONNECTOR_LEASE_MS', 15_000, 1_000, 600_000),
+      refreshMs: r.int('CONNECTOR_REFRESH_MS', 5_000, 100, 600_000),
+      port: r.int('CONNECTORS_PORT', 0, 0, 65_535),
     },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };

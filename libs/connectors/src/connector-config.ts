@@ -15,6 +15,8 @@ export interface ConnectorSettings {
   queue?: string;
   /** The hub's own user in the system: its changes there are the hub's writes, never read back (echo suppression by author). */
   systemUser?: string;
+  /** RT: the ticket custom field that carries the hub's ticket id (default `Drehscheibe Ticket`, as the built-in rt5 profile writes it). */
+  ticketField?: string;
   /** Users whose changes are the system's automatic reactions (RT: `RT_System`): they belong to the change before them. */
   automaticUsers?: string[];
 }

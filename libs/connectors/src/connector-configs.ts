@@ -3,6 +3,7 @@ import { ConnectorEntity, ConnectorStateEntity, ParticipantEntity, type StoredCo
 import type { FieldCipher } from '@drehscheibe/security';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_CONNECTOR_SETTINGS, type ConnectorAuth, type ConnectorConfig, type ConnectorKind, type ConnectorSettings } from './connector-config.js';
+import { toConnectorConfig } from './enabled-connectors.js';
 
 /** How an administrator gives the authentication: the secret may be left out to keep the stored one (same kind). */
 export type ConnectorAuthInput =
@@ -175,17 +176,10 @@ export class ConnectorConfigs {
     if (!result.affected) throw await this.missing(participantId);
   }
 
-  /** The enabled connectors with their secrets decrypted: for the connector runtime only, never for an answer or a log. */
+  /** The enabled connectors with their secrets decrypted (as EnabledConnectors reads them): for the connector runtime only, never for an answer or a log. */
   async enabled(): Promise<ConnectorConfig[]> {
     const rows = await this.dataSource.manager.find(ConnectorEntity, { where: { enabled: true }, order: { participantId: 'ASC' } });
-    return rows.map((row) => ({
-      participantId: row.participantId,
-      kind: row.kind,
-      baseUrl: row.baseUrl,
-      auth: this.decryptedAuth(row.auth),
-      settings: settingsOf(row),
-      enabled: row.enabled,
-    }));
+    return rows.map((row) => toConnectorConfig(row, this.cipher));
   }
 
   /** Every connector's state and health (what the metrics show), by participant id. */
@@ -242,18 +236,6 @@ export class ConnectorConfigs {
         return { kind: 'bearer', secretEnc };
       case 'api-key':
         return { kind: 'api-key', header: input.header, ...(input.prefix ? { prefix: input.prefix } : {}), secretEnc };
-    }
-  }
-
-  private decryptedAuth(auth: StoredConnectorAuth): ConnectorAuth {
-    const secret = this.cipher.decrypt<string>(auth.secretEnc);
-    switch (auth.kind) {
-      case 'basic':
-        return { kind: 'basic', username: auth.username, password: secret };
-      case 'bearer':
-        return { kind: 'bearer', token: secret };
-      case 'api-key':
-        return { kind: 'api-key', header: auth.header, ...(auth.prefix ? { prefix: auth.prefix } : {}), value: secret };
     }
   }
 

@@ -1,5 +1,12 @@
 export { DEFAULT_CONNECTOR_SETTINGS, type ConnectorAuth, type ConnectorConfig, type ConnectorKind, type ConnectorSettings } from './connector-config.js';
-export { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteOutcome } from './system-connector.js';
+export { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteContext, type WriteOutcome } from './system-connector.js';
+export { ConnectorStates, LeaseLost, type CycleFigures, type ResumePoint } from './connector-states.js';
+export { ConnectorSession, ConnectorFault, type ConnectorPorts } from './connector-session.js';
+export { ConnectorRuntime, causeOf, type ConnectorSource, type RuntimeOptions } from './connector-runtime.js';
+export { outboundSteps, type OutboundStep } from './outbound-steps.js';
+export { Rt5Connector } from './rt5/rt5-connector.js';
+export { SystemHttp, authHeader } from './http/system-http.js';
+export { EnabledConnectors, toConnectorConfig } from './enabled-connectors.js';
 export {
   ConnectorConfigs,
   connectorHealth,

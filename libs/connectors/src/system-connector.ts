@@ -21,6 +21,12 @@ export interface PollResult {
   more: boolean;
 }
 
+/** The hub's side of a write: the event it renders and its ticket. */
+export interface WriteContext {
+  eventId: string;
+  ticketId: string;
+}
+
 /** What the system answered to a write. */
 export interface WriteOutcome {
   status: number;
@@ -35,7 +41,7 @@ export interface WriteOutcome {
 export interface SystemConnector {
   poll(watermark: Record<string, unknown> | null): Promise<PollResult>;
   /** What the system looks like before a write (stored with the pending write, for `confirm`). */
-  before(request: NativeRequest): Promise<Record<string, unknown>>;
+  before(request: NativeRequest, context: WriteContext): Promise<Record<string, unknown>>;
   /** The native request with `{externalId}` filled in already. Throws SystemError when it was not taken. */
   write(request: NativeRequest): Promise<WriteOutcome>;
   /** After a crash: the outcome of the pending write if it reached the system, null if it did not. */

@@ -13,6 +13,11 @@ export interface FeedPage {
   nextCursor: string;
 }
 
+export interface FeedEntries {
+  entries: Array<{ item: FeedItem; cursor: string }>;
+  nextCursor: string;
+}
+
 interface FeedRow {
   kind: string;
   item: Record<string, unknown>;
@@ -118,13 +123,20 @@ export class EventFeed {
   }
 
   async read(viewerId: string, after: string | undefined, limit: number): Promise<FeedPage> {
+    const { entries, nextCursor } = await this.readEntries(viewerId, after, limit);
+    return { items: entries.map((e) => e.item), nextCursor };
+  }
+
+  /** The same page, with the cursor after each item: for readers that commit their place item by item (connectors). */
+  async readEntries(viewerId: string, after: string | undefined, limit: number): Promise<FeedEntries> {
     const cursor = after ? decodeFeedCursor(after) : FEED_START;
     this.statement ??= feedStatement(this.dataSource, this.sources);
     const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), this.statement, [viewerId, cursor.x, cursor.p, limit]);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => this.byKind.get(row.kind)!.toItem(this.dataSource, row.item)),
+      entries: rows.map((row) => ({ item: this.byKind.get(row.kind)!.toItem(this.dataSource, row.item), cursor: encodeCursor({ x: row.txid, p: row.position }) })),
       nextCursor: encodeCursor(last ? { x: last.txid, p: last.position } : cursor),
     };
   }
+
 }

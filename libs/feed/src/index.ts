@@ -1,4 +1,4 @@
-export { EventFeed, type FeedItem, type FeedPage } from './event-feed.js';
+export { EventFeed, type FeedEntries, type FeedItem, type FeedPage } from './event-feed.js';
 export { FEED_SOURCES, type FeedSource } from './feed-source.js';
 export { FeedConsumerStore } from './feed-consumer-store.js';
 export {

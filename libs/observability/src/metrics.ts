@@ -51,7 +51,7 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
-  constructor(process: 'hub-api' | 'worker') {
+  constructor(process: 'hub-api' | 'worker' | 'connectors') {
     this.registry.setDefaultLabels({ process });
     collectDefaultMetrics({ register: this.registry });
   }

@@ -21,3 +21,4 @@ export { cleanFilename } from './attachment-content.js';
 export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, type AttachmentContentStore } from './attachment-store.js';
 export { ticketEventFeedSource } from './ticket-feed-source.js';
 export { AutoClose, autoCloseStep, type AutoClosePolicy, type AutoCloseRun } from './auto-close.js';
+export { NativeInbound, type InboundOutcome, type InboundProfiles } from './native-inbound.js';

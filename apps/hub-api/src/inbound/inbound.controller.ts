@@ -5,7 +5,7 @@ import { BearerAuthentication, bearerToken } from '../auth/client-credentials.js
 import { Public } from '../http/request-context.js';
 import type { RequestWithRawBody } from '../http/request-parsing.js';
 import { authenticateInbound } from './inbound-authentication.js';
-import { NativeInbound, type InboundOutcome, type InboundProfiles } from './native-inbound.js';
+import { NativeInbound, type InboundOutcome, type InboundProfiles } from '@drehscheibe/tickets';
 
 export const INBOUND_PROFILES = Symbol('InboundProfiles');
 

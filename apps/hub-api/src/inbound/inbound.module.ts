@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { TicketsModule } from '../tickets/tickets.module.js';
 import { INBOUND_PROFILES, InboundController } from './inbound.controller.js';
-import { NativeInbound, type InboundProfiles } from './native-inbound.js';
+import { NativeInbound, type InboundProfiles } from '@drehscheibe/tickets';
 
 /** Native in: messages in a participant's own format, translated by its mapping profile into the ticket use cases. */
 @Module({

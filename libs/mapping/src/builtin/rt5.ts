@@ -11,7 +11,10 @@ const STATUSES_WITH_WORDS = "['stalled', 'resolved', 'rejected']";
  * Request Tracker 5, REST2. In: what a scrip posts on a transaction: the
  * ticket as `GET /REST/2.0/ticket/:id` renders it, and the transaction as
  * `GET /REST/2.0/transaction/:id` renders it, with the transaction's text
- * (`$TransactionObj->Content`) as `Content`. The transaction id is the
+ * (`$TransactionObj->Content`) as `Content`; or what the hub's RT connector
+ * reads (the same two, plus `change`: the change's author, its status change
+ * `{from, to}` and its transactions, and the ticket with the status the
+ * change left). The transaction id is the
  * source reference. Out: `POST /REST/2.0/ticket`, `PUT /REST/2.0/ticket/:id`,
  * `POST /REST/2.0/ticket/:id/correspond` and `…/comment`.
  *
@@ -77,6 +80,20 @@ export const rt5Profile: MappingProfileDocument = {
         },
       },
       {
+        // From the connector: a reply that changed the status (an answer that reopens, a question, a
+        // resolution; RT's own reopen on a reply belongs to it). `change` is what the connector adds.
+        name: 'reply-changing-status',
+        when: "transaction.Type = 'Correspond' and $exists(change.status)",
+        operation: 'setTicketState',
+        ticket: '$string(ticket.id)',
+        sourceRef: "'rt-txn-' & transaction.id",
+        fields: {
+          status: "$toCanonical('status', change.status.to)",
+          text: 'transaction.Content',
+          resolutionCode: `change.status.to = 'resolved' ? ($r := ${cf('Drehscheibe Resolution')}; $r ? $toCanonical('resolution', $r) : 'solved')`,
+        },
+      },
+      {
         name: 'reply-with-status',
         when: `transaction.Type = 'Correspond' and ticket.Status in ${STATUSES_WITH_WORDS}`,
         operation: 'setTicketState',
@@ -106,8 +123,8 @@ export const rt5Profile: MappingProfileDocument = {
         ticket: '$string(ticket.id)',
         sourceRef: "'rt-txn-' & transaction.id",
         fields: {
-          status: "$toCanonical('status', transaction.NewValue)",
-          resolutionCode: `transaction.NewValue = 'resolved' ? ($r := ${cf('Drehscheibe Resolution')}; $r ? $toCanonical('resolution', $r) : 'solved')`,
+          status: "$toCanonical('status', $exists(change.status) ? change.status.to : transaction.NewValue)",
+          resolutionCode: `($exists(change.status) ? change.status.to : transaction.NewValue) = 'resolved' ? ($r := ${cf('Drehscheibe Resolution')}; $r ? $toCanonical('resolution', $r) : 'solved')`,
         },
       },
     ],

@@ -1,8 +1,10 @@
 import type { CommentInput, TicketCreate, TicketStateInput } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
-import { MappingError, type ActiveProfile } from '@drehscheibe/mapping';
-import type { CreateTicket, DesiredState, TicketCommands, TicketQueries } from '@drehscheibe/tickets';
-import type { InboundAuth } from '@drehscheibe/mapping';
+import { MappingError, type ActiveProfile, type InboundAuth } from '@drehscheibe/mapping';
+import type { CreateTicket } from './create-ticket.usecase.js';
+import type { DesiredState } from './desired-state.js';
+import type { TicketCommands } from './ticket-commands.js';
+import type { TicketQueries } from './ticket-queries.js';
 
 /** Where native messages find their participant's active profile and inbound credential (the profile store). */
 export interface InboundProfiles {

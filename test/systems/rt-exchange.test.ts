@@ -1,0 +1,311 @@
+import { FieldCipher } from '@drehscheibe/security';
+import { eventually, Stack } from '../support/stack.js';
+import { RtAgent } from './support/rt-agent.js';
+import { startRtInstance, type RtInstance } from './support/rt-instance.js';
+
+/**
+ * Issue 16, "Done when": two real Request Tracker 5 instances, the MiLa's
+ * and the BeLa's, connected to the hub by its connectors alone (no scrip,
+ * no bridge): each RT's own REST2 API is polled and written by the hub.
+ * A ticket runs the whole way — forward, acknowledgement with RT's own
+ * number, question, answer, resolution, a reply on the resolved ticket that
+ * RT reopens by itself, resolution again, close — and a second one is
+ * rejected late; then all of it again while the connectors process is
+ * killed with kill -9 at random moments.
+ */
+
+/** A person at an RT, plus the searches the test needs. */
+class Person {
+  readonly agent: RtAgent;
+  constructor(private readonly rt: RtInstance) {
+    this.agent = new RtAgent(rt);
+  }
+  async create(subject: string, content: string, serviceId: string): Promise<number> {
+    return this.agent.createTicket({ subject, content, customFields: { 'Drehscheibe Service': serviceId } });
+  }
+  async reply(ticket: number, content: string, fields: { status?: string; customFields?: Record<string, string> } = {}): Promise<void> {
+    await this.agent.reply(ticket, { content, ...fields });
+  }
+  async status(ticket: number): Promise<string> {
+    return (await this.agent.ticket(ticket)).status;
+  }
+  async setStatus(ticket: number, status: string): Promise<void> {
+    await this.agent.setStatus(ticket, status);
+  }
+  async findAll(field: string, value: string): Promise<number[]> {
+    const r = await fetch(`${this.rt.restUrl}/tickets?query=${encodeURIComponent(`'CF.{${field}}' = '${value}'`)}`, {
+      headers: { authorization: `token ${this.rt.agentToken}` },
+    });
+    return ((await r.json()) as { items: Array<{ id: string }> }).items.map((t) => Number(t.id));
+  }
+  async find(field: string, value: string): Promise<number | undefined> {
+    return (await this.findAll(field, value))[0];
+  }
+  history(ticket: number) {
+    return this.agent.ticketTransactions(ticket);
+  }
+}
+
+const SERVICE = 'svc-demo-wohngeld';
+let stack: Stack;
+let milaRt: RtInstance;
+let belaRt: RtInstance;
+let mila: Person;
+let bela: Person;
+
+async function connect(participantId: string, rt: RtInstance): Promise<void> {
+  const patched = await stack.api.call('PATCH', '/v1/participants/{participantId}', {
+    as: 'hub-admin',
+    params: { participantId },
+    body: { deliveryUrl: null },
+  });
+  expect(patched.status).toBe(200);
+  const saved = await stack.api.call('POST', '/v1/participants/{participantId}/mapping-profiles', {
+    as: 'hub-admin',
+    params: { participantId },
+    body: { extends: 'rt5', description: `${participantId}: Request Tracker 5 through the hub's connector` },
+  });
+  expect(saved.status).toBe(201);
+  const activated = await stack.api.call('PUT', '/v1/participants/{participantId}/mapping', {
+    as: 'hub-admin',
+    params: { participantId },
+    body: { version: saved.data.version },
+  });
+  expect(activated.status).toBe(200);
+  const cipher = new FieldCipher(stack.environment.HUB_DATA_KEY);
+  await stack.db.query(`INSERT INTO connectors (participant_id, kind, base_url, auth, settings, updated_by) VALUES ($1, 'rt5', $2, $3, $4, 'test')`, [
+    participantId,
+    rt.baseUrl,
+    JSON.stringify({ kind: 'api-key', header: 'Authorization', prefix: 'token ', secretEnc: cipher.encrypt(rt.hubToken) }),
+    JSON.stringify({ pollIntervalMs: 500, settleMs: 1500, queue: 'Drehscheibe', systemUser: 'drehscheibe', automaticUsers: ['RT_System'] }),
+  ]);
+  await eventually(`${participantId}'s connector to read RT`, async () => {
+    const [row] = await stack.db.query<{ watermark: unknown }>(`SELECT watermark FROM connector_states WHERE participant_id = $1`, [participantId]);
+    return row?.watermark;
+  });
+}
+
+async function hubTicket(id: string) {
+  return (await stack.api.call('GET', '/v1/tickets/{ticketId}', { as: 'demo-mila', params: { ticketId: id } })).data;
+}
+
+beforeAll(async () => {
+  // BeLa's ticket numbers start at 50001, so a number of one RT is never taken for the other's.
+  [milaRt, belaRt] = await Promise.all([startRtInstance({ name: 'mila' }), startRtInstance({ name: 'bela', firstTicketId: 50_001 })]);
+  mila = new Person(milaRt);
+  bela = new Person(belaRt);
+  stack = await Stack.start({
+    SIMULATOR_PARTICIPANTS: '',
+    SIMULATOR_AUTO_ACKNOWLEDGE: 'false',
+    MAPPING_REFRESH_MS: '200',
+    CONNECTOR_LEASE_MS: '2500',
+    CONNECTOR_REFRESH_MS: '200',
+    AUTO_CLOSE_INTERVAL_MS: '500',
+  });
+  await stack.startApp('connectors');
+  await connect('demo-mila', milaRt);
+  await connect('demo-bela', belaRt);
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await Promise.all([milaRt?.stop(), belaRt?.stop()]);
+});
+
+interface Journey {
+  ticketId: string;
+  milaTicket: number;
+  belaTicket: number;
+  rejectedId: string;
+  milaRejected: number;
+  belaRejected: number;
+}
+
+const eventsOf = async (ticketId: string): Promise<string[]> =>
+  (await stack.api.call('GET', '/v1/tickets/{ticketId}/events', { as: 'demo-mila', params: { ticketId } })).data.items.map(
+    (e: { type: string; actor: { participantId: string } }) => `${e.type} by ${e.actor.participantId}`,
+  );
+
+/** Forward, acknowledge, question, answer, resolve, reopen, resolve, close; and a second ticket rejected late. */
+async function journey(tag: string): Promise<Journey> {
+  const milaTicket = await mila.create(`${tag}: Wohngeld-Antrag hängt`, 'Der Antrag lässt sich nicht absenden.', SERVICE);
+  const ticketId = await eventually(
+    'the hub to take the ticket',
+    async () =>
+      (await stack.db.query<{ id: string }>(`SELECT id FROM tickets WHERE origin_external_id = $1 AND origin_id = 'demo-mila'`, [String(milaTicket)]))[0]?.id,
+    60_000,
+  );
+  const belaTicket = await eventually('the BeLa’s RT to get it', () => bela.find('Drehscheibe Ticket', ticketId), 60_000);
+  await until('the hub to know the BeLa’s number', async () => {
+    const t = await hubTicket(ticketId);
+    return t.status === 'acknowledged' && t.assignee.externalId === String(belaTicket);
+  });
+
+  await bela.reply(belaTicket, 'Welchen Browser nutzen Sie?', { status: 'stalled' });
+  await both(ticketId, 'waiting', milaTicket, 'stalled', mila);
+  await mila.reply(milaTicket, 'Firefox 128.', { status: 'open' });
+  await both(ticketId, 'in_progress', belaTicket, 'open', bela);
+  await bela.reply(belaTicket, 'Behoben: Cache geleert.', { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } });
+  await both(ticketId, 'resolved', milaTicket, 'resolved', mila);
+  // RT reopens a resolved ticket on a reply by itself (RT_System): the MiLa reopens at the hub.
+  await mila.reply(milaTicket, 'Geht immer noch nicht.');
+  await both(ticketId, 'in_progress', belaTicket, 'open', bela);
+  await bela.reply(belaTicket, 'Jetzt behoben: Zertifikat erneuert.', { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } });
+  await both(ticketId, 'resolved', milaTicket, 'resolved', mila);
+
+  const milaRejected = await mila.create(`${tag}: Falsche Zuständigkeit`, 'Bitte prüfen.', SERVICE);
+  const rejectedId = await eventually(
+    'the hub to take the second ticket',
+    async () =>
+      (await stack.db.query<{ id: string }>(`SELECT id FROM tickets WHERE origin_external_id = $1 AND origin_id = 'demo-mila'`, [String(milaRejected)]))[0]?.id,
+    60_000,
+  );
+  const belaRejected = await eventually('the BeLa’s RT to get the second ticket', () => bela.find('Drehscheibe Ticket', rejectedId), 60_000);
+  await until('the second ticket to be acknowledged', async () => (await hubTicket(rejectedId)).status === 'acknowledged');
+  await bela.setStatus(belaRejected, 'open');
+  await both(rejectedId, 'in_progress', milaRejected, 'open', mila);
+  await bela.reply(belaRejected, 'Nicht unser Verfahren: bitte an das Land Bremen.', { status: 'rejected' });
+  await both(rejectedId, 'rejected', milaRejected, 'rejected', mila);
+
+  // The hub closes the resolved ticket by itself (the service's auto-close period): both RTs keep "resolved".
+  const closing = await stack.api.call('PATCH', '/v1/services/{serviceId}', {
+    as: 'hub-admin',
+    params: { serviceId: SERVICE },
+    body: { autoCloseAfter: 'PT1S' },
+  });
+  expect(closing.status).toBe(200);
+  await until('the hub to close the ticket', async () => (await hubTicket(ticketId)).status === 'closed');
+  await stack.api.call('PATCH', '/v1/services/{serviceId}', { as: 'hub-admin', params: { serviceId: SERVICE }, body: { autoCloseAfter: null } });
+  return { ticketId, milaTicket, belaTicket, rejectedId, milaRejected, belaRejected };
+}
+
+const until = (what: string, check: () => Promise<boolean>): Promise<boolean> => eventually(what, check, 60_000);
+
+async function both(ticketId: string, hubStatus: string, rtTicket: number, rtStatus: string, agent: Person): Promise<void> {
+  await until(`the hub ticket to be ${hubStatus}`, async () => (await hubTicket(ticketId)).status === hubStatus);
+  await until(`the other RT ticket to be ${rtStatus}`, async () => (await agent.status(rtTicket)) === rtStatus);
+}
+
+const EXPECTED_EVENTS = [
+  'ticket.forwarded by demo-mila',
+  'ticket.acknowledged by demo-bela',
+  'ticket.status_changed by demo-bela',
+  'ticket.comment_added by demo-mila',
+  'ticket.status_changed by demo-mila',
+  'ticket.resolved by demo-bela',
+  'ticket.reopened by demo-mila',
+  'ticket.resolved by demo-bela',
+  'ticket.closed by drehscheibe',
+];
+const EXPECTED_REJECTED_EVENTS = [
+  'ticket.forwarded by demo-mila',
+  'ticket.acknowledged by demo-bela',
+  'ticket.status_changed by demo-bela',
+  'ticket.rejected by demo-bela',
+];
+
+interface Snapshot {
+  hub: Array<{ status: string; version: number }>;
+  rt: Array<{ status: string; transactions: number }>;
+}
+
+async function snapshot(j: Journey): Promise<Snapshot> {
+  const hub = await Promise.all(
+    [j.ticketId, j.rejectedId].map(async (id) => ({ status: (await hubTicket(id)).status, version: (await hubTicket(id)).version })),
+  );
+  const rt = await Promise.all(
+    (
+      [
+        [mila, j.milaTicket],
+        [bela, j.belaTicket],
+        [mila, j.milaRejected],
+        [bela, j.belaRejected],
+      ] as const
+    ).map(async ([agent, id]) => ({ status: await agent.status(id), transactions: (await agent.history(id)).length })),
+  );
+  return { hub, rt };
+}
+
+/** Waits until both connectors have polled `rounds` more times (the condition that "some seconds" have passed for them). */
+async function pollsPass(rounds: number): Promise<void> {
+  const polls = async () =>
+    (await stack.db.query<{ at: Date }>(`SELECT last_poll_at AS at FROM connector_states ORDER BY participant_id`)).map((r) => r.at.getTime());
+  const start = await polls();
+  let seen = 0;
+  await until(`${rounds} more polls`, async () => {
+    const now = await polls();
+    if (now.every((t, i) => t > start[i])) {
+      seen++;
+      start.splice(0, start.length, ...now);
+    }
+    return seen >= rounds;
+  });
+}
+
+/** What the hub wrote into an RT: its replies (words), counted per ticket; a repeated write would show here. */
+const hubReplies = async (agent: Person, ticket: number): Promise<number> =>
+  (await agent.history(ticket)).filter((t) => t.creator === 'drehscheibe' && t.type === 'Correspond').length;
+
+async function checkCounts(j: Journey): Promise<Record<string, unknown>> {
+  expect(await eventsOf(j.ticketId)).toEqual(EXPECTED_EVENTS);
+  expect(await eventsOf(j.rejectedId)).toEqual(EXPECTED_REJECTED_EVENTS);
+  // Replies the hub wrote: BeLa got the answer and the reopen; MiLa the question, two resolutions and the rejection.
+  const replies = {
+    belaTicket: await hubReplies(bela, j.belaTicket),
+    milaTicket: await hubReplies(mila, j.milaTicket),
+    belaRejected: await hubReplies(bela, j.belaRejected),
+    milaRejected: await hubReplies(mila, j.milaRejected),
+  };
+  expect(replies).toEqual({ belaTicket: 2, milaTicket: 3, belaRejected: 0, milaRejected: 1 });
+  expect(await bela.findAll('Drehscheibe Ticket', j.ticketId)).toHaveLength(1);
+  expect(await bela.findAll('Drehscheibe Ticket', j.rejectedId)).toHaveLength(1);
+  const first = await snapshot(j);
+  await pollsPass(3);
+  expect(await snapshot(j)).toEqual(first);
+  expect(first.hub.map((t) => t.status)).toEqual(['closed', 'rejected']);
+  expect(first.rt.map((t) => t.status)).toEqual(['resolved', 'resolved', 'rejected', 'rejected']);
+  return { replies, snapshot: first };
+}
+
+it('a ticket runs from the MiLa’s RT to the BeLa’s RT and back: one write per real change, no echo, no oscillation', async () => {
+  const before = await stack.db.query<{ participant_id: string; writes: string }>(
+    `SELECT participant_id, writes FROM connector_states ORDER BY participant_id`,
+  );
+  const j = await journey('A');
+  const figures = await checkCounts(j);
+  const states = await stack.db.query<{ participant_id: string; writes: string; changes_applied: string; echoes_suppressed: string; last_error: unknown }>(
+    `SELECT participant_id, writes, changes_applied, echoes_suppressed, last_error FROM connector_states ORDER BY participant_id`,
+  );
+  const writes = Object.fromEntries(states.map((s, i) => [s.participant_id, Number(s.writes) - Number(before[i].writes)]));
+  // One write per real change of the other side: BeLa: create, answer, reopen, close; create (ticket 2).
+  // MiLa: acknowledged, question, resolved, resolved, closed; acknowledged, in progress, rejected (ticket 2).
+  expect(writes).toEqual({ 'demo-bela': 5, 'demo-mila': 8 });
+  console.log(JSON.stringify({ figures, writes, states }, null, 2));
+}, 600_000);
+
+it('the same while the connectors process is killed with kill -9 at random moments: nothing lost, nothing twice', async () => {
+  const kills: number[] = [];
+  let running = true;
+  const started = Date.now();
+  // Fault injection: the pauses between kills are the random moments, not waits for a condition.
+  const killer = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, 3000 + Math.random() * 4000));
+      if (!running) break;
+      await stack.stopApp('connectors', 'SIGKILL');
+      kills.push(Date.now() - started);
+      await stack.startApp('connectors');
+    }
+  })();
+  let j: Journey;
+  try {
+    j = await journey('B');
+  } finally {
+    running = false;
+    await killer;
+  }
+  if (!stack.process('connectors')) await stack.startApp('connectors');
+  const figures = await checkCounts(j);
+  expect(kills.length).toBeGreaterThanOrEqual(4);
+  console.log(JSON.stringify({ kills: kills.length, at: kills, figures }, null, 2));
+}, 900_000);
