@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { FieldCipher } from '@drehscheibe/security';
 import { eventually, Stack } from '../support/stack.js';
 import { RtAgent } from './support/rt-agent.js';
@@ -128,6 +129,7 @@ const eventsOf = async (ticketId: string): Promise<string[]> =>
 
 /** Forward, acknowledge, question, answer, resolve, reopen, resolve, close; and a second ticket rejected late. */
 async function journey(tag: string): Promise<Journey> {
+  const created = Date.now();
   const milaTicket = await mila.create(`${tag}: Wohngeld-Antrag hängt`, 'Der Antrag lässt sich nicht absenden.', SERVICE);
   const ticketId = await eventually(
     'the hub to take the ticket',
@@ -136,22 +138,19 @@ async function journey(tag: string): Promise<Journey> {
     60_000,
   );
   const belaTicket = await eventually('the BeLa’s RT to get it', () => bela.find('Drehscheibe Ticket', ticketId), 60_000);
+  latencies.push(Date.now() - created);
   await until('the hub to know the BeLa’s number', async () => {
     const t = await hubTicket(ticketId);
     return t.status === 'acknowledged' && t.assignee.externalId === String(belaTicket);
   });
 
-  await bela.reply(belaTicket, 'Welchen Browser nutzen Sie?', { status: 'stalled' });
-  await both(ticketId, 'waiting', milaTicket, 'stalled', mila);
-  await mila.reply(milaTicket, 'Firefox 128.', { status: 'open' });
-  await both(ticketId, 'in_progress', belaTicket, 'open', bela);
-  await bela.reply(belaTicket, 'Behoben: Cache geleert.', { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } });
-  await both(ticketId, 'resolved', milaTicket, 'resolved', mila);
+  await change(() => bela.reply(belaTicket, 'Welchen Browser nutzen Sie?', { status: 'stalled' }), ticketId, 'waiting', milaTicket, 'stalled', mila);
+  await change(() => mila.reply(milaTicket, 'Firefox 128.', { status: 'open' }), ticketId, 'in_progress', belaTicket, 'open', bela);
+  const solved = { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } };
+  await change(() => bela.reply(belaTicket, 'Behoben: Cache geleert.', solved), ticketId, 'resolved', milaTicket, 'resolved', mila);
   // RT reopens a resolved ticket on a reply by itself (RT_System): the MiLa reopens at the hub.
-  await mila.reply(milaTicket, 'Geht immer noch nicht.');
-  await both(ticketId, 'in_progress', belaTicket, 'open', bela);
-  await bela.reply(belaTicket, 'Jetzt behoben: Zertifikat erneuert.', { status: 'resolved', customFields: { 'Drehscheibe Resolution': 'solved' } });
-  await both(ticketId, 'resolved', milaTicket, 'resolved', mila);
+  await change(() => mila.reply(milaTicket, 'Geht immer noch nicht.'), ticketId, 'in_progress', belaTicket, 'open', bela);
+  await change(() => bela.reply(belaTicket, 'Jetzt behoben: Zertifikat erneuert.', solved), ticketId, 'resolved', milaTicket, 'resolved', mila);
 
   const milaRejected = await mila.create(`${tag}: Falsche Zuständigkeit`, 'Bitte prüfen.', SERVICE);
   const rejectedId = await eventually(
@@ -162,10 +161,15 @@ async function journey(tag: string): Promise<Journey> {
   );
   const belaRejected = await eventually('the BeLa’s RT to get the second ticket', () => bela.find('Drehscheibe Ticket', rejectedId), 60_000);
   await until('the second ticket to be acknowledged', async () => (await hubTicket(rejectedId)).status === 'acknowledged');
-  await bela.setStatus(belaRejected, 'open');
-  await both(rejectedId, 'in_progress', milaRejected, 'open', mila);
-  await bela.reply(belaRejected, 'Nicht unser Verfahren: bitte an das Land Bremen.', { status: 'rejected' });
-  await both(rejectedId, 'rejected', milaRejected, 'rejected', mila);
+  await change(() => bela.setStatus(belaRejected, 'open'), rejectedId, 'in_progress', milaRejected, 'open', mila);
+  await change(
+    () => bela.reply(belaRejected, 'Nicht unser Verfahren: bitte an das Land Bremen.', { status: 'rejected' }),
+    rejectedId,
+    'rejected',
+    milaRejected,
+    'rejected',
+    mila,
+  );
 
   // The hub closes the resolved ticket by itself (the service's auto-close period): both RTs keep "resolved".
   const closing = await stack.api.call('PATCH', '/v1/services/{serviceId}', {
@@ -181,9 +185,21 @@ async function journey(tag: string): Promise<Journey> {
 
 const until = (what: string, check: () => Promise<boolean>): Promise<boolean> => eventually(what, check, 60_000);
 
-async function both(ticketId: string, hubStatus: string, rtTicket: number, rtStatus: string, agent: Person): Promise<void> {
+/** From a change in one RT to its appearance in the other, per change (ms). */
+const latencies: number[] = [];
+
+/** Waits until the hub and the other RT show the change made at `since`; records how long it took to reach the other RT. */
+async function both(ticketId: string, hubStatus: string, rtTicket: number, rtStatus: string, agent: Person, since = Date.now()): Promise<void> {
   await until(`the hub ticket to be ${hubStatus}`, async () => (await hubTicket(ticketId)).status === hubStatus);
   await until(`the other RT ticket to be ${rtStatus}`, async () => (await agent.status(rtTicket)) === rtStatus);
+  latencies.push(Date.now() - since);
+}
+
+/** A change by a person in one RT, then `both`. */
+async function change(act: () => Promise<void>, ticketId: string, hubStatus: string, rtTicket: number, rtStatus: string, agent: Person): Promise<void> {
+  const since = Date.now();
+  await act();
+  await both(ticketId, hubStatus, rtTicket, rtStatus, agent, since);
 }
 
 const EXPECTED_EVENTS = [
@@ -267,7 +283,24 @@ async function checkCounts(j: Journey): Promise<Record<string, unknown>> {
   return { replies, snapshot: first };
 }
 
+/** CPU seconds the connectors process used so far (utime + stime from /proc). */
+function connectorsCpuSeconds(): number {
+  const stat = readFileSync(`/proc/${stack.process('connectors')!.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Requests the connectors made to both RTs so far (their metrics). */
+async function systemRequests(): Promise<number> {
+  const text = await (await fetch(`${stack.connectorsUrl}/metrics`)).text();
+  return [...text.matchAll(/^drehscheibe_connector_system_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 it('a ticket runs from the MiLa’s RT to the BeLa’s RT and back: one write per real change, no echo, no oscillation', async () => {
+  const [cpu0, requests0, started] = [connectorsCpuSeconds(), await systemRequests(), Date.now()];
+  latencies.length = 0;
   const before = await stack.db.query<{ participant_id: string; writes: string }>(
     `SELECT participant_id, writes FROM connector_states ORDER BY participant_id`,
   );
@@ -280,7 +313,23 @@ it('a ticket runs from the MiLa’s RT to the BeLa’s RT and back: one write pe
   // One write per real change of the other side: BeLa: create, answer, reopen, close; create (ticket 2).
   // MiLa: acknowledged, question, resolved, resolved, closed; acknowledged, in progress, rejected (ticket 2).
   expect(writes).toEqual({ 'demo-bela': 5, 'demo-mila': 8 });
-  console.log(JSON.stringify({ figures, writes, states }, null, 2));
+  const applied = states.reduce((sum, s) => sum + Number(s.changes_applied), 0);
+  const changes = applied + writes['demo-bela'] + writes['demo-mila'];
+  const [cpu1, requests1, took] = [connectorsCpuSeconds(), await systemRequests(), (Date.now() - started) / 1000];
+  // Baseline in the same run: the connectors polling two idle RTs for a while; its rate is taken off the journey's.
+  const idleStart = Date.now();
+  await pollsPass(10);
+  const idleTook = (Date.now() - idleStart) / 1000;
+  const [idleCpu, idleRequests] = [connectorsCpuSeconds() - cpu1, (await systemRequests()) - requests1];
+  const cost = {
+    changes,
+    journeySeconds: Number(took.toFixed(1)),
+    cpuMsPerChange: Math.round(((cpu1 - cpu0 - (idleCpu * took) / idleTook) * 1000) / changes),
+    requestsPerChange: Number(((requests1 - requests0 - (idleRequests * took) / idleTook) / changes).toFixed(1)),
+    idle: { cpuMsPerSecond: Math.round((idleCpu * 1000) / idleTook), requestsPerSecond: Number((idleRequests / idleTook).toFixed(1)) },
+    latencyMs: { median: median(latencies), max: Math.max(...latencies), n: latencies.length, pollIntervalMs: 500, settleMs: 1500 },
+  };
+  console.log(JSON.stringify({ figures, writes, states, cost }, null, 2));
 }, 600_000);
 
 it('the same while the connectors process is killed with kill -9 at random moments: nothing lost, nothing twice', async () => {

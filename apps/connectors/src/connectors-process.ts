@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { checkDependency } from '@drehscheibe/availability';
 import { CodelistRegistry, defaultCodelistDirectory } from '@drehscheibe/codelists';
 import type { HubConfig } from '@drehscheibe/config';
-import { ConnectorRuntime, ConnectorStates, EnabledConnectors, Rt5Connector, type ConnectorConfig, type SystemConnector } from '@drehscheibe/connectors';
+import {
+  ConnectorRuntime,
+  ConnectorStates,
+  EnabledConnectors,
+  RestConnector,
+  Rt5Connector,
+  type ConnectorConfig,
+  type SystemConnector,
+} from '@drehscheibe/connectors';
 import { loadOpenApiDocument, SpecValidator } from '@drehscheibe/contracts';
 import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
 import { EventFeed } from '@drehscheibe/feed';
@@ -27,6 +35,7 @@ import {
   ticketEventFeedSource,
 } from '@drehscheibe/tickets';
 import type { Redis } from 'ioredis';
+import { Counter, Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
 
 export interface ConnectorsHandle {
@@ -38,13 +47,32 @@ export interface ConnectorsHandle {
 }
 
 /** The system behind a connector: RT built in, anything else described by the participant's profile. */
-function systemFor(config: ConnectorConfig, _profile: CompiledProfile): SystemConnector {
-  switch (config.kind) {
-    case 'rt5':
-      return new Rt5Connector(config);
-    case 'rest':
-      throw new Error('the generic REST connector is not available yet');
-  }
+function systemsFor(metrics: HubMetrics) {
+  const requests = new Counter({
+    name: 'drehscheibe_connector_system_requests_total',
+    help: "Requests the connectors made to participants' systems, by participant, method and answer status (`error`: no answer)",
+    labelNames: ['participant', 'method', 'status'] as const,
+    registers: [metrics.registry],
+  });
+  const seconds = new Histogram({
+    name: 'drehscheibe_connector_system_request_seconds',
+    help: "How long participants' systems took to answer the connectors, by participant",
+    labelNames: ['participant'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [metrics.registry],
+  });
+  return (config: ConnectorConfig, profile: CompiledProfile): SystemConnector => {
+    const observe = (method: string, status: string, took: number) => {
+      requests.inc({ participant: config.participantId, method, status });
+      seconds.observe({ participant: config.participantId }, took);
+    };
+    switch (config.kind) {
+      case 'rt5':
+        return new Rt5Connector(config, observe);
+      case 'rest':
+        return new RestConnector(config, profile);
+    }
+  };
 }
 
 /**
@@ -68,7 +96,7 @@ export async function startConnectors(config: HubConfig, logger: Logger): Promis
 
   let runtime: ConnectorRuntime | undefined;
   const started = database.connect().then(() => {
-    runtime = createRuntime(config, logger, database.dataSource, redis, owner);
+    runtime = createRuntime(config, logger, database.dataSource, redis, owner, metrics);
     runtime.start();
   });
   return {
@@ -87,7 +115,7 @@ export async function startConnectors(config: HubConfig, logger: Logger): Promis
 }
 
 /** The same use cases as the API, wired by hand. */
-function createRuntime(config: HubConfig, logger: Logger, dataSource: DataSource, redis: Redis, owner: string): ConnectorRuntime {
+function createRuntime(config: HubConfig, logger: Logger, dataSource: DataSource, redis: Redis, owner: string, metrics: HubMetrics): ConnectorRuntime {
   const codelists = CodelistRegistry.fromDirectory(defaultCodelistDirectory());
   const spec = loadOpenApiDocument();
   const cipher = new FieldCipher(config.keys.dataKey);
@@ -112,7 +140,7 @@ function createRuntime(config: HubConfig, logger: Logger, dataSource: DataSource
       feed: new EventFeed(dataSource, [ticketEventFeedSource, noticeFeedSource]),
       tickets: queries,
       desiredState,
-      systemFor,
+      systemFor: systemsFor(metrics),
       log,
     },
     { owner, leaseMs: config.connectors.leaseMs, refreshMs: config.connectors.refreshMs },

@@ -13,7 +13,9 @@ export interface ConnectorPorts {
   states: ConnectorStates;
   profiles: { active(participantId: string): Promise<ActiveProfile | null> };
   /** NativeInbound: a native change as the participant, with its source reference. */
-  inbound: { receive(participantId: string, payload: unknown, profile: ActiveProfile): Promise<{ outcome: 'created' | 'changed' | 'unchanged' }> };
+  inbound: {
+    receive(participantId: string, payload: unknown, profile: ActiveProfile, sourceRef?: string): Promise<{ outcome: 'created' | 'changed' | 'unchanged' }>;
+  };
   feed: { readEntries(viewerId: string, after: string | undefined, limit: number): Promise<FeedEntries> };
   tickets: { get(viewerId: string, ticketId: string): Promise<Ticket> };
   desiredState: { set(actorId: string, ticketId: string, input: TicketStateInput, conditions: { sourceRef: string }): Promise<unknown> };
@@ -94,7 +96,7 @@ export class ConnectorSession {
   /** True when the hub changed; a change the hub refuses is skipped (it would be refused again), with the error kept for operators. */
   private async apply(change: SystemChange, active: ActiveProfile): Promise<boolean> {
     try {
-      const { outcome } = await this.ports.inbound.receive(this.participantId, change.payload, active);
+      const { outcome } = await this.ports.inbound.receive(this.participantId, change.payload, active, change.sourceRef);
       return outcome !== 'unchanged';
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;

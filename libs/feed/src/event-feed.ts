@@ -134,9 +134,11 @@ export class EventFeed {
     const rows = await runPrepared<FeedRow>(poolOf(this.dataSource), this.statement, [viewerId, cursor.x, cursor.p, limit]);
     const last = rows[rows.length - 1];
     return {
-      entries: rows.map((row) => ({ item: this.byKind.get(row.kind)!.toItem(this.dataSource, row.item), cursor: encodeCursor({ x: row.txid, p: row.position }) })),
+      entries: rows.map((row) => ({
+        item: this.byKind.get(row.kind)!.toItem(this.dataSource, row.item),
+        cursor: encodeCursor({ x: row.txid, p: row.position }),
+      })),
       nextCursor: encodeCursor(last ? { x: last.txid, p: last.position } : cursor),
     };
   }
-
 }

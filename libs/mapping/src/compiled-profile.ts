@@ -1,4 +1,5 @@
 import type { Violation } from '@drehscheibe/contracts';
+import { isSafePath, type CompiledPoll } from './compiled-poll.js';
 import { MappingError } from './errors.js';
 import type { Bindings, Expression, FieldSet, TraceEntry } from './expressions.js';
 import type { InboundOperation, MappingProfileDocument, OutboundMethod } from './profile-document.js';
@@ -115,6 +116,8 @@ export class CompiledProfile {
     private readonly requests: CompiledRequest[],
     private readonly answerMapping: CompiledAnswer | undefined,
     private readonly schemas: RequestSchemas,
+    /** How the generic REST connector reads the system's changes; undefined without a `poll` section. */
+    readonly poll?: CompiledPoll,
   ) {}
 
   /** Whether the profile translates native messages in, and events out. */
@@ -175,7 +178,7 @@ export class CompiledProfile {
       if (request.when && !holds(await request.when.evaluate(event.body, bindings, trace))) continue;
       const out = await request.block.evaluate(event.body, bindings, trace);
       const path = out.path;
-      if (typeof path !== 'string' || !path.startsWith('/') || /[\s\\]|^\/\/|\/\.\.?(\/|$)/.test(path)) {
+      if (!isSafePath(path)) {
         throw new MappingError(
           'invalid-result',
           `${request.pointer}/path`,

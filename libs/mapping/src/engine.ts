@@ -2,6 +2,7 @@ import type { CodelistRegistry } from '@drehscheibe/codelists';
 import type { OpenApiDocument, SpecValidator, Violation } from '@drehscheibe/contracts';
 import type jsonata from 'jsonata';
 import { BUILTIN_PROFILES } from './builtin/index.js';
+import { CompiledPoll, type PollExpressions } from './compiled-poll.js';
 import { CompiledProfile, type CompiledAnswer, type CompiledRequest, type CompiledRule } from './compiled-profile.js';
 import { InvalidProfileError } from './errors.js';
 import { ExpressionCompiler, type Expression } from './expressions.js';
@@ -9,10 +10,12 @@ import { mergeProfiles } from './profile-merge.js';
 import {
   INBOUND_OPERATIONS,
   OUTBOUND_METHODS,
+  POLL_METHODS,
   VALUE_MAP_CODELISTS,
   type InboundRule,
   type MappingProfileDocument,
   type OutboundRequest,
+  type PollMapping,
 } from './profile-document.js';
 import { RequestSchemas } from './request-schemas.js';
 import { escape, ValueMaps } from './value-maps.js';
@@ -122,6 +125,7 @@ export class MappingEngine {
     );
     const compiledRequests = requests.map((request, i) => this.request(request, merged.requestOrigins[i], compile, compiler, violations));
     const answer = this.answer(merged.document, compiler, violations);
+    const poll = this.poll(merged.document.poll, compiler, violations);
 
     const maps = merged.document.valueMaps ?? {};
     violations.push(...ValueMaps.validate(maps, this.codelists));
@@ -152,6 +156,7 @@ export class MappingEngine {
         compiledRequests as CompiledRequest[],
         answer,
         this.schemas,
+        poll,
       ),
       violations,
     };
@@ -206,6 +211,54 @@ export class MappingEngine {
     const when = compile(request.when, `${pointer}/when`);
     if (!block) return undefined;
     return { name: request.name, pointer, on: new Set(request.on ?? []), when, method: request.method, block };
+  }
+
+  /** The `poll` section: its required expressions, each compiled; they see no value maps. */
+  private poll(poll: PollMapping | undefined, compiler: ExpressionCompiler, violations: Violation[]): CompiledPoll | undefined {
+    if (poll === undefined) return undefined;
+    if (!poll || typeof poll !== 'object' || Array.isArray(poll)) {
+      violations.push({ pointer: '/poll', message: 'must be an object' });
+      return undefined;
+    }
+    const request = poll.request as PollMapping['request'] | undefined;
+    if (!request || typeof request !== 'object') {
+      violations.push({ pointer: '/poll/request', message: 'is required: the request that reads the changes after a watermark ({method, path})' });
+    } else {
+      if (!POLL_METHODS.includes(request.method)) violations.push({ pointer: '/poll/request/method', message: `must be one of ${POLL_METHODS.join(', ')}` });
+      if (request.path === undefined) violations.push({ pointer: '/poll/request/path', message: 'is required: the path (with query) after a watermark' });
+    }
+    const required = {
+      changes: 'the change records of the response, oldest first',
+      sourceRef: "the system's id of a change",
+      ticket: "the system's ticket number of a change",
+      watermark: 'the watermark after a change',
+    } as const;
+    for (const [key, what] of Object.entries(required)) {
+      if (poll[key as keyof typeof required] === undefined) violations.push({ pointer: `/poll/${key}`, message: `is required: ${what}` });
+    }
+    const compileAt = (source: string | undefined, pointer: string) => {
+      if (source === undefined) return undefined;
+      const expression = compiler.compile(source, pointer);
+      if (expression && valueMapsNamed(expression.ast()).size > 0)
+        violations.push({ pointer, message: 'names a value map: poll expressions see no value maps (use them in the inbound rules)' });
+      return expression;
+    };
+    const e = {
+      method: request?.method,
+      path: compileAt(request?.path, '/poll/request/path'),
+      body: compileAt(request?.body, '/poll/request/body'),
+      changes: compileAt(poll.changes, '/poll/changes'),
+      sourceRef: compileAt(poll.sourceRef, '/poll/sourceRef'),
+      ticket: compileAt(poll.ticket, '/poll/ticket'),
+      author: compileAt(poll.author, '/poll/author'),
+      at: compileAt(poll.at, '/poll/at'),
+      watermark: compileAt(poll.watermark, '/poll/watermark'),
+      initialWatermark: compileAt(poll.initialWatermark, '/poll/initialWatermark'),
+      more: compileAt(poll.more, '/poll/more'),
+      payload: compileAt(poll.payload, '/poll/payload'),
+    };
+    if (!e.method || !e.path || !e.changes || !e.sourceRef || !e.ticket || !e.watermark) return undefined;
+    return new CompiledPoll(e as PollExpressions);
   }
 
   private answer(document: MappingProfileDocument, compiler: ExpressionCompiler, violations: Violation[]): CompiledAnswer | undefined {

@@ -9,6 +9,7 @@ export {
   type MappingContext,
   type MappingOptions,
 } from './compiled-profile.js';
+export { CompiledPoll, type PollRequest } from './compiled-poll.js';
 export { MappingError, InvalidProfileError, type MappingErrorCode } from './errors.js';
 export type { TraceEntry } from './expressions.js';
 export type { ValueMapUse } from './value-maps.js';

@@ -21,6 +21,8 @@ export interface MappingProfileDocument {
   valueMaps?: Partial<Record<ValueMapName, ValueMapDefinition>>;
   inbound?: InboundMapping;
   outbound?: OutboundMapping;
+  /** How the generic REST connector reads the system's changes (only for a connector of kind `rest`). */
+  poll?: PollMapping;
 }
 
 export const BUILTIN_PROFILE_IDS = ['znuny', 'zammad', 'jira-service-management', 'servicenow', 'rt5', 'tmf621'] as const;
@@ -133,4 +135,48 @@ export interface AnswerMapping {
   after: string[];
   /** Dotted path into `TicketStateInput` → expression over the answer body. */
   fields: Record<string, string>;
+}
+
+export const POLL_METHODS = ['GET', 'POST'] as const;
+export type PollMethod = (typeof POLL_METHODS)[number];
+
+/**
+ * How the generic REST connector asks a system that is not built in for its
+ * changes since a watermark, and reads them. Every entry is a JSONata
+ * expression; they see their input and JSONata's own functions (`$now()`),
+ * no value maps. A record is one entry of the system's change log; the
+ * inbound rules read its `payload`.
+ */
+export interface PollMapping {
+  /** The request that reads the changes after a watermark. */
+  request: {
+    method: PollMethod;
+    /** Over `{watermark}` → the path (with query) below the connector's base URL. */
+    path: string;
+    /** Over `{watermark}` → the JSON body (for POST). */
+    body?: string;
+  };
+  /** Over the response body → the change records, oldest first. */
+  changes: string;
+  /** Over one record → the system's id of that change: the hub's Source-Ref. */
+  sourceRef: string;
+  /** Over one record → the system's ticket number. */
+  ticket: string;
+  /**
+   * Over one record → the user who made the change. Records of the
+   * connector's `systemUser` are the hub's own writes (echoes) and are
+   * skipped; records of its `automaticUsers` belong to the record before them
+   * on the same ticket (skipped when that one was an echo).
+   */
+  author?: string;
+  /** Over one record → when the system recorded it (ISO time stamp): the settle time and the lag. */
+  at?: string;
+  /** Over `{watermark, record}` → the watermark after that record (an object). */
+  watermark: string;
+  /** No input → the first watermark, e.g. `{"after": 0}` or `{"since": $now()}`; absent: `{}`. */
+  initialWatermark?: string;
+  /** Over the response body → true when more changes wait than one response carries (the connector polls again at once). */
+  more?: string;
+  /** Over one record → what the inbound rules read; absent: the record itself. */
+  payload?: string;
 }

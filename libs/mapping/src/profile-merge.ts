@@ -64,6 +64,7 @@ export function mergeProfiles(own: MappingProfileDocument, base?: MappingProfile
     valueMaps: mergeValueMaps(base?.valueMaps, own.valueMaps),
     inbound: rules.items.length ? { rules: rules.items } : undefined,
     outbound: requests.items.length || answer ? { requests: requests.items, ...(answer ? { answer } : {}) } : undefined,
+    poll: own.poll ?? base?.poll,
   };
   return { document: JSON.parse(JSON.stringify(document)) as MappingProfileDocument, ruleOrigins: rules.origins, requestOrigins: requests.origins };
 }

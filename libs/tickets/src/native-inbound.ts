@@ -37,7 +37,8 @@ export class NativeInbound {
     private readonly queries: TicketQueries,
   ) {}
 
-  async receive(participantId: string, payload: unknown, profile: ActiveProfile): Promise<InboundOutcome> {
+  /** `sourceRef`: the change's id where the caller knows it (a connector), for profiles whose rules name none. */
+  async receive(participantId: string, payload: unknown, profile: ActiveProfile, sourceRef?: string): Promise<InboundOutcome> {
     let mapped;
     try {
       mapped = await profile.profile.inbound(payload, { participantId });
@@ -49,7 +50,8 @@ export class NativeInbound {
       });
     }
     const base = { operation: mapped.operation, rule: mapped.rule, profileVersion: profile.version };
-    const conditions = mapped.sourceRef === undefined ? undefined : { sourceRef: mapped.sourceRef };
+    const ref = mapped.sourceRef ?? sourceRef;
+    const conditions = ref === undefined ? undefined : { sourceRef: ref };
     switch (mapped.operation) {
       case 'createTicket':
         try {

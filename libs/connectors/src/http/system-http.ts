@@ -13,6 +13,9 @@ export function authHeader(auth: ConnectorAuth): [string, string] {
   }
 }
 
+/** Told about every request to a system (for metrics): its method, the answer's status or `error`, and how long it took. */
+export type RequestObserver = (method: string, outcome: string, seconds: number) => void;
+
 export interface SystemAnswer {
   status: number;
   body: unknown;
@@ -30,6 +33,7 @@ export class SystemHttp {
     private readonly baseUrl: string,
     auth: ConnectorAuth,
     private readonly timeoutMs = 15_000,
+    private readonly observe?: RequestObserver,
   ) {
     this.auth = authHeader(auth);
     this.baseUrl = baseUrl.replace(/\/+$/, '');
@@ -38,6 +42,7 @@ export class SystemHttp {
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<SystemAnswer> {
     const what = `${method} ${path.split('?')[0]}`;
     let response: Response;
+    const started = performance.now();
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
@@ -51,10 +56,12 @@ export class SystemHttp {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
+      this.observe?.(method, 'error', (performance.now() - started) / 1000);
       const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
       throw new SystemError('system-unreachable', `${what}: ${reason}`);
     }
     const text = await response.text();
+    this.observe?.(method, String(response.status), (performance.now() - started) / 1000);
     let parsed: unknown = undefined;
     if (text !== '') {
       try {
@@ -64,7 +71,7 @@ export class SystemHttp {
       }
     }
     if (!response.ok) {
-      const detail = typeof parsed === 'object' && parsed && 'message' in parsed ? `: ${String((parsed).message).slice(0, 200)}` : '';
+      const detail = typeof parsed === 'object' && parsed && 'message' in parsed ? `: ${String(parsed.message).slice(0, 200)}` : '';
       throw new SystemError(response.status >= 500 ? 'system-unreachable' : 'system-refused', `${what} answered ${response.status}${detail}`, response.status);
     }
     return { status: response.status, body: parsed };

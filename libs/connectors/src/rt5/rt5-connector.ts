@@ -1,6 +1,6 @@
 import type { NativeRequest } from '@drehscheibe/mapping';
 import type { ConnectorConfig } from '../connector-config.js';
-import { SystemHttp } from '../http/system-http.js';
+import { SystemHttp, type RequestObserver } from '../http/system-http.js';
 import { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteContext, type WriteOutcome } from '../system-connector.js';
 import { authorOf, groupChanges, primaryOf, statusChangeOf, statusesAfter, type GroupingRules, type RtChangeGroup, type RtTransaction } from './rt-changes.js';
 
@@ -54,9 +54,10 @@ export class Rt5Connector implements SystemConnector {
 
   constructor(
     private readonly config: ConnectorConfig,
+    observe?: RequestObserver,
     private readonly clock: () => number = Date.now,
   ) {
-    this.http = new SystemHttp(config.baseUrl, config.auth);
+    this.http = new SystemHttp(config.baseUrl, config.auth, undefined, observe);
     this.rules = {
       systemUser: config.settings.systemUser ?? 'drehscheibe',
       automaticUsers: new Set(config.settings.automaticUsers ?? ['RT_System']),

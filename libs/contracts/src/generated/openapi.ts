@@ -2785,7 +2785,46 @@ export interface components {
                     fields: components["schemas"]["MappingFields"];
                 };
             };
+            poll?: components["schemas"]["PollMapping"];
         };
+        /**
+         * @description How the generic REST connector (a connector of kind `rest`) reads the changes of a
+         *     system that is not built in (libs/mapping/src/profile-document.ts `PollMapping`).
+         *     Every entry is a JSONata expression; poll expressions see their input and JSONata's
+         *     own functions (`$now()`), no value maps. Records of the connector's `systemUser` are
+         *     the hub's own writes and are skipped; records of its `automaticUsers` belong to the
+         *     record before them on the same ticket. The dry run does not cover `poll`.
+         */
+        PollMapping: {
+            request: {
+                /** @enum {string} */
+                method: "GET" | "POST";
+                /** @description Over `{watermark}` → the path with query below the connector's base URL. */
+                path: components["schemas"]["PollExpression"];
+                /** @description Over `{watermark}` → the JSON body (POST). */
+                body?: components["schemas"]["PollExpression"];
+            };
+            /** @description Over the response body → the change records, oldest first. */
+            changes: components["schemas"]["PollExpression"];
+            /** @description Over one record → the system's id of the change (the hub's Source-Ref). */
+            sourceRef: components["schemas"]["PollExpression"];
+            /** @description Over one record → the system's ticket number. */
+            ticket: components["schemas"]["PollExpression"];
+            /** @description Over one record → the user who made the change (echo suppression by author). */
+            author?: components["schemas"]["PollExpression"];
+            /** @description Over one record → when the system recorded it, ISO time stamp (settle time and lag). */
+            at?: components["schemas"]["PollExpression"];
+            /** @description Over `{watermark, record}` → the watermark after that record (an object). */
+            watermark: components["schemas"]["PollExpression"];
+            /** @description No input → the first watermark, e.g. `{"after": 0}`; absent: `{}`. */
+            initialWatermark?: components["schemas"]["PollExpression"];
+            /** @description Over the response body → true when more changes wait than it carries (the connector polls again at once). */
+            more?: components["schemas"]["PollExpression"];
+            /** @description Over one record → what the inbound rules read; absent, the record itself. */
+            payload?: components["schemas"]["PollExpression"];
+        };
+        /** @description A JSONata expression (https://docs.jsonata.org) of a profile's `poll` section. */
+        PollExpression: string;
         MappingViolation: {
             /** @description JSON Pointer into the profile document, e.g. /inbound/rules/0/fields/subject. */
             pointer: string;
