@@ -251,6 +251,17 @@ describe('refusals change nothing', () => {
     expect(await row(withEndpoint)).toBeUndefined();
   });
 
+  it('a participant with a connector gets no webhook endpoint → 409 participant-has-connector, its delivery URL stays empty', async () => {
+    const connected = await newParticipant();
+    expect((await admin('PUT', PATH, rtInput(secret('x')), { participantId: connected })).status).toBe(201);
+    const r = await admin('PATCH', '/v1/participants/{participantId}', { deliveryUrl: 'https://93.184.215.14/hook' }, { participantId: connected });
+    expect(r.status).toBe(409);
+    expect(r.problem.type).toBe('urn:drehscheibe:problem:participant-has-connector');
+    expect((await dataSource.query<Array<{ delivery_url: string | null }>>('SELECT delivery_url FROM participants WHERE id = $1', [connected]))[0].delivery_url).toBeNull();
+    // Other changes of such a participant stay possible.
+    expect((await admin('PATCH', '/v1/participants/{participantId}', { name: 'Renamed' }, { participantId: connected })).status).toBe(200);
+  });
+
   it('an unknown participant → 404 on every operation', async () => {
     const params = { participantId: 'de-xx-nobody' };
     const answers = [

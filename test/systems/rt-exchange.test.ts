@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { FieldCipher } from '@drehscheibe/security';
 import { eventually, Stack } from '../support/stack.js';
 import { RtAgent } from './support/rt-agent.js';
 import { startRtInstance, type RtInstance } from './support/rt-instance.js';
@@ -73,13 +72,17 @@ async function connect(participantId: string, rt: RtInstance): Promise<void> {
     body: { version: saved.data.version },
   });
   expect(activated.status).toBe(200);
-  const cipher = new FieldCipher(stack.environment.HUB_DATA_KEY);
-  await stack.db.query(`INSERT INTO connectors (participant_id, kind, base_url, auth, settings, updated_by) VALUES ($1, 'rt5', $2, $3, $4, 'test')`, [
-    participantId,
-    rt.baseUrl,
-    JSON.stringify({ kind: 'api-key', header: 'Authorization', prefix: 'token ', secretEnc: cipher.encrypt(rt.hubToken) }),
-    JSON.stringify({ pollIntervalMs: 500, settleMs: 1500, queue: 'Drehscheibe', systemUser: 'drehscheibe', automaticUsers: ['RT_System'] }),
-  ]);
+  const configured = await stack.api.call('PUT', '/v1/participants/{participantId}/connector', {
+    as: 'hub-admin',
+    params: { participantId },
+    body: {
+      kind: 'rt5',
+      baseUrl: rt.baseUrl,
+      auth: { kind: 'api-key', header: 'Authorization', prefix: 'token ', value: rt.hubToken },
+      settings: { pollIntervalMs: 500, settleMs: 1500, queue: 'Drehscheibe', systemUser: 'drehscheibe', automaticUsers: ['RT_System'] },
+    },
+  });
+  expect(configured.status).toBe(201);
   await eventually(`${participantId}'s connector to read RT`, async () => {
     const [row] = await stack.db.query<{ watermark: unknown }>(`SELECT watermark FROM connector_states WHERE participant_id = $1`, [participantId]);
     return row?.watermark;

@@ -6,7 +6,7 @@ import type { HubConfig } from '@drehscheibe/config';
 import {
   ConnectorRuntime,
   ConnectorStates,
-  EnabledConnectors,
+  ConnectorConfigs,
   RestConnector,
   Rt5Connector,
   type ConnectorConfig,
@@ -132,7 +132,7 @@ function createRuntime(config: HubConfig, logger: Logger, dataSource: DataSource
   const create = new CreateTicket(store, new RegistryDirectory(dataSource), outbox, codelists, cipher, queue);
   const log = logger.child({ component: 'connectors' });
   return new ConnectorRuntime(
-    new EnabledConnectors(dataSource, cipher),
+    new ConnectorConfigs(dataSource, cipher),
     {
       states: new ConnectorStates(dataSource),
       profiles,

@@ -1,6 +1,5 @@
-import { ConnectorEntity } from '@drehscheibe/persistence';
+import type { ConnectorEntity } from '@drehscheibe/persistence';
 import type { FieldCipher } from '@drehscheibe/security';
-import type { DataSource } from 'typeorm';
 import { DEFAULT_CONNECTOR_SETTINGS, type ConnectorAuth, type ConnectorConfig } from './connector-config.js';
 
 /** The stored connector with its secret decrypted (only in the runtime's memory). */
@@ -21,17 +20,4 @@ export function toConnectorConfig(row: ConnectorEntity, cipher: FieldCipher): Co
     settings: { ...DEFAULT_CONNECTOR_SETTINGS, ...(row.settings as Partial<ConnectorConfig['settings']>) },
     enabled: row.enabled,
   };
-}
-
-/** The runtime's source of connectors: every enabled one, decrypted. */
-export class EnabledConnectors {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly cipher: FieldCipher,
-  ) {}
-
-  async enabled(): Promise<ConnectorConfig[]> {
-    const rows = await this.dataSource.getRepository(ConnectorEntity).find({ where: { enabled: true }, order: { participantId: 'ASC' } });
-    return rows.map((row) => toConnectorConfig(row, this.cipher));
-  }
 }

@@ -6,7 +6,7 @@ export { ConnectorRuntime, causeOf, type ConnectorSource, type RuntimeOptions } 
 export { outboundSteps, type OutboundStep } from './outbound-steps.js';
 export { Rt5Connector } from './rt5/rt5-connector.js';
 export { SystemHttp, authHeader, type RequestObserver } from './http/system-http.js';
-export { EnabledConnectors, toConnectorConfig } from './enabled-connectors.js';
+export { toConnectorConfig } from './enabled-connectors.js';
 export { requestJson, type HttpFetch, type JsonRequest, type JsonResponse } from './http/json-http.js';
 export { ECHO_TICKETS_KEY, RestConnector, type RestConnectorOptions } from './rest/rest-connector.js';
 export {

@@ -27,7 +27,8 @@ export type DomainErrorCode =
   | 'invalid-profile'
   | 'mapping-failed'
   | 'invalid-connector'
-  | 'participant-has-endpoint';
+  | 'participant-has-endpoint'
+  | 'participant-has-connector';
 
 export class DomainError extends Error {
   constructor(

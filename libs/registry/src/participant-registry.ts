@@ -3,7 +3,7 @@ import { DomainError } from '@drehscheibe/domain';
 import { isUniqueViolation, OAuthClientEntity, ParticipantEntity, RoutingRuleEntity, ServiceEntity } from '@drehscheibe/persistence';
 import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { EndpointChanges } from './endpoint-changes.js';
 import { HUB_PARTICIPANT_ID } from './hub-participant.js';
 import type { ParticipantReferences } from './participant-references.js';
@@ -73,12 +73,28 @@ export class ParticipantRegistry {
     if (patch.deliveryUrl !== undefined) entity.deliveryUrl = patch.deliveryUrl;
     if (patch.contact !== undefined) entity.contact = patch.contact;
     await this.dataSource.transaction(async (em) => {
+      if (urlChanged && entity.deliveryUrl) await this.refuseWithConnector(em, id);
       await em.save(entity);
       // A new endpoint starts afresh: no circuit or backoff from the old one, and a handshake before tickets flow.
       if (urlChanged) await this.endpointChanges?.changed(em, id, entity.deliveryUrl);
     });
     if (urlChanged) await this.endpointChanges?.committed(id, entity.deliveryUrl);
     return this.get(id);
+  }
+
+  /**
+   * A participant whose system a connector works gets no webhook endpoint:
+   * the hub would write its events twice. Under the participant's row lock,
+   * as the connector configuration checks the other way round.
+   */
+  private async refuseWithConnector(em: EntityManager, id: string): Promise<void> {
+    await em.query(`SELECT 1 FROM participants WHERE id = $1 FOR UPDATE`, [id]);
+    const [connector] = await em.query<unknown[]>(`SELECT 1 FROM connectors WHERE participant_id = $1`, [id]);
+    if (connector) {
+      throw new DomainError('participant-has-connector', `the hub works ${id}'s system through a connector; remove it before giving ${id} a delivery URL`, {
+        errors: [{ pointer: '/body/deliveryUrl', message: 'the participant has a connector' }],
+      });
+    }
   }
 
   /**

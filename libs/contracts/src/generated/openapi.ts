@@ -1144,6 +1144,10 @@ export interface paths {
          *     new endpoint is verified by a signed challenge (`endpointVerification` webhook,
          *     asynchronously in the worker). Once it answered, the pending deliveries go to
          *     the new URL at once. Dead letters stay dead; replay them if they should go too.
+         *
+         *     A participant whose system the hub works through a connector gets no `deliveryUrl`
+         *     (`409 participant-has-connector`): the hub would write its events twice. Remove the
+         *     connector first.
          */
         patch: operations["updateParticipant"];
         trace?: never;
@@ -1927,7 +1931,7 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -4914,6 +4918,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The participant's system is worked by a connector (`participant-has-connector`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
