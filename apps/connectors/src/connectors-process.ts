@@ -70,7 +70,7 @@ function systemsFor(metrics: HubMetrics) {
       case 'rt5':
         return new Rt5Connector(config, observe);
       case 'rest':
-        return new RestConnector(config, profile);
+        return new RestConnector(config, profile, fetch, { observe });
     }
   };
 }

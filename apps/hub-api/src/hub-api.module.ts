@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { CodelistsModule } from './codelists/codelists.module.js';
+import { ConnectorsModule } from './connectors/connectors.module.js';
 import { CoreModule, type CoreRuntime } from './core/core.module.js';
 import { DeliveriesModule } from './deliveries/deliveries.module.js';
 import { FeedModule } from './feed/feed.module.js';
@@ -35,6 +36,7 @@ export class HubApiModule {
         NoticesModule,
         DeliveriesModule,
         MappingModule,
+        ConnectorsModule,
         InboundModule,
         MetricsModule,
       ],

@@ -9,3 +9,16 @@ export { SystemHttp, authHeader, type RequestObserver } from './http/system-http
 export { EnabledConnectors, toConnectorConfig } from './enabled-connectors.js';
 export { requestJson, type HttpFetch, type JsonRequest, type JsonResponse } from './http/json-http.js';
 export { ECHO_TICKETS_KEY, RestConnector, type RestConnectorOptions } from './rest/rest-connector.js';
+export {
+  ConnectorConfigs,
+  connectorHealth,
+  FAILING_AFTER_FAILURES,
+  STALE_AFTER_POLL_INTERVALS,
+  type ConnectorAuthInput,
+  type ConnectorAuthView,
+  type ConnectorHealth,
+  type ConnectorInput,
+  type ConnectorStateView,
+  type ConnectorStatus,
+  type ConnectorView,
+} from './connector-configs.js';

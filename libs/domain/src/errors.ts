@@ -25,7 +25,9 @@ export type DomainErrorCode =
   | 'invalid-period'
   | 'state-input-required'
   | 'invalid-profile'
-  | 'mapping-failed';
+  | 'mapping-failed'
+  | 'invalid-connector'
+  | 'participant-has-endpoint';
 
 export class DomainError extends Error {
   constructor(

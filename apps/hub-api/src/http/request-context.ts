@@ -22,6 +22,13 @@ export const CallerParticipant = createParamDecorator((_: unknown, ctx: Executio
   return principal.participantId;
 });
 
+/** The calling client's id (an administrator's, recorded as who changed a configuration). */
+export const CallerClient = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new ProblemError('unauthorized', 'this operation needs an access token');
+  return principal.clientId;
+});
+
 /** One member of an `If-Match` list (RFC 9110 8.8.3): an optional weak marker and a quoted opaque tag. */
 const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/y;
 

@@ -12,19 +12,12 @@ import {
   type ProfileVersionView,
 } from '@drehscheibe/mapping';
 import { DomainError } from '@drehscheibe/domain';
-import { Body, Controller, createParamDecorator, Delete, Get, HttpCode, Param, Post, Put, Res, type ExecutionContext } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ProblemError } from '../http/problem.js';
-import { RequireScope, type AuthenticatedRequest } from '../http/request-context.js';
+import { CallerClient, RequireScope } from '../http/request-context.js';
 
 type Schemas = components['schemas'];
-
-/** The administrator's client id, recorded as who saved or activated a version. */
-const CallerClient = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-  if (!principal) throw new ProblemError('unauthorized', 'this operation needs an access token');
-  return principal.clientId;
-});
 
 /** Mapping profiles: versions per participant, the active one, the built-ins, the dry run. Admin only. */
 @Controller()

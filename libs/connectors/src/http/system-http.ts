@@ -1,5 +1,6 @@
 import type { ConnectorAuth } from '../connector-config.js';
 import { SystemError } from '../system-connector.js';
+import { requestJson, type HttpFetch } from './json-http.js';
 
 /** The header that authenticates the hub at the system. */
 export function authHeader(auth: ConnectorAuth): [string, string] {
@@ -18,66 +19,66 @@ export type RequestObserver = (method: string, outcome: string, seconds: number)
 
 export interface SystemAnswer {
   status: number;
+  /** The JSON body; the text when a 2xx answer's body was not JSON (a write that went through is not repeated for that). */
   body: unknown;
+  /** Whether the body was JSON. */
+  json: boolean;
+}
+
+export interface SystemHttpOptions {
+  timeoutMs?: number;
+  observe?: RequestObserver;
+  fetch?: HttpFetch;
 }
 
 /**
  * JSON over HTTP to a participant's system: its base URL, its
- * authentication, a timeout. Network failures and non-2xx answers become
- * SystemError with a message that names the request but never the secret.
+ * authentication, a timeout, no redirects followed (a credential never goes
+ * to another host). No answer is `system-unreachable`, any answer but 2xx
+ * `system-refused`; messages name the request, never the credential.
  */
 export class SystemHttp {
   private readonly auth: [string, string];
+  private readonly baseUrl: string;
 
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     auth: ConnectorAuth,
-    private readonly timeoutMs = 15_000,
-    private readonly observe?: RequestObserver,
+    private readonly options: SystemHttpOptions = {},
   ) {
     this.auth = authHeader(auth);
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<SystemAnswer> {
-    const what = `${method} ${path.split('?')[0]}`;
-    let response: Response;
+    const label = `${method} ${path}`;
     const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
+    let response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      response = await requestJson(this.options.fetch ?? fetch, {
         method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-          [this.auth[0]]: this.auth[1],
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        url: `${this.baseUrl}${path}`,
+        headers: { ...headers, [this.auth[0]]: this.auth[1] },
+        body,
+        timeoutMs: this.options.timeoutMs ?? 15_000,
+        label,
       });
     } catch (e) {
-      this.observe?.(method, 'error', (performance.now() - started) / 1000);
-      const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
-      throw new SystemError('system-unreachable', `${what}: ${reason}`);
+      this.options.observe?.(method, 'error', took());
+      throw e;
     }
-    const text = await response.text();
-    this.observe?.(method, String(response.status), (performance.now() - started) / 1000);
-    let parsed: unknown = undefined;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        if (response.ok) throw new SystemError('system-answer-invalid', `${what} answered ${response.status} with a body that is not JSON`, response.status);
-      }
-    }
-    if (!response.ok) {
-      const detail = typeof parsed === 'object' && parsed && 'message' in parsed ? `: ${String(parsed.message).slice(0, 200)}` : '';
-      throw new SystemError(response.status >= 500 ? 'system-unreachable' : 'system-refused', `${what} answered ${response.status}${detail}`, response.status);
-    }
-    return { status: response.status, body: parsed };
+    this.options.observe?.(method, String(response.status), took());
+    if (response.status < 200 || response.status > 299) throw new SystemError('system-refused', `${label} answered ${response.status}`, response.status);
+    const json = response.body !== undefined;
+    return { status: response.status, body: json ? response.body : response.text, json };
   }
 
+  /** A read whose answer must be JSON. */
   async get<T>(path: string): Promise<T> {
-    return (await this.request('GET', path)).body as T;
+    const answer = await this.request('GET', path);
+    if (!answer.json || answer.body === null)
+      throw new SystemError('system-answer-invalid', `GET ${path} answered ${answer.status} with a body that is not JSON`);
+    return answer.body as T;
   }
 }

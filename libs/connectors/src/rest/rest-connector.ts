@@ -1,8 +1,8 @@
 import { MappingError, type CompiledPoll, type CompiledProfile, type NativeRequest } from '@drehscheibe/mapping';
 import type { ConnectorConfig } from '../connector-config.js';
 import { ConnectorFault } from '../connector-session.js';
-import { authHeader } from '../http/system-http.js';
-import { requestJson, type HttpFetch, type JsonResponse } from '../http/json-http.js';
+import type { HttpFetch } from '../http/json-http.js';
+import { SystemHttp, type RequestObserver } from '../http/system-http.js';
 import { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteOutcome } from '../system-connector.js';
 
 type Watermark = Record<string, unknown>;
@@ -22,6 +22,8 @@ export interface RestConnectorOptions {
   timeoutMs?: number;
   /** The hub's clock (settle time). */
   now?: () => number;
+  /** Told about every request (metrics). */
+  observe?: RequestObserver;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -39,18 +41,16 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * example in docs/connectors.md sends `Idempotency-Key: id`).
  */
 export class RestConnector implements SystemConnector {
-  private readonly baseUrl: string;
-  private readonly timeoutMs: number;
+  private readonly system: SystemHttp;
   private readonly now: () => number;
 
   constructor(
     private readonly config: ConnectorConfig,
     private readonly profile: CompiledProfile,
-    private readonly http: HttpFetch = fetch,
+    http: HttpFetch = fetch,
     options: RestConnectorOptions = {},
   ) {
-    this.baseUrl = config.baseUrl.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.system = new SystemHttp(config.baseUrl, config.auth, { fetch: http, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, observe: options.observe });
     this.now = options.now ?? Date.now;
   }
 
@@ -76,9 +76,9 @@ export class RestConnector implements SystemConnector {
     const echoLast = new Map<string, boolean>(Array.isArray(remembered) ? remembered.map((t) => [String(t), true]) : []);
 
     const request = await poll.request(start);
-    const label = `${request.method} ${request.path}`;
-    const response = await this.send(request.method, request.path, label, request.body);
-    if (response.body === undefined) throw new SystemError('system-answer-invalid', `${label} answered ${response.status} with a body that is not JSON`);
+    const response = await this.system.request(request.method, request.path, request.body);
+    if (!response.json)
+      throw new SystemError('system-answer-invalid', `${request.method} ${request.path} answered ${response.status} with a body that is not JSON`);
     const records = await poll.changes(response.body);
 
     const { systemUser, automaticUsers = [], settleMs } = this.config.settings;
@@ -120,28 +120,12 @@ export class RestConnector implements SystemConnector {
   }
 
   async write(request: NativeRequest): Promise<WriteOutcome> {
-    const label = `${request.method} ${request.path}`;
-    const response = await this.send(request.method, request.path, label, request.body, request.headers);
-    return { status: response.status, body: response.body === undefined ? response.text : response.body };
+    const { status, body } = await this.system.request(request.method, request.path, request.body, request.headers);
+    return { status, body };
   }
 
   /** A generic system cannot be asked whether a write arrived: null, so the runtime writes it again. */
   confirm(): Promise<WriteOutcome | null> {
     return Promise.resolve(null);
-  }
-
-  /** One request with the connector's credential; anything but 2xx is a refusal. */
-  private async send(method: string, path: string, label: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
-    const [authName, authValue] = authHeader(this.config.auth);
-    const response = await requestJson(this.http, {
-      method,
-      url: `${this.baseUrl}${path}`,
-      headers: { ...headers, [authName]: authValue },
-      body,
-      timeoutMs: this.timeoutMs,
-      label,
-    });
-    if (response.status < 200 || response.status > 299) throw new SystemError('system-refused', `${label} answered ${response.status}`, response.status);
-    return response;
   }
 }

@@ -57,7 +57,7 @@ export class Rt5Connector implements SystemConnector {
     observe?: RequestObserver,
     private readonly clock: () => number = Date.now,
   ) {
-    this.http = new SystemHttp(config.baseUrl, config.auth, undefined, observe);
+    this.http = new SystemHttp(config.baseUrl, config.auth, { observe });
     this.rules = {
       systemUser: config.settings.systemUser ?? 'drehscheibe',
       automaticUsers: new Set(config.settings.automaticUsers ?? ['RT_System']),

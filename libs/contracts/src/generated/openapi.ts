@@ -1767,6 +1767,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/participants/{participantId}/connector": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A participant's connector and its state (admin)
+         * @description How the hub reaches the participant's ticket system (never the secret, only `secretSet`) and what the connector is doing now (`state`, with `health`). `404` when the participant has no connector.
+         */
+        get: operations["getConnector"];
+        /**
+         * Configure a participant's connector (admin)
+         * @description Creates (`201`) or replaces (`200`) the participant's connector: the hub then polls
+         *     the system at `baseUrl` for changes and writes the hub's events to it, translated by
+         *     the participant's active mapping profile (`kind` `rt5`: Request Tracker 5 REST2;
+         *     `rest`: a system described by the profile alone). The connector runtime picks the
+         *     change up on its next pass.
+         *
+         *     `auth` is how the hub authenticates there: `basic` (`username`, `password`),
+         *     `bearer` (`token`) or `api-key` (the secret in `value`, sent in `header` after
+         *     `prefix`). The secret is stored encrypted and never answered (`secretSet`); on a
+         *     replace that keeps the same `auth.kind` it may be left out to keep the stored one.
+         *     `settings` are merged over the defaults (`pollIntervalMs` 2000, `settleMs` 1500);
+         *     `rt5` needs `settings.systemUser`, the hub's own user in RT (its changes there are
+         *     never read back).
+         *
+         *     `baseUrl` must be `http` or `https` without credentials, query or fragment;
+         *     otherwise, or for a missing secret or `systemUser`, `422 invalid-connector` with
+         *     `errors`. A participant that has a webhook endpoint (`deliveryUrl`) answers
+         *     `409 participant-has-endpoint`: the hub would write to its system twice, by delivery
+         *     and by connector; remove the `deliveryUrl` first.
+         */
+        put: operations["putConnector"];
+        post?: never;
+        /**
+         * Remove a participant's connector (admin)
+         * @description The hub stops polling and writing to the participant's system (the runtime notices on its next pass) and forgets the configuration, its secret and its state (watermark, counters). `404` when there is none.
+         */
+        delete: operations["deleteConnector"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every connector with its state (admin)
+         * @description All configured connectors, ordered by participant id, each with its `state`.
+         *     `state.health` is `ok`, `failing` (3 or more consecutive failures, or the last
+         *     success is older than 5 poll intervals; `lastError` says why), `idle` (never
+         *     polled yet) or `disabled`. The same figures are in `/metrics`
+         *     (`drehscheibe_connector_*`).
+         */
+        get: operations["listConnectors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     ticketEvent: {
@@ -1855,7 +1927,7 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -2889,6 +2961,117 @@ export interface components {
             outcome: "created" | "changed" | "unchanged";
             /** @description The profile version that translated it. */
             profileVersion: number;
+        };
+        ConnectorSettings: {
+            /** @description How often the system is asked for changes (default 2000). */
+            pollIntervalMs?: number;
+            /** @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records. */
+            settleMs?: number;
+            /** @description RT: the queue the hub works in. */
+            queue?: string;
+            /** @description The hub's own user in the system: its changes there are the hub's writes, never read back. Required for `rt5`. */
+            systemUser?: string;
+            /** @description Users whose changes are the system's automatic reactions (RT: `RT_System`): they belong to the change before them. */
+            automaticUsers?: string[];
+        };
+        ConnectorInput: {
+            /**
+             * @description `rt5`: Request Tracker 5 (REST2), built in; `rest`: described by the participant's mapping profile alone.
+             * @enum {string}
+             */
+            kind: "rt5" | "rest";
+            /** @description Where the system's API is, e.g. `https://rt.example/REST/2.0`; `http` or `https`, without credentials, query or fragment. */
+            baseUrl: string;
+            auth: components["schemas"]["ConnectorAuthInput"];
+            settings?: components["schemas"]["ConnectorSettings"];
+            /**
+             * @description A disabled connector keeps its configuration and state but is not run.
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** @description How the hub authenticates at the system. The secret may be left out on a replace with the same `kind` to keep the stored one. */
+        ConnectorAuthInput: {
+            /** @constant */
+            kind: "basic";
+            username: string;
+            password?: string;
+        } | {
+            /** @constant */
+            kind: "bearer";
+            token?: string;
+        } | {
+            /** @constant */
+            kind: "api-key";
+            /** @description The header that carries the key, e.g. `Authorization` or `X-Api-Key`. */
+            header: string;
+            /** @description Sent before the key, e.g. `token ` for RT's auth tokens. */
+            prefix?: string;
+            value?: string;
+        };
+        /** @description The authentication setting without its secret. */
+        ConnectorAuthView: {
+            /** @enum {string} */
+            kind: "basic" | "bearer" | "api-key";
+            /** @description For `basic`. */
+            username?: string;
+            /** @description For `api-key`. */
+            header?: string;
+            /** @description For `api-key`. */
+            prefix?: string;
+            /**
+             * @description A secret is stored (encrypted); it is never answered.
+             * @constant
+             */
+            secretSet: true;
+        };
+        /** @description What the connector runtime is doing (all empty until it first polls). */
+        ConnectorState: {
+            /**
+             * @description `failing`: 3 or more consecutive failures, or the last success is older than 5 poll intervals; `idle`: never polled; `disabled`: not run.
+             * @enum {string}
+             */
+            health: "ok" | "failing" | "idle" | "disabled";
+            /** @description The connector replica working this system, until when; null when none holds it. */
+            lease: null | {
+                owner: string;
+                until: components["schemas"]["Timestamp"];
+            };
+            lastPollAt: null | components["schemas"]["Timestamp"];
+            lastSuccessAt: null | components["schemas"]["Timestamp"];
+            /** @description How old the oldest change was that the last poll applied, in ms. */
+            lagMs: number | null;
+            /** @description The last failure and its cause (`system-unreachable`, `system-refused`, `mapping-failed`, `hub-refused`, …); null when none. */
+            lastError: null | {
+                at: components["schemas"]["Timestamp"];
+                cause: string;
+                message: string;
+            };
+            consecutiveFailures: number;
+            /** @description Changes from the system applied to the hub. */
+            changesApplied: number;
+            /** @description Records in the system that were the hub's own writes or reactions to them, not read back. */
+            echoesSuppressed: number;
+            /** @description Writes of hub events to the system. */
+            writes: number;
+            /** @description A write was started and is not confirmed yet (checked first after a restart). */
+            pendingWrite: boolean;
+            /** @description How far the system's changes are read (the kind's own shape). */
+            watermark: Record<string, never> | null;
+        };
+        Connector: {
+            participantId: components["schemas"]["ParticipantId"];
+            /** @enum {string} */
+            kind: "rt5" | "rest";
+            baseUrl: string;
+            auth: components["schemas"]["ConnectorAuthView"];
+            settings: WithRequired<components["schemas"]["ConnectorSettings"], "pollIntervalMs" | "settleMs">;
+            enabled: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+            /** @description The client id of the administrator who configured it last. */
+            updatedBy: string;
+            state: components["schemas"]["ConnectorState"];
         };
     };
     responses: {
@@ -5914,6 +6097,149 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connector. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connector"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectorInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connector"];
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connector"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The participant has a webhook endpoint (`participant-has-endpoint`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The configuration cannot work (`invalid-connector`, with `errors`); nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listConnectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connectors. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Connector"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     deliverTicketEvent: {
         parameters: {
             query?: never;
@@ -5993,3 +6319,6 @@ export interface operations {
         };
     };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

@@ -1,4 +1,4 @@
-import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { ParticipantEntity } from './participant.entity.js';
 
 /**
@@ -12,6 +12,7 @@ export type StoredConnectorAuth =
 
 /** A participant's ticket system that the hub polls and writes to itself (issue 16). */
 @Entity({ name: 'connectors' })
+@Check('connectors_kind_check', `kind IN ('rt5', 'rest')`)
 export class ConnectorEntity {
   @PrimaryColumn({ name: 'participant_id', type: 'text', primaryKeyConstraintName: 'connectors_pkey' })
   @ForeignKey(() => ParticipantEntity, { name: 'connectors_participant_id_fkey', onDelete: 'CASCADE' })
@@ -28,7 +29,7 @@ export class ConnectorEntity {
   auth: StoredConnectorAuth;
 
   /** Poll interval, settle time and the kind's own settings (e.g. RT's queue and the hub's user there). */
-  @Column({ name: 'settings', type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ name: 'settings', type: 'jsonb', default: () => "'{}'" })
   settings: Record<string, unknown>;
 
   @Column({ name: 'enabled', type: 'boolean', default: true })
