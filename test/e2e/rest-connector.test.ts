@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { components } from '@drehscheibe/client';
-import { FieldCipher } from '@drehscheibe/security';
 import { AUTOMATION_USER, HelpdeskSystem, type HelpdeskWrite } from '../support/helpdesk-system.js';
 import { eventually, Stack } from '../support/stack.js';
 
@@ -56,17 +55,18 @@ async function connect(): Promise<void> {
     body: { version: saved.data.version },
   });
   expect(activated.status).toBe(200);
-  const cipher = new FieldCipher(stack.environment.HUB_DATA_KEY);
-  await stack.db.query(`INSERT INTO connectors (participant_id, kind, base_url, auth, settings, updated_by) VALUES ($1, 'rest', $2, $3, $4, 'test')`, [
-    BELA,
-    helpdeskUrl,
-    JSON.stringify({ kind: 'bearer', secretEnc: cipher.encrypt(HUB_TOKEN) }),
-    JSON.stringify({ pollIntervalMs: 300, settleMs: 300, systemUser: HUB_USER, automaticUsers: [AUTOMATION_USER] }),
-  ]);
-  await eventually('the BeLa’s connector to read the Helpdesk', async () => {
-    const [row] = await stack.db.query<{ watermark: unknown }>(`SELECT watermark FROM connector_states WHERE participant_id = $1`, [BELA]);
-    return row?.watermark;
+  const configured = await stack.api.call('PUT', '/v1/participants/{participantId}/connector', {
+    as: 'hub-admin',
+    params: { participantId: BELA },
+    body: {
+      kind: 'rest',
+      baseUrl: helpdeskUrl,
+      auth: { kind: 'bearer', token: HUB_TOKEN },
+      settings: { pollIntervalMs: 300, settleMs: 300, systemUser: HUB_USER, automaticUsers: [AUTOMATION_USER] },
+    },
   });
+  expect(configured.status).toBe(201);
+  await eventually('the BeLa’s connector to read the Helpdesk', async () => (await connectorState()).watermark);
 }
 
 beforeAll(async () => {
@@ -224,17 +224,21 @@ const hubWrites = (j: Journey): HelpdeskWrite[] => helpdesk.writes.slice(j.first
 const anyKey: unknown = expect.any(String);
 const described = (w: HelpdeskWrite) => ({ request: `${w.method} ${w.path}`, key: w.headers['idempotency-key'], body: w.body });
 
+/** What operators see of the BeLa's connector (the admin API). */
+async function connectorState(): Promise<components['schemas']['ConnectorState']> {
+  const r = await stack.api.call('GET', '/v1/participants/{participantId}/connector', { as: 'hub-admin', params: { participantId: BELA } });
+  expect(r.status).toBe(200);
+  return r.data.state;
+}
+
 interface ConnectorFigures {
   writes: number;
   applied: number;
   echoes: number;
 }
 async function connectorFigures(): Promise<ConnectorFigures> {
-  const [row] = await stack.db.query<{ writes: string; changes_applied: string; echoes_suppressed: string }>(
-    `SELECT writes, changes_applied, echoes_suppressed FROM connector_states WHERE participant_id = $1`,
-    [BELA],
-  );
-  return { writes: Number(row.writes), applied: Number(row.changes_applied), echoes: Number(row.echoes_suppressed) };
+  const state = await connectorState();
+  return { writes: state.writes, applied: state.changesApplied, echoes: state.echoesSuppressed };
 }
 const since = (now: ConnectorFigures, before: ConnectorFigures): ConnectorFigures => ({
   writes: now.writes - before.writes,
@@ -290,6 +294,7 @@ async function checkCounts(j: Journey, subject: string, before: ConnectorFigures
   // and two resolutions. Left out as echoes: the hub's six records (its creation, the answer's note and status,
   // the reopen's note with the Helpdesk's automatic reopen, the close).
   expect(since(await connectorFigures(), before)).toEqual({ writes: 4, applied: 4, echoes: 6 });
+  expect(await connectorState()).toMatchObject({ health: 'ok', lastError: null, consecutiveFailures: 0, pendingWrite: false });
 }
 
 it('a ticket runs from the MiLa’s API to the Helpdesk and back: one write per real change, no echo, no oscillation', async () => {
@@ -305,11 +310,7 @@ it('the same with the connectors process killed (kill -9) while a write is on it
   let repeated: HelpdeskWrite | undefined;
   const j = await journey('B', async (write) => {
     // The Helpdesk has applied the answer; the connector has not heard so, and its write is still recorded as pending.
-    const [state] = await stack.db.query<{ pending_write: { eventId: string } | null }>(
-      `SELECT pending_write FROM connector_states WHERE participant_id = $1`,
-      [BELA],
-    );
-    expect(state.pending_write).not.toBeNull();
+    expect((await connectorState()).pendingWrite).toBe(true);
     repeated = write;
     await stack.stopApp('connectors', 'SIGKILL');
     await stack.startApp('connectors');
