@@ -72,6 +72,7 @@ export class HelpdeskSystem {
   private readonly idempotent = new Map<string, { status: number; body: unknown }>();
   private nextTicket = 1;
   private refusals: number[] = [];
+  private held?: { author: string; arrived: (write: HelpdeskWrite) => void; released: Promise<void> };
   private server?: Server;
   private clock: () => Date = () => new Date();
 
@@ -100,6 +101,20 @@ export class HelpdeskSystem {
   /** The next requests answer these statuses, one each, and change nothing. */
   refuseNext(...statuses: number[]): void {
     this.refusals.push(...statuses);
+  }
+
+  /**
+   * The next write by `author` is applied and recorded as usual, but its
+   * answer is held back until `release()`: a caller that dies meanwhile
+   * (kill -9) never learns that its write arrived.
+   */
+  holdNextAnswer(author: string): { arrived: Promise<HelpdeskWrite>; release: () => void } {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let arrived!: (write: HelpdeskWrite) => void;
+    const arrival = new Promise<HelpdeskWrite>((r) => (arrived = r));
+    this.held = { author, arrived, released };
+    return { arrived: arrival, release };
   }
 
   // What people (and the system itself) do in the system's own UI.
@@ -182,7 +197,15 @@ export class HelpdeskSystem {
     const seen = typeof key === 'string' ? this.idempotent.get(key) : undefined;
     const answer = seen ?? this.write(method, url.pathname, author, body);
     if (typeof key === 'string' && !seen && answer.status < 300) this.idempotent.set(key, answer);
-    this.writes.push({ method, path: url.pathname, author, body, headers: req.headers, status: answer.status });
+    const write: HelpdeskWrite = { method, path: url.pathname, author, body, headers: req.headers, status: answer.status };
+    this.writes.push(write);
+    const held = this.held;
+    if (held?.author === author) {
+      this.held = undefined;
+      held.arrived(write);
+      await held.released;
+      if (res.destroyed) return;
+    }
     this.send(res, answer.status, answer.body);
   }
 
