@@ -9,9 +9,13 @@ describe('connectorHealth', () => {
     expect(connectorHealth(false, 2000, state(ago(1000), null, 9), now)).toBe('disabled');
   });
 
-  it('is idle until the first poll', () => {
+  it('is idle until the first poll, and failing when no replica polled it for a minute (or five poll intervals) after it was configured', () => {
     expect(connectorHealth(true, 2000, null, now)).toBe('idle');
     expect(connectorHealth(true, 2000, state(null, null), now)).toBe('idle');
+    expect(connectorHealth(true, 2000, null, now, ago(60_000))).toBe('idle');
+    expect(connectorHealth(true, 2000, null, now, ago(60_001))).toBe('failing');
+    expect(connectorHealth(true, 30_000, null, now, ago(120_000))).toBe('idle');
+    expect(connectorHealth(true, 30_000, null, now, ago(150_001))).toBe('failing');
   });
 
   it('fails from the third failure in a row', () => {

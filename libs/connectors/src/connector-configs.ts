@@ -73,6 +73,8 @@ export interface ConnectorStatus {
 
 export const FAILING_AFTER_FAILURES = 3;
 export const STALE_AFTER_POLL_INTERVALS = 5;
+/** A new connector that no replica has polled this long after it was configured is failing (no connectors process runs, or none can reach the database). */
+export const UNPOLLED_AFTER_MS = 60_000;
 export const POLL_INTERVAL_MS = { min: 200, max: 3_600_000 } as const;
 export const SETTLE_MS = { min: 0, max: 600_000 } as const;
 
@@ -90,9 +92,12 @@ export function connectorHealth(
   pollIntervalMs: number,
   state: Pick<ConnectorStateEntity, 'lastPollAt' | 'lastSuccessAt' | 'consecutiveFailures'> | null,
   now: number,
+  /** When it was configured last: a connector no replica has polled for a while after it has no runtime working it. */
+  configuredAt?: Date,
 ): ConnectorHealth {
   if (!enabled) return 'disabled';
-  if (!state?.lastPollAt) return 'idle';
+  if (!state?.lastPollAt)
+    return configuredAt && now - configuredAt.getTime() > Math.max(STALE_AFTER_POLL_INTERVALS * pollIntervalMs, UNPOLLED_AFTER_MS) ? 'failing' : 'idle';
   if (state.consecutiveFailures >= FAILING_AFTER_FAILURES) return 'failing';
   if (state.lastSuccessAt && now - state.lastSuccessAt.getTime() > STALE_AFTER_POLL_INTERVALS * pollIntervalMs) return 'failing';
   // Polled, never succeeded, fewer failures than the limit: the first polls of a new connector.
@@ -176,7 +181,7 @@ export class ConnectorConfigs {
     if (!result.affected) throw await this.missing(participantId);
   }
 
-  /** The enabled connectors with their secrets decrypted (as EnabledConnectors reads them): for the connector runtime only, never for an answer or a log. */
+  /** The enabled connectors with their secrets decrypted: for the connector runtime only, never for an answer or a log. */
   async enabled(): Promise<ConnectorConfig[]> {
     const rows = await this.dataSource.manager.find(ConnectorEntity, { where: { enabled: true }, order: { participantId: 'ASC' } });
     return rows.map((row) => toConnectorConfig(row, this.cipher));
@@ -185,7 +190,10 @@ export class ConnectorConfigs {
   /** Every connector's state and health (what the metrics show), by participant id. */
   async states(): Promise<ConnectorStatus[]> {
     const [rows, states] = await Promise.all([
-      this.dataSource.manager.find(ConnectorEntity, { select: { participantId: true, enabled: true, settings: true }, order: { participantId: 'ASC' } }),
+      this.dataSource.manager.find(ConnectorEntity, {
+        select: { participantId: true, enabled: true, settings: true, updatedAt: true },
+        order: { participantId: 'ASC' },
+      }),
       this.dataSource.manager.find(ConnectorStateEntity),
     ]);
     const byParticipant = new Map(states.map((s) => [s.participantId, s]));
@@ -196,7 +204,7 @@ export class ConnectorConfigs {
         participantId: row.participantId,
         enabled: row.enabled,
         pollIntervalMs,
-        state: stateView(row.enabled, pollIntervalMs, byParticipant.get(row.participantId) ?? null, now),
+        state: stateView(row.enabled, pollIntervalMs, byParticipant.get(row.participantId) ?? null, now, row.updatedAt),
       };
     });
   }
@@ -251,7 +259,7 @@ export class ConnectorConfigs {
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
       updatedBy: row.updatedBy,
-      state: stateView(row.enabled, settings.pollIntervalMs, state, Date.now()),
+      state: stateView(row.enabled, settings.pollIntervalMs, state, Date.now(), row.updatedAt),
     };
   }
 }
@@ -284,9 +292,9 @@ function settingsOf(row: Pick<ConnectorEntity, 'settings'>): ConnectorSettings {
   return { ...DEFAULT_CONNECTOR_SETTINGS, ...(row.settings as Partial<ConnectorSettings>) };
 }
 
-function stateView(enabled: boolean, pollIntervalMs: number, state: ConnectorStateEntity | null, now: number): ConnectorStateView {
+function stateView(enabled: boolean, pollIntervalMs: number, state: ConnectorStateEntity | null, now: number, configuredAt: Date): ConnectorStateView {
   return {
-    health: connectorHealth(enabled, pollIntervalMs, state, now),
+    health: connectorHealth(enabled, pollIntervalMs, state, now, configuredAt),
     lease: state?.leaseOwner && state.leaseUntil ? { owner: state.leaseOwner, until: state.leaseUntil.toISOString() } : null,
     lastPollAt: state?.lastPollAt?.toISOString() ?? null,
     lastSuccessAt: state?.lastSuccessAt?.toISOString() ?? null,

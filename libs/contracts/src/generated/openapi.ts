@@ -1830,8 +1830,9 @@ export interface paths {
          * Every connector with its state (admin)
          * @description All configured connectors, ordered by participant id, each with its `state`.
          *     `state.health` is `ok`, `failing` (3 or more consecutive failures, or the last
-         *     success is older than 5 poll intervals; `lastError` says why), `idle` (never
-         *     polled yet) or `disabled`. The same figures are in `/metrics`
+         *     success is older than 5 poll intervals, or it was never polled a minute (or 5 poll
+         *     intervals) after it was configured: no connectors process works it; `lastError`
+         *     says why), `idle` (not polled yet) or `disabled`. The same figures are in `/metrics`
          *     (`drehscheibe_connector_*`).
          */
         get: operations["listConnectors"];
@@ -3032,7 +3033,7 @@ export interface components {
         /** @description What the connector runtime is doing (all empty until it first polls). */
         ConnectorState: {
             /**
-             * @description `failing`: 3 or more consecutive failures, or the last success is older than 5 poll intervals; `idle`: never polled; `disabled`: not run.
+             * @description `failing`: 3 or more consecutive failures, or the last success is older than 5 poll intervals, or never polled a minute (or 5 poll intervals) after it was configured; `idle`: not polled yet; `disabled`: not run.
              * @enum {string}
              */
             health: "ok" | "failing" | "idle" | "disabled";
