@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { components } from '@drehscheibe/client';
 import { AUTOMATION_USER, HelpdeskSystem, type HelpdeskWrite } from '../support/helpdesk-system.js';
+import { connectorState as connectorStateOf, connectSystem, pollsPass as pollsPassOf } from '../support/connectors.js';
 import { eventually, Stack } from '../support/stack.js';
 
 /**
@@ -37,36 +38,12 @@ const exampleProfile = JSON.parse(readFileSync(join(ROOT, 'docs/examples/helpdes
 
 /** The BeLa: no webhook endpoint, the example profile saved and activated, the connector configured; resolves after its first poll. */
 async function connect(): Promise<void> {
-  const patched = await stack.api.call('PATCH', '/v1/participants/{participantId}', {
-    as: 'hub-admin',
-    params: { participantId: BELA },
-    body: { deliveryUrl: null },
+  await connectSystem(stack, BELA, exampleProfile, {
+    kind: 'rest',
+    baseUrl: helpdeskUrl,
+    auth: { kind: 'bearer', token: HUB_TOKEN },
+    settings: { pollIntervalMs: 300, settleMs: 300, systemUser: HUB_USER, automaticUsers: [AUTOMATION_USER] },
   });
-  expect(patched.status).toBe(200);
-  const saved = await stack.api.call('POST', '/v1/participants/{participantId}/mapping-profiles', {
-    as: 'hub-admin',
-    params: { participantId: BELA },
-    body: exampleProfile,
-  });
-  expect(saved.status).toBe(201);
-  const activated = await stack.api.call('PUT', '/v1/participants/{participantId}/mapping', {
-    as: 'hub-admin',
-    params: { participantId: BELA },
-    body: { version: saved.data.version },
-  });
-  expect(activated.status).toBe(200);
-  const configured = await stack.api.call('PUT', '/v1/participants/{participantId}/connector', {
-    as: 'hub-admin',
-    params: { participantId: BELA },
-    body: {
-      kind: 'rest',
-      baseUrl: helpdeskUrl,
-      auth: { kind: 'bearer', token: HUB_TOKEN },
-      settings: { pollIntervalMs: 300, settleMs: 300, systemUser: HUB_USER, automaticUsers: [AUTOMATION_USER] },
-    },
-  });
-  expect(configured.status).toBe(201);
-  await eventually('the BeLa’s connector to read the Helpdesk', async () => (await connectorState()).watermark);
 }
 
 beforeAll(async () => {
@@ -224,12 +201,7 @@ const hubWrites = (j: Journey): HelpdeskWrite[] => helpdesk.writes.slice(j.first
 const anyKey: unknown = expect.any(String);
 const described = (w: HelpdeskWrite) => ({ request: `${w.method} ${w.path}`, key: w.headers['idempotency-key'], body: w.body });
 
-/** What operators see of the BeLa's connector (the admin API). */
-async function connectorState(): Promise<components['schemas']['ConnectorState']> {
-  const r = await stack.api.call('GET', '/v1/participants/{participantId}/connector', { as: 'hub-admin', params: { participantId: BELA } });
-  expect(r.status).toBe(200);
-  return r.data.state;
-}
+const connectorState = () => connectorStateOf(stack, BELA);
 
 interface ConnectorFigures {
   writes: number;
@@ -246,21 +218,7 @@ const since = (now: ConnectorFigures, before: ConnectorFigures): ConnectorFigure
   echoes: now.echoes - before.echoes,
 });
 
-/** Waits until the connector has polled `rounds` more times (the condition that "some time" has passed for it). */
-async function pollsPass(rounds: number): Promise<void> {
-  const poll = async () =>
-    (await stack.db.query<{ at: Date }>(`SELECT last_poll_at AS at FROM connector_states WHERE participant_id = $1`, [BELA]))[0].at.getTime();
-  let last = await poll();
-  let seen = 0;
-  await until(`${rounds} more polls`, async () => {
-    const now = await poll();
-    if (now > last) {
-      seen++;
-      last = now;
-    }
-    return seen >= rounds;
-  });
-}
+const pollsPass = (rounds: number) => pollsPassOf(stack, [BELA], rounds);
 
 async function snapshot(j: Journey) {
   const t = await hubTicket(j.ticketId);

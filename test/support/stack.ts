@@ -149,11 +149,6 @@ export class Stack {
     await waitFor(health, 30_000, child, name, logFile);
   }
 
-  /** The apps' environment (its keys, e.g. to encrypt what a test writes into the database as the hub would). */
-  get environment(): Readonly<Record<string, string>> {
-    return this.env;
-  }
-
   /** Waits until the API answers ready again (after a refused or unanswered request while it restarts). */
   async apiReady(timeoutMs = 60_000): Promise<void> {
     await eventually('hub-api to be ready', async () => (await fetch(`${this.apiUrl}/health/ready`).catch(() => undefined))?.ok, timeoutMs);

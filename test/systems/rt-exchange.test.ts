@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connectSystem, pollsPass as pollsPassOf } from '../support/connectors.js';
 import { eventually, Stack } from '../support/stack.js';
 import { RtAgent } from './support/rt-agent.js';
 import { startRtInstance, type RtInstance } from './support/rt-instance.js';
@@ -54,39 +55,17 @@ let mila: Person;
 let bela: Person;
 
 async function connect(participantId: string, rt: RtInstance): Promise<void> {
-  const patched = await stack.api.call('PATCH', '/v1/participants/{participantId}', {
-    as: 'hub-admin',
-    params: { participantId },
-    body: { deliveryUrl: null },
-  });
-  expect(patched.status).toBe(200);
-  const saved = await stack.api.call('POST', '/v1/participants/{participantId}/mapping-profiles', {
-    as: 'hub-admin',
-    params: { participantId },
-    body: { extends: 'rt5', description: `${participantId}: Request Tracker 5 through the hub's connector` },
-  });
-  expect(saved.status).toBe(201);
-  const activated = await stack.api.call('PUT', '/v1/participants/{participantId}/mapping', {
-    as: 'hub-admin',
-    params: { participantId },
-    body: { version: saved.data.version },
-  });
-  expect(activated.status).toBe(200);
-  const configured = await stack.api.call('PUT', '/v1/participants/{participantId}/connector', {
-    as: 'hub-admin',
-    params: { participantId },
-    body: {
+  await connectSystem(
+    stack,
+    participantId,
+    { extends: 'rt5', description: `${participantId}: Request Tracker 5 through the hub's connector` },
+    {
       kind: 'rt5',
       baseUrl: rt.baseUrl,
       auth: { kind: 'api-key', header: 'Authorization', prefix: 'token ', value: rt.hubToken },
       settings: { pollIntervalMs: 500, settleMs: 1500, queue: 'Drehscheibe', systemUser: 'drehscheibe', automaticUsers: ['RT_System'] },
     },
-  });
-  expect(configured.status).toBe(201);
-  await eventually(`${participantId}'s connector to read RT`, async () => {
-    const [row] = await stack.db.query<{ watermark: unknown }>(`SELECT watermark FROM connector_states WHERE participant_id = $1`, [participantId]);
-    return row?.watermark;
-  });
+  );
 }
 
 async function hubTicket(id: string) {
@@ -245,21 +224,7 @@ async function snapshot(j: Journey): Promise<Snapshot> {
   return { hub, rt };
 }
 
-/** Waits until both connectors have polled `rounds` more times (the condition that "some seconds" have passed for them). */
-async function pollsPass(rounds: number): Promise<void> {
-  const polls = async () =>
-    (await stack.db.query<{ at: Date }>(`SELECT last_poll_at AS at FROM connector_states ORDER BY participant_id`)).map((r) => r.at.getTime());
-  const start = await polls();
-  let seen = 0;
-  await until(`${rounds} more polls`, async () => {
-    const now = await polls();
-    if (now.every((t, i) => t > start[i])) {
-      seen++;
-      start.splice(0, start.length, ...now);
-    }
-    return seen >= rounds;
-  });
-}
+const pollsPass = (rounds: number) => pollsPassOf(stack, ['demo-bela', 'demo-mila'], rounds);
 
 /** What the hub wrote into an RT: its replies (words), counted per ticket; a repeated write would show here. */
 const hubReplies = async (agent: Person, ticket: number): Promise<number> =>
