@@ -10,7 +10,8 @@ import { hubEnvironment, testServers } from './environment.js';
 const ROOT = resolve(import.meta.dirname ?? '.', '../..');
 const DIST = join(ROOT, 'dist/apps');
 
-export type AppName = 'hub-api' | 'worker' | 'simulator' | 'connectors';
+/** `connectors-2`: a second replica of the connectors process (its own operations port), for lease tests. */
+export type AppName = 'hub-api' | 'worker' | 'simulator' | 'connectors' | 'connectors-2';
 
 export interface StackOptions {
   /** Run on this Redis instead of the shared test Redis (fault tests that stop or flush it). */
@@ -61,6 +62,8 @@ export class Stack {
   simulatorUrl!: string;
   /** The connectors process's operations listener (not started by default: `startApp('connectors')`). */
   connectorsUrl!: string;
+  /** The second connectors replica's (`startApp('connectors-2')`). */
+  connectors2Url!: string;
   credentials!: Record<string, { clientId: string; clientSecret: string }>;
   db!: TestDatabase;
   private env!: Record<string, string>;
@@ -93,6 +96,7 @@ export class Stack {
   private async configure(redisUrl: string, extraEnv: Record<string, string>): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'hub-stack-'));
     const [apiPort, workerPort, simulatorPort, connectorsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    this.connectors2Url = `http://127.0.0.1:${await freePort()}`;
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     this.workerUrl = `http://127.0.0.1:${workerPort}`;
     this.simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
@@ -133,8 +137,9 @@ export class Stack {
   async startApp(name: AppName, wait: AppWait = 'ready'): Promise<void> {
     const logFile = join(this.dir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, name, 'src/main.js')], {
-      env: { ...process.env, ...this.env },
+    const replica = name === 'connectors-2' ? { CONNECTORS_PORT: new URL(this.connectors2Url).port } : {};
+    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, name.replace(/-2$/, ''), 'src/main.js')], {
+      env: { ...process.env, ...this.env, ...replica },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(log);
@@ -145,6 +150,7 @@ export class Stack {
       worker: `${this.workerUrl}/health/${wait}`,
       simulator: `${this.simulatorUrl}/health`,
       connectors: `${this.connectorsUrl}/health/${wait}`,
+      'connectors-2': `${this.connectors2Url}/health/${wait}`,
     }[name];
     await waitFor(health, 30_000, child, name, logFile);
   }
