@@ -36,6 +36,15 @@ describe('groupChanges', () => {
     ]);
   });
 
+  it('two replies are two changes, even within a second: each carries its own words', () => {
+    const groups = groupChanges(
+      '7',
+      [txn('agent', 'Correspond', '01'), txn('agent', 'Correspond', '01'), txn('agent', 'Status', '01', ['open', 'stalled'])],
+      rules,
+    );
+    expect(groups.map((g) => g.transactions.map((t) => t.Type))).toEqual([['Correspond'], ['Correspond', 'Status']]);
+  });
+
   it('the same person more than a second later is a new change', () => {
     const groups = groupChanges('7', [txn('agent', 'Correspond', '01'), txn('agent', 'Status', '03', ['open', 'resolved'])], rules);
     expect(groups).toHaveLength(2);

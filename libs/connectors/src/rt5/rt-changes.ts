@@ -28,6 +28,9 @@ export interface GroupingRules {
 
 export const authorOf = (t: RtTransaction): string => (typeof t.Creator === 'string' ? t.Creator : t.Creator.id);
 
+/** Transactions that carry words (a creation, a reply, a comment). */
+export const WORDS = new Set(['Create', 'Correspond', 'Comment']);
+
 /** Transactions of one person that are one change: an update form posts its reply, status and fields within a second. */
 const SAME_CHANGE_MS = 1000;
 
@@ -52,8 +55,14 @@ export function groupChanges(ticketId: string, transactions: RtTransaction[], ru
       continue;
     }
     const last = current?.transactions[current.transactions.length - 1];
+    // Words start a change of their own when the change has words already: two replies are two changes.
+    const secondWords = WORDS.has(t.Type) && current?.transactions.some((x) => WORDS.has(x.Type));
     const sameChange =
-      current !== undefined && current.author === author && last !== undefined && Date.parse(t.Created) - Date.parse(last.Created) <= SAME_CHANGE_MS;
+      current !== undefined &&
+      !secondWords &&
+      current.author === author &&
+      last !== undefined &&
+      Date.parse(t.Created) - Date.parse(last.Created) <= SAME_CHANGE_MS;
     if (sameChange) current.transactions.push(t);
     else groups.push({ ticketId, author, echo: author === rules.systemUser, transactions: [t] });
   }

@@ -2,13 +2,23 @@ import type { NativeRequest } from '@drehscheibe/mapping';
 import type { ConnectorConfig } from '../connector-config.js';
 import { SystemHttp, type RequestObserver } from '../http/system-http.js';
 import { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteContext, type WriteOutcome } from '../system-connector.js';
-import { authorOf, groupChanges, primaryOf, statusChangeOf, statusesAfter, type GroupingRules, type RtChangeGroup, type RtTransaction } from './rt-changes.js';
+import {
+  authorOf,
+  WORDS,
+  groupChanges,
+  primaryOf,
+  statusChangeOf,
+  statusesAfter,
+  type GroupingRules,
+  type RtChangeGroup,
+  type RtTransaction,
+} from './rt-changes.js';
 
 const API = '/REST/2.0';
 const FIELDS = 'Type,Creator,Created,ObjectId,Field,OldValue,NewValue';
 const PAGE = 100;
-/** Transactions whose words the profile reads. */
-const WITH_WORDS = new Set(['Create', 'Correspond', 'Comment']);
+/** A ticket that keeps changing is applied after this many settle times anyway. */
+const MAX_HOLD_SETTLES = 10;
 
 /**
  * How far RT's transactions are read: every one up to `transactionId`, and
@@ -90,8 +100,10 @@ export class Rt5Connector implements SystemConnector {
     let echoes = 0;
     for (const [ticketId, transactions] of byTicket) {
       const newest = transactions[transactions.length - 1];
-      if (now - this.firstSeen.get(newest.id)! < settleMs) {
-        // Still moving: a reply's status change or RT's reaction may follow. Read it whole next time.
+      const waited = now - this.firstSeen.get(transactions[0].id)!;
+      if (now - this.firstSeen.get(newest.id)! < settleMs && waited < settleMs * MAX_HOLD_SETTLES) {
+        // Still moving: a reply's status change or RT's reaction may follow. Read it whole next time
+        // (but not forever: a ticket that never stops moving, a robot's, must not hold all others back).
         heldFrom = Math.min(heldFrom, Number(transactions[0].id));
         continue;
       }
@@ -108,7 +120,7 @@ export class Rt5Connector implements SystemConnector {
           continue;
         }
         const primary = primaryOf(group);
-        const content = WITH_WORDS.has(primary.Type) ? await this.contentOf(primary.id) : undefined;
+        const content = WORDS.has(primary.Type) ? await this.contentOf(primary.id) : undefined;
         const status = statusChangeOf(group);
         changes.push({
           first: Number(group.transactions[0].id),
