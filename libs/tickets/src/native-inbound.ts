@@ -72,7 +72,8 @@ export class NativeInbound {
       case 'addComment': {
         const ticketId = await this.queries.idByOwnExternalId(participantId, mapped.ticket!);
         const result = await this.commands.comment(participantId, ticketId, mapped.body as CommentInput, conditions);
-        return { ...base, ticketId, ticketVersion: result.ticket.version, outcome: result.changed ? 'changed' : 'unchanged' };
+        // An internal comment is stored without an event: changed unless it was a replay.
+        return { ...base, ticketId, ticketVersion: result.ticket.version, outcome: result.sourceRef === 'already-applied' ? 'unchanged' : 'changed' };
       }
     }
   }
