@@ -54,7 +54,8 @@ let belaRt: RtInstance;
 let mila: Person;
 let bela: Person;
 
-async function connect(participantId: string, rt: RtInstance): Promise<void> {
+/** The MiLa's connector authenticates with the hub user's auth token, the BeLa's with its password (a session). */
+async function connect(participantId: string, rt: RtInstance, auth: 'token' | 'password'): Promise<void> {
   await connectSystem(
     stack,
     participantId,
@@ -62,7 +63,10 @@ async function connect(participantId: string, rt: RtInstance): Promise<void> {
     {
       kind: 'rt5',
       baseUrl: rt.baseUrl,
-      auth: { kind: 'api-key', header: 'Authorization', prefix: 'token ', value: rt.hubToken },
+      auth:
+        auth === 'token'
+          ? { kind: 'api-key', header: 'Authorization', prefix: 'token ', value: rt.hubToken }
+          : { kind: 'basic', username: rt.users.hub.name, password: rt.users.hub.password },
       settings: { pollIntervalMs: 500, settleMs: 1500, queue: 'Drehscheibe', systemUser: 'drehscheibe', automaticUsers: ['RT_System'] },
     },
   );
@@ -88,8 +92,8 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
   });
   await stack.startApp('connectors');
-  await connect('demo-mila', milaRt);
-  await connect('demo-bela', belaRt);
+  await connect('demo-mila', milaRt, 'token');
+  await connect('demo-bela', belaRt, 'password');
 }, 180_000);
 
 afterAll(async () => {
@@ -306,11 +310,11 @@ it('a ticket runs from the MiLa’s RT to the BeLa’s RT and back: one write pe
   expect(stack.log('connectors')).toContain('connector started');
   for (const app of ['connectors', 'hub-api', 'worker'] as const) {
     const log = stack.log(app);
-    for (const secret of [milaRt.hubToken, belaRt.hubToken]) expect(log.includes(secret)).toBe(false);
+    for (const secret of [milaRt.hubToken, belaRt.hubToken, belaRt.users.hub.password]) expect(log.includes(secret)).toBe(false);
   }
   const stored = await stack.db.query<{ auth: string }>(`SELECT auth::text AS auth FROM connectors`);
   expect(stored).toHaveLength(2);
-  for (const { auth } of stored) for (const secret of [milaRt.hubToken, belaRt.hubToken]) expect(auth.includes(secret)).toBe(false);
+  for (const { auth } of stored) for (const secret of [milaRt.hubToken, belaRt.hubToken, belaRt.users.hub.password]) expect(auth.includes(secret)).toBe(false);
 }, 600_000);
 
 it('the same while the connectors process is killed with kill -9 at random moments: nothing lost, nothing twice', async () => {

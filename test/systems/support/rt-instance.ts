@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BUILTIN_PROFILES } from '@drehscheibe/mapping';
 
@@ -220,6 +220,8 @@ function siteConfig(options: { name: string; port: number; database: string; bcr
     // Outgoing mail goes to files under the temp dir, never to a mail server.
     "Set($MailCommand, 'testfile');",
     "Set($HTMLFormatter, 'core');",
+    // Web sessions (RT keeps them as files on SQLite) of this instance only, beside its database.
+    `$RT::MasonSessionDir = ${perl(join(dirname(options.database), 'session_data'))};`,
     `Set($BcryptCost, ${options.bcryptCost});`,
     '1;',
     '',
@@ -375,6 +377,7 @@ interface Preparation {
 /** Config, database and rt-setup.pl: everything before the server starts. */
 async function prepare({ name, database, sitePm, logFile, env, bcryptCost, hubUser, queue, firstTicketId }: Preparation) {
   const port = await freePort();
+  mkdirSync(join(dirname(database), 'session_data'), { recursive: true });
   writeFileSync(sitePm, siteConfig({ name, port, database, bcryptCost }));
   copyFileSync(await emptyDatabase(), database);
   const databaseDone = Date.now();

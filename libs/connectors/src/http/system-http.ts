@@ -38,15 +38,16 @@ export interface SystemHttpOptions {
  * `system-refused`; messages name the request, never the credential.
  */
 export class SystemHttp {
-  private readonly auth: [string, string];
-  private readonly baseUrl: string;
+  private readonly auth: Record<string, string>;
+  readonly baseUrl: string;
 
   constructor(
     baseUrl: string,
-    auth: ConnectorAuth,
+    /** Null: the caller authenticates each request itself (e.g. with a session cookie). */
+    auth: ConnectorAuth | null,
     private readonly options: SystemHttpOptions = {},
   ) {
-    this.auth = authHeader(auth);
+    this.auth = auth ? Object.fromEntries([authHeader(auth)]) : {};
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -59,7 +60,7 @@ export class SystemHttp {
       response = await requestJson(this.options.fetch ?? fetch, {
         method,
         url: `${this.baseUrl}${path}`,
-        headers: { ...headers, [this.auth[0]]: this.auth[1] },
+        headers: { ...headers, ...this.auth },
         body,
         timeoutMs: this.options.timeoutMs ?? 15_000,
         label,
@@ -76,9 +77,13 @@ export class SystemHttp {
 
   /** A read whose answer must be JSON. */
   async get<T>(path: string): Promise<T> {
-    const answer = await this.request('GET', path);
-    if (!answer.json || answer.body === null)
-      throw new SystemError('system-answer-invalid', `GET ${path} answered ${answer.status} with a body that is not JSON`);
-    return answer.body as T;
+    return jsonOf<T>(await this.request('GET', path), path);
   }
+}
+
+/** The JSON body of a read's answer; `system-answer-invalid` when it is not JSON. */
+export function jsonOf<T>(answer: SystemAnswer, path: string): T {
+  if (!answer.json || answer.body === null)
+    throw new SystemError('system-answer-invalid', `GET ${path} answered ${answer.status} with a body that is not JSON`);
+  return answer.body as T;
 }

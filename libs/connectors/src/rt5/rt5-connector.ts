@@ -1,6 +1,7 @@
 import type { NativeRequest } from '@drehscheibe/mapping';
 import type { ConnectorConfig } from '../connector-config.js';
-import { SystemHttp, type RequestObserver } from '../http/system-http.js';
+import type { RequestObserver } from '../http/system-http.js';
+import { RtClient } from './rt-client.js';
 import { SystemError, type PollResult, type SystemChange, type SystemConnector, type WriteContext, type WriteOutcome } from '../system-connector.js';
 import {
   authorOf,
@@ -54,7 +55,7 @@ const q = (sql: string): string => encodeURIComponent(sql);
  * seen before the write.
  */
 export class Rt5Connector implements SystemConnector {
-  private readonly http: SystemHttp;
+  private readonly http: RtClient;
   private readonly rules: GroupingRules;
   /** When this process first saw a transaction (the settle clock: local, so RT's one-second timestamps and clock skew do not matter). */
   private readonly firstSeen = new Map<string, number>();
@@ -67,7 +68,7 @@ export class Rt5Connector implements SystemConnector {
     observe?: RequestObserver,
     private readonly clock: () => number = Date.now,
   ) {
-    this.http = new SystemHttp(config.baseUrl, config.auth, { observe });
+    this.http = new RtClient(config, observe);
     this.rules = {
       systemUser: config.settings.systemUser ?? 'drehscheibe',
       automaticUsers: new Set(config.settings.automaticUsers ?? ['RT_System']),
