@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { components } from '@drehscheibe/client';
 import { AUTOMATION_USER, HelpdeskSystem, type HelpdeskWrite } from '../support/helpdesk-system.js';
-import { connectorState as connectorStateOf, connectSystem, pollsPass as pollsPassOf } from '../support/connectors.js';
+import { CONNECTOR_STACK_ENV, connectorState as connectorStateOf, connectSystem, pollsPass as pollsPassOf } from '../support/connectors.js';
 import { eventually, Stack } from '../support/stack.js';
 
 /**
@@ -49,13 +49,7 @@ async function connect(): Promise<void> {
 beforeAll(async () => {
   helpdesk = new HelpdeskSystem({ bearer: { [HUB_USER]: HUB_TOKEN, [PERSON]: PERSON_TOKEN } });
   helpdeskUrl = await helpdesk.start();
-  stack = await Stack.start({
-    SIMULATOR_PARTICIPANTS: '',
-    SIMULATOR_AUTO_ACKNOWLEDGE: 'false',
-    MAPPING_REFRESH_MS: '200',
-    CONNECTOR_LEASE_MS: '2500',
-    CONNECTOR_REFRESH_MS: '200',
-  });
+  stack = await Stack.start(CONNECTOR_STACK_ENV);
   await stack.startApp('connectors');
   await connect();
 }, 120_000);

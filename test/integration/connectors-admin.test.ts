@@ -257,7 +257,9 @@ describe('refusals change nothing', () => {
     const r = await admin('PATCH', '/v1/participants/{participantId}', { deliveryUrl: 'https://93.184.215.14/hook' }, { participantId: connected });
     expect(r.status).toBe(409);
     expect(r.problem.type).toBe('urn:drehscheibe:problem:participant-has-connector');
-    expect((await dataSource.query<Array<{ delivery_url: string | null }>>('SELECT delivery_url FROM participants WHERE id = $1', [connected]))[0].delivery_url).toBeNull();
+    expect(
+      (await dataSource.query<Array<{ delivery_url: string | null }>>('SELECT delivery_url FROM participants WHERE id = $1', [connected]))[0].delivery_url,
+    ).toBeNull();
     // Other changes of such a participant stay possible.
     expect((await admin('PATCH', '/v1/participants/{participantId}', { name: 'Renamed' }, { participantId: connected })).status).toBe(200);
   });

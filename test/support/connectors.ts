@@ -3,6 +3,15 @@ import { eventually, type Stack } from './stack.js';
 
 type Schemas = components['schemas'];
 
+/** Stack settings for connector tests: no simulated Länder, profiles and connectors seen at once, a short lease (kill tests). */
+export const CONNECTOR_STACK_ENV: Readonly<Record<string, string>> = {
+  SIMULATOR_PARTICIPANTS: '',
+  SIMULATOR_AUTO_ACKNOWLEDGE: 'false',
+  MAPPING_REFRESH_MS: '200',
+  CONNECTOR_LEASE_MS: '2500',
+  CONNECTOR_REFRESH_MS: '200',
+};
+
 /**
  * Connects a participant's system through a connector, the way an
  * administrator does (docs/connectors.md): its webhook endpoint removed, the

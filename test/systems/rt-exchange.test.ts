@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connectSystem, pollsPass as pollsPassOf } from '../support/connectors.js';
+import { CONNECTOR_STACK_ENV, connectSystem, pollsPass as pollsPassOf } from '../support/connectors.js';
 import { eventually, Stack } from '../support/stack.js';
 import { RtAgent } from './support/rt-agent.js';
 import { startRtInstance, type RtInstance } from './support/rt-instance.js';
@@ -82,11 +82,7 @@ beforeAll(async () => {
   mila = new Person(milaRt);
   bela = new Person(belaRt);
   stack = await Stack.start({
-    SIMULATOR_PARTICIPANTS: '',
-    SIMULATOR_AUTO_ACKNOWLEDGE: 'false',
-    MAPPING_REFRESH_MS: '200',
-    CONNECTOR_LEASE_MS: '2500',
-    CONNECTOR_REFRESH_MS: '200',
+    ...CONNECTOR_STACK_ENV,
     AUTO_CLOSE_INTERVAL_MS: '500',
     // Everything the processes log is scanned for the RT credentials.
     LOG_LEVEL: 'info',
