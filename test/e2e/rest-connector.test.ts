@@ -277,3 +277,28 @@ it('the same with the connectors process killed (kill -9) while a write is on it
     described(repeated!),
   ]);
 }, 180_000);
+
+it('a connector configured anew starts at its configuration: the history is not written again, and reading the system again changes nothing', async () => {
+  const writesBefore = helpdesk.writes.length;
+  const ticketsBefore = helpdesk.tickets.size;
+  const events = async () => Number((await stack.db.query<{ n: string }>('SELECT count(*) AS n FROM ticket_events'))[0].n);
+  const eventsBefore = await events();
+  const removed = await stack.api.call('DELETE', '/v1/participants/{participantId}/connector', { as: 'hub-admin', params: { participantId: BELA } });
+  expect(removed.status).toBe(204);
+  await connect();
+  await pollsPass(3);
+  // Its feed starts at the new configuration; the Helpdesk's change log is read from its start again, all of it replays.
+  expect(helpdesk.writes.length).toBe(writesBefore);
+  expect(await events()).toBe(eventsBefore);
+  // What comes after the configuration is written.
+  const subject = 'E: Nach der Neukonfiguration';
+  const created = await stack.api.call('POST', '/v1/tickets', {
+    as: 'demo-mila',
+    body: { externalId: 'MILA-E', type: 'incident', subject, description: 'Neu.', serviceId: SERVICE, impact: 3, urgency: 3, channel: 'web_form' },
+    headers: { 'idempotency-key': 'rest-e2e-E' },
+  });
+  expect(created.status).toBe(201);
+  await eventually('the Helpdesk to get the new ticket', () => Promise.resolve([...helpdesk.tickets.values()].some((t) => t.subject === subject)));
+  expect(helpdesk.tickets.size).toBe(ticketsBefore + 1);
+  expect(helpdesk.writes.length).toBe(writesBefore + 1);
+});

@@ -26,6 +26,7 @@ const config = (auth: ConnectorConfig['auth']): ConnectorConfig => ({
   auth,
   settings: { ...DEFAULT_CONNECTOR_SETTINGS, systemUser: 'drehscheibe' },
   enabled: true,
+  configuredAt: '2026-01-01T00:00:00.000Z',
 });
 
 /** Counts what went over the wire (real fetch underneath). */

@@ -57,6 +57,7 @@ describe('the worked connector example (generic REST connector, Helpdesk)', () =
       auth: { kind: 'bearer', token: TOKEN },
       settings: { pollIntervalMs: 2000, settleMs: 0, systemUser: HUB_USER, automaticUsers: [AUTOMATION_USER] },
       enabled: true,
+      configuredAt: '2026-01-01T00:00:00.000Z',
     };
     profile = engine.compile(profileDocument);
     connector = new RestConnector(config, profile);

@@ -31,4 +31,6 @@ export interface ConnectorConfig {
   auth: ConnectorAuth;
   settings: ConnectorSettings;
   enabled: boolean;
+  /** When the connector was first configured: the participant's events before it are not written into the system. */
+  configuredAt: string;
 }

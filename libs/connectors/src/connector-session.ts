@@ -113,9 +113,30 @@ export class ConnectorSession {
   }
 
   private async writeEvents(system: SystemConnector, active: ActiveProfile): Promise<boolean> {
+    if (this.resume.feedCursor === null) await this.skipHistory();
     const page = await this.ports.feed.readEntries(this.participantId, this.resume.feedCursor ?? undefined, FEED_PAGE);
     for (const step of outboundSteps(page.entries)) await this.writeStep(system, active, step);
     return page.entries.length === FEED_PAGE;
+  }
+
+  /**
+   * A new connector starts at its configuration: the participant's events
+   * before it (tickets its system never had) are not written into the
+   * system; events after it are, also those that came before its first cycle.
+   */
+  private async skipHistory(): Promise<void> {
+    const since = Date.parse(this.config.configuredAt);
+    const before = (item: Record<string, unknown>) => Date.parse(String(item.occurredAt ?? item.publishedAt ?? '')) < since;
+    let cursor: string | undefined;
+    pages: for (;;) {
+      const page = await this.ports.feed.readEntries(this.participantId, cursor, FEED_PAGE);
+      for (const entry of page.entries) {
+        if (!before(entry.item)) break pages;
+        cursor = entry.cursor;
+      }
+      if (page.entries.length < FEED_PAGE) break;
+    }
+    if (cursor) await this.advance(cursor, false);
   }
 
   private async writeStep(system: SystemConnector, active: ActiveProfile, step: OutboundStep): Promise<void> {

@@ -19,5 +19,6 @@ export function toConnectorConfig(row: ConnectorEntity, cipher: FieldCipher): Co
     auth: decrypted,
     settings: { ...DEFAULT_CONNECTOR_SETTINGS, ...(row.settings as Partial<ConnectorConfig['settings']>) },
     enabled: row.enabled,
+    configuredAt: row.createdAt.toISOString(),
   };
 }

@@ -57,6 +57,7 @@ function configFor(settings: Partial<ConnectorSettings> = {}, auth: ConnectorAut
     auth,
     settings: { pollIntervalMs: 1000, settleMs: 0, systemUser: HUB, automaticUsers: [AUTOMATION_USER], ...settings },
     enabled: true,
+    configuredAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
