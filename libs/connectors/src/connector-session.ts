@@ -126,7 +126,10 @@ export class ConnectorSession {
    */
   private async skipHistory(): Promise<void> {
     const since = Date.parse(this.config.configuredAt);
-    const before = (item: Record<string, unknown>) => Date.parse(String(item.occurredAt ?? item.publishedAt ?? '')) < since;
+    const before = (item: Record<string, unknown>) => {
+      const at = item.occurredAt ?? item.publishedAt;
+      return typeof at === 'string' && Date.parse(at) < since;
+    };
     let cursor: string | undefined;
     pages: for (;;) {
       const page = await this.ports.feed.readEntries(this.participantId, cursor, FEED_PAGE);
