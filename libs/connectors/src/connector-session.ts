@@ -127,7 +127,7 @@ export class ConnectorSession {
   private async skipHistory(): Promise<void> {
     const since = Date.parse(this.config.configuredAt);
     const before = (item: Record<string, unknown>) => {
-      const at = item.occurredAt ?? item.publishedAt;
+      const at = item.occurredAt;
       return typeof at === 'string' && Date.parse(at) < since;
     };
     let cursor: string | undefined;
