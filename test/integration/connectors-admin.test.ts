@@ -145,6 +145,8 @@ describe('configuring a connector', () => {
       auth: { kind: 'api-key', header: 'Authorization', prefix: 'token ', value: token },
       settings: { pollIntervalMs: 2000, settleMs: 1500, queue: 'Drehscheibe', systemUser: 'drehscheibe', automaticUsers: ['RT_System'] },
       enabled: true,
+      // When it was first configured (a replacement keeps it): the runtime writes no event from before it.
+      configuredAt: created.data.createdAt,
     });
 
     // A new secret replaces it.
