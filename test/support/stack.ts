@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { findFreePort } from '../../scripts/lib/ports.mjs';
 import { ApiClient } from './api-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { hubEnvironment, testServers } from './environment.js';
@@ -21,16 +21,8 @@ export interface StackOptions {
 /** What `startApp` waits for: the app's readiness (the default), or only that it is alive (a dependency is still down). */
 export type AppWait = 'ready' | 'live';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-    server.on('error', reject);
-  });
-}
+/** A port for an app started later: outside the ephemeral range and not handed to another test file (scripts/lib/ports.mjs). */
+export const freePort = findFreePort;
 
 async function waitFor(url: string, timeoutMs: number, child: ChildProcess, name: string, logFile: string): Promise<void> {
   // Polls: the app's own endpoint is the condition (no fixed start-up sleep).

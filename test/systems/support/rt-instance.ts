@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BUILTIN_PROFILES } from '@drehscheibe/mapping';
+import { findFreePort as freePort } from '../../../scripts/lib/ports.mjs';
 
 /**
  * Real Request Tracker 5 instances for the system tests: Debian's
@@ -108,17 +108,6 @@ interface SetupOutput {
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** The last `lines` non-empty lines of a file, indented, for error messages. */
 function tail(file: string, lines = 25): string {
