@@ -2078,9 +2078,17 @@ export interface components {
             status: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /**
+         * Format: int32
+         * @description Requests the participant's clients may make per rate-limit window (`RATE_LIMIT_WINDOW_SECONDS`),
+         *     together, across all replicas of the hub; more answer `429` with `Retry-After`. Absent: the
+         *     hub's default (`RATE_LIMIT_REQUESTS`). A change takes effect within the client cache period.
+         */
+        RateLimit: number;
         ParticipantCreate: {
             id: components["schemas"]["ParticipantId"];
             name: string;
@@ -2089,6 +2097,7 @@ export interface components {
             land?: components["schemas"]["Land"];
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
         };
         ParticipantUpdate: {
             name?: string;
@@ -2099,6 +2108,8 @@ export interface components {
             status?: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"] | null;
             contact?: components["schemas"]["Contact"] | null;
+            /** @description null: back to the hub's default. */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
         };
         ClientCreate: {
             /**
