@@ -1986,11 +1986,17 @@ export interface components {
     schemas: {
         /** @description A signed checkpoint. The members repeat the JWS's claims; trust only what the verified JWS says. */
         AuditCheckpoint: {
-            /** @description 1, 2, 3, … without gaps. */
+            /**
+             * Format: int64
+             * @description 1, 2, 3, … without gaps.
+             */
             seq: number;
             /** Format: date-time */
             createdAt: string;
-            /** @description Tickets (leaves) the tree holds. */
+            /**
+             * Format: int32
+             * @description Tickets (leaves) the tree holds.
+             */
             treeSize: number;
             root: components["schemas"]["Sha256Hex"];
             /** @description SHA-256 (hex) of the previous checkpoint's `jws`; null for the first. */
@@ -2007,12 +2013,16 @@ export interface components {
             chain: {
                 /** Format: uuid */
                 eventId: string;
+                /** Format: int32 */
                 ticketVersion: number;
                 prev: components["schemas"]["Sha256Hex"] | null;
                 hash: components["schemas"]["Sha256Hex"];
             }[];
             checkpoint: components["schemas"]["AuditCheckpoint"];
-            /** @description The ticket's leaf among the checkpoint's leaves (ordered by ticket id). */
+            /**
+             * Format: int32
+             * @description The ticket's leaf among the checkpoint's leaves (ordered by ticket id).
+             */
             leafIndex: number;
             /** @description The leaf's inclusion path (RFC 9162), sibling first. */
             path: components["schemas"]["Sha256Hex"][];
@@ -2033,6 +2043,7 @@ export interface components {
         Problem: {
             type: string;
             title: string;
+            /** Format: int32 */
             status: number;
             detail?: string;
             instance?: string;
@@ -2059,7 +2070,10 @@ export interface components {
              * @description For `consumer-leased`, when the other reader's lease runs out.
              */
             leasedUntil?: string;
-            /** @description For `version-mismatch`, the ticket's current version. */
+            /**
+             * Format: int32
+             * @description For `version-mismatch`, the ticket's current version.
+             */
             currentVersion?: number;
             /**
              * Format: uuid
@@ -2074,6 +2088,7 @@ export interface components {
                 code: "unmapped-code" | "no-matching-rule" | "expression-failed" | "invalid-result";
                 /** @description JSON Pointer into the profile. */
                 pointer: string;
+                /** Format: int32 */
                 profileVersion?: number;
             };
             /** @description For the token endpoint, the RFC 6749 error code. */
@@ -2091,7 +2106,10 @@ export interface components {
             access_token: string;
             /** @constant */
             token_type: "Bearer";
-            /** @description Lifetime in seconds. */
+            /**
+             * Format: int32
+             * @description Lifetime in seconds.
+             */
             expires_in: number;
             scope: string;
         };
@@ -2165,9 +2183,17 @@ export interface components {
             status: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /**
+         * Format: int32
+         * @description Requests the participant's clients may make per rate-limit window (`RATE_LIMIT_WINDOW_SECONDS`),
+         *     together, across all replicas of the hub; more answer `429` with `Retry-After`. Absent: the
+         *     hub's default (`RATE_LIMIT_REQUESTS`). A change takes effect within the client cache period.
+         */
+        RateLimit: number;
         ParticipantCreate: {
             id: components["schemas"]["ParticipantId"];
             name: string;
@@ -2176,6 +2202,7 @@ export interface components {
             land?: components["schemas"]["Land"];
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
         };
         ParticipantUpdate: {
             name?: string;
@@ -2186,6 +2213,8 @@ export interface components {
             status?: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"] | null;
             contact?: components["schemas"]["Contact"] | null;
+            /** @description null: back to the hub's default. */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
         };
         ClientCreate: {
             /**
@@ -2203,7 +2232,10 @@ export interface components {
             scopes: ("tickets" | "admin")[];
             /** @description false: the token endpoint refuses it and its tokens are refused. */
             enabled: boolean;
-            /** @description The current secret: 1 for the first, +1 per rotation. */
+            /**
+             * Format: int32
+             * @description The current secret: 1 for the first, +1 per rotation.
+             */
             secretGeneration: number;
             /**
              * Format: date-time
@@ -2223,6 +2255,7 @@ export interface components {
         };
         SecretRotation: {
             /**
+             * Format: int32
              * @description How long the previous secret and its tokens keep working; 0 ends them at once.
              * @default 3600
              */
@@ -2233,6 +2266,7 @@ export interface components {
             /** @description Shown once. */
             clientSecret: string;
             scopes: string[];
+            /** Format: int32 */
             secretGeneration: number;
             /**
              * Format: date-time
@@ -2284,6 +2318,7 @@ export interface components {
         RoutingRule: {
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
             position: number;
             serviceId?: components["schemas"]["ServiceId"];
             originLand?: components["schemas"]["Land"];
@@ -2296,7 +2331,10 @@ export interface components {
         };
         /** @description Needs `serviceId`, `originLand` or `category`, any combination (else `422 invalid-rule`). */
         RoutingRuleCreate: {
-            /** @description Unique; lower is tried first. */
+            /**
+             * Format: int32
+             * @description Unique; lower is tried first.
+             */
             position: number;
             serviceId?: components["schemas"]["ServiceId"];
             originLand?: components["schemas"]["Land"];
@@ -2307,6 +2345,7 @@ export interface components {
             description?: string;
         };
         RoutingRuleUpdate: {
+            /** Format: int32 */
             position?: number;
             serviceId?: components["schemas"]["ServiceId"] | null;
             originLand?: components["schemas"]["Land"] | null;
@@ -2357,10 +2396,12 @@ export interface components {
             noticeId?: string;
             /** Format: uuid */
             ticketId?: string;
+            /** Format: int32 */
             ticketVersion?: number;
             receiverId: components["schemas"]["ParticipantId"];
             /** @enum {string} */
             status: "pending" | "delivered" | "dead";
+            /** Format: int32 */
             attempts: number;
             nextAttemptAt?: components["schemas"]["Timestamp"];
             lastError?: string;
@@ -2400,7 +2441,9 @@ export interface components {
             /** @description Every attempt, oldest first. */
             history: {
                 attemptedAt: components["schemas"]["Timestamp"];
+                /** Format: int32 */
                 statusCode?: number;
+                /** Format: int32 */
                 latencyMs: number;
                 error?: string;
                 /** @description The first 512 bytes of the answer. */
@@ -2415,11 +2458,14 @@ export interface components {
              */
             circuit: "closed" | "open" | "half_open";
             paused: boolean;
+            /** Format: int32 */
             consecutiveFailures: number;
             nextProbeAt?: components["schemas"]["Timestamp"];
             lastSuccessAt?: components["schemas"]["Timestamp"];
             lastFailureAt?: components["schemas"]["Timestamp"];
+            /** Format: int64 */
             pending: number;
+            /** Format: int64 */
             dead: number;
             endpoint?: components["schemas"]["EndpointState"];
         };
@@ -2482,6 +2528,7 @@ export interface components {
          */
         TicketStatus: "new" | "forwarded" | "acknowledged" | "rejected" | "in_progress" | "waiting" | "resolved" | "closed" | "cancelled";
         /**
+         * Format: int32
          * @description 1 high, 2 medium, 3 low (codelists `impact`, `urgency`).
          * @enum {integer}
          */
@@ -2524,6 +2571,7 @@ export interface components {
             impact: components["schemas"]["Level"];
             urgency: components["schemas"]["Level"];
             /**
+             * Format: int32
              * @description The support level the ticket is at when handed over.
              * @default 1
              * @enum {integer}
@@ -2565,6 +2613,7 @@ export interface components {
             id: string;
             filename: string;
             mediaType: string;
+            /** Format: int32 */
             size: number;
             sha256: string;
         };
@@ -2579,6 +2628,7 @@ export interface components {
         Ticket: {
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
             version: number;
             type: components["schemas"]["TicketType"];
             subject: components["schemas"]["Subject"];
@@ -2592,6 +2642,7 @@ export interface components {
             impact: components["schemas"]["Level"];
             urgency: components["schemas"]["Level"];
             /**
+             * Format: int32
              * @description Derived from impact × urgency by the ITIL matrix (codelist `priority`).
              * @enum {integer}
              */
@@ -2603,7 +2654,10 @@ export interface components {
             };
             assignee: components["schemas"]["PartyRef"];
             references: components["schemas"]["Reference"][];
-            /** @enum {integer} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             supportLevel: 1 | 2 | 3;
             channel: components["schemas"]["Channel"];
             requester?: components["schemas"]["Requester"];
@@ -2687,7 +2741,10 @@ export interface components {
                 operationId: components["schemas"]["TicketOperation"];
                 from: components["schemas"]["TicketStatus"];
                 to: components["schemas"]["TicketStatus"];
-                /** @description The version the step's event made. */
+                /**
+                 * Format: int32
+                 * @description The version the step's event made.
+                 */
                 ticketVersion: number;
                 /** @description The step's event type. */
                 eventType: string;
@@ -2736,6 +2793,7 @@ export interface components {
             type: components["schemas"]["EventType"];
             /** Format: uuid */
             ticketId: string;
+            /** Format: int32 */
             ticketVersion: number;
             occurredAt: components["schemas"]["Timestamp"];
             actor: {
@@ -2937,6 +2995,7 @@ export interface components {
              */
             id: string;
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             active: boolean;
             createdAt: components["schemas"]["Timestamp"];
@@ -2952,6 +3011,7 @@ export interface components {
              */
             id: string;
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             active: boolean;
             createdAt: components["schemas"]["Timestamp"];
@@ -2986,11 +3046,13 @@ export interface components {
         /** @description A header name (case does not matter; the hub answers it in lower case). */
         InboundAuthHeader: string;
         MappingActivation: {
+            /** Format: int32 */
             version: number;
             inboundAuth?: components["schemas"]["InboundAuthSetting"];
         };
         MappingBinding: {
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             /** Format: uuid */
             profileId: string;
@@ -3004,6 +3066,7 @@ export interface components {
         /** @description A stored version (`participantId` + `version`) or a posted `document`, and the sample to run it on. */
         DryRunRequest: {
             participantId?: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version?: number;
             document?: components["schemas"]["MappingProfileDocument"];
             /** @enum {string} */
@@ -3053,19 +3116,29 @@ export interface components {
             rule: string;
             /** Format: uuid */
             ticketId: string;
+            /** Format: int32 */
             ticketVersion: number;
             /**
              * @description `unchanged`: a repeat, or the ticket was in that state already (no event).
              * @enum {string}
              */
             outcome: "created" | "changed" | "unchanged";
-            /** @description The profile version that translated it. */
+            /**
+             * Format: int32
+             * @description The profile version that translated it.
+             */
             profileVersion: number;
         };
         ConnectorSettings: {
-            /** @description How often the system is asked for changes (default 2000). */
+            /**
+             * Format: int32
+             * @description How often the system is asked for changes (default 2000).
+             */
             pollIntervalMs?: number;
-            /** @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records. */
+            /**
+             * Format: int32
+             * @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records.
+             */
             settleMs?: number;
             /** @description RT: the queue the hub works in. */
             queue?: string;
@@ -3139,7 +3212,10 @@ export interface components {
             };
             lastPollAt: null | components["schemas"]["Timestamp"];
             lastSuccessAt: null | components["schemas"]["Timestamp"];
-            /** @description How old the oldest change was that the last poll applied, in ms. */
+            /**
+             * Format: int64
+             * @description How old the oldest change was that the last poll applied, in ms.
+             */
             lagMs: number | null;
             /** @description The last failure and its cause (`system-unreachable`, `system-refused`, `mapping-failed`, `hub-refused`, …); null when none. */
             lastError: null | {
@@ -3147,12 +3223,22 @@ export interface components {
                 cause: string;
                 message: string;
             };
+            /** Format: int32 */
             consecutiveFailures: number;
-            /** @description Changes from the system applied to the hub. */
+            /**
+             * Format: int64
+             * @description Changes from the system applied to the hub.
+             */
             changesApplied: number;
-            /** @description Records in the system that were the hub's own writes or reactions to them, not read back. */
+            /**
+             * Format: int64
+             * @description Records in the system that were the hub's own writes or reactions to them, not read back.
+             */
             echoesSuppressed: number;
-            /** @description Writes of hub events to the system. */
+            /**
+             * Format: int64
+             * @description Writes of hub events to the system.
+             */
             writes: number;
             /** @description A write was started and is not confirmed yet (checked first after a restart). */
             pendingWrite: boolean;
@@ -3195,6 +3281,8 @@ export interface components {
             headers: {
                 ETag: components["headers"]["ETag"];
                 "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3209,6 +3297,8 @@ export interface components {
          */
         BadRequest: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3222,6 +3312,8 @@ export interface components {
          */
         Unauthorized: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3231,6 +3323,8 @@ export interface components {
         /** @description Authenticated, but the caller's role on this ticket or its scope does not allow the operation. */
         Forbidden: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3240,6 +3334,8 @@ export interface components {
         /** @description No such ticket, or the caller is not party to it. */
         NotFound: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3251,6 +3347,8 @@ export interface components {
             headers: {
                 /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3260,6 +3358,8 @@ export interface components {
         /** @description You have no consumer of this name (`not-found`). */
         ConsumerNotFound: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3275,6 +3375,8 @@ export interface components {
             headers: {
                 /** @description For `consumer-leased`, seconds until the lease runs out. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3284,6 +3386,8 @@ export interface components {
         /** @description The id exists already (`already-exists`), or the entry is still referenced (`participant-in-use`, `service-in-use`, with `references`). */
         RegistryConflict: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3293,6 +3397,8 @@ export interface components {
         /** @description `If-Match` names an older version than the current one (`version-mismatch`). */
         PreconditionFailed: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3302,6 +3408,8 @@ export interface components {
         /** @description The request body exceeds the configured limit (`payload-too-large`). */
         PayloadTooLarge: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3311,6 +3419,8 @@ export interface components {
         /** @description A path parameter is longer than the hub accepts (`uri-too-long`). */
         UriTooLong: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3319,6 +3429,35 @@ export interface components {
         };
         /** @description The request body is not of a media type the operation takes (`application/json` unless it says otherwise), or the `Content-Type` header is not a valid media type (`unsupported-media-type`). */
         UnsupportedMediaType: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The calling participant has used up its requests for the current window (`too-many-requests`;
+         *     the hub's default per participant is `RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW_SECONDS`,
+         *     an operator may set another for a participant as its `rateLimit`). Nothing was done. Wait
+         *     `Retry-After` seconds. All replicas of the hub share the count.
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds until the window resets. */
+                "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected error in the hub (`internal-error`); `correlationId` finds it in the hub's logs. A write may or may not have been applied; retry it with the same `Idempotency-Key`. */
+        InternalError: {
             headers: {
                 [name: string]: unknown;
             };
@@ -3344,6 +3483,8 @@ export interface components {
         /** @description Well-formed but not acceptable — an unknown code (`unknown-code`), an unknown service (`unknown-service`), a ticket that cannot be routed (`unroutable`, with `reason`), or an `Idempotency-Key` reused for another request (`idempotency-key-reused`). */
         Unprocessable: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3353,6 +3494,8 @@ export interface components {
         /** @description The profile document fits the schema but cannot work (`invalid-profile`); every problem is in `violations`, with a JSON Pointer into the document. Nothing was stored. */
         InvalidProfile: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3408,6 +3551,15 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description On answers to participant clients, which are rate limited per participant (operator
+         *     clients are not): how much of the current window is left (IETF draft
+         *     `draft-ietf-httpapi-ratelimit-headers`), e.g. `"participant";r=57;t=23` — 57 more requests
+         *     in the 23 s until the window resets.
+         */
+        RateLimit: string;
+        /** @description Sent with `RateLimit`: the participant's quota per window, e.g. `"participant";q=600;w=60` (600 requests per 60 s). */
+        RateLimitPolicy: string;
         /** @description The ticket version, quoted (`"3"`). Send it back in `If-Match`. */
         ETag: string;
         /**
@@ -3460,6 +3612,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyFailedAuthentications"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3482,6 +3635,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3504,6 +3658,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3526,6 +3681,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
         };
     };
     getReadiness: {
@@ -3547,6 +3703,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             /** @description A dependency is down; `checks` names it. */
             503: {
                 headers: {
@@ -3579,6 +3736,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
         };
     };
     listCodelists: {
@@ -3593,6 +3751,8 @@ export interface operations {
             /** @description The code lists loaded by this hub. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3604,6 +3764,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3637,6 +3799,8 @@ export interface operations {
             /** @description Applied (or a repeat of something applied before). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3648,6 +3812,8 @@ export interface operations {
                 headers: {
                     /** @description The new ticket. */
                     Location?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3663,6 +3829,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3678,6 +3846,8 @@ export interface operations {
             /** @description The lifecycle. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3687,6 +3857,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3724,6 +3896,8 @@ export interface operations {
             /** @description One page of tickets. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3737,6 +3911,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3774,6 +3950,8 @@ export interface operations {
                      *     `origin`, `externalId`, `bodySha256`, `iat`.
                      */
                     "Drehscheibe-Receipt"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3795,6 +3973,8 @@ export interface operations {
                     Location?: string;
                     /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3804,6 +3984,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3823,6 +4005,8 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3834,6 +4018,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3852,6 +4038,8 @@ export interface operations {
             /** @description Every event of the ticket. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3865,6 +4053,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3886,6 +4076,8 @@ export interface operations {
             /** @description The chain, the checkpoint and the inclusion path. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3901,6 +4093,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the next checkpoint is due. */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3908,6 +4102,8 @@ export interface operations {
                 };
             };
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3927,6 +4123,8 @@ export interface operations {
             /** @description Checkpoints, newest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3939,6 +4137,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4001,6 +4201,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4063,6 +4265,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4126,6 +4330,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4188,6 +4394,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4250,6 +4458,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4312,6 +4522,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4375,6 +4587,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4437,6 +4651,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4500,6 +4716,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4550,6 +4768,8 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4566,6 +4786,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4619,6 +4841,8 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4632,6 +4856,8 @@ export interface operations {
                     Location?: string;
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4648,6 +4874,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4669,6 +4897,8 @@ export interface operations {
                 headers: {
                     "Repr-Digest"?: string;
                     "Content-Disposition"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4680,6 +4910,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4700,6 +4932,8 @@ export interface operations {
             /** @description The next events. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4712,6 +4946,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4727,6 +4963,8 @@ export interface operations {
             /** @description The caller's consumers. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4738,6 +4976,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4756,6 +4996,8 @@ export interface operations {
             /** @description The consumer. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4767,6 +5009,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ConsumerNotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4794,6 +5038,8 @@ export interface operations {
             /** @description The consumer, at the given cursor, without a lease. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4807,6 +5053,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4825,6 +5073,8 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4837,6 +5087,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4860,6 +5112,8 @@ export interface operations {
             /** @description The entries after the consumer's acknowledged cursor, and your lease. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4881,6 +5135,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["ConsumerConflict"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4909,6 +5165,8 @@ export interface operations {
             /** @description The consumer after the acknowledgement. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4923,6 +5181,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4938,6 +5198,8 @@ export interface operations {
             /** @description The registry. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4949,6 +5211,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4982,6 +5246,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4995,6 +5261,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5012,6 +5280,8 @@ export interface operations {
             /** @description The participant. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5023,6 +5293,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5040,6 +5312,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5052,6 +5326,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5078,6 +5354,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5091,6 +5369,8 @@ export interface operations {
             /** @description The participant's system is worked by a connector (`participant-has-connector`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5101,6 +5381,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5118,6 +5400,8 @@ export interface operations {
             /** @description The participant's clients, oldest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5131,6 +5415,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5160,6 +5446,8 @@ export interface operations {
             201: {
                 headers: {
                     "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5173,6 +5461,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5192,6 +5482,8 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5203,6 +5495,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5231,6 +5525,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5244,6 +5540,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5268,6 +5566,8 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5281,6 +5581,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5296,6 +5598,8 @@ export interface operations {
             /** @description Every registered online service with its operator. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5307,6 +5611,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5333,6 +5639,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5346,6 +5654,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5363,6 +5673,8 @@ export interface operations {
             /** @description The service. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5374,6 +5686,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5391,6 +5705,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5403,6 +5719,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5431,6 +5749,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5445,6 +5765,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5462,6 +5784,8 @@ export interface operations {
             /** @description Notices that have not ended, soonest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5475,6 +5799,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5513,6 +5839,8 @@ export interface operations {
             /** @description Published. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5528,6 +5856,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5545,6 +5875,8 @@ export interface operations {
             /** @description Subscribed (also when already subscribed). */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5556,6 +5888,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5573,6 +5907,8 @@ export interface operations {
             /** @description Unsubscribed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5584,6 +5920,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5599,6 +5937,8 @@ export interface operations {
             /** @description The rules, by ascending `position`. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5610,6 +5950,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5638,6 +5980,8 @@ export interface operations {
             /** @description Added. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5651,6 +5995,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5668,6 +6014,8 @@ export interface operations {
             /** @description The rule. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5679,6 +6027,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5696,6 +6046,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5707,6 +6059,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5734,6 +6088,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5749,6 +6105,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5772,6 +6130,8 @@ export interface operations {
             /** @description Newest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5784,6 +6144,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5802,6 +6164,8 @@ export interface operations {
             /** @description The delivery and its attempts, oldest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5813,6 +6177,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5831,6 +6197,8 @@ export interface operations {
             /** @description Queued. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5845,6 +6213,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5862,6 +6232,8 @@ export interface operations {
             /** @description The receiver's state. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5873,6 +6245,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5890,6 +6264,8 @@ export interface operations {
             /** @description Paused; deliveries stay pending and keep their order. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5903,6 +6279,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5920,6 +6298,8 @@ export interface operations {
             /** @description Resumed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5933,6 +6313,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5950,6 +6332,8 @@ export interface operations {
             /** @description The handshake is scheduled; the state shows `endpoint.verification` = `pending`. */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5964,6 +6348,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5981,10 +6367,13 @@ export interface operations {
             /** @description How many were queued again. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: int64 */
                         replayed: number;
                     };
                 };
@@ -5996,6 +6385,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6013,6 +6404,8 @@ export interface operations {
             /** @description The versions. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6026,6 +6419,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6049,6 +6444,8 @@ export interface operations {
                 headers: {
                     /** @description The new version, `/v1/participants/{participantId}/mapping-profiles/{version}`. */
                     Location?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6063,6 +6460,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidProfile"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6082,6 +6481,8 @@ export interface operations {
             /** @description The version. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6093,6 +6494,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6110,6 +6513,8 @@ export interface operations {
             /** @description The active version. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6121,6 +6526,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6144,6 +6551,8 @@ export interface operations {
                 headers: {
                     /** @description `no-store`: the answer may carry a secret. */
                     "Cache-Control"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6157,6 +6566,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6174,6 +6585,8 @@ export interface operations {
             /** @description No profile is active any more. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6185,6 +6598,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6200,6 +6615,8 @@ export interface operations {
             /** @description The built-in profiles. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6214,6 +6631,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6232,6 +6651,8 @@ export interface operations {
             /** @description The built-in profile. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6246,6 +6667,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6265,6 +6688,8 @@ export interface operations {
             /** @description What the profile made of the sample, or why it could not. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6277,6 +6702,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6294,6 +6721,8 @@ export interface operations {
             /** @description The connector. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6305,6 +6734,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6326,6 +6757,8 @@ export interface operations {
             /** @description Replaced. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6335,6 +6768,8 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6348,6 +6783,8 @@ export interface operations {
             /** @description The participant has a webhook endpoint (`participant-has-endpoint`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6360,12 +6797,16 @@ export interface operations {
             /** @description The configuration cannot work (`invalid-connector`, with `errors`); nothing was changed. */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6383,6 +6824,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6394,6 +6837,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6409,6 +6854,8 @@ export interface operations {
             /** @description The connectors. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6420,6 +6867,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
