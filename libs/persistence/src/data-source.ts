@@ -43,6 +43,8 @@ import { NativeRequests1733900000000 } from './migrations/1733900000000-native-r
 import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
+import { DeliverySecrets1734200000000 } from './migrations/1734200000000-delivery-secrets.js';
+import { DeliverySecretEntity } from './entities/delivery-secret.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -68,6 +70,7 @@ export const ENTITIES = [
   MappingBindingEntity,
   ConnectorEntity,
   ConnectorStateEntity,
+  DeliverySecretEntity,
 ];
 
 export const MIGRATIONS = [
@@ -87,6 +90,7 @@ export const MIGRATIONS = [
   MappingProfiles1733800000000,
   NativeRequests1733900000000,
   Connectors1734000000000,
+  DeliverySecrets1734200000000,
 ];
 
 export interface DataSourceOptions {
