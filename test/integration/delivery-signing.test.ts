@@ -270,7 +270,7 @@ describe('delivery signature schemes', () => {
     expect(verifyHmac(next, overlapping.headers, overlapping.body)).toBe(true);
 
     configured.set(ids.hmac, [next]);
-    await eventually('the overlap to end', async () => Date.now() > expiresAt + 100);
+    await eventually('the overlap to end', () => Promise.resolve(Date.now() > expiresAt + 100));
     const after = `Nach ${suffix}`;
     await publishNotice(after);
     const [single] = deliveriesOf(ids.hmac, after);
@@ -354,8 +354,10 @@ describe('delivery signature schemes', () => {
     schemeOf[ids.fit] = 'standard-webhooks-ed25519';
     // Before the PATCH, every handshake to it was a FIT-Connect one.
     expect(arrivals.some((a) => a.participant === ids.fit && a.challenge && a.headers['webhook-signature'] !== undefined)).toBe(false);
-    await eventually('a new handshake, signed with the hub key', async () =>
-      arrivals.some((a) => a.participant === ids.fit && a.challenge && a.verified && header(a.headers, 'webhook-signature').startsWith('v1a,')),
+    await eventually('a new handshake, signed with the hub key', () =>
+      Promise.resolve(
+        arrivals.some((a) => a.participant === ids.fit && a.challenge && a.verified && header(a.headers, 'webhook-signature').startsWith('v1a,')),
+      ),
     );
   });
 });
