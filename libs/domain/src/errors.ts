@@ -29,6 +29,7 @@ export type DomainErrorCode =
   | 'invalid-connector'
   | 'participant-has-endpoint'
   | 'participant-has-connector'
+  | 'not-checkpointed'
   | 'no-delivery-secret';
 
 export class DomainError extends Error {
