@@ -5,6 +5,7 @@ import {
   DeliveryProcessor,
   DeliveryQueue,
   DeliveryReconciler,
+  DeliverySigning,
   DeliveryStore,
   JobName,
   QueueName,
@@ -22,7 +23,7 @@ import { checkDependency, reasonOf, unavailableDependency } from '@drehscheibe/a
 import { HubMetrics, portOf, serveOperations, type Logger, type Readiness } from '@drehscheibe/observability';
 import { createDataSource, DatabaseConnection } from '@drehscheibe/persistence';
 import { purgeExpiredIdempotencyKeys } from '@drehscheibe/idempotency';
-import { SigningKey } from '@drehscheibe/security';
+import { FieldCipher, SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -131,7 +132,8 @@ function consume(
   void tickets.profiles.warm().catch(() => undefined); // read before auto-close's first change needs them
   const processor = new DeliveryProcessor(
     deliveries,
-    ed25519Signer(webhookKey.privateKey),
+    // The hub's key, or the receiver's secret (HMAC, FIT-Connect) decrypted with the data key.
+    new DeliverySigning(ed25519Signer(webhookKey.privateKey), new FieldCipher(config.keys.dataKey)),
     config.delivery,
     logger.child({ component: 'delivery' }),
     circuit,

@@ -15,3 +15,4 @@ export { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
 export { ReceiverHealthStore, type HealthSnapshot } from './receiver-health-store.js';
 export { ReceiverSlots } from './receiver-slots.js';
 export { DeliveryAdmin, type DeliveryFilter, type DeliveryRecord, type ReceiverState, type DeliveryDetail } from './delivery-admin.js';
+export { DeliverySigning, type ReceiverSecret, type SignedMessage } from './delivery-signing.js';

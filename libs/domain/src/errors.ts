@@ -29,7 +29,8 @@ export type DomainErrorCode =
   | 'invalid-connector'
   | 'participant-has-endpoint'
   | 'participant-has-connector'
-  | 'not-checkpointed';
+  | 'not-checkpointed'
+  | 'no-delivery-secret';
 
 export class DomainError extends Error {
   constructor(

@@ -46,6 +46,8 @@ import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 import { ParticipantRateLimit1734500000000 } from './migrations/1734500000000-participant-rate-limit.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
+import { DeliverySecrets1734200000000 } from './migrations/1734200000000-delivery-secrets.js';
+import { DeliverySecretEntity } from './entities/delivery-secret.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -72,6 +74,7 @@ export const ENTITIES = [
   ConnectorEntity,
   ConnectorStateEntity,
   AuditCheckpointEntity,
+  DeliverySecretEntity,
 ];
 
 export const MIGRATIONS = [
@@ -92,6 +95,7 @@ export const MIGRATIONS = [
   NativeRequests1733900000000,
   Connectors1734000000000,
   AuditChain1734100000000,
+  DeliverySecrets1734200000000,
   ParticipantRateLimit1734500000000,
 ];
 

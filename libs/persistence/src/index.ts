@@ -24,6 +24,7 @@ export { MappingBindingEntity, type StoredInboundAuth } from './entities/mapping
 export { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 export { ConnectorEntity, type StoredConnectorAuth } from './entities/connector.entity.js';
 export { ConnectorStateEntity, type StoredConnectorError, type StoredPendingWrite } from './entities/connector-state.entity.js';
+export { DeliverySecretEntity, type DeliverySignatureScheme, type SecretSignatureScheme } from './entities/delivery-secret.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
