@@ -3,12 +3,17 @@ import { parseArgs } from 'node:util';
 import { RetryAborted } from '@drehscheibe/availability';
 import { createLogger } from '@drehscheibe/observability';
 import { connectDataSource, createDataSource, runMigrations } from '@drehscheibe/persistence';
+import { loadConfig } from '@drehscheibe/config';
+import { FieldCipher } from '@drehscheibe/security';
 import { seedDemo } from './demo-seed.js';
+import { rotateDataKey } from './rotate-data-key.js';
 
 const USAGE = `usage: hub-cli <command> [--wait SECONDS]
   migrate                                   apply pending database migrations
   seed-demo --credentials FILE --simulator-url URL
                                             register the demo participants and service
+  rotate-data-key                           re-encrypt everything under HUB_DATA_KEYS_PREVIOUS with HUB_DATA_KEY
+                                            (while the hub runs; exit 0 when nothing is left under an old key)
   --wait SECONDS   how long to wait for PostgreSQL to become reachable (default 120)`;
 
 const DEFAULT_WAIT_SECONDS = 120;
@@ -53,6 +58,24 @@ async function main(): Promise<number> {
         await ds.destroy();
       }
       return 0;
+    }
+    case 'rotate-data-key': {
+      // The key ring as the hub reads it (and the same validation).
+      const { keys } = loadConfig();
+      const cipher = new FieldCipher(keys.dataKey, keys.previousDataKeys);
+      const ds = await connectDataSource(createDataSource({ url: databaseUrl, poolSize: 2, applicationName: 'drehscheibe-cli' }), {
+        logger: wait.logger,
+        signal: AbortSignal.timeout(wait.waitMs),
+        requireCurrentSchema: true,
+      });
+      try {
+        const report = await rotateDataKey(ds, cipher, (line) => console.log(line));
+        const moved = Object.entries(report.moved).map(([column, n]) => `${column} ${n}`);
+        console.log(`data key ${report.keyId}: re-encrypted ${moved.join(', ')}; ${report.remaining} values left under other keys`);
+        return report.remaining === 0 ? 0 : 75;
+      } finally {
+        await ds.destroy();
+      }
     }
     default:
       console.error(USAGE);
