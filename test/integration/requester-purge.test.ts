@@ -79,11 +79,14 @@ async function closedTicket(): Promise<{ id: string; key: string }> {
 
 const view = async (as: string, ticketId: string) => (await hub.api.call('GET', '/v1/tickets/{ticketId}', { as, params: { ticketId } })).data;
 const row = async (ticketId: string) =>
-  (await hub.db.query<{ requester_enc: string | null; requester_purged_at: Date | null; version: number }>(
-    'SELECT requester_enc, requester_purged_at, version FROM tickets WHERE id = $1',
-    [ticketId],
-  ))[0];
-const eventCount = async (ticketId: string) => (await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $1', [ticketId]))[0].n;
+  (
+    await hub.db.query<{ requester_enc: string | null; requester_purged_at: Date | null; version: number }>(
+      'SELECT requester_enc, requester_purged_at, version FROM tickets WHERE id = $1',
+      [ticketId],
+    )
+  )[0];
+const eventCount = async (ticketId: string) =>
+  (await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $1', [ticketId]))[0].n;
 const excerptsQuoting = async (ticketId: string) =>
   (
     await hub.db.query<{ n: number }>(

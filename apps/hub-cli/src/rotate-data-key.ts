@@ -32,7 +32,11 @@ const MAX_PASSES = 5;
  * new HUB_DATA_KEY (and the old one in HUB_DATA_KEYS_PREVIOUS); when it
  * reports nothing remaining, the old key can go (see docs/security.md).
  */
-export async function rotateDataKey(dataSource: DataSource, cipher: FieldCipher, onProgress: (line: string) => void = () => undefined): Promise<RotationReport> {
+export async function rotateDataKey(
+  dataSource: DataSource,
+  cipher: FieldCipher,
+  onProgress: (line: string) => void = () => undefined,
+): Promise<RotationReport> {
   const moved: Record<string, number> = {};
   let remaining = 0;
   for (let pass = 1; pass <= MAX_PASSES; pass++) {

@@ -391,4 +391,6 @@ export const mappingParticipantReferences = {
 };
 
 /** An inbound shared secret is encrypted with the data key, for `hub-cli rotate-data-key`. */
-export const mappingEncryptedColumns: EncryptedColumn[] = [{ table: 'mapping_bindings', key: ['participant_id'], column: 'inbound_auth', jsonField: 'secretEnc' }];
+export const mappingEncryptedColumns: EncryptedColumn[] = [
+  { table: 'mapping_bindings', key: ['participant_id'], column: 'inbound_auth', jsonField: 'secretEnc' },
+];
