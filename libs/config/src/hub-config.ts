@@ -85,6 +85,10 @@ export interface HubConfig {
     /** How long a read of a named consumer holds its lease; the holder renews it by reading or acknowledging. */
     consumerLeaseSeconds: number;
   };
+  audit: {
+    /** How often the worker makes a signed checkpoint over every ticket's chain head (when anything changed). */
+    checkpointIntervalMs: number;
+  };
   autoClose: {
     /**
      * How long a resolved ticket stays resolved before the hub closes it, for
@@ -318,6 +322,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     feed: {
       consumerLeaseSeconds: r.int('FEED_CONSUMER_LEASE_SECONDS', 30, 1, 600),
+    },
+    audit: {
+      checkpointIntervalMs: r.int('AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 100, 86_400_000),
     },
     autoClose: {
       after: r.period('AUTO_CLOSE_AFTER', 'P14D'),

@@ -28,7 +28,8 @@ export type DomainErrorCode =
   | 'mapping-failed'
   | 'invalid-connector'
   | 'participant-has-endpoint'
-  | 'participant-has-connector';
+  | 'participant-has-connector'
+  | 'not-checkpointed';
 
 export class DomainError extends Error {
   constructor(

@@ -41,6 +41,8 @@ import { MappingProfileEntity } from './entities/mapping-profile.entity.js';
 import { MappingBindingEntity } from './entities/mapping-binding.entity.js';
 import { NativeRequests1733900000000 } from './migrations/1733900000000-native-requests.js';
 import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
+import { AuditChain1734100000000 } from './migrations/1734100000000-audit-chain.js';
+import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 import { RequesterPurge1734400000000 } from './migrations/1734400000000-requester-purge.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
@@ -69,6 +71,7 @@ export const ENTITIES = [
   MappingBindingEntity,
   ConnectorEntity,
   ConnectorStateEntity,
+  AuditCheckpointEntity,
 ];
 
 export const MIGRATIONS = [
@@ -88,6 +91,7 @@ export const MIGRATIONS = [
   MappingProfiles1733800000000,
   NativeRequests1733900000000,
   Connectors1734000000000,
+  AuditChain1734100000000,
   RequesterPurge1734400000000,
 ];
 

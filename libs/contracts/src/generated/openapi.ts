@@ -323,6 +323,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/audit-proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Proof that the ticket's history is the one the hub committed to
+         * @description Every event of a ticket is a link of the ticket's hash chain: its `hash` is SHA-256
+         *     over the RFC 8785 (JCS) form of `{"event": <the event as delivered>, "prev": <the
+         *     previous link's hash or null>}`, where the event as delivered is the webhook body or
+         *     feed entry (with its `ticket` snapshot). Signed checkpoints commit to every ticket's
+         *     last link as the root of a Merkle tree (RFC 9162).
+         *
+         *     This answers the ticket's chain up to the head in the latest checkpoint (or the one
+         *     named by `checkpoint`), the checkpoint, and the leaf's inclusion path. To check it on
+         *     your own: hash each event you received and compare it with the chain's link of its
+         *     version; follow the links; hash the leaf `{"head", "ticketId", "ticketVersion"}` (JCS,
+         *     prefixed with byte 0x00) and walk the path to the checkpoint's root (RFC 9162
+         *     section 2.1.3.2); verify the checkpoint's JWS with the hub's keys
+         *     (`GET /.well-known/jwks.json`). `docs/security.md` shows it in code.
+         *
+         *     A ticket created after the latest checkpoint answers `409 not-checkpointed` until the
+         *     next one (the worker makes one every `AUDIT_CHECKPOINT_INTERVAL_MS` when anything changed).
+         */
+        get: operations["getTicketAuditProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed checkpoints, newest first
+         * @description Each checkpoint commits to every ticket's chain head at one moment as a Merkle root,
+         *     signed by the hub (compact JWS, EdDSA, `typ` `checkpoint+jws`, key in
+         *     `GET /.well-known/jwks.json`). `previous` is SHA-256 of the previous checkpoint's JWS,
+         *     so the checkpoints form a chain of their own: keep the latest you saw, and a later one
+         *     must link back to it. Readable by every participant: a root reveals nothing.
+         */
+        get: operations["listAuditCheckpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticketId}/acknowledgement": {
         parameters: {
             query?: never;
@@ -1922,6 +1984,39 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @description A signed checkpoint. The members repeat the JWS's claims; trust only what the verified JWS says. */
+        AuditCheckpoint: {
+            /** @description 1, 2, 3, … without gaps. */
+            seq: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Tickets (leaves) the tree holds. */
+            treeSize: number;
+            root: components["schemas"]["Sha256Hex"];
+            /** @description SHA-256 (hex) of the previous checkpoint's `jws`; null for the first. */
+            previous: components["schemas"]["Sha256Hex"] | null;
+            /** @description Compact JWS (EdDSA) over `{iss, seq, createdAt, treeSize, root, previous}`. */
+            jws: string;
+        };
+        /** @description A SHA-256 digest, 64 lowercase hex digits. */
+        Sha256Hex: string;
+        TicketAuditProof: {
+            /** Format: uuid */
+            ticketId: string;
+            /** @description The ticket's chain, version 1 first, up to the head the checkpoint holds. */
+            chain: {
+                /** Format: uuid */
+                eventId: string;
+                ticketVersion: number;
+                prev: components["schemas"]["Sha256Hex"] | null;
+                hash: components["schemas"]["Sha256Hex"];
+            }[];
+            checkpoint: components["schemas"]["AuditCheckpoint"];
+            /** @description The ticket's leaf among the checkpoint's leaves (ordered by ticket id). */
+            leafIndex: number;
+            /** @description The leaf's inclusion path (RFC 9162), sibling first. */
+            path: components["schemas"]["Sha256Hex"][];
+        };
         /**
          * @description RFC 9457 problem details. `type` is `urn:drehscheibe:problem:<code>` with code one of
          *     malformed-request, validation-failed, unauthorized, invalid-client, forbidden,
@@ -1932,7 +2027,7 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, too-many-requests,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -3775,6 +3870,80 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTicketAuditProof: {
+        parameters: {
+            query?: {
+                /** @description The checkpoint to prove against (its `seq`); default the latest. Only recent checkpoints keep what a proof needs (`404` otherwise). */
+                checkpoint?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chain, the checkpoint and the inclusion path. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketAuditProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description No checkpoint covers the ticket yet (`not-checkpointed`); `Retry-After` says when the next is due. */
+            409: {
+                headers: {
+                    /** @description Seconds until the next checkpoint is due. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditCheckpoints: {
+        parameters: {
+            query?: {
+                /** @description Only checkpoints with a smaller `seq` (paging back). */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Checkpoints, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditCheckpoint"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
         };
