@@ -34,6 +34,11 @@ export interface HubConfig {
     failuresPerSource: number;
     failureWindowSeconds: number;
   };
+  /** API requests per participant and window (all its clients, all replicas); a participant's `rateLimit` overrides `requests`. */
+  rateLimit: {
+    requests: number;
+    windowSeconds: number;
+  };
   keys: {
     /** Ed25519 secret key (`whsk_…`) that signs access tokens and receipts. */
     tokenSigningKey: string;
@@ -282,6 +287,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
       failuresPerClient: r.int('AUTH_FAILURES_PER_CLIENT', 10, 1, 100_000),
       failuresPerSource: r.int('AUTH_FAILURES_PER_SOURCE', 30, 1, 100_000),
       failureWindowSeconds: r.int('AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
+    },
+    rateLimit: {
+      requests: r.int('RATE_LIMIT_REQUESTS', 3_000, 1, 1_000_000),
+      windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     },
     keys: {
       tokenSigningKey: r.key('HUB_TOKEN_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),

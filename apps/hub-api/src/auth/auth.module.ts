@@ -4,13 +4,15 @@ import { AccessTokenService, type SigningKey } from '@drehscheibe/security';
 import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { HUB_CONFIG, REDIS, TOKEN_SIGNING_KEY } from '../core/tokens.js';
+import type { Logger } from '@drehscheibe/observability';
+import { HUB_CONFIG, LOGGER, REDIS, TOKEN_SIGNING_KEY } from '../core/tokens.js';
 import { BearerAuthentication, ClientSecretAuthentication } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
+import { ParticipantRateLimiter } from './participant-rate-limiter.js';
 import { OAuthController } from './oauth.controller.js';
 
-/** Who is calling: the token endpoint, the public keys, and the two ways to authenticate (bearer token, client secret). */
+/** Who is calling: the token endpoint, the public keys, the two ways to authenticate (bearer token, client secret), and the participants' rate limit. */
 @Module({
   controllers: [OAuthController, JwksController],
   providers: [
@@ -35,9 +37,15 @@ import { OAuthController } from './oauth.controller.js';
         }),
       inject: [REDIS, HUB_CONFIG],
     },
+    {
+      provide: ParticipantRateLimiter,
+      useFactory: (redis: Redis, config: HubConfig, logger: Logger) =>
+        new ParticipantRateLimiter(redis, config.queuePrefix, config.rateLimit, logger.child({ component: 'rate-limit' })),
+      inject: [REDIS, HUB_CONFIG, LOGGER],
+    },
     BearerAuthentication,
     ClientSecretAuthentication,
   ],
-  exports: [BearerAuthentication, ClientSecretAuthentication],
+  exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache],
 })
 export class AuthModule {}

@@ -1986,11 +1986,17 @@ export interface components {
     schemas: {
         /** @description A signed checkpoint. The members repeat the JWS's claims; trust only what the verified JWS says. */
         AuditCheckpoint: {
-            /** @description 1, 2, 3, … without gaps. */
+            /**
+             * Format: int64
+             * @description 1, 2, 3, … without gaps.
+             */
             seq: number;
             /** Format: date-time */
             createdAt: string;
-            /** @description Tickets (leaves) the tree holds. */
+            /**
+             * Format: int32
+             * @description Tickets (leaves) the tree holds.
+             */
             treeSize: number;
             root: components["schemas"]["Sha256Hex"];
             /** @description SHA-256 (hex) of the previous checkpoint's `jws`; null for the first. */
@@ -2007,12 +2013,16 @@ export interface components {
             chain: {
                 /** Format: uuid */
                 eventId: string;
+                /** Format: int32 */
                 ticketVersion: number;
                 prev: components["schemas"]["Sha256Hex"] | null;
                 hash: components["schemas"]["Sha256Hex"];
             }[];
             checkpoint: components["schemas"]["AuditCheckpoint"];
-            /** @description The ticket's leaf among the checkpoint's leaves (ordered by ticket id). */
+            /**
+             * Format: int32
+             * @description The ticket's leaf among the checkpoint's leaves (ordered by ticket id).
+             */
             leafIndex: number;
             /** @description The leaf's inclusion path (RFC 9162), sibling first. */
             path: components["schemas"]["Sha256Hex"][];
@@ -2033,6 +2043,7 @@ export interface components {
         Problem: {
             type: string;
             title: string;
+            /** Format: int32 */
             status: number;
             detail?: string;
             instance?: string;
@@ -2059,7 +2070,10 @@ export interface components {
              * @description For `consumer-leased`, when the other reader's lease runs out.
              */
             leasedUntil?: string;
-            /** @description For `version-mismatch`, the ticket's current version. */
+            /**
+             * Format: int32
+             * @description For `version-mismatch`, the ticket's current version.
+             */
             currentVersion?: number;
             /**
              * Format: uuid
@@ -2074,6 +2088,7 @@ export interface components {
                 code: "unmapped-code" | "no-matching-rule" | "expression-failed" | "invalid-result";
                 /** @description JSON Pointer into the profile. */
                 pointer: string;
+                /** Format: int32 */
                 profileVersion?: number;
             };
             /** @description For the token endpoint, the RFC 6749 error code. */
@@ -2091,7 +2106,10 @@ export interface components {
             access_token: string;
             /** @constant */
             token_type: "Bearer";
-            /** @description Lifetime in seconds. */
+            /**
+             * Format: int32
+             * @description Lifetime in seconds.
+             */
             expires_in: number;
             scope: string;
         };
@@ -2165,9 +2183,17 @@ export interface components {
             status: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /**
+         * Format: int32
+         * @description Requests the participant's clients may make per rate-limit window (`RATE_LIMIT_WINDOW_SECONDS`),
+         *     together, across all replicas of the hub; more answer `429` with `Retry-After`. Absent: the
+         *     hub's default (`RATE_LIMIT_REQUESTS`). A change takes effect within the client cache period.
+         */
+        RateLimit: number;
         ParticipantCreate: {
             id: components["schemas"]["ParticipantId"];
             name: string;
@@ -2176,6 +2202,7 @@ export interface components {
             land?: components["schemas"]["Land"];
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
         };
         ParticipantUpdate: {
             name?: string;
@@ -2186,6 +2213,8 @@ export interface components {
             status?: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"] | null;
             contact?: components["schemas"]["Contact"] | null;
+            /** @description null: back to the hub's default. */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
         };
         ClientCreate: {
             /**
@@ -2203,7 +2232,10 @@ export interface components {
             scopes: ("tickets" | "admin")[];
             /** @description false: the token endpoint refuses it and its tokens are refused. */
             enabled: boolean;
-            /** @description The current secret: 1 for the first, +1 per rotation. */
+            /**
+             * Format: int32
+             * @description The current secret: 1 for the first, +1 per rotation.
+             */
             secretGeneration: number;
             /**
              * Format: date-time
@@ -2223,6 +2255,7 @@ export interface components {
         };
         SecretRotation: {
             /**
+             * Format: int32
              * @description How long the previous secret and its tokens keep working; 0 ends them at once.
              * @default 3600
              */
@@ -2233,6 +2266,7 @@ export interface components {
             /** @description Shown once. */
             clientSecret: string;
             scopes: string[];
+            /** Format: int32 */
             secretGeneration: number;
             /**
              * Format: date-time
@@ -2284,6 +2318,7 @@ export interface components {
         RoutingRule: {
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
             position: number;
             serviceId?: components["schemas"]["ServiceId"];
             originLand?: components["schemas"]["Land"];
@@ -2296,7 +2331,10 @@ export interface components {
         };
         /** @description Needs `serviceId`, `originLand` or `category`, any combination (else `422 invalid-rule`). */
         RoutingRuleCreate: {
-            /** @description Unique; lower is tried first. */
+            /**
+             * Format: int32
+             * @description Unique; lower is tried first.
+             */
             position: number;
             serviceId?: components["schemas"]["ServiceId"];
             originLand?: components["schemas"]["Land"];
@@ -2307,6 +2345,7 @@ export interface components {
             description?: string;
         };
         RoutingRuleUpdate: {
+            /** Format: int32 */
             position?: number;
             serviceId?: components["schemas"]["ServiceId"] | null;
             originLand?: components["schemas"]["Land"] | null;
@@ -2357,10 +2396,12 @@ export interface components {
             noticeId?: string;
             /** Format: uuid */
             ticketId?: string;
+            /** Format: int32 */
             ticketVersion?: number;
             receiverId: components["schemas"]["ParticipantId"];
             /** @enum {string} */
             status: "pending" | "delivered" | "dead";
+            /** Format: int32 */
             attempts: number;
             nextAttemptAt?: components["schemas"]["Timestamp"];
             lastError?: string;
@@ -2400,7 +2441,9 @@ export interface components {
             /** @description Every attempt, oldest first. */
             history: {
                 attemptedAt: components["schemas"]["Timestamp"];
+                /** Format: int32 */
                 statusCode?: number;
+                /** Format: int32 */
                 latencyMs: number;
                 error?: string;
                 /** @description The first 512 bytes of the answer. */
@@ -2415,11 +2458,14 @@ export interface components {
              */
             circuit: "closed" | "open" | "half_open";
             paused: boolean;
+            /** Format: int32 */
             consecutiveFailures: number;
             nextProbeAt?: components["schemas"]["Timestamp"];
             lastSuccessAt?: components["schemas"]["Timestamp"];
             lastFailureAt?: components["schemas"]["Timestamp"];
+            /** Format: int64 */
             pending: number;
+            /** Format: int64 */
             dead: number;
             endpoint?: components["schemas"]["EndpointState"];
         };
@@ -2482,6 +2528,7 @@ export interface components {
          */
         TicketStatus: "new" | "forwarded" | "acknowledged" | "rejected" | "in_progress" | "waiting" | "resolved" | "closed" | "cancelled";
         /**
+         * Format: int32
          * @description 1 high, 2 medium, 3 low (codelists `impact`, `urgency`).
          * @enum {integer}
          */
@@ -2524,6 +2571,7 @@ export interface components {
             impact: components["schemas"]["Level"];
             urgency: components["schemas"]["Level"];
             /**
+             * Format: int32
              * @description The support level the ticket is at when handed over.
              * @default 1
              * @enum {integer}
@@ -2565,6 +2613,7 @@ export interface components {
             id: string;
             filename: string;
             mediaType: string;
+            /** Format: int32 */
             size: number;
             sha256: string;
         };
@@ -2579,6 +2628,7 @@ export interface components {
         Ticket: {
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
             version: number;
             type: components["schemas"]["TicketType"];
             subject: components["schemas"]["Subject"];
@@ -2592,6 +2642,7 @@ export interface components {
             impact: components["schemas"]["Level"];
             urgency: components["schemas"]["Level"];
             /**
+             * Format: int32
              * @description Derived from impact × urgency by the ITIL matrix (codelist `priority`).
              * @enum {integer}
              */
@@ -2603,7 +2654,10 @@ export interface components {
             };
             assignee: components["schemas"]["PartyRef"];
             references: components["schemas"]["Reference"][];
-            /** @enum {integer} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             supportLevel: 1 | 2 | 3;
             channel: components["schemas"]["Channel"];
             requester?: components["schemas"]["Requester"];
@@ -2693,7 +2747,10 @@ export interface components {
                 operationId: components["schemas"]["TicketOperation"];
                 from: components["schemas"]["TicketStatus"];
                 to: components["schemas"]["TicketStatus"];
-                /** @description The version the step's event made. */
+                /**
+                 * Format: int32
+                 * @description The version the step's event made.
+                 */
                 ticketVersion: number;
                 /** @description The step's event type. */
                 eventType: string;
@@ -2742,6 +2799,7 @@ export interface components {
             type: components["schemas"]["EventType"];
             /** Format: uuid */
             ticketId: string;
+            /** Format: int32 */
             ticketVersion: number;
             occurredAt: components["schemas"]["Timestamp"];
             actor: {
@@ -2943,6 +3001,7 @@ export interface components {
              */
             id: string;
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             active: boolean;
             createdAt: components["schemas"]["Timestamp"];
@@ -2958,6 +3017,7 @@ export interface components {
              */
             id: string;
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             active: boolean;
             createdAt: components["schemas"]["Timestamp"];
@@ -2992,11 +3052,13 @@ export interface components {
         /** @description A header name (case does not matter; the hub answers it in lower case). */
         InboundAuthHeader: string;
         MappingActivation: {
+            /** Format: int32 */
             version: number;
             inboundAuth?: components["schemas"]["InboundAuthSetting"];
         };
         MappingBinding: {
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             /** Format: uuid */
             profileId: string;
@@ -3010,6 +3072,7 @@ export interface components {
         /** @description A stored version (`participantId` + `version`) or a posted `document`, and the sample to run it on. */
         DryRunRequest: {
             participantId?: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version?: number;
             document?: components["schemas"]["MappingProfileDocument"];
             /** @enum {string} */
@@ -3059,19 +3122,29 @@ export interface components {
             rule: string;
             /** Format: uuid */
             ticketId: string;
+            /** Format: int32 */
             ticketVersion: number;
             /**
              * @description `unchanged`: a repeat, or the ticket was in that state already (no event).
              * @enum {string}
              */
             outcome: "created" | "changed" | "unchanged";
-            /** @description The profile version that translated it. */
+            /**
+             * Format: int32
+             * @description The profile version that translated it.
+             */
             profileVersion: number;
         };
         ConnectorSettings: {
-            /** @description How often the system is asked for changes (default 2000). */
+            /**
+             * Format: int32
+             * @description How often the system is asked for changes (default 2000).
+             */
             pollIntervalMs?: number;
-            /** @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records. */
+            /**
+             * Format: int32
+             * @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records.
+             */
             settleMs?: number;
             /** @description RT: the queue the hub works in. */
             queue?: string;
@@ -3145,7 +3218,10 @@ export interface components {
             };
             lastPollAt: null | components["schemas"]["Timestamp"];
             lastSuccessAt: null | components["schemas"]["Timestamp"];
-            /** @description How old the oldest change was that the last poll applied, in ms. */
+            /**
+             * Format: int64
+             * @description How old the oldest change was that the last poll applied, in ms.
+             */
             lagMs: number | null;
             /** @description The last failure and its cause (`system-unreachable`, `system-refused`, `mapping-failed`, `hub-refused`, …); null when none. */
             lastError: null | {
@@ -3153,12 +3229,22 @@ export interface components {
                 cause: string;
                 message: string;
             };
+            /** Format: int32 */
             consecutiveFailures: number;
-            /** @description Changes from the system applied to the hub. */
+            /**
+             * Format: int64
+             * @description Changes from the system applied to the hub.
+             */
             changesApplied: number;
-            /** @description Records in the system that were the hub's own writes or reactions to them, not read back. */
+            /**
+             * Format: int64
+             * @description Records in the system that were the hub's own writes or reactions to them, not read back.
+             */
             echoesSuppressed: number;
-            /** @description Writes of hub events to the system. */
+            /**
+             * Format: int64
+             * @description Writes of hub events to the system.
+             */
             writes: number;
             /** @description A write was started and is not confirmed yet (checked first after a restart). */
             pendingWrite: boolean;
@@ -3201,6 +3287,8 @@ export interface components {
             headers: {
                 ETag: components["headers"]["ETag"];
                 "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3215,6 +3303,8 @@ export interface components {
          */
         BadRequest: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3228,6 +3318,8 @@ export interface components {
          */
         Unauthorized: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3237,6 +3329,8 @@ export interface components {
         /** @description Authenticated, but the caller's role on this ticket or its scope does not allow the operation. */
         Forbidden: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3246,6 +3340,8 @@ export interface components {
         /** @description No such ticket, or the caller is not party to it. */
         NotFound: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3257,6 +3353,8 @@ export interface components {
             headers: {
                 /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3266,6 +3364,8 @@ export interface components {
         /** @description You have no consumer of this name (`not-found`). */
         ConsumerNotFound: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3281,6 +3381,8 @@ export interface components {
             headers: {
                 /** @description For `consumer-leased`, seconds until the lease runs out. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3290,6 +3392,8 @@ export interface components {
         /** @description The id exists already (`already-exists`), or the entry is still referenced (`participant-in-use`, `service-in-use`, with `references`). */
         RegistryConflict: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3299,6 +3403,8 @@ export interface components {
         /** @description `If-Match` names an older version than the current one (`version-mismatch`). */
         PreconditionFailed: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3308,6 +3414,8 @@ export interface components {
         /** @description The request body exceeds the configured limit (`payload-too-large`). */
         PayloadTooLarge: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3317,6 +3425,8 @@ export interface components {
         /** @description A path parameter is longer than the hub accepts (`uri-too-long`). */
         UriTooLong: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3325,6 +3435,35 @@ export interface components {
         };
         /** @description The request body is not of a media type the operation takes (`application/json` unless it says otherwise), or the `Content-Type` header is not a valid media type (`unsupported-media-type`). */
         UnsupportedMediaType: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The calling participant has used up its requests for the current window (`too-many-requests`;
+         *     the hub's default per participant is `RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW_SECONDS`,
+         *     an operator may set another for a participant as its `rateLimit`). Nothing was done. Wait
+         *     `Retry-After` seconds. All replicas of the hub share the count.
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds until the window resets. */
+                "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected error in the hub (`internal-error`); `correlationId` finds it in the hub's logs. A write may or may not have been applied; retry it with the same `Idempotency-Key`. */
+        InternalError: {
             headers: {
                 [name: string]: unknown;
             };
@@ -3350,6 +3489,8 @@ export interface components {
         /** @description Well-formed but not acceptable — an unknown code (`unknown-code`), an unknown service (`unknown-service`), a ticket that cannot be routed (`unroutable`, with `reason`), or an `Idempotency-Key` reused for another request (`idempotency-key-reused`). */
         Unprocessable: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3359,6 +3500,8 @@ export interface components {
         /** @description The profile document fits the schema but cannot work (`invalid-profile`); every problem is in `violations`, with a JSON Pointer into the document. Nothing was stored. */
         InvalidProfile: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3414,6 +3557,15 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description On answers to participant clients, which are rate limited per participant (operator
+         *     clients are not): how much of the current window is left (IETF draft
+         *     `draft-ietf-httpapi-ratelimit-headers`), e.g. `"participant";r=57;t=23` — 57 more requests
+         *     in the 23 s until the window resets.
+         */
+        RateLimit: string;
+        /** @description Sent with `RateLimit`: the participant's quota per window, e.g. `"participant";q=600;w=60` (600 requests per 60 s). */
+        RateLimitPolicy: string;
         /** @description The ticket version, quoted (`"3"`). Send it back in `If-Match`. */
         ETag: string;
         /**
@@ -3466,6 +3618,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyFailedAuthentications"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3488,6 +3641,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3510,6 +3664,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3532,6 +3687,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
         };
     };
     getReadiness: {
@@ -3553,6 +3709,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             /** @description A dependency is down; `checks` names it. */
             503: {
                 headers: {
@@ -3585,6 +3742,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
         };
     };
     listCodelists: {
@@ -3599,6 +3757,8 @@ export interface operations {
             /** @description The code lists loaded by this hub. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3610,6 +3770,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3643,6 +3805,8 @@ export interface operations {
             /** @description Applied (or a repeat of something applied before). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3654,6 +3818,8 @@ export interface operations {
                 headers: {
                     /** @description The new ticket. */
                     Location?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3669,6 +3835,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3684,6 +3852,8 @@ export interface operations {
             /** @description The lifecycle. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3693,6 +3863,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3730,6 +3902,8 @@ export interface operations {
             /** @description One page of tickets. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3743,6 +3917,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3780,6 +3956,8 @@ export interface operations {
                      *     `origin`, `externalId`, `bodySha256`, `iat`.
                      */
                     "Drehscheibe-Receipt"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3801,6 +3979,8 @@ export interface operations {
                     Location?: string;
                     /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3810,6 +3990,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3829,6 +4011,8 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3840,6 +4024,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3858,6 +4044,8 @@ export interface operations {
             /** @description Every event of the ticket. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3871,6 +4059,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3892,6 +4082,8 @@ export interface operations {
             /** @description The chain, the checkpoint and the inclusion path. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3907,6 +4099,8 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the next checkpoint is due. */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3914,6 +4108,8 @@ export interface operations {
                 };
             };
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3933,6 +4129,8 @@ export interface operations {
             /** @description Checkpoints, newest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3945,6 +4143,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4007,6 +4207,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4069,6 +4271,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4132,6 +4336,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4194,6 +4400,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4256,6 +4464,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4318,6 +4528,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4381,6 +4593,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4443,6 +4657,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4506,6 +4722,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4556,6 +4774,8 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4572,6 +4792,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4625,6 +4847,8 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4638,6 +4862,8 @@ export interface operations {
                     Location?: string;
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4654,6 +4880,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4675,6 +4903,8 @@ export interface operations {
                 headers: {
                     "Repr-Digest"?: string;
                     "Content-Disposition"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4686,6 +4916,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4706,6 +4938,8 @@ export interface operations {
             /** @description The next events. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4718,6 +4952,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4733,6 +4969,8 @@ export interface operations {
             /** @description The caller's consumers. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4744,6 +4982,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4762,6 +5002,8 @@ export interface operations {
             /** @description The consumer. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4773,6 +5015,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ConsumerNotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4800,6 +5044,8 @@ export interface operations {
             /** @description The consumer, at the given cursor, without a lease. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4813,6 +5059,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4831,6 +5079,8 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4843,6 +5093,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4866,6 +5118,8 @@ export interface operations {
             /** @description The entries after the consumer's acknowledged cursor, and your lease. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4887,6 +5141,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["ConsumerConflict"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4915,6 +5171,8 @@ export interface operations {
             /** @description The consumer after the acknowledgement. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4929,6 +5187,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4944,6 +5204,8 @@ export interface operations {
             /** @description The registry. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4955,6 +5217,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4988,6 +5252,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5001,6 +5267,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5018,6 +5286,8 @@ export interface operations {
             /** @description The participant. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5029,6 +5299,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5046,6 +5318,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5058,6 +5332,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5084,6 +5360,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5097,6 +5375,8 @@ export interface operations {
             /** @description The participant's system is worked by a connector (`participant-has-connector`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5107,6 +5387,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5124,6 +5406,8 @@ export interface operations {
             /** @description The participant's clients, oldest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5137,6 +5421,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5166,6 +5452,8 @@ export interface operations {
             201: {
                 headers: {
                     "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5179,6 +5467,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5198,6 +5488,8 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5209,6 +5501,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5237,6 +5531,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5250,6 +5546,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5274,6 +5572,8 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5287,6 +5587,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5302,6 +5604,8 @@ export interface operations {
             /** @description Every registered online service with its operator. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5313,6 +5617,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5339,6 +5645,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5352,6 +5660,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5369,6 +5679,8 @@ export interface operations {
             /** @description The service. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5380,6 +5692,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5397,6 +5711,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5409,6 +5725,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5437,6 +5755,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5451,6 +5771,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5468,6 +5790,8 @@ export interface operations {
             /** @description Notices that have not ended, soonest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5481,6 +5805,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5519,6 +5845,8 @@ export interface operations {
             /** @description Published. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5534,6 +5862,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5551,6 +5881,8 @@ export interface operations {
             /** @description Subscribed (also when already subscribed). */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5562,6 +5894,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5579,6 +5913,8 @@ export interface operations {
             /** @description Unsubscribed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5590,6 +5926,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5605,6 +5943,8 @@ export interface operations {
             /** @description The rules, by ascending `position`. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5616,6 +5956,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5644,6 +5986,8 @@ export interface operations {
             /** @description Added. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5657,6 +6001,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5674,6 +6020,8 @@ export interface operations {
             /** @description The rule. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5685,6 +6033,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5702,6 +6052,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5713,6 +6065,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5740,6 +6094,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5755,6 +6111,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5778,6 +6136,8 @@ export interface operations {
             /** @description Newest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5790,6 +6150,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5808,6 +6170,8 @@ export interface operations {
             /** @description The delivery and its attempts, oldest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5819,6 +6183,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5837,6 +6203,8 @@ export interface operations {
             /** @description Queued. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5851,6 +6219,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5868,6 +6238,8 @@ export interface operations {
             /** @description The receiver's state. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5879,6 +6251,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5896,6 +6270,8 @@ export interface operations {
             /** @description Paused; deliveries stay pending and keep their order. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5909,6 +6285,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5926,6 +6304,8 @@ export interface operations {
             /** @description Resumed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5939,6 +6319,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5956,6 +6338,8 @@ export interface operations {
             /** @description The handshake is scheduled; the state shows `endpoint.verification` = `pending`. */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5970,6 +6354,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5987,10 +6373,13 @@ export interface operations {
             /** @description How many were queued again. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: int64 */
                         replayed: number;
                     };
                 };
@@ -6002,6 +6391,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6019,6 +6410,8 @@ export interface operations {
             /** @description The versions. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6032,6 +6425,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6055,6 +6450,8 @@ export interface operations {
                 headers: {
                     /** @description The new version, `/v1/participants/{participantId}/mapping-profiles/{version}`. */
                     Location?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6069,6 +6466,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidProfile"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6088,6 +6487,8 @@ export interface operations {
             /** @description The version. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6099,6 +6500,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6116,6 +6519,8 @@ export interface operations {
             /** @description The active version. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6127,6 +6532,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6150,6 +6557,8 @@ export interface operations {
                 headers: {
                     /** @description `no-store`: the answer may carry a secret. */
                     "Cache-Control"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6163,6 +6572,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6180,6 +6591,8 @@ export interface operations {
             /** @description No profile is active any more. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6191,6 +6604,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6206,6 +6621,8 @@ export interface operations {
             /** @description The built-in profiles. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6220,6 +6637,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6238,6 +6657,8 @@ export interface operations {
             /** @description The built-in profile. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6252,6 +6673,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6271,6 +6694,8 @@ export interface operations {
             /** @description What the profile made of the sample, or why it could not. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6283,6 +6708,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6300,6 +6727,8 @@ export interface operations {
             /** @description The connector. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6311,6 +6740,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6332,6 +6763,8 @@ export interface operations {
             /** @description Replaced. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6341,6 +6774,8 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6354,6 +6789,8 @@ export interface operations {
             /** @description The participant has a webhook endpoint (`participant-has-endpoint`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6366,12 +6803,16 @@ export interface operations {
             /** @description The configuration cannot work (`invalid-connector`, with `errors`); nothing was changed. */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6389,6 +6830,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6400,6 +6843,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6415,6 +6860,8 @@ export interface operations {
             /** @description The connectors. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6426,6 +6873,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
