@@ -31,6 +31,7 @@ import type { DataSource } from 'typeorm';
 import { scheduleAuditCheckpoints } from './audit-checkpoints.js';
 import { createAutoClose, scheduleAutoClose } from './auto-close-schedule.js';
 import { ProfileAnswers } from './native-answers.js';
+import { createRequesterPurge, scheduleRequesterPurge } from './requester-purge-schedule.js';
 import { createWorkerTickets } from './ticket-runtime.js';
 
 /**
@@ -57,8 +58,9 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The worker process: consumes the delivery queue, runs the reconciler,
- * deletes expired idempotency keys and closes resolved tickets whose
- * auto-close period passed.
+ * deletes expired idempotency keys, closes resolved tickets whose
+ * auto-close period passed and purges the requester data of tickets whose
+ * retention passed.
  * Plain classes wired by hand — every dependency is visible here. Starts
  * whether or not PostgreSQL and Redis are up: the operations listener
  * answers at once (not ready until both are reachable), the database is
@@ -227,11 +229,17 @@ function consume(
   }, config.delivery.reconcileIntervalMs);
   const autoClose = scheduleAutoClose(createAutoClose(config, tickets), config.autoClose.intervalMs, logger.child({ component: 'auto-close' }));
   const checkpoints = scheduleAuditCheckpoints(config, checkpointKey, dataSource, logger.child({ component: 'audit' }));
+  const requesterPurge = scheduleRequesterPurge(
+    createRequesterPurge(config, tickets),
+    config.personalData.purgeIntervalMs,
+    logger.child({ component: 'requester-purge' }),
+  );
   return {
     async close() {
       clearInterval(timer);
       await autoClose.close();
       await checkpoints.close();
+      await requesterPurge.close();
       await worker.close();
       await processor.close();
       await queue.close();

@@ -287,3 +287,20 @@ export class DeliveryStore {
       .getMany();
   }
 }
+
+/**
+ * What a receiver answered may quote the ticket it was sent, with its
+ * requester (an origin's system echoing its ticket): the requester purge
+ * removes those excerpts of a ticket's deliveries (the tickets' port
+ * `RequesterCopies`, wired in the worker).
+ */
+export const deliveryRequesterCopies = {
+  name: 'delivery attempt answers',
+  async forget(em: EntityManager, ticketIds: string[]): Promise<void> {
+    await em.query(
+      `UPDATE delivery_attempts SET response_excerpt = NULL
+        WHERE response_excerpt IS NOT NULL AND delivery_id IN (SELECT id FROM deliveries WHERE ticket_id = ANY($1::uuid[]))`,
+      [ticketIds],
+    );
+  },
+};

@@ -43,6 +43,7 @@ import { NativeRequests1733900000000 } from './migrations/1733900000000-native-r
 import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
 import { AuditChain1734100000000 } from './migrations/1734100000000-audit-chain.js';
 import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
+import { RequesterPurge1734400000000 } from './migrations/1734400000000-requester-purge.js';
 import { ParticipantRateLimit1734500000000 } from './migrations/1734500000000-participant-rate-limit.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
@@ -96,6 +97,7 @@ export const MIGRATIONS = [
   Connectors1734000000000,
   AuditChain1734100000000,
   DeliverySecrets1734200000000,
+  RequesterPurge1734400000000,
   ParticipantRateLimit1734500000000,
 ];
 

@@ -31,3 +31,4 @@ export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sq
 export { jsonObjectSql, fromJsonRow } from './json-rows.js';
 export { insertColumns, updateColumns, type ColumnWrite } from './entity-writes.js';
 export { schemaDrift } from './schema-drift.js';
+export { countNotCurrent, recryptColumn, type EncryptedColumn, type Recrypter, type RecryptPass } from './encrypted-columns.js';

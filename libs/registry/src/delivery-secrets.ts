@@ -1,6 +1,13 @@
 import { omitAbsent, type components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
-import { DeliverySecretEntity, ParticipantEntity, rowsOf, type DeliverySignatureScheme, type SecretSignatureScheme } from '@drehscheibe/persistence';
+import {
+  DeliverySecretEntity,
+  ParticipantEntity,
+  rowsOf,
+  type DeliverySignatureScheme,
+  type EncryptedColumn,
+  type SecretSignatureScheme,
+} from '@drehscheibe/persistence';
 import type { FieldCipher } from '@drehscheibe/security';
 import { generateCallbackSecret, generateHmacSecret } from '@drehscheibe/webhooks';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -101,3 +108,9 @@ export class DeliverySecrets {
     });
   }
 }
+
+/** The delivery secrets are encrypted with the data key: a data-key rotation re-encrypts them (hub-cli rotate-data-key). */
+export const deliverySecretEncryptedColumns: EncryptedColumn[] = [
+  { table: 'delivery_secrets', key: ['participant_id'], column: 'secret_enc' },
+  { table: 'delivery_secrets', key: ['participant_id'], column: 'previous_secret_enc' },
+];

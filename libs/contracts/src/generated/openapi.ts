@@ -2744,6 +2744,12 @@ export interface components {
             supportLevel: 1 | 2 | 3;
             channel: components["schemas"]["Channel"];
             requester?: components["schemas"]["Requester"];
+            /**
+             * @description When the hub purged the requester's personal data, the retention period after the ticket
+             *     was closed or cancelled having passed (`REQUESTER_DATA_RETENTION`); the ticket then has no
+             *     `requester`. Shown to those who would see the requester (origin and current assignee).
+             */
+            requesterPurgedAt?: components["schemas"]["Timestamp"];
             comments: components["schemas"]["Comment"][];
             attachments: components["schemas"]["Attachment"][];
             resolution?: components["schemas"]["Resolution"];
