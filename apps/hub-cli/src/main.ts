@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AuditVerifier } from '@drehscheibe/audit';
 import type { PublicJwk } from '@drehscheibe/evidence';
-import { FieldCipher, SigningKey } from '@drehscheibe/security';
+import { FieldCipher, HubKeys } from '@drehscheibe/security';
+import { ed25519PublicKeyFromSecret, generateEd25519KeyPair } from '@drehscheibe/webhooks';
 import { RetryAborted } from '@drehscheibe/availability';
 import { createLogger } from '@drehscheibe/observability';
 import { connectDataSource, createDataSource, runMigrations } from '@drehscheibe/persistence';
@@ -19,26 +20,77 @@ async function verificationKeys(jwks: string | undefined): Promise<PublicJwk[]> 
   }
   const secret = process.env.HUB_TOKEN_SIGNING_KEY;
   if (!secret) throw new Error('give --jwks FILE|URL (the hub publishes /.well-known/jwks.json) or set HUB_TOKEN_SIGNING_KEY');
-  return [(await SigningKey.fromSecret(secret)).publicJwk];
+  const published = (process.env.HUB_TOKEN_PUBLISHED_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  return (await HubKeys.load(secret, published)).jwks;
 }
 
 const USAGE = `usage: hub-cli <command> [--wait SECONDS]
   migrate                                   apply pending database migrations
   seed-demo --credentials FILE --simulator-url URL
                                             register the demo participants and service
+  generate-key --kind token|webhook         a new Ed25519 signing key (whsk_…) and its public key (whpk_…),
+                                            with the steps of rotating to it (docs/security.md)
+  public-key --kind token|webhook           the public half (whpk_…) of HUB_TOKEN_SIGNING_KEY or HUB_WEBHOOK_SIGNING_KEY
   audit-verify [--jwks FILE|URL]            check every ticket's hash chain and every signed checkpoint;
                                             names the first broken link (exit 1). Keys: the JWKS given,
-                                            else the public half of HUB_TOKEN_SIGNING_KEY
+                                            else HUB_TOKEN_SIGNING_KEY's and HUB_TOKEN_PUBLISHED_KEYS
   rotate-data-key                           re-encrypt everything under HUB_DATA_KEYS_PREVIOUS with HUB_DATA_KEY
                                             (while the hub runs; exit 0 when nothing is left under an old key)
   --wait SECONDS   how long to wait for PostgreSQL to become reachable (default 120)`;
 
 const DEFAULT_WAIT_SECONDS = 120;
 
+/**
+ * Prints a new signing key and the two steps of a rotation without downtime:
+ * publish the public key ahead, then switch and keep the old public key
+ * published. Prints, never stores: the key goes where the operator keeps
+ * secrets.
+ */
+function generateKey(kind: string | undefined): number {
+  if (kind !== 'token' && kind !== 'webhook') {
+    console.error(USAGE);
+    return 64;
+  }
+  const { secretKey, publicKey } = generateEd25519KeyPair();
+  const name = kind === 'token' ? 'TOKEN' : 'WEBHOOK';
+  const jwks = kind === 'token' ? '/.well-known/jwks.json' : '/.well-known/webhook-jwks.json';
+  console.log(`new ${kind} signing key (keep it secret): ${secretKey}
+its public key: ${publicKey}
+
+1. On every replica, add ${publicKey} to HUB_${name}_PUBLISHED_KEYS and restart: ${jwks} publishes it
+   ahead, and verifiers that cache the JWKS learn it before anything is signed with it.
+2. Once their caches have refreshed: print the old key's public half (hub-cli public-key --kind ${kind},
+   with the old HUB_${name}_SIGNING_KEY set), set HUB_${name}_SIGNING_KEY to the new key, put the old
+   public key into HUB_${name}_PUBLISHED_KEYS in place of the new one, and restart replica by replica.
+   Replicas on either side of the switch accept each other's tokens.
+3. Keep the old public key published while anything it signed must still verify${kind === 'token' ? ' (receipts and audit checkpoints: for as long as they are kept)' : ' (deliveries still being retried)'}.`);
+  return 0;
+}
+
+/** The public half (whpk_…) of the configured signing key of a kind: what a rotation keeps published. */
+function printPublicKey(kind: string | undefined): number {
+  const secret = kind === 'token' ? process.env.HUB_TOKEN_SIGNING_KEY : kind === 'webhook' ? process.env.HUB_WEBHOOK_SIGNING_KEY : undefined;
+  if (!secret) {
+    console.error(USAGE);
+    return 64;
+  }
+  console.log(ed25519PublicKeyFromSecret(secret));
+  return 0;
+}
+
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { credentials: { type: 'string' }, 'simulator-url': { type: 'string' }, wait: { type: 'string' }, jwks: { type: 'string' } },
+    options: {
+      credentials: { type: 'string' },
+      'simulator-url': { type: 'string' },
+      wait: { type: 'string' },
+      jwks: { type: 'string' },
+      kind: { type: 'string' },
+    },
   });
   const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 0) {
@@ -47,6 +99,8 @@ async function main(): Promise<number> {
   }
   // Like the API and worker, the CLI may start before PostgreSQL (a migration job beside the database).
   const wait = { logger: createLogger({ name: 'hub-cli', level: process.env.LOG_LEVEL ?? 'info' }), waitMs: waitSeconds * 1000 };
+  if (positionals[0] === 'generate-key') return generateKey(values.kind);
+  if (positionals[0] === 'public-key') return printPublicKey(values.kind);
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.error('DATABASE_URL is required');

@@ -42,8 +42,18 @@ export interface HubConfig {
   keys: {
     /** Ed25519 secret key (`whsk_…`) that signs access tokens and receipts. */
     tokenSigningKey: string;
+    /**
+     * Public keys (`whpk_…`) published in /.well-known/jwks.json beside the
+     * signing key's, and accepted wherever the hub verifies its own
+     * signatures: the next key, published ahead of a rotation, and retired
+     * keys, kept while anything they signed (tokens, receipts, checkpoints)
+     * must still verify.
+     */
+    tokenPublishedKeys: string[];
     /** Ed25519 secret key (`whsk_…`) that signs webhook deliveries. */
     webhookSigningKey: string;
+    /** Like `tokenPublishedKeys`, for /.well-known/webhook-jwks.json. */
+    webhookPublishedKeys: string[];
     /** 32-byte AES key (base64) for personal data at rest. */
     dataKey: string;
     /** Earlier data keys, kept to decrypt (never to encrypt) until `hub-cli rotate-data-key` has moved everything to `dataKey`. */
@@ -252,9 +262,10 @@ const DEFAULT_ATTACHMENT_TYPES = [
 ];
 
 const ED25519_SECRET = /^whsk_[A-Za-z0-9+/]{43}=$/;
+const ED25519_PUBLIC = /^whpk_[A-Za-z0-9+/]{43}=$/;
 const AES_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
-/** Two `whsk_` keys with the same 32 bytes (base64 has more than one spelling of some byte strings). */
+/** Two `whsk_` (or two `whpk_`) keys with the same 32 bytes (base64 has more than one spelling of some byte strings). */
 function sameKey(a: string, b: string): boolean {
   return Buffer.from(a.slice('whsk_'.length), 'base64').equals(Buffer.from(b.slice('whsk_'.length), 'base64'));
 }
@@ -294,7 +305,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     keys: {
       tokenSigningKey: r.key('HUB_TOKEN_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
+      tokenPublishedKeys: r.keyList('HUB_TOKEN_PUBLISHED_KEYS', ED25519_PUBLIC, 'comma-separated Ed25519 public keys (whpk_<base64 of 32 bytes>)'),
       webhookSigningKey: r.key('HUB_WEBHOOK_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
+      webhookPublishedKeys: r.keyList('HUB_WEBHOOK_PUBLISHED_KEYS', ED25519_PUBLIC, 'comma-separated Ed25519 public keys (whpk_<base64 of 32 bytes>)'),
       dataKey: r.key('HUB_DATA_KEY', AES_KEY, '32 random bytes in base64'),
       previousDataKeys: r.keyList('HUB_DATA_KEYS_PREVIOUS', AES_KEY, 'comma-separated keys of 32 random bytes in base64'),
     },
@@ -359,6 +372,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
   if (config.keys.tokenSigningKey && sameKey(config.keys.tokenSigningKey, config.keys.webhookSigningKey)) {
     // One key for both would let a signed delivery pass for a token or receipt, and the other way round.
     r.problems.push('HUB_TOKEN_SIGNING_KEY and HUB_WEBHOOK_SIGNING_KEY must be different keys');
+  }
+  if (config.keys.tokenPublishedKeys.some((t) => config.keys.webhookPublishedKeys.some((w) => sameKey(t, w)))) {
+    r.problems.push('HUB_TOKEN_PUBLISHED_KEYS and HUB_WEBHOOK_PUBLISHED_KEYS must not share a key');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { SigningKey } from './signing-key.js';
+import type { KeyObject } from 'node:crypto';
+import type { SigningKey, VerificationKey } from './signing-key.js';
 
 export type Scope = 'tickets' | 'admin';
 export const SCOPES: readonly Scope[] = ['tickets', 'admin'];
@@ -39,7 +40,16 @@ export class AccessTokenService {
     private readonly key: SigningKey,
     private readonly issuer: string,
     readonly ttlSeconds: number,
+    /** Keys whose tokens are accepted (by `kid`): the signing key and, across a rotation, the published ones (HubKeys.all). */
+    private readonly accepted: readonly VerificationKey[] = [key],
   ) {}
+
+  /** The accepted key a token's header names; none: the token is refused. */
+  private keyFor(kid: unknown): KeyObject {
+    const key = this.accepted.find((k) => k.kid === kid);
+    if (!key) throw new InvalidTokenError('the access token is signed with a key the hub does not accept');
+    return key.publicKey;
+  }
 
   /** A token for `principal`, valid for `ttlSeconds` but at most the configured lifetime; `expiresIn` is what it got. */
   async issue(principal: Principal, ttlSeconds = this.ttlSeconds): Promise<{ token: string; expiresIn: number }> {
@@ -64,7 +74,7 @@ export class AccessTokenService {
     if (cached && cached.expiresAt > Date.now()) return cached.principal;
     if (cached) this.verified.delete(token);
     try {
-      const { payload } = await jwtVerify(token, this.key.publicKey, {
+      const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
         issuer: this.issuer,
         audience: this.issuer,
         algorithms: ['EdDSA'],

@@ -1,4 +1,4 @@
-export { SigningKey } from './signing-key.js';
+export { HubKeys, SigningKey, verificationKey, type VerificationKey } from './signing-key.js';
 export { generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret.js';
 export { AccessTokenService, InvalidTokenError, SCOPES, type Principal, type Scope } from './access-token.js';
 export { ReceiptSigner, type ReceiptClaims } from './receipt.js';

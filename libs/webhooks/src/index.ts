@@ -14,6 +14,7 @@ export {
   generateHmacSecret,
   ed25519PublicKeyFromSecret,
   ed25519PrivateKey,
+  ed25519PublicKey,
   publicKeyToJwk,
   jwkToPublicKey,
   type Ed25519Jwk,

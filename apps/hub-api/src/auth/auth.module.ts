@@ -1,11 +1,11 @@
 import type { HubConfig } from '@drehscheibe/config';
 import { ClientAuthenticator, ClientStatusCache } from '@drehscheibe/registry';
-import { AccessTokenService, type SigningKey } from '@drehscheibe/security';
+import { AccessTokenService, type HubKeys } from '@drehscheibe/security';
 import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Logger } from '@drehscheibe/observability';
-import { HUB_CONFIG, LOGGER, REDIS, TOKEN_SIGNING_KEY } from '../core/tokens.js';
+import { HUB_CONFIG, LOGGER, REDIS, TOKEN_KEYS } from '../core/tokens.js';
 import { BearerAuthentication, ClientSecretAuthentication } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
@@ -18,8 +18,8 @@ import { OAuthController } from './oauth.controller.js';
   providers: [
     {
       provide: AccessTokenService,
-      useFactory: (key: SigningKey, config: HubConfig) => new AccessTokenService(key, config.auth.issuer, config.auth.tokenTtlSeconds),
-      inject: [TOKEN_SIGNING_KEY, HUB_CONFIG],
+      useFactory: (keys: HubKeys, config: HubConfig) => new AccessTokenService(keys.signing, config.auth.issuer, config.auth.tokenTtlSeconds, keys.all),
+      inject: [TOKEN_KEYS, HUB_CONFIG],
     },
     {
       provide: ClientStatusCache,

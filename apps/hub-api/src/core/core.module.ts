@@ -5,12 +5,12 @@ import { createRedis, DeliveryQueue } from '@drehscheibe/delivery';
 import { BUILTIN_PROFILES, MappingEngine, MappingProfiles, ProfileRenderer } from '@drehscheibe/mapping';
 import { HubMetrics, type Logger } from '@drehscheibe/observability';
 import { DatabaseConnection } from '@drehscheibe/persistence';
-import { FieldCipher, SigningKey } from '@drehscheibe/security';
+import { FieldCipher, HubKeys } from '@drehscheibe/security';
 import { DELIVERY_DISPATCHER, OutboxWriter } from '@drehscheibe/outbox';
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { HUB_CONFIG, LOGGER, REDIS, TOKEN_SIGNING_KEY, WEBHOOK_SIGNING_KEY } from './tokens.js';
+import { HUB_CONFIG, LOGGER, REDIS, TOKEN_KEYS, TOKEN_SIGNING_KEY, WEBHOOK_KEYS, WEBHOOK_SIGNING_KEY } from './tokens.js';
 
 /*
  * How the API is wired, one rule for every module:
@@ -78,6 +78,8 @@ export class CoreModule {
       FieldCipher,
       TOKEN_SIGNING_KEY,
       WEBHOOK_SIGNING_KEY,
+      TOKEN_KEYS,
+      WEBHOOK_KEYS,
       CodelistRegistry,
     ];
     return {
@@ -118,8 +120,18 @@ export class CoreModule {
         // The one writer of delivery rows: canonical JSON, or what a receiver's active mapping profile renders.
         { provide: OutboxWriter, useFactory: (profiles: MappingProfiles) => new OutboxWriter(new ProfileRenderer(profiles)), inject: [MappingProfiles] },
         { provide: FieldCipher, useFactory: (config: HubConfig) => new FieldCipher(config.keys.dataKey, config.keys.previousDataKeys), inject: [HUB_CONFIG] },
-        { provide: TOKEN_SIGNING_KEY, useFactory: (config: HubConfig) => SigningKey.fromSecret(config.keys.tokenSigningKey), inject: [HUB_CONFIG] },
-        { provide: WEBHOOK_SIGNING_KEY, useFactory: (config: HubConfig) => SigningKey.fromSecret(config.keys.webhookSigningKey), inject: [HUB_CONFIG] },
+        {
+          provide: TOKEN_KEYS,
+          useFactory: (config: HubConfig) => HubKeys.load(config.keys.tokenSigningKey, config.keys.tokenPublishedKeys),
+          inject: [HUB_CONFIG],
+        },
+        {
+          provide: WEBHOOK_KEYS,
+          useFactory: (config: HubConfig) => HubKeys.load(config.keys.webhookSigningKey, config.keys.webhookPublishedKeys),
+          inject: [HUB_CONFIG],
+        },
+        { provide: TOKEN_SIGNING_KEY, useFactory: (keys: HubKeys) => keys.signing, inject: [TOKEN_KEYS] },
+        { provide: WEBHOOK_SIGNING_KEY, useFactory: (keys: HubKeys) => keys.signing, inject: [WEBHOOK_KEYS] },
         { provide: CodelistRegistry, useFactory: () => CodelistRegistry.fromDirectory(defaultCodelistDirectory()) },
         ResourceCloser,
       ],

@@ -8,3 +8,7 @@ export const REDIS = Symbol('Redis');
 export const TOKEN_SIGNING_KEY = Symbol('TokenSigningKey');
 /** Signs webhook deliveries (the worker's); the API publishes its public half. */
 export const WEBHOOK_SIGNING_KEY = Symbol('WebhookSigningKey');
+/** Every key of access tokens, receipts and checkpoints the hub publishes and accepts (HubKeys: signing, next, retired). */
+export const TOKEN_KEYS = Symbol('TokenKeys');
+/** Every key of webhook deliveries the hub publishes (HubKeys). */
+export const WEBHOOK_KEYS = Symbol('WebhookKeys');
