@@ -28,7 +28,10 @@ export type DomainErrorCode =
   | 'mapping-failed'
   | 'invalid-connector'
   | 'participant-has-endpoint'
-  | 'participant-has-connector';
+  | 'participant-has-connector'
+  | 'invalid-client-key'
+  | 'wrong-auth-method'
+  | 'unknown-identity-provider';
 
 export class DomainError extends Error {
   constructor(

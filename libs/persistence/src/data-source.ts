@@ -43,6 +43,9 @@ import { NativeRequests1733900000000 } from './migrations/1733900000000-native-r
 import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
+import { ClientAuthentication1734300000000 } from './migrations/1734300000000-client-authentication.js';
+import { IdentityProviderEntity } from './entities/identity-provider.entity.js';
+import { OAuthClientKeyEntity } from './entities/oauth-client-key.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -68,6 +71,8 @@ export const ENTITIES = [
   MappingBindingEntity,
   ConnectorEntity,
   ConnectorStateEntity,
+  IdentityProviderEntity,
+  OAuthClientKeyEntity,
 ];
 
 export const MIGRATIONS = [
@@ -87,6 +92,7 @@ export const MIGRATIONS = [
   MappingProfiles1733800000000,
   NativeRequests1733900000000,
   Connectors1734000000000,
+  ClientAuthentication1734300000000,
 ];
 
 export interface DataSourceOptions {

@@ -1,16 +1,26 @@
 import type { HubConfig } from '@drehscheibe/config';
-import { ClientAuthenticator, ClientStatusCache } from '@drehscheibe/registry';
-import { AccessTokenService, type SigningKey } from '@drehscheibe/security';
-import { Module } from '@nestjs/common';
+import { ClientAuthenticator, ClientStatusCache, ExternalTokenAuthenticator } from '@drehscheibe/registry';
+import { AccessTokenService, EndpointPolicy, type SigningKey } from '@drehscheibe/security';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { HUB_CONFIG, REDIS, TOKEN_SIGNING_KEY } from '../core/tokens.js';
-import { BearerAuthentication, ClientSecretAuthentication } from './client-credentials.js';
+import { redisAssertionReplayGuard } from './assertion-replay.js';
+import { BearerAuthentication, CLIENT_ASSERTIONS, ClientSecretAuthentication, type ClientAssertionPolicy } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
 import { OAuthController } from './oauth.controller.js';
 
-/** Who is calling: the token endpoint, the public keys, and the two ways to authenticate (bearer token, client secret). */
+/** Clock skew allowed on client assertions (exp, iat). */
+const ASSERTION_CLOCK_TOLERANCE_SECONDS = 30;
+/** How long fetching an identity provider's key set may take. */
+const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
+
+/**
+ * Who is calling: the token endpoint, the public keys, and the ways to
+ * authenticate (bearer token of the hub or of a registered identity
+ * provider; client secret or private_key_jwt client assertion).
+ */
 @Module({
   controllers: [OAuthController, JwksController],
   providers: [
@@ -26,6 +36,29 @@ import { OAuthController } from './oauth.controller.js';
     },
     { provide: ClientAuthenticator, useFactory: (dataSource: DataSource) => new ClientAuthenticator(dataSource), inject: [DataSource] },
     {
+      provide: CLIENT_ASSERTIONS,
+      useFactory: (redis: Redis, config: HubConfig): ClientAssertionPolicy => ({
+        rules: {
+          // The token endpoint's URL is what RFC 7523 asks for; the issuer is what many client libraries send.
+          audiences: [`${config.http.publicUrl.replace(/\/$/, '')}/v1/oauth/token`, config.auth.issuer],
+          maxLifetimeSeconds: config.auth.assertionMaxLifetimeSeconds,
+          clockToleranceSeconds: ASSERTION_CLOCK_TOLERANCE_SECONDS,
+        },
+        replay: redisAssertionReplayGuard(redis, config.queuePrefix),
+      }),
+      inject: [REDIS, HUB_CONFIG],
+    },
+    {
+      provide: ExternalTokenAuthenticator,
+      useFactory: (dataSource: DataSource, config: HubConfig) =>
+        new ExternalTokenAuthenticator(dataSource, new EndpointPolicy(config.delivery.allowPrivateEndpoints), config.auth.clientCacheMs, {
+          cooldownMs: config.auth.providerJwksCooldownMs,
+          cacheMaxAgeMs: config.auth.providerJwksMaxAgeMs,
+          timeoutMs: PROVIDER_JWKS_TIMEOUT_MS,
+        }),
+      inject: [DataSource, HUB_CONFIG],
+    },
+    {
       provide: FailedAuthLimiter,
       useFactory: (redis: Redis, config: HubConfig) =>
         new FailedAuthLimiter(redis, config.queuePrefix, {
@@ -40,4 +73,10 @@ import { OAuthController } from './oauth.controller.js';
   ],
   exports: [BearerAuthentication, ClientSecretAuthentication],
 })
-export class AuthModule {}
+export class AuthModule implements OnApplicationShutdown {
+  constructor(private readonly external: ExternalTokenAuthenticator) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.external.close();
+  }
+}
