@@ -5240,9 +5240,34 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /**
+             * @description `jwks` or `externalIdentity` with another `authMethod` (`wrong-auth-method`), or
+             *     another client is mapped to the same external identity already (`already-exists`).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description A key that is not acceptable or `private_key_jwt` without keys (`invalid-client-key`),
+             *     or an identity provider that is not registered or `identity_provider` without
+             *     `externalIdentity` (`unknown-identity-provider`).
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             503: components["responses"]["ServiceUnavailable"];
         };
     };
