@@ -68,7 +68,8 @@ export async function startOpenIdProvider(options: TestOpenIdProviderOptions): P
         },
       },
     });
-    handler = provider.callback();
+    const callback = provider.callback();
+    handler = (req, res) => void callback(req, res);
   };
   build();
 
