@@ -28,6 +28,42 @@ export interface TestOpenIdProviderOptions {
   clients: { clientId: string; clientSecret: string }[];
 }
 
+/** The provider's storage for one test run: in memory, as its own development adapter, but without its warning on every start. */
+function memoryAdapter() {
+  const store = new Map<string, Record<string, unknown>>();
+  return class MemoryAdapter {
+    constructor(private readonly model: string) {}
+    private key(id: string) {
+      return `${this.model}:${id}`;
+    }
+    upsert(id: string, payload: Record<string, unknown>): Promise<void> {
+      store.set(this.key(id), payload);
+      return Promise.resolve();
+    }
+    find(id: string): Promise<Record<string, unknown> | undefined> {
+      return Promise.resolve(store.get(this.key(id)));
+    }
+    findByUid(): Promise<undefined> {
+      return Promise.resolve(undefined);
+    }
+    findByUserCode(): Promise<undefined> {
+      return Promise.resolve(undefined);
+    }
+    consume(id: string): Promise<void> {
+      const entry = store.get(this.key(id));
+      if (entry) entry.consumed = Math.floor(Date.now() / 1000);
+      return Promise.resolve();
+    }
+    destroy(id: string): Promise<void> {
+      store.delete(this.key(id));
+      return Promise.resolve();
+    }
+    revokeByGrantId(): Promise<void> {
+      return Promise.resolve();
+    }
+  };
+}
+
 async function signingKey(): Promise<JWK> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   return { ...(await exportJWK(privateKey)), kid: `op-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, use: 'sig', alg: 'ES256' };
@@ -43,6 +79,7 @@ export async function startOpenIdProvider(options: TestOpenIdProviderOptions): P
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let keys: JWK[] = [await signingKey()];
+  const adapter = memoryAdapter();
 
   const build = () => {
     const provider = new Provider(issuer, {
@@ -56,6 +93,8 @@ export async function startOpenIdProvider(options: TestOpenIdProviderOptions): P
         id_token_signed_response_alg: 'ES256',
       })),
       jwks: { keys },
+      adapter,
+      ttl: { ClientCredentials: 300 },
       scopes: [options.scope],
       features: {
         devInteractions: { enabled: false },
