@@ -9,7 +9,7 @@
 // It skips what is hub policy rather than storage: token verification,
 // OpenAPI validation, idempotency keys, the signed receipt, the Redis enqueue.
 // Run as a child process: DATABASE_URL, PORT; prints "ready" when listening.
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -83,8 +83,8 @@ const INSERT_TICKET = `WITH ticket AS (
   ), parties AS (
     INSERT INTO ticket_parties (ticket_id, participant_id, external_id, joined_at, joined_version) VALUES ($1, $10, $11, $17, 1), ($1, $12, NULL, $17, 1)
   ), event AS (
-    INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
-    VALUES ($19, $1, 1, 'ticket.forwarded', $10, $17, $20, $21)
+    INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot, hash)
+    VALUES ($19, $1, 1, 'ticket.forwarded', $10, $17, $20, $21, $26)
   ), message AS (
     INSERT INTO outbox_messages (id, payload, created_at) SELECT $24, $25, $17 WHERE cardinality($22::uuid[]) > 0
   )
@@ -183,6 +183,8 @@ async function createTicket(originId, input) {
       receivers,
       uuidv7(),
       payload,
+      // The column is required; the bare baseline hashes the event's JSON without canonicalising it.
+      createHash('sha256').update(JSON.stringify(data)).update(JSON.stringify(snapshot)).digest('hex'),
     ],
   });
   return view(t, service, input.requester);

@@ -117,8 +117,9 @@ async function expectLateCommitHandedOut(version: number, applicationName?: stri
   await slow.connect();
   await slow.query('BEGIN');
   await slow.query(
-    `INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot)
-     VALUES ($1, $2, $3, 'ticket.status_changed', 'demo-mila', now(), '{}', $4)`,
+    // The feed does not read the hash chain: any link will do here.
+    `INSERT INTO ticket_events (id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot, hash)
+     VALUES ($1, $2, $3, 'ticket.status_changed', 'demo-mila', now(), '{}', $4, repeat('0', 64))`,
     [uuidv7(), ticket.id, version, JSON.stringify(ticket)],
   );
   const fast = await createAsMila();

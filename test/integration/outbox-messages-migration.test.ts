@@ -1,3 +1,4 @@
+import { AuditVerifier } from '@drehscheibe/audit';
 import { toNoticeDelivery } from '@drehscheibe/notices';
 import { MIGRATIONS, ServiceNoticeEntity, TicketEventEntity } from '@drehscheibe/persistence';
 import { toEventDelivery } from '@drehscheibe/tickets';
@@ -9,7 +10,8 @@ import { testServers } from '../support/environment.js';
 /**
  * Migration 1733300000000 gives deliveries written before it a message with
  * the body the worker used to build from their ticket event or notice: the
- * same JSON the code renders now.
+ * same JSON the code renders now; 1734100000000 gives existing events their
+ * hash-chain links.
  */
 const server = testServers().databaseUrl;
 const name = `test_${randomBytes(6).toString('hex')}`;
@@ -106,4 +108,18 @@ it('gives deliveries written before it their message, as the code renders it', a
   );
   const { rows: nulls } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE message_id IS NULL`);
   expect(nulls[0].n).toBe(0);
+});
+
+it('gives events written before the audit chain (1734100000000) their links, which verify', async () => {
+  const ds = await new DataSource({ type: 'postgres', url }).initialize();
+  try {
+    const report = await new AuditVerifier(ds, []).verify();
+    expect(report).toMatchObject({ tickets: 1, events: 1, checkpoints: 0, broken: null });
+    const { rows } = await db.query<{ hash: string; prev_hash: string | null; chain_head: string }>(
+      'SELECT e.hash, e.prev_hash, t.chain_head FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id',
+    );
+    expect(rows).toEqual([{ hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string, prev_hash: null, chain_head: rows[0].hash }]);
+  } finally {
+    await ds.destroy();
+  }
 });

@@ -57,6 +57,7 @@ function newTicket(id: string): TicketEntity {
     dueAt: at('2026-12-05T09:00:00.000Z'),
     resolvedAt: null,
     closedAt: null,
+    chainHead: 'a'.repeat(64),
   };
 }
 
@@ -89,11 +90,23 @@ function changedFrom(t: TicketEntity): TicketEntity {
     dueAt: at('2026-12-06T09:00:00.000Z'),
     resolvedAt: at('2026-12-02T10:00:00.000Z'),
     closedAt: at('2026-12-03T10:00:00.000Z'),
+    chainHead: 'b'.repeat(64),
   };
 }
 
 function eventFor(t: TicketEntity, type: string): TicketEventEntity {
-  return { id: uuidv7(), ticketId: t.id, ticketVersion: t.version, type, actorId: 'mila', occurredAt: t.updatedAt, data: {}, snapshot: {} };
+  return {
+    id: uuidv7(),
+    ticketId: t.id,
+    ticketVersion: t.version,
+    type,
+    actorId: 'mila',
+    occurredAt: t.updatedAt,
+    data: {},
+    snapshot: {},
+    prevHash: 'c'.repeat(64),
+    hash: 'd'.repeat(64),
+  };
 }
 
 function parties(t: TicketEntity): TicketPartyEntity[] {

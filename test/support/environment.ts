@@ -24,6 +24,8 @@ export function hubEnvironment(databaseUrl: string, redisUrl: string, overrides:
     HUB_DATA_KEY: randomBytes(32).toString('base64'),
     ALLOW_PRIVATE_ENDPOINTS: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    // Tests drive many requests per participant; the rate-limit tests set their own small limits.
+    RATE_LIMIT_REQUESTS: '100000',
     ...overrides,
   };
 }

@@ -60,6 +60,8 @@ export class Stack {
   db!: TestDatabase;
   private env!: Record<string, string>;
   private dir!: string;
+  /** Whether `stop` checks the run's audit (the stack's own database; not one the caller brings and may have stopped). */
+  private verifiesAudit = false;
 
   static async start(extraEnv: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
     const stack = new Stack();
@@ -80,6 +82,7 @@ export class Stack {
 
   private async boot(extraEnv: Record<string, string>, options: StackOptions): Promise<void> {
     this.db = await createTestDatabase();
+    this.verifiesAudit = true;
     await this.configure(options.redisUrl ?? testServers().redisUrl, extraEnv);
     await this.seed();
     await Promise.all([this.startApp('hub-api'), this.startApp('worker'), this.startApp('simulator')]);
@@ -100,6 +103,7 @@ export class Stack {
         CONNECTORS_PORT: String(connectorsPort),
         RECONCILE_INTERVAL_MS: '500',
         DELIVERY_BACKOFF_BASE_MS: '200',
+        AUDIT_CHECKPOINT_INTERVAL_MS: '500',
         ...extraEnv,
       }),
       SIMULATOR_PORT: String(simulatorPort),
@@ -190,9 +194,18 @@ export class Stack {
     return readFileSync(join(this.dir, `${name}.log`), 'utf8');
   }
 
+  /**
+   * Stops every app, then checks the run's audit as an operator would
+   * (`hub-cli audit-verify`: every hash chain and checkpoint the run wrote;
+   * rejects naming the first broken link), then drops the database.
+   */
   async stop(): Promise<void> {
     await Promise.all([...this.processes.keys()].map((name) => this.stopApp(name)));
-    await this.db.drop();
+    try {
+      if (this.verifiesAudit) await this.runCli(['audit-verify']);
+    } finally {
+      await this.db.drop();
+    }
   }
 }
 

@@ -15,6 +15,8 @@ const LAYERS: Record<string, number> = {
   config: 0,
   codelists: 0,
   webhooks: 0,
+  // Hashes, Merkle trees and checkpoint signatures of the tamper-evident audit.
+  evidence: 0,
   contracts: 1,
   observability: 1,
   client: 2,
@@ -29,6 +31,8 @@ const LAYERS: Record<string, number> = {
   registry: 3,
   // Translation between each participant's own format and the canonical model.
   mapping: 3,
+  // Checkpoints over the tickets' hash chains, their proofs and the whole-database check.
+  audit: 3,
   // Aggregates.
   tickets: 4,
   notices: 4,

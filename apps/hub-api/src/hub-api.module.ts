@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CodelistsModule } from './codelists/codelists.module.js';
 import { ConnectorsModule } from './connectors/connectors.module.js';
@@ -37,6 +38,7 @@ export class HubApiModule {
         DeliveriesModule,
         MappingModule,
         ConnectorsModule,
+        AuditModule,
         InboundModule,
         MetricsModule,
       ],

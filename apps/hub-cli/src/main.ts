@@ -1,14 +1,32 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { AuditVerifier } from '@drehscheibe/audit';
+import type { PublicJwk } from '@drehscheibe/evidence';
+import { SigningKey } from '@drehscheibe/security';
 import { RetryAborted } from '@drehscheibe/availability';
 import { createLogger } from '@drehscheibe/observability';
 import { connectDataSource, createDataSource, runMigrations } from '@drehscheibe/persistence';
 import { seedDemo } from './demo-seed.js';
 
+/** The hub's public keys: a JWKS file or URL, else the public half of the configured token signing key. */
+async function verificationKeys(jwks: string | undefined): Promise<PublicJwk[]> {
+  if (jwks) {
+    const text = /^https?:\/\//.test(jwks) ? await (await fetch(jwks)).text() : readFileSync(jwks, 'utf8');
+    return (JSON.parse(text) as { keys: PublicJwk[] }).keys;
+  }
+  const secret = process.env.HUB_TOKEN_SIGNING_KEY;
+  if (!secret) throw new Error('give --jwks FILE|URL (the hub publishes /.well-known/jwks.json) or set HUB_TOKEN_SIGNING_KEY');
+  return [(await SigningKey.fromSecret(secret)).publicJwk];
+}
+
 const USAGE = `usage: hub-cli <command> [--wait SECONDS]
   migrate                                   apply pending database migrations
   seed-demo --credentials FILE --simulator-url URL
                                             register the demo participants and service
+  audit-verify [--jwks FILE|URL]            check every ticket's hash chain and every signed checkpoint;
+                                            names the first broken link (exit 1). Keys: the JWKS given,
+                                            else the public half of HUB_TOKEN_SIGNING_KEY
   --wait SECONDS   how long to wait for PostgreSQL to become reachable (default 120)`;
 
 const DEFAULT_WAIT_SECONDS = 120;
@@ -16,7 +34,7 @@ const DEFAULT_WAIT_SECONDS = 120;
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { credentials: { type: 'string' }, 'simulator-url': { type: 'string' }, wait: { type: 'string' } },
+    options: { credentials: { type: 'string' }, 'simulator-url': { type: 'string' }, wait: { type: 'string' }, jwks: { type: 'string' } },
   });
   const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 0) {
@@ -30,6 +48,12 @@ async function main(): Promise<number> {
     console.error('DATABASE_URL is required');
     return 78;
   }
+  const connect = () =>
+    connectDataSource(createDataSource({ url: databaseUrl, poolSize: 2, applicationName: 'drehscheibe-cli' }), {
+      logger: wait.logger,
+      signal: AbortSignal.timeout(wait.waitMs),
+      requireCurrentSchema: true,
+    });
   switch (positionals[0]) {
     case 'migrate': {
       const applied = await runMigrations(databaseUrl, wait);
@@ -41,14 +65,27 @@ async function main(): Promise<number> {
         console.error(USAGE);
         return 64;
       }
-      const ds = await connectDataSource(createDataSource({ url: databaseUrl, poolSize: 2, applicationName: 'drehscheibe-cli' }), {
-        logger: wait.logger,
-        signal: AbortSignal.timeout(wait.waitMs),
-        requireCurrentSchema: true,
-      });
+      const ds = await connect();
       try {
         const creds = await seedDemo(ds, { credentialsFile: values.credentials, simulatorUrl: values['simulator-url'] });
         console.log(`demo seeded; credentials for ${Object.keys(creds).join(', ')} in ${values.credentials}`);
+      } finally {
+        await ds.destroy();
+      }
+      return 0;
+    }
+    case 'audit-verify': {
+      const keys = await verificationKeys(values.jwks);
+      const ds = await connect();
+      try {
+        const report = await new AuditVerifier(ds, keys).verify();
+        const counts = `${report.tickets} tickets, ${report.events} events, ${report.checkpoints} checkpoints (${report.checkpointsWithLeaves} with leaves checked)`;
+        if (report.broken) {
+          console.error(`audit BROKEN at ${report.broken.table} ${report.broken.row}: ${report.broken.reason}`);
+          console.error(`checked before it: ${counts}`);
+          return 1;
+        }
+        console.log(`audit verified: ${counts}`);
       } finally {
         await ds.destroy();
       }

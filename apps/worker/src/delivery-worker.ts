@@ -27,6 +27,7 @@ import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { scheduleAuditCheckpoints } from './audit-checkpoints.js';
 import { createAutoClose, scheduleAutoClose } from './auto-close-schedule.js';
 import { ProfileAnswers } from './native-answers.js';
 import { createWorkerTickets } from './ticket-runtime.js';
@@ -65,6 +66,7 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
 export async function startDeliveryWorker(config: HubConfig, logger: Logger): Promise<DeliveryWorkerHandle> {
   const metrics = new HubMetrics('worker');
   const webhookKey = await SigningKey.fromSecret(config.keys.webhookSigningKey);
+  const checkpointKey = await SigningKey.fromSecret(config.keys.tokenSigningKey);
   const database = new DatabaseConnection(
     createDataSource({
       url: config.databaseUrl,
@@ -87,7 +89,7 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
 
   let consuming: { close(): Promise<void> } | undefined;
   const started = database.connect().then(() => {
-    consuming = consume(config, logger, metrics, database.dataSource, producerRedis, webhookKey);
+    consuming = consume(config, logger, metrics, database.dataSource, producerRedis, { webhookKey, checkpointKey });
   });
 
   return {
@@ -105,7 +107,14 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
 }
 
 /** The delivery queue's consumer and the reconciler, on a connected database. */
-function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSource: DataSource, producerRedis: Redis, webhookKey: SigningKey) {
+function consume(
+  config: HubConfig,
+  logger: Logger,
+  metrics: HubMetrics,
+  dataSource: DataSource,
+  producerRedis: Redis,
+  { webhookKey, checkpointKey }: { webhookKey: SigningKey; checkpointKey: SigningKey },
+) {
   const deliveries = new DeliveryStore(dataSource);
   const health = new ReceiverHealthStore(dataSource);
   const endpoints = new ReceiverEndpoints(health, deliveries);
@@ -215,10 +224,12 @@ function consume(config: HubConfig, logger: Logger, metrics: HubMetrics, dataSou
       .finally(() => (housekeeping = false));
   }, config.delivery.reconcileIntervalMs);
   const autoClose = scheduleAutoClose(createAutoClose(config, tickets), config.autoClose.intervalMs, logger.child({ component: 'auto-close' }));
+  const checkpoints = scheduleAuditCheckpoints(config, checkpointKey, dataSource, logger.child({ component: 'audit' }));
   return {
     async close() {
       clearInterval(timer);
       await autoClose.close();
+      await checkpoints.close();
       await worker.close();
       await processor.close();
       await queue.close();

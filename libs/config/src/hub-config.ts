@@ -40,6 +40,11 @@ export interface HubConfig {
     /** …and how long fetched keys are used at most before they are fetched again. */
     providerJwksMaxAgeMs: number;
   };
+  /** API requests per participant and window (all its clients, all replicas); a participant's `rateLimit` overrides `requests`. */
+  rateLimit: {
+    requests: number;
+    windowSeconds: number;
+  };
   keys: {
     /** Ed25519 secret key (`whsk_…`) that signs access tokens and receipts. */
     tokenSigningKey: string;
@@ -88,6 +93,10 @@ export interface HubConfig {
   feed: {
     /** How long a read of a named consumer holds its lease; the holder renews it by reading or acknowledging. */
     consumerLeaseSeconds: number;
+  };
+  audit: {
+    /** How often the worker makes a signed checkpoint over every ticket's chain head (when anything changed). */
+    checkpointIntervalMs: number;
   };
   autoClose: {
     /**
@@ -267,6 +276,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
       providerJwksCooldownMs: r.int('AUTH_PROVIDER_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
       providerJwksMaxAgeMs: r.int('AUTH_PROVIDER_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
     },
+    rateLimit: {
+      requests: r.int('RATE_LIMIT_REQUESTS', 3_000, 1, 1_000_000),
+      windowSeconds: r.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    },
     keys: {
       tokenSigningKey: r.key('HUB_TOKEN_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
       webhookSigningKey: r.key('HUB_WEBHOOK_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
@@ -305,6 +318,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     feed: {
       consumerLeaseSeconds: r.int('FEED_CONSUMER_LEASE_SECONDS', 30, 1, 600),
+    },
+    audit: {
+      checkpointIntervalMs: r.int('AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 100, 86_400_000),
     },
     autoClose: {
       after: r.period('AUTO_CLOSE_AFTER', 'P14D'),

@@ -29,6 +29,7 @@ export type DomainErrorCode =
   | 'invalid-connector'
   | 'participant-has-endpoint'
   | 'participant-has-connector'
+  | 'not-checkpointed'
   | 'invalid-client-key'
   | 'wrong-auth-method'
   | 'unknown-identity-provider';

@@ -41,6 +41,9 @@ import { MappingProfileEntity } from './entities/mapping-profile.entity.js';
 import { MappingBindingEntity } from './entities/mapping-binding.entity.js';
 import { NativeRequests1733900000000 } from './migrations/1733900000000-native-requests.js';
 import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
+import { AuditChain1734100000000 } from './migrations/1734100000000-audit-chain.js';
+import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
+import { ParticipantRateLimit1734500000000 } from './migrations/1734500000000-participant-rate-limit.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
 import { ClientAuthentication1734300000000 } from './migrations/1734300000000-client-authentication.js';
@@ -71,6 +74,7 @@ export const ENTITIES = [
   MappingBindingEntity,
   ConnectorEntity,
   ConnectorStateEntity,
+  AuditCheckpointEntity,
   IdentityProviderEntity,
   OAuthClientKeyEntity,
 ];
@@ -92,7 +96,9 @@ export const MIGRATIONS = [
   MappingProfiles1733800000000,
   NativeRequests1733900000000,
   Connectors1734000000000,
+  AuditChain1734100000000,
   ClientAuthentication1734300000000,
+  ParticipantRateLimit1734500000000,
 ];
 
 export interface DataSourceOptions {

@@ -23,6 +23,7 @@ export { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 export { FeedConsumerEntity } from './entities/feed-consumer.entity.js';
 export { MappingProfileEntity } from './entities/mapping-profile.entity.js';
 export { MappingBindingEntity, type StoredInboundAuth } from './entities/mapping-binding.entity.js';
+export { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 export { ConnectorEntity, type StoredConnectorAuth } from './entities/connector.entity.js';
 export { ConnectorStateEntity, type StoredConnectorError, type StoredPendingWrite } from './entities/connector-state.entity.js';
 export { isUniqueViolation } from './pg-errors.js';

@@ -1,6 +1,13 @@
 import { revocationReason, type ClientStatus } from '@drehscheibe/registry';
 
-const active: ClientStatus = { participantId: 'p1', enabled: true, participantActive: true, secretGeneration: 3, previousSecretExpiresAt: null };
+const active: ClientStatus = {
+  participantId: 'p1',
+  enabled: true,
+  participantActive: true,
+  secretGeneration: 3,
+  previousSecretExpiresAt: null,
+  rateLimit: null,
+};
 const now = Date.parse('2026-12-01T10:00:00Z');
 
 describe('revocationReason', () => {

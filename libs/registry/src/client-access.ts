@@ -12,6 +12,8 @@ export interface ClientStatus {
   secretGeneration: number;
   /** Epoch ms until which the previous secret (generation - 1) and its tokens are accepted; null: not at all. */
   previousSecretExpiresAt: number | null;
+  /** The participant's own API rate limit (requests per window); null: the hub's default, or an operator client. */
+  rateLimit: number | null;
 }
 
 /**
@@ -31,7 +33,7 @@ export function revocationReason(status: ClientStatus | null, tokenGeneration: n
 
 const CLIENT_STATUS: PreparedStatement = {
   name: 'client_status',
-  text: `SELECT c.participant_id, c.enabled, c.secret_generation, c.previous_secret_expires_at, p.status AS participant_status
+  text: `SELECT c.participant_id, c.enabled, c.secret_generation, c.previous_secret_expires_at, p.status AS participant_status, p.rate_limit
            FROM oauth_clients c LEFT JOIN participants p ON p.id = c.participant_id
           WHERE c.client_id = $1`,
 };
@@ -42,6 +44,7 @@ interface StatusRow {
   secret_generation: number;
   previous_secret_expires_at: Date | null;
   participant_status: string | null;
+  rate_limit: number | null;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -85,6 +88,7 @@ export class ClientStatusCache {
       participantActive: row.participant_id === null || row.participant_status === 'active',
       secretGeneration: row.secret_generation,
       previousSecretExpiresAt: row.previous_secret_expires_at?.getTime() ?? null,
+      rateLimit: row.rate_limit,
     };
   }
 }

@@ -55,6 +55,7 @@ export class ParticipantRegistry {
       status: 'active',
       deliveryUrl: input.deliveryUrl ?? null,
       contact: input.contact ?? null,
+      rateLimit: input.rateLimit ?? null,
     });
     try {
       await this.dataSource.transaction(async (em) => {
@@ -81,6 +82,7 @@ export class ParticipantRegistry {
     const urlChanged = patch.deliveryUrl !== undefined && patch.deliveryUrl !== entity.deliveryUrl;
     if (patch.deliveryUrl !== undefined) entity.deliveryUrl = patch.deliveryUrl;
     if (patch.contact !== undefined) entity.contact = patch.contact;
+    if (patch.rateLimit !== undefined) entity.rateLimit = patch.rateLimit;
     await this.dataSource.transaction(async (em) => {
       if (urlChanged && entity.deliveryUrl) await this.refuseWithConnector(em, id);
       await em.save(entity);

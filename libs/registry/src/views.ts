@@ -16,6 +16,7 @@ export function toParticipantView(p: ParticipantEntity): Participant {
     status: p.status,
     deliveryUrl: p.deliveryUrl ?? undefined,
     contact: p.contact ?? undefined,
+    rateLimit: p.rateLimit ?? undefined,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   });

@@ -64,6 +64,7 @@ export class CreateTicket {
       dueAt: input.dueAt ? parseInstant(input.dueAt) : null,
       resolvedAt: null,
       closedAt: null,
+      chainHead: null,
     };
     const parties: TicketPartyEntity[] = [
       { ticketId: ticket.id, participantId: originId, externalId: input.externalId, joinedAt: now, joinedVersion: 1 },

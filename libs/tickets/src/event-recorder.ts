@@ -2,6 +2,7 @@ import type { TicketEventType } from '@drehscheibe/contracts';
 import type { OutboxBatch, OutboxWriter } from '@drehscheibe/outbox';
 import type { TicketEventEntity } from '@drehscheibe/persistence';
 import { v7 as uuidv7 } from 'uuid';
+import { chainHash, eventDocument } from '@drehscheibe/evidence';
 import { ticketEventMessage } from './ticket-events.js';
 import { toTicketView, type TicketAggregate } from './ticket-view.js';
 
@@ -29,7 +30,7 @@ export async function prepareEvent(
   endpoints: Map<string, string | null>,
 ): Promise<RecordedEvent> {
   const { ticket, parties } = aggregate;
-  const event: TicketEventEntity = {
+  const unchained = {
     id: uuidv7(),
     ticketId: ticket.id,
     ticketVersion: ticket.version,
@@ -37,8 +38,12 @@ export async function prepareEvent(
     actorId,
     occurredAt: now,
     data,
-    snapshot: toTicketView(aggregate),
+    snapshot: toTicketView(aggregate) as unknown as Record<string, unknown>,
   };
+  // The ticket's hash chain (tamper-evident audit): the link covers the event as delivered.
+  const prevHash = ticket.chainHead ?? null;
+  const event: TicketEventEntity = { ...unchained, prevHash, hash: chainHash(prevHash, eventDocument(unchained)) };
+  ticket.chainHead = event.hash;
   const receivers = parties.map((p) => p.participantId).filter((id) => id !== actorId && endpoints.get(id));
   const message = ticketEventMessage(event);
   return { event, outbox: receivers.length ? await outbox.address(receivers, message) : { messages: [], deliveries: [] } };

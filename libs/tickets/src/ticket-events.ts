@@ -1,22 +1,19 @@
+import { eventDocument } from '@drehscheibe/evidence';
 import type { Delivery, TicketEvent } from '@drehscheibe/contracts';
 import type { OutboxMessage } from '@drehscheibe/outbox';
 import type { TicketEventEntity } from '@drehscheibe/persistence';
 
 export function toEventView(e: TicketEventEntity): TicketEvent {
-  return {
-    id: e.id,
-    type: e.type as TicketEvent['type'],
-    ticketId: e.ticketId,
-    ticketVersion: e.ticketVersion,
-    occurredAt: e.occurredAt.toISOString(),
-    actor: { participantId: e.actorId },
-    data: e.data,
-  };
+  const { ticket: _, ...event } = toEventDelivery(e);
+  return event;
 }
 
-/** What a webhook delivery and the feed carry for a ticket event: the event and the ticket as of it. */
+/**
+ * What a webhook delivery and the feed carry for a ticket event: the event
+ * and the ticket as of it — the document its hash-chain link covers.
+ */
 export function toEventDelivery(e: TicketEventEntity): Delivery {
-  return { ...toEventView(e), ticket: e.snapshot as Delivery['ticket'] };
+  return eventDocument(e) as Delivery;
 }
 
 /** The canonical outbox message of a ticket event (its renderer: the kind is defined here). */

@@ -4,11 +4,13 @@ import { AccessTokenService, EndpointPolicy, type SigningKey } from '@drehscheib
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { HUB_CONFIG, REDIS, TOKEN_SIGNING_KEY } from '../core/tokens.js';
+import type { Logger } from '@drehscheibe/observability';
+import { HUB_CONFIG, LOGGER, REDIS, TOKEN_SIGNING_KEY } from '../core/tokens.js';
 import { redisAssertionReplayGuard } from './assertion-replay.js';
 import { BearerAuthentication, CLIENT_ASSERTIONS, ClientSecretAuthentication, type ClientAssertionPolicy } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
+import { ParticipantRateLimiter } from './participant-rate-limiter.js';
 import { OAuthController } from './oauth.controller.js';
 
 /** Clock skew allowed on client assertions (exp, iat). */
@@ -19,7 +21,8 @@ const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
 /**
  * Who is calling: the token endpoint, the public keys, and the ways to
  * authenticate (bearer token of the hub or of a registered identity
- * provider; client secret or private_key_jwt client assertion).
+ * provider; client secret or private_key_jwt client assertion), and the
+ * participants' rate limit.
  */
 @Module({
   controllers: [OAuthController, JwksController],
@@ -68,10 +71,16 @@ const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
         }),
       inject: [REDIS, HUB_CONFIG],
     },
+    {
+      provide: ParticipantRateLimiter,
+      useFactory: (redis: Redis, config: HubConfig, logger: Logger) =>
+        new ParticipantRateLimiter(redis, config.queuePrefix, config.rateLimit, logger.child({ component: 'rate-limit' })),
+      inject: [REDIS, HUB_CONFIG, LOGGER],
+    },
     BearerAuthentication,
     ClientSecretAuthentication,
   ],
-  exports: [BearerAuthentication, ClientSecretAuthentication],
+  exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache],
 })
 export class AuthModule implements OnApplicationShutdown {
   constructor(private readonly external: ExternalTokenAuthenticator) {}

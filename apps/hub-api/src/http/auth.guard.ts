@@ -1,16 +1,26 @@
-import type { Scope } from '@drehscheibe/security';
+import type { Principal, Scope } from '@drehscheibe/security';
+import { ClientStatusCache } from '@drehscheibe/registry';
 import { BearerAuthentication, bearerToken } from '../auth/client-credentials.js';
+import { ParticipantRateLimiter, rateLimitHeaders } from '../auth/participant-rate-limiter.js';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
 import { ProblemError } from './problem.js';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE, type AuthenticatedRequest } from './request-context.js';
 
-/** Every route needs a valid, unrevoked bearer token unless marked @Public(). */
+/**
+ * Every route needs a valid, unrevoked bearer token unless marked @Public().
+ * A participant's requests are then counted against its rate limit (before
+ * the scope check: a refused request costs the hub too); operator clients
+ * are not limited.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly bearer: BearerAuthentication,
     private readonly reflector: Reflector,
+    private readonly rateLimiter: ParticipantRateLimiter,
+    private readonly clients: ClientStatusCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -28,10 +38,29 @@ export class AuthGuard implements CanActivate {
       );
     }
     request.principal = await this.bearer.authenticate(token);
+    if (request.principal.participantId) await this.countRequest(request.principal, request.principal.participantId, context);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
     if (scope && !request.principal.scopes.includes(scope)) {
       throw new ProblemError('forbidden', `this operation needs the ${scope} scope`);
     }
     return true;
+  }
+
+  /** Adds the rate-limit headers to the answer, or refuses with 429 once the participant's window is used up. */
+  private async countRequest(principal: Principal, participantId: string, context: ExecutionContext): Promise<void> {
+    // Read moments ago by the token check: the participant's own limit comes from the same cached client state.
+    const ownLimit = (await this.clients.get(principal.clientId))?.rateLimit ?? null;
+    const use = await this.rateLimiter.use(participantId, ownLimit);
+    if (!use) return;
+    const headers = rateLimitHeaders(use);
+    if (!use.allowed) {
+      throw new ProblemError(
+        'too-many-requests',
+        `participant ${participantId} made more than ${use.limit} requests in ${use.windowSeconds} s; try again in ${use.resetSeconds} s`,
+        {},
+        { ...headers, 'retry-after': String(use.resetSeconds) },
+      );
+    }
+    context.switchToHttp().getResponse<FastifyReply>().headers(headers);
   }
 }

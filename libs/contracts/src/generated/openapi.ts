@@ -332,6 +332,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/audit-proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Proof that the ticket's history is the one the hub committed to
+         * @description Every event of a ticket is a link of the ticket's hash chain: its `hash` is SHA-256
+         *     over the RFC 8785 (JCS) form of `{"event": <the event as delivered>, "prev": <the
+         *     previous link's hash or null>}`, where the event as delivered is the webhook body or
+         *     feed entry (with its `ticket` snapshot). Signed checkpoints commit to every ticket's
+         *     last link as the root of a Merkle tree (RFC 9162).
+         *
+         *     This answers the ticket's chain up to the head in the latest checkpoint (or the one
+         *     named by `checkpoint`), the checkpoint, and the leaf's inclusion path. To check it on
+         *     your own: hash each event you received and compare it with the chain's link of its
+         *     version; follow the links; hash the leaf `{"head", "ticketId", "ticketVersion"}` (JCS,
+         *     prefixed with byte 0x00) and walk the path to the checkpoint's root (RFC 9162
+         *     section 2.1.3.2); verify the checkpoint's JWS with the hub's keys
+         *     (`GET /.well-known/jwks.json`). `docs/security.md` shows it in code.
+         *
+         *     A ticket created after the latest checkpoint answers `409 not-checkpointed` until the
+         *     next one (the worker makes one every `AUDIT_CHECKPOINT_INTERVAL_MS` when anything changed).
+         */
+        get: operations["getTicketAuditProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed checkpoints, newest first
+         * @description Each checkpoint commits to every ticket's chain head at one moment as a Merkle root,
+         *     signed by the hub (compact JWS, EdDSA, `typ` `checkpoint+jws`, key in
+         *     `GET /.well-known/jwks.json`). `previous` is SHA-256 of the previous checkpoint's JWS,
+         *     so the checkpoints form a chain of their own: keep the latest you saw, and a later one
+         *     must link back to it. Readable by every participant: a root reveals nothing.
+         */
+        get: operations["listAuditCheckpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticketId}/acknowledgement": {
         parameters: {
             query?: never;
@@ -2057,6 +2119,49 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @description A signed checkpoint. The members repeat the JWS's claims; trust only what the verified JWS says. */
+        AuditCheckpoint: {
+            /**
+             * Format: int64
+             * @description 1, 2, 3, … without gaps.
+             */
+            seq: number;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: int32
+             * @description Tickets (leaves) the tree holds.
+             */
+            treeSize: number;
+            root: components["schemas"]["Sha256Hex"];
+            /** @description SHA-256 (hex) of the previous checkpoint's `jws`; null for the first. */
+            previous: components["schemas"]["Sha256Hex"] | null;
+            /** @description Compact JWS (EdDSA) over `{iss, seq, createdAt, treeSize, root, previous}`. */
+            jws: string;
+        };
+        /** @description A SHA-256 digest, 64 lowercase hex digits. */
+        Sha256Hex: string;
+        TicketAuditProof: {
+            /** Format: uuid */
+            ticketId: string;
+            /** @description The ticket's chain, version 1 first, up to the head the checkpoint holds. */
+            chain: {
+                /** Format: uuid */
+                eventId: string;
+                /** Format: int32 */
+                ticketVersion: number;
+                prev: components["schemas"]["Sha256Hex"] | null;
+                hash: components["schemas"]["Sha256Hex"];
+            }[];
+            checkpoint: components["schemas"]["AuditCheckpoint"];
+            /**
+             * Format: int32
+             * @description The ticket's leaf among the checkpoint's leaves (ordered by ticket id).
+             */
+            leafIndex: number;
+            /** @description The leaf's inclusion path (RFC 9162), sibling first. */
+            path: components["schemas"]["Sha256Hex"][];
+        };
         /**
          * @description RFC 9457 problem details. `type` is `urn:drehscheibe:problem:<code>` with code one of
          *     malformed-request, validation-failed, unauthorized, invalid-client, forbidden,
@@ -2067,13 +2172,14 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, too-many-requests,
          *     invalid-client-key, wrong-auth-method, unknown-identity-provider,
          *     internal-error, service-unavailable.
          */
         Problem: {
             type: string;
             title: string;
+            /** Format: int32 */
             status: number;
             detail?: string;
             instance?: string;
@@ -2100,7 +2206,10 @@ export interface components {
              * @description For `consumer-leased`, when the other reader's lease runs out.
              */
             leasedUntil?: string;
-            /** @description For `version-mismatch`, the ticket's current version. */
+            /**
+             * Format: int32
+             * @description For `version-mismatch`, the ticket's current version.
+             */
             currentVersion?: number;
             /**
              * Format: uuid
@@ -2115,6 +2224,7 @@ export interface components {
                 code: "unmapped-code" | "no-matching-rule" | "expression-failed" | "invalid-result";
                 /** @description JSON Pointer into the profile. */
                 pointer: string;
+                /** Format: int32 */
                 profileVersion?: number;
             };
             /** @description For the token endpoint, the RFC 6749 error code. */
@@ -2139,7 +2249,10 @@ export interface components {
             access_token: string;
             /** @constant */
             token_type: "Bearer";
-            /** @description Lifetime in seconds. */
+            /**
+             * Format: int32
+             * @description Lifetime in seconds.
+             */
             expires_in: number;
             scope: string;
         };
@@ -2213,9 +2326,17 @@ export interface components {
             status: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /**
+         * Format: int32
+         * @description Requests the participant's clients may make per rate-limit window (`RATE_LIMIT_WINDOW_SECONDS`),
+         *     together, across all replicas of the hub; more answer `429` with `Retry-After`. Absent: the
+         *     hub's default (`RATE_LIMIT_REQUESTS`). A change takes effect within the client cache period.
+         */
+        RateLimit: number;
         ParticipantCreate: {
             id: components["schemas"]["ParticipantId"];
             name: string;
@@ -2224,6 +2345,7 @@ export interface components {
             land?: components["schemas"]["Land"];
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
             contact?: components["schemas"]["Contact"];
+            rateLimit?: components["schemas"]["RateLimit"];
         };
         ParticipantUpdate: {
             name?: string;
@@ -2234,6 +2356,8 @@ export interface components {
             status?: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"] | null;
             contact?: components["schemas"]["Contact"] | null;
+            /** @description null: back to the hub's default. */
+            rateLimit?: components["schemas"]["RateLimit"] | null;
         };
         ClientCreate: {
             authMethod?: components["schemas"]["ClientAuthMethod"];
@@ -2258,7 +2382,10 @@ export interface components {
             scopes: ("tickets" | "admin")[];
             /** @description false: the token endpoint refuses it and its tokens are refused. */
             enabled: boolean;
-            /** @description The current secret: 1 for the first, +1 per rotation. */
+            /**
+             * Format: int32
+             * @description The current secret: 1 for the first, +1 per rotation.
+             */
             secretGeneration: number;
             /**
              * Format: date-time
@@ -2273,7 +2400,10 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             authMethod?: components["schemas"]["ClientAuthMethod"];
-            /** @description For `private_key_jwt`: how many public keys it has. */
+            /**
+             * Format: int32
+             * @description For `private_key_jwt`: how many public keys it has.
+             */
             keyCount?: number;
             externalIdentity?: components["schemas"]["ExternalIdentity"];
         };
@@ -2362,6 +2492,7 @@ export interface components {
         };
         SecretRotation: {
             /**
+             * Format: int32
              * @description How long the previous secret and its tokens keep working; 0 ends them at once.
              * @default 3600
              */
@@ -2372,6 +2503,7 @@ export interface components {
             /** @description Shown once. */
             clientSecret: string;
             scopes: string[];
+            /** Format: int32 */
             secretGeneration: number;
             /**
              * Format: date-time
@@ -2424,6 +2556,7 @@ export interface components {
         RoutingRule: {
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
             position: number;
             serviceId?: components["schemas"]["ServiceId"];
             originLand?: components["schemas"]["Land"];
@@ -2436,7 +2569,10 @@ export interface components {
         };
         /** @description Needs `serviceId`, `originLand` or `category`, any combination (else `422 invalid-rule`). */
         RoutingRuleCreate: {
-            /** @description Unique; lower is tried first. */
+            /**
+             * Format: int32
+             * @description Unique; lower is tried first.
+             */
             position: number;
             serviceId?: components["schemas"]["ServiceId"];
             originLand?: components["schemas"]["Land"];
@@ -2447,6 +2583,7 @@ export interface components {
             description?: string;
         };
         RoutingRuleUpdate: {
+            /** Format: int32 */
             position?: number;
             serviceId?: components["schemas"]["ServiceId"] | null;
             originLand?: components["schemas"]["Land"] | null;
@@ -2497,10 +2634,12 @@ export interface components {
             noticeId?: string;
             /** Format: uuid */
             ticketId?: string;
+            /** Format: int32 */
             ticketVersion?: number;
             receiverId: components["schemas"]["ParticipantId"];
             /** @enum {string} */
             status: "pending" | "delivered" | "dead";
+            /** Format: int32 */
             attempts: number;
             nextAttemptAt?: components["schemas"]["Timestamp"];
             lastError?: string;
@@ -2540,7 +2679,9 @@ export interface components {
             /** @description Every attempt, oldest first. */
             history: {
                 attemptedAt: components["schemas"]["Timestamp"];
+                /** Format: int32 */
                 statusCode?: number;
+                /** Format: int32 */
                 latencyMs: number;
                 error?: string;
                 /** @description The first 512 bytes of the answer. */
@@ -2555,11 +2696,14 @@ export interface components {
              */
             circuit: "closed" | "open" | "half_open";
             paused: boolean;
+            /** Format: int32 */
             consecutiveFailures: number;
             nextProbeAt?: components["schemas"]["Timestamp"];
             lastSuccessAt?: components["schemas"]["Timestamp"];
             lastFailureAt?: components["schemas"]["Timestamp"];
+            /** Format: int64 */
             pending: number;
+            /** Format: int64 */
             dead: number;
             endpoint?: components["schemas"]["EndpointState"];
         };
@@ -2622,6 +2766,7 @@ export interface components {
          */
         TicketStatus: "new" | "forwarded" | "acknowledged" | "rejected" | "in_progress" | "waiting" | "resolved" | "closed" | "cancelled";
         /**
+         * Format: int32
          * @description 1 high, 2 medium, 3 low (codelists `impact`, `urgency`).
          * @enum {integer}
          */
@@ -2664,6 +2809,7 @@ export interface components {
             impact: components["schemas"]["Level"];
             urgency: components["schemas"]["Level"];
             /**
+             * Format: int32
              * @description The support level the ticket is at when handed over.
              * @default 1
              * @enum {integer}
@@ -2705,6 +2851,7 @@ export interface components {
             id: string;
             filename: string;
             mediaType: string;
+            /** Format: int32 */
             size: number;
             sha256: string;
         };
@@ -2719,6 +2866,7 @@ export interface components {
         Ticket: {
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
             version: number;
             type: components["schemas"]["TicketType"];
             subject: components["schemas"]["Subject"];
@@ -2732,6 +2880,7 @@ export interface components {
             impact: components["schemas"]["Level"];
             urgency: components["schemas"]["Level"];
             /**
+             * Format: int32
              * @description Derived from impact × urgency by the ITIL matrix (codelist `priority`).
              * @enum {integer}
              */
@@ -2743,7 +2892,10 @@ export interface components {
             };
             assignee: components["schemas"]["PartyRef"];
             references: components["schemas"]["Reference"][];
-            /** @enum {integer} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             supportLevel: 1 | 2 | 3;
             channel: components["schemas"]["Channel"];
             requester?: components["schemas"]["Requester"];
@@ -2827,7 +2979,10 @@ export interface components {
                 operationId: components["schemas"]["TicketOperation"];
                 from: components["schemas"]["TicketStatus"];
                 to: components["schemas"]["TicketStatus"];
-                /** @description The version the step's event made. */
+                /**
+                 * Format: int32
+                 * @description The version the step's event made.
+                 */
                 ticketVersion: number;
                 /** @description The step's event type. */
                 eventType: string;
@@ -2876,6 +3031,7 @@ export interface components {
             type: components["schemas"]["EventType"];
             /** Format: uuid */
             ticketId: string;
+            /** Format: int32 */
             ticketVersion: number;
             occurredAt: components["schemas"]["Timestamp"];
             actor: {
@@ -3077,6 +3233,7 @@ export interface components {
              */
             id: string;
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             active: boolean;
             createdAt: components["schemas"]["Timestamp"];
@@ -3092,6 +3249,7 @@ export interface components {
              */
             id: string;
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             active: boolean;
             createdAt: components["schemas"]["Timestamp"];
@@ -3126,11 +3284,13 @@ export interface components {
         /** @description A header name (case does not matter; the hub answers it in lower case). */
         InboundAuthHeader: string;
         MappingActivation: {
+            /** Format: int32 */
             version: number;
             inboundAuth?: components["schemas"]["InboundAuthSetting"];
         };
         MappingBinding: {
             participantId: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version: number;
             /** Format: uuid */
             profileId: string;
@@ -3144,6 +3304,7 @@ export interface components {
         /** @description A stored version (`participantId` + `version`) or a posted `document`, and the sample to run it on. */
         DryRunRequest: {
             participantId?: components["schemas"]["ParticipantId"];
+            /** Format: int32 */
             version?: number;
             document?: components["schemas"]["MappingProfileDocument"];
             /** @enum {string} */
@@ -3193,19 +3354,29 @@ export interface components {
             rule: string;
             /** Format: uuid */
             ticketId: string;
+            /** Format: int32 */
             ticketVersion: number;
             /**
              * @description `unchanged`: a repeat, or the ticket was in that state already (no event).
              * @enum {string}
              */
             outcome: "created" | "changed" | "unchanged";
-            /** @description The profile version that translated it. */
+            /**
+             * Format: int32
+             * @description The profile version that translated it.
+             */
             profileVersion: number;
         };
         ConnectorSettings: {
-            /** @description How often the system is asked for changes (default 2000). */
+            /**
+             * Format: int32
+             * @description How often the system is asked for changes (default 2000).
+             */
             pollIntervalMs?: number;
-            /** @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records. */
+            /**
+             * Format: int32
+             * @description How long a change must be quiet before it is applied (default 1500); one logical change can arrive as several records.
+             */
             settleMs?: number;
             /** @description RT: the queue the hub works in. */
             queue?: string;
@@ -3279,7 +3450,10 @@ export interface components {
             };
             lastPollAt: null | components["schemas"]["Timestamp"];
             lastSuccessAt: null | components["schemas"]["Timestamp"];
-            /** @description How old the oldest change was that the last poll applied, in ms. */
+            /**
+             * Format: int64
+             * @description How old the oldest change was that the last poll applied, in ms.
+             */
             lagMs: number | null;
             /** @description The last failure and its cause (`system-unreachable`, `system-refused`, `mapping-failed`, `hub-refused`, …); null when none. */
             lastError: null | {
@@ -3287,12 +3461,22 @@ export interface components {
                 cause: string;
                 message: string;
             };
+            /** Format: int32 */
             consecutiveFailures: number;
-            /** @description Changes from the system applied to the hub. */
+            /**
+             * Format: int64
+             * @description Changes from the system applied to the hub.
+             */
             changesApplied: number;
-            /** @description Records in the system that were the hub's own writes or reactions to them, not read back. */
+            /**
+             * Format: int64
+             * @description Records in the system that were the hub's own writes or reactions to them, not read back.
+             */
             echoesSuppressed: number;
-            /** @description Writes of hub events to the system. */
+            /**
+             * Format: int64
+             * @description Writes of hub events to the system.
+             */
             writes: number;
             /** @description A write was started and is not confirmed yet (checked first after a restart). */
             pendingWrite: boolean;
@@ -3335,6 +3519,8 @@ export interface components {
             headers: {
                 ETag: components["headers"]["ETag"];
                 "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3349,6 +3535,8 @@ export interface components {
          */
         BadRequest: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3362,6 +3550,8 @@ export interface components {
          */
         Unauthorized: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3371,6 +3561,8 @@ export interface components {
         /** @description Authenticated, but the caller's role on this ticket or its scope does not allow the operation. */
         Forbidden: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3380,6 +3572,8 @@ export interface components {
         /** @description No such ticket, or the caller is not party to it. */
         NotFound: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3391,6 +3585,8 @@ export interface components {
             headers: {
                 /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3400,6 +3596,8 @@ export interface components {
         /** @description You have no consumer of this name (`not-found`). */
         ConsumerNotFound: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3415,6 +3613,8 @@ export interface components {
             headers: {
                 /** @description For `consumer-leased`, seconds until the lease runs out. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3424,6 +3624,8 @@ export interface components {
         /** @description The client authenticates another way; the operation does not apply to it (`wrong-auth-method`). */
         WrongAuthMethod: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3433,6 +3635,8 @@ export interface components {
         /** @description The id exists already (`already-exists`), or the entry is still referenced (`participant-in-use`, `service-in-use`, with `references`). */
         RegistryConflict: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3442,6 +3646,8 @@ export interface components {
         /** @description `If-Match` names an older version than the current one (`version-mismatch`). */
         PreconditionFailed: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3451,6 +3657,8 @@ export interface components {
         /** @description The request body exceeds the configured limit (`payload-too-large`). */
         PayloadTooLarge: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3460,6 +3668,8 @@ export interface components {
         /** @description A path parameter is longer than the hub accepts (`uri-too-long`). */
         UriTooLong: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3468,6 +3678,35 @@ export interface components {
         };
         /** @description The request body is not of a media type the operation takes (`application/json` unless it says otherwise), or the `Content-Type` header is not a valid media type (`unsupported-media-type`). */
         UnsupportedMediaType: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The calling participant has used up its requests for the current window (`too-many-requests`;
+         *     the hub's default per participant is `RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW_SECONDS`,
+         *     an operator may set another for a participant as its `rateLimit`). Nothing was done. Wait
+         *     `Retry-After` seconds. All replicas of the hub share the count.
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds until the window resets. */
+                "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected error in the hub (`internal-error`); `correlationId` finds it in the hub's logs. A write may or may not have been applied; retry it with the same `Idempotency-Key`. */
+        InternalError: {
             headers: {
                 [name: string]: unknown;
             };
@@ -3493,6 +3732,8 @@ export interface components {
         /** @description Well-formed but not acceptable — an unknown code (`unknown-code`), an unknown service (`unknown-service`), a ticket that cannot be routed (`unroutable`, with `reason`), or an `Idempotency-Key` reused for another request (`idempotency-key-reused`). */
         Unprocessable: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3502,6 +3743,8 @@ export interface components {
         /** @description The profile document fits the schema but cannot work (`invalid-profile`); every problem is in `violations`, with a JSON Pointer into the document. Nothing was stored. */
         InvalidProfile: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -3557,6 +3800,15 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description On answers to participant clients, which are rate limited per participant (operator
+         *     clients are not): how much of the current window is left (IETF draft
+         *     `draft-ietf-httpapi-ratelimit-headers`), e.g. `"participant";r=57;t=23` — 57 more requests
+         *     in the 23 s until the window resets.
+         */
+        RateLimit: string;
+        /** @description Sent with `RateLimit`: the participant's quota per window, e.g. `"participant";q=600;w=60` (600 requests per 60 s). */
+        RateLimitPolicy: string;
         /** @description The ticket version, quoted (`"3"`). Send it back in `If-Match`. */
         ETag: string;
         /**
@@ -3611,6 +3863,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyFailedAuthentications"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3633,6 +3886,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3655,6 +3909,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3677,6 +3932,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
         };
     };
     getReadiness: {
@@ -3698,6 +3954,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
             /** @description A dependency is down; `checks` names it. */
             503: {
                 headers: {
@@ -3730,6 +3987,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
         };
     };
     listCodelists: {
@@ -3744,6 +4002,8 @@ export interface operations {
             /** @description The code lists loaded by this hub. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3755,6 +4015,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3788,6 +4050,8 @@ export interface operations {
             /** @description Applied (or a repeat of something applied before). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3799,6 +4063,8 @@ export interface operations {
                 headers: {
                     /** @description The new ticket. */
                     Location?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3814,6 +4080,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3829,6 +4097,8 @@ export interface operations {
             /** @description The lifecycle. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3838,6 +4108,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3875,6 +4147,8 @@ export interface operations {
             /** @description One page of tickets. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3888,6 +4162,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3925,6 +4201,8 @@ export interface operations {
                      *     `origin`, `externalId`, `bodySha256`, `iat`.
                      */
                     "Drehscheibe-Receipt"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3946,6 +4224,8 @@ export interface operations {
                     Location?: string;
                     /** @description For `idempotency-key-in-use`, seconds until the key's first request runs out of its lease. */
                     "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3955,6 +4235,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3974,6 +4256,8 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3985,6 +4269,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4003,6 +4289,8 @@ export interface operations {
             /** @description Every event of the ticket. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4016,6 +4304,92 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTicketAuditProof: {
+        parameters: {
+            query?: {
+                /** @description The checkpoint to prove against (its `seq`); default the latest. Only recent checkpoints keep what a proof needs (`404` otherwise). */
+                checkpoint?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The hub id of the ticket. */
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chain, the checkpoint and the inclusion path. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketAuditProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description No checkpoint covers the ticket yet (`not-checkpointed`); `Retry-After` says when the next is due. */
+            409: {
+                headers: {
+                    /** @description Seconds until the next checkpoint is due. */
+                    "Retry-After"?: number;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditCheckpoints: {
+        parameters: {
+            query?: {
+                /** @description Only checkpoints with a smaller `seq` (paging back). */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Checkpoints, newest first. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditCheckpoint"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4078,6 +4452,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4140,6 +4516,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4203,6 +4581,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4265,6 +4645,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4327,6 +4709,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4389,6 +4773,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4452,6 +4838,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4514,6 +4902,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4577,6 +4967,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4627,6 +5019,8 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4643,6 +5037,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4696,6 +5092,8 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4709,6 +5107,8 @@ export interface operations {
                     Location?: string;
                     ETag: components["headers"]["ETag"];
                     "Source-Ref-Outcome": components["headers"]["SourceRefOutcome"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4725,6 +5125,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4746,6 +5148,8 @@ export interface operations {
                 headers: {
                     "Repr-Digest"?: string;
                     "Content-Disposition"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4757,6 +5161,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4777,6 +5183,8 @@ export interface operations {
             /** @description The next events. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4789,6 +5197,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4804,6 +5214,8 @@ export interface operations {
             /** @description The caller's consumers. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4815,6 +5227,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4833,6 +5247,8 @@ export interface operations {
             /** @description The consumer. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4844,6 +5260,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ConsumerNotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4871,6 +5289,8 @@ export interface operations {
             /** @description The consumer, at the given cursor, without a lease. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4884,6 +5304,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4902,6 +5324,8 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4914,6 +5338,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4937,6 +5363,8 @@ export interface operations {
             /** @description The entries after the consumer's acknowledged cursor, and your lease. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4958,6 +5386,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["ConsumerConflict"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4986,6 +5416,8 @@ export interface operations {
             /** @description The consumer after the acknowledgement. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5000,6 +5432,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5015,6 +5449,8 @@ export interface operations {
             /** @description The registry. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5026,6 +5462,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5059,6 +5497,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5072,6 +5512,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5089,6 +5531,8 @@ export interface operations {
             /** @description The participant. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5100,6 +5544,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5117,6 +5563,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5129,6 +5577,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5155,6 +5605,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5168,6 +5620,8 @@ export interface operations {
             /** @description The participant's system is worked by a connector (`participant-has-connector`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5178,6 +5632,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5195,6 +5651,8 @@ export interface operations {
             /** @description The participant's clients, oldest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5208,6 +5666,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5230,6 +5690,8 @@ export interface operations {
             201: {
                 headers: {
                     "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5246,6 +5708,8 @@ export interface operations {
              */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5262,12 +5726,16 @@ export interface operations {
              */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5287,6 +5755,8 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5298,6 +5768,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5326,6 +5798,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5339,6 +5813,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5363,6 +5839,8 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5377,6 +5855,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5396,6 +5876,8 @@ export interface operations {
             /** @description The client's keys. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5410,6 +5892,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["WrongAuthMethod"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5442,6 +5926,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5455,6 +5941,8 @@ export interface operations {
             /** @description The client already has a key with this `kid` or 5 keys (`already-exists`), or authenticates otherwise (`wrong-auth-method`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5467,12 +5955,16 @@ export interface operations {
             /** @description Not an acceptable public key (`invalid-client-key`). */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5494,6 +5986,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5506,6 +6000,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5521,6 +6017,8 @@ export interface operations {
             /** @description The identity providers. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5529,8 +6027,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5562,6 +6063,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5577,12 +6080,16 @@ export interface operations {
             /** @description The JWKS URL is not allowed (`endpoint-not-allowed`). */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5601,6 +6108,8 @@ export interface operations {
             /** @description The provider. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5612,6 +6121,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5630,6 +6141,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5641,6 +6154,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5656,6 +6171,8 @@ export interface operations {
             /** @description Every registered online service with its operator. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5667,6 +6184,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5693,6 +6212,8 @@ export interface operations {
             /** @description Registered. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5706,6 +6227,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5723,6 +6246,8 @@ export interface operations {
             /** @description The service. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5734,6 +6259,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5751,6 +6278,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5763,6 +6292,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5791,6 +6322,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5805,6 +6338,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5822,6 +6357,8 @@ export interface operations {
             /** @description Notices that have not ended, soonest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5835,6 +6372,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5873,6 +6412,8 @@ export interface operations {
             /** @description Published. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5888,6 +6429,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5905,6 +6448,8 @@ export interface operations {
             /** @description Subscribed (also when already subscribed). */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5916,6 +6461,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5933,6 +6480,8 @@ export interface operations {
             /** @description Unsubscribed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5944,6 +6493,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5959,6 +6510,8 @@ export interface operations {
             /** @description The rules, by ascending `position`. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5970,6 +6523,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -5998,6 +6553,8 @@ export interface operations {
             /** @description Added. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6011,6 +6568,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6028,6 +6587,8 @@ export interface operations {
             /** @description The rule. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6039,6 +6600,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6056,6 +6619,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6067,6 +6632,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6094,6 +6661,8 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6109,6 +6678,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6132,6 +6703,8 @@ export interface operations {
             /** @description Newest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6144,6 +6717,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6162,6 +6737,8 @@ export interface operations {
             /** @description The delivery and its attempts, oldest first. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6173,6 +6750,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6191,6 +6770,8 @@ export interface operations {
             /** @description Queued. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6205,6 +6786,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6222,6 +6805,8 @@ export interface operations {
             /** @description The receiver's state. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6233,6 +6818,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6250,6 +6837,8 @@ export interface operations {
             /** @description Paused; deliveries stay pending and keep their order. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6263,6 +6852,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6280,6 +6871,8 @@ export interface operations {
             /** @description Resumed. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6293,6 +6886,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6310,6 +6905,8 @@ export interface operations {
             /** @description The handshake is scheduled; the state shows `endpoint.verification` = `pending`. */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6324,6 +6921,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6341,10 +6940,13 @@ export interface operations {
             /** @description How many were queued again. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: int64 */
                         replayed: number;
                     };
                 };
@@ -6356,6 +6958,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6373,6 +6977,8 @@ export interface operations {
             /** @description The versions. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6386,6 +6992,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6409,6 +7017,8 @@ export interface operations {
                 headers: {
                     /** @description The new version, `/v1/participants/{participantId}/mapping-profiles/{version}`. */
                     Location?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6423,6 +7033,8 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidProfile"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6442,6 +7054,8 @@ export interface operations {
             /** @description The version. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6453,6 +7067,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6470,6 +7086,8 @@ export interface operations {
             /** @description The active version. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6481,6 +7099,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6504,6 +7124,8 @@ export interface operations {
                 headers: {
                     /** @description `no-store`: the answer may carry a secret. */
                     "Cache-Control"?: string;
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6517,6 +7139,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6534,6 +7158,8 @@ export interface operations {
             /** @description No profile is active any more. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6545,6 +7171,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6560,6 +7188,8 @@ export interface operations {
             /** @description The built-in profiles. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6574,6 +7204,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6592,6 +7224,8 @@ export interface operations {
             /** @description The built-in profile. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6606,6 +7240,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6625,6 +7261,8 @@ export interface operations {
             /** @description What the profile made of the sample, or why it could not. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6637,6 +7275,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6654,6 +7294,8 @@ export interface operations {
             /** @description The connector. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6665,6 +7307,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6686,6 +7330,8 @@ export interface operations {
             /** @description Replaced. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6695,6 +7341,8 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6708,6 +7356,8 @@ export interface operations {
             /** @description The participant has a webhook endpoint (`participant-has-endpoint`). */
             409: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6720,12 +7370,16 @@ export interface operations {
             /** @description The configuration cannot work (`invalid-connector`, with `errors`); nothing was changed. */
             422: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6743,6 +7397,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6754,6 +7410,8 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -6769,6 +7427,8 @@ export interface operations {
             /** @description The connectors. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6780,6 +7440,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

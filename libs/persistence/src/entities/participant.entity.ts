@@ -14,6 +14,7 @@ export interface ParticipantContact {
 @Check('participants_land_check', `land ~ '^DE-[A-Z]{2}$'`)
 @Check('participants_status_check', `status IN ('active','suspended')`)
 @Check('participants_level_check', `level IN ('federal','state','municipal')`)
+@Check('participants_rate_limit_check', `rate_limit BETWEEN 1 AND 1000000`)
 export class ParticipantEntity {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participants_pkey' })
   id: string;
@@ -41,6 +42,10 @@ export class ParticipantEntity {
   /** Webhook endpoint; null for participants that poll the feed. */
   @Column({ name: 'delivery_url', type: 'text', nullable: true })
   deliveryUrl: string | null;
+
+  /** API requests per rate-limit window for this participant's clients; null: the hub's default. */
+  @Column({ name: 'rate_limit', type: 'integer', nullable: true })
+  rateLimit: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -41,6 +41,14 @@ export class TicketEventEntity {
   @Column({ type: 'jsonb' })
   snapshot: Record<string, unknown>;
 
+  /** The previous event's `hash` (null for the first): the link to the chain before it. */
+  @Column({ name: 'prev_hash', type: 'text', nullable: true })
+  prevHash: string | null;
+
+  /** SHA-256 over the event as delivered and `prevHash` (libs/evidence `chainHash`): the ticket's hash chain. */
+  @Column({ type: 'text' })
+  hash: string;
+
   /**
    * The feed's order: `position` numbers events (and notice recipients, from
    * the same sequence); `txid` is the writing transaction, so the feed hands

@@ -110,4 +110,12 @@ export class TicketEntity {
 
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt: Date | null;
+
+  /**
+   * The hash of the ticket's last event (its chain's head, libs/evidence):
+   * the next event's link starts from it, and checkpoints commit to it.
+   * Null only while the ticket's first event is being prepared.
+   */
+  @Column({ name: 'chain_head', type: 'text', nullable: true })
+  chainHead: string | null;
 }
