@@ -2251,7 +2251,7 @@ export interface components {
             token_type: "Bearer";
             /**
              * Format: int32
-             * @description Lifetime in seconds.
+             * @description Lifetime in seconds; less than TOKEN_TTL_SECONDS when the secret it was obtained with ends sooner (rotation overlap).
              */
             expires_in: number;
             scope: string;
