@@ -25,6 +25,8 @@ export interface InProcessHubOptions {
   /** Rewrites the URL the hub uses for PostgreSQL or Redis (e.g. through a TcpProxy); seeding and `db` use the direct one. */
   databaseUrl?: (url: string) => string;
   redisUrl?: (url: string) => string;
+  /** Run on this database (seeded before, with these credentials) instead of a fresh one; `close` leaves it. */
+  reuse?: { db: TestDatabase; credentials: DemoCredentials };
 }
 
 /**
@@ -38,11 +40,7 @@ export async function startInProcessHub(
   options: InProcessHubOptions = {},
 ): Promise<InProcessHub> {
   const redisUrl = (options.redisUrl ?? ((u) => u))(testServers().redisUrl);
-  const db = await createTestDatabase();
-  const credentialsFile = join(mkdtempSync(join(tmpdir(), 'hub-test-')), 'credentials.json');
-  const seedSource = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
-  const credentials = await seedDemo(seedSource, { credentialsFile, simulatorUrl });
-  await seedSource.destroy();
+  const { db, credentials } = options.reuse ?? (await seededDatabase(simulatorUrl));
 
   const config = loadConfig(hubEnvironment((options.databaseUrl ?? ((u) => u))(db.url), redisUrl, { PORT: '0', ...env }));
   const logger = createLogger({ name: 'hub-api-test', level: config.logLevel });
@@ -60,7 +58,17 @@ export async function startInProcessHub(
     routes,
     async close() {
       await app.close();
-      await db.drop();
+      if (!options.reuse) await db.drop();
     },
   };
+}
+
+/** A fresh database with the demo participants, for hubs started with `reuse`. */
+export async function seededDatabase(simulatorUrl: string): Promise<{ db: TestDatabase; credentials: DemoCredentials }> {
+  const db = await createTestDatabase();
+  const credentialsFile = join(mkdtempSync(join(tmpdir(), 'hub-test-')), 'credentials.json');
+  const seedSource = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
+  const credentials = await seedDemo(seedSource, { credentialsFile, simulatorUrl });
+  await seedSource.destroy();
+  return { db, credentials };
 }

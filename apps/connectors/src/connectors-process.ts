@@ -118,7 +118,7 @@ export async function startConnectors(config: HubConfig, logger: Logger): Promis
 function createRuntime(config: HubConfig, logger: Logger, dataSource: DataSource, redis: Redis, owner: string, metrics: HubMetrics): ConnectorRuntime {
   const codelists = CodelistRegistry.fromDirectory(defaultCodelistDirectory());
   const spec = loadOpenApiDocument();
-  const cipher = new FieldCipher(config.keys.dataKey);
+  const cipher = new FieldCipher(config.keys.dataKey, config.keys.previousDataKeys);
   const engine = new MappingEngine(codelists, spec, BUILTIN_PROFILES, new SpecValidator(spec));
   const profiles = new MappingProfiles(dataSource, engine, cipher, { refreshMs: config.mapping.refreshMs });
   const queue = new DeliveryQueue(redis, config.queuePrefix, logger.child({ component: 'delivery-queue' }));

@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AuditVerifier } from '@drehscheibe/audit';
 import type { PublicJwk } from '@drehscheibe/evidence';
-import { SigningKey } from '@drehscheibe/security';
+import { FieldCipher, SigningKey } from '@drehscheibe/security';
 import { RetryAborted } from '@drehscheibe/availability';
 import { createLogger } from '@drehscheibe/observability';
 import { connectDataSource, createDataSource, runMigrations } from '@drehscheibe/persistence';
+import { loadConfig } from '@drehscheibe/config';
 import { seedDemo } from './demo-seed.js';
+import { rotateDataKey } from './rotate-data-key.js';
 
 /** The hub's public keys: a JWKS file or URL, else the public half of the configured token signing key. */
 async function verificationKeys(jwks: string | undefined): Promise<PublicJwk[]> {
@@ -27,6 +29,8 @@ const USAGE = `usage: hub-cli <command> [--wait SECONDS]
   audit-verify [--jwks FILE|URL]            check every ticket's hash chain and every signed checkpoint;
                                             names the first broken link (exit 1). Keys: the JWKS given,
                                             else the public half of HUB_TOKEN_SIGNING_KEY
+  rotate-data-key                           re-encrypt everything under HUB_DATA_KEYS_PREVIOUS with HUB_DATA_KEY
+                                            (while the hub runs; exit 0 when nothing is left under an old key)
   --wait SECONDS   how long to wait for PostgreSQL to become reachable (default 120)`;
 
 const DEFAULT_WAIT_SECONDS = 120;
@@ -90,6 +94,20 @@ async function main(): Promise<number> {
         await ds.destroy();
       }
       return 0;
+    }
+    case 'rotate-data-key': {
+      // The key ring as the hub reads it (and the same validation).
+      const { keys } = loadConfig();
+      const cipher = new FieldCipher(keys.dataKey, keys.previousDataKeys);
+      const ds = await connect();
+      try {
+        const report = await rotateDataKey(ds, cipher, (line) => console.log(line));
+        const moved = Object.entries(report.moved).map(([column, n]) => `${column} ${n}`);
+        console.log(`data key ${report.keyId}: re-encrypted ${moved.join(', ')}; ${report.remaining} values left under other keys`);
+        return report.remaining === 0 ? 0 : 75;
+      } finally {
+        await ds.destroy();
+      }
     }
     default:
       console.error(USAGE);

@@ -19,6 +19,14 @@ export interface Behaviour {
   autoAcknowledge: boolean;
 }
 
+/**
+ * How the simulated system verifies what it receives: the hub's key from its
+ * JWKS (the default), or the secret the hub showed once when the participant
+ * was set to Standard Webhooks HMAC or FIT-Connect (several during a rotation).
+ */
+export type SignatureCheck =
+  { scheme: 'standard-webhooks-ed25519' } | { scheme: 'standard-webhooks-hmac'; secrets: string[] } | { scheme: 'fit-connect'; secrets: string[] };
+
 /** The state of one simulated Land ticket system. */
 export class SimulatedParticipant {
   readonly deliveries: ReceivedDelivery[] = [];
@@ -27,6 +35,7 @@ export class SimulatedParticipant {
   refused = 0;
   acknowledged = 0;
   behaviour: Behaviour;
+  signature: SignatureCheck = { scheme: 'standard-webhooks-ed25519' };
 
   constructor(
     readonly id: string,

@@ -1,9 +1,10 @@
 import { backoffDelayMs } from '@drehscheibe/availability';
-import { verifyWebhook, WebhookVerificationError } from '@drehscheibe/webhooks';
+import { CallbackVerificationError, verifyCallback, verifyWebhook, WebhookVerificationError } from '@drehscheibe/webhooks';
+import type { IncomingHttpHeaders } from 'node:http';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import { SimulatorHub } from './hub-client.js';
-import { SimulatedParticipant, type Behaviour } from './simulated-participant.js';
+import { SimulatedParticipant, type Behaviour, type SignatureCheck } from './simulated-participant.js';
 
 /** How often a simulated system tries an acknowledgement while the hub is unavailable. */
 const ACK_ATTEMPTS = 8;
@@ -31,6 +32,32 @@ export function createSimulator(options: SimulatorOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   const participantOr404 = (id: string) => participants.get(id);
+
+  /** Standard Webhooks Ed25519 against the hub's JWKS; a failure is the answer to give. */
+  const verifyWithHubKeys = async (
+    headers: IncomingHttpHeaders,
+    body: string,
+  ): Promise<{ id: string; timestamp: number; version: string } | { status: number; error: string; headers?: Record<string, string> }> => {
+    let keys: string[];
+    try {
+      keys = await hub.publicKeys();
+    } catch (e) {
+      // Cannot check the signature now (the hub is unreachable or starting): not a bad delivery, ask for it again.
+      options.logger.warn({ err: (e as Error).message }, 'cannot fetch the hub keys; refusing the delivery for now');
+      return { status: 503, headers: { 'retry-after': '5' }, error: 'the hub keys cannot be fetched now' };
+    }
+    try {
+      return verifyWebhook(headers, body, { ed25519PublicKeys: keys });
+    } catch (e) {
+      if (!(e instanceof WebhookVerificationError) || e.reason !== 'no_matching_signature') return { status: 400, error: (e as Error).message };
+      // The hub may have rotated its key: fetch the JWKS once more.
+      try {
+        return verifyWebhook(headers, body, { ed25519PublicKeys: await hub.publicKeys(true) });
+      } catch (again) {
+        return { status: 401, error: (again as Error).message };
+      }
+    }
+  };
 
   /**
    * Acknowledges as a ticket system's outbound queue would: a hub that is
@@ -74,26 +101,30 @@ export function createSimulator(options: SimulatorOptions) {
       if (participant.behaviour.delayMs > 0) await new Promise((r) => setTimeout(r, participant.behaviour.delayMs));
       if (participant.shouldFail()) return reply.status(participant.behaviour.failStatus).send({ error: 'simulated failure' });
     }
-    let verified;
-    let keys: string[];
-    try {
-      keys = await hub.publicKeys();
-    } catch (e) {
-      // Cannot check the signature now (the hub is unreachable or starting): not a bad delivery, ask for it again.
-      options.logger.warn({ err: (e as Error).message }, 'cannot fetch the hub keys; refusing the delivery for now');
-      return reply.status(503).header('retry-after', '5').send({ error: 'the hub keys cannot be fetched now' });
-    }
-    try {
-      verified = verifyWebhook(request.headers, request.body, { ed25519PublicKeys: keys });
-    } catch (e) {
-      if (!(e instanceof WebhookVerificationError) || e.reason !== 'no_matching_signature') {
-        return reply.status(400).send({ error: (e as Error).message });
-      }
-      // The hub may have rotated its key: fetch the JWKS once more.
+    let verified: { id: string; timestamp: number; version: string };
+    const check = participant.signature;
+    if (check.scheme === 'standard-webhooks-ed25519') {
+      const outcome = await verifyWithHubKeys(request.headers, request.body);
+      if ('status' in outcome)
+        return reply
+          .status(outcome.status)
+          .headers(outcome.headers ?? {})
+          .send({ error: outcome.error });
+      verified = outcome;
+    } else {
       try {
-        verified = verifyWebhook(request.headers, request.body, { ed25519PublicKeys: await hub.publicKeys(true) });
-      } catch (again) {
-        return reply.status(401).send({ error: (again as Error).message });
+        verified =
+          check.scheme === 'standard-webhooks-hmac'
+            ? verifyWebhook(request.headers, request.body, { hmacSecrets: check.secrets })
+            : // FIT-Connect callbacks carry no delivery id: the event id is what the system drops duplicates by.
+              {
+                ...verifyCallback(request.headers, request.body, check.secrets),
+                id: String((JSON.parse(request.body) as { id?: unknown }).id),
+                version: 'fit-connect',
+              };
+      } catch (e) {
+        if (!(e instanceof WebhookVerificationError || e instanceof CallbackVerificationError)) return reply.status(400).send({ error: (e as Error).message });
+        return reply.status(401).send({ error: e.message });
       }
     }
     // Signed by the hub: prove the endpoint is ours by echoing the challenge.
@@ -112,7 +143,7 @@ export function createSimulator(options: SimulatorOptions) {
       signatureVersion: verified.version,
       raw: {
         body: request.body,
-        headers: Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(request.headers[h])])),
+        headers: Object.fromEntries(SIGNATURE_HEADERS.filter((h) => request.headers[h] !== undefined).map((h) => [h, String(request.headers[h])])),
       },
       body,
     });
@@ -150,9 +181,27 @@ export function createSimulator(options: SimulatorOptions) {
     return p.behaviour;
   });
 
+  // What an administrator configures at the receiver after the hub showed the delivery secret once.
+  app.put<{ Params: { id: string }; Body: string }>('/participants/:id/signature', async (request, reply) => {
+    const p = participantOr404(request.params.id);
+    if (!p) return reply.status(404).send({ error: 'unknown participant' });
+    const check = JSON.parse(request.body || '{}') as SignatureCheck;
+    const schemes: SignatureCheck['scheme'][] = ['standard-webhooks-ed25519', 'standard-webhooks-hmac', 'fit-connect'];
+    if (!schemes.includes(check.scheme)) return reply.status(400).send({ error: `scheme must be one of ${schemes.join(', ')}` });
+    if (check.scheme !== 'standard-webhooks-ed25519' && (!Array.isArray(check.secrets) || check.secrets.length === 0)) {
+      return reply.status(400).send({ error: 'secrets: at least one' });
+    }
+    p.signature = check;
+    // Never echo the secrets.
+    return { scheme: check.scheme };
+  });
+
   app.get('/health', () => ({ status: 'ok', participants: [...participants.keys()] }));
   return { app, participants };
 }
+
+/** The headers a delivery is signed with, kept with each received delivery. */
+const SIGNATURE_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'callback-timestamp', 'callback-authentication'];
 
 /** The challenge of an `endpoint.verification` body; undefined for anything else. */
 function challengeOf(raw: string): string | undefined {

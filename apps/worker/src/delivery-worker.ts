@@ -5,6 +5,7 @@ import {
   DeliveryProcessor,
   DeliveryQueue,
   DeliveryReconciler,
+  DeliverySigning,
   DeliveryStore,
   JobName,
   QueueName,
@@ -22,7 +23,7 @@ import { checkDependency, reasonOf, unavailableDependency } from '@drehscheibe/a
 import { HubMetrics, portOf, serveOperations, type Logger, type Readiness } from '@drehscheibe/observability';
 import { createDataSource, DatabaseConnection } from '@drehscheibe/persistence';
 import { purgeExpiredIdempotencyKeys } from '@drehscheibe/idempotency';
-import { SigningKey } from '@drehscheibe/security';
+import { FieldCipher, SigningKey } from '@drehscheibe/security';
 import { ed25519Signer } from '@drehscheibe/webhooks';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -30,6 +31,7 @@ import type { DataSource } from 'typeorm';
 import { scheduleAuditCheckpoints } from './audit-checkpoints.js';
 import { createAutoClose, scheduleAutoClose } from './auto-close-schedule.js';
 import { ProfileAnswers } from './native-answers.js';
+import { createRequesterPurge, scheduleRequesterPurge } from './requester-purge-schedule.js';
 import { createWorkerTickets } from './ticket-runtime.js';
 
 /**
@@ -56,8 +58,9 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The worker process: consumes the delivery queue, runs the reconciler,
- * deletes expired idempotency keys and closes resolved tickets whose
- * auto-close period passed.
+ * deletes expired idempotency keys, closes resolved tickets whose
+ * auto-close period passed and purges the requester data of tickets whose
+ * retention passed.
  * Plain classes wired by hand — every dependency is visible here. Starts
  * whether or not PostgreSQL and Redis are up: the operations listener
  * answers at once (not ready until both are reachable), the database is
@@ -131,7 +134,8 @@ function consume(
   void tickets.profiles.warm().catch(() => undefined); // read before auto-close's first change needs them
   const processor = new DeliveryProcessor(
     deliveries,
-    ed25519Signer(webhookKey.privateKey),
+    // The hub's key, or the receiver's secret (HMAC, FIT-Connect) decrypted with the data key.
+    new DeliverySigning(ed25519Signer(webhookKey.privateKey), new FieldCipher(config.keys.dataKey)),
     config.delivery,
     logger.child({ component: 'delivery' }),
     circuit,
@@ -225,11 +229,17 @@ function consume(
   }, config.delivery.reconcileIntervalMs);
   const autoClose = scheduleAutoClose(createAutoClose(config, tickets), config.autoClose.intervalMs, logger.child({ component: 'auto-close' }));
   const checkpoints = scheduleAuditCheckpoints(config, checkpointKey, dataSource, logger.child({ component: 'audit' }));
+  const requesterPurge = scheduleRequesterPurge(
+    createRequesterPurge(config, tickets),
+    config.personalData.purgeIntervalMs,
+    logger.child({ component: 'requester-purge' }),
+  );
   return {
     async close() {
       clearInterval(timer);
       await autoClose.close();
       await checkpoints.close();
+      await requesterPurge.close();
       await worker.close();
       await processor.close();
       await queue.close();

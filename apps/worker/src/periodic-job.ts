@@ -12,9 +12,11 @@ export function schedulePeriodic(
   intervalMs: number,
   logger: Logger,
   run: () => Promise<{ message: string; fields: Record<string, unknown> } | null>,
+  /** Also run once at once (a long interval would otherwise wait a whole interval after every restart). */
+  options: { atStart?: boolean } = {},
 ): { close(): Promise<void> } {
   let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (running) return;
     running = run()
       .then((done) => {
@@ -22,7 +24,9 @@ export function schedulePeriodic(
       })
       .catch((e) => logger.warn({ err: reasonOf(e) }, `${what} failed`))
       .finally(() => (running = undefined));
-  }, intervalMs);
+  };
+  const timer = setInterval(tick, intervalMs);
+  if (options.atStart) tick();
   return {
     async close() {
       clearInterval(timer);

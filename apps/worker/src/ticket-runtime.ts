@@ -17,7 +17,7 @@ export interface WorkerTickets {
 
 export function createWorkerTickets(config: HubConfig, dataSource: DataSource, dispatcher: DeliveryDispatcher): WorkerTickets {
   const codelists = CodelistRegistry.fromDirectory(defaultCodelistDirectory());
-  const cipher = new FieldCipher(config.keys.dataKey);
+  const cipher = new FieldCipher(config.keys.dataKey, config.keys.previousDataKeys);
   const profiles = new MappingProfiles(dataSource, new MappingEngine(codelists, loadOpenApiDocument()), cipher, { refreshMs: config.mapping.refreshMs });
   const store = new TicketStore(dataSource);
   const runner = new TicketCommandRunner(store, new TicketPresenter(cipher), new OutboxWriter(new ProfileRenderer(profiles)), dispatcher);

@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, AUTO_CLOSE_AFTER: '14 days' })).toThrow(/AUTO_CLOSE_AFTER must be an ISO 8601 duration/);
   });
 
+  it('reads the previous data keys (decrypt only) and the requester retention, and refuses malformed ones', () => {
+    const previous = [Buffer.alloc(32, 2).toString('base64'), Buffer.alloc(32, 3).toString('base64')];
+    expect(loadConfig(valid).keys.previousDataKeys).toEqual([]);
+    expect(loadConfig({ ...valid, HUB_DATA_KEYS_PREVIOUS: ` ${previous.join(' , ')} ` }).keys.previousDataKeys).toEqual(previous);
+    expect(() => loadConfig({ ...valid, HUB_DATA_KEYS_PREVIOUS: `${previous[0]},not-a-key` })).toThrow(/HUB_DATA_KEYS_PREVIOUS must be comma-separated keys/);
+    expect(loadConfig(valid).personalData).toEqual({ retention: 'P90D', purgeIntervalMs: 3_600_000 });
+    expect(loadConfig({ ...valid, REQUESTER_DATA_RETENTION: 'P0D' }).personalData.retention).toBe('P0D');
+    expect(() => loadConfig({ ...valid, REQUESTER_DATA_RETENTION: 'P3M' })).toThrow(/REQUESTER_DATA_RETENTION must be an ISO 8601 duration/);
+  });
+
   it('counts a period in seconds', () => {
     expect(periodSeconds('P14D')).toBe(14 * 86_400);
     expect(periodSeconds('P2W')).toBe(14 * 86_400);

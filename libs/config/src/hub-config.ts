@@ -52,6 +52,8 @@ export interface HubConfig {
     webhookSigningKey: string;
     /** 32-byte AES key (base64) for personal data at rest. */
     dataKey: string;
+    /** Earlier data keys, kept to decrypt (never to encrypt) until `hub-cli rotate-data-key` has moved everything to `dataKey`. */
+    previousDataKeys: string[];
   };
   delivery: {
     timeoutMs: number;
@@ -126,6 +128,15 @@ export interface HubConfig {
      * seen at once, another replica's within this time.
      */
     refreshMs: number;
+  };
+  personalData: {
+    /**
+     * How long a closed (or cancelled) ticket keeps its requester's personal
+     * data before the worker purges it (ISO 8601 duration); `P0D`: never.
+     */
+    retention: string;
+    /** How often the worker looks for tickets whose retention passed. */
+    purgeIntervalMs: number;
   };
   logLevel: string;
 }
@@ -215,6 +226,16 @@ class Reader {
     return value;
   }
 
+  /** Comma-separated keys, each matching `pattern`; unset: none. */
+  keyList(name: string, pattern: RegExp, what: string): string[] {
+    const keys = (this.env[name] ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    if (keys.some((k) => !pattern.test(k))) this.problems.push(`${name} must be ${what}`);
+    return keys;
+  }
+
   key(name: string, pattern: RegExp, what: string): string {
     const value = this.string(name);
     if (value && !pattern.test(value)) this.problems.push(`${name} must be ${what}`);
@@ -284,6 +305,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       tokenSigningKey: r.key('HUB_TOKEN_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
       webhookSigningKey: r.key('HUB_WEBHOOK_SIGNING_KEY', ED25519_SECRET, 'an Ed25519 secret key (whsk_<base64 of 32 bytes>)'),
       dataKey: r.key('HUB_DATA_KEY', AES_KEY, '32 random bytes in base64'),
+      previousDataKeys: r.keyList('HUB_DATA_KEYS_PREVIOUS', AES_KEY, 'comma-separated keys of 32 random bytes in base64'),
     },
     delivery: {
       timeoutMs: r.int('DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
@@ -333,6 +355,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
       leaseMs: r.int('CONNECTOR_LEASE_MS', 15_000, 1_000, 600_000),
       refreshMs: r.int('CONNECTOR_REFRESH_MS', 5_000, 100, 600_000),
       port: r.int('CONNECTORS_PORT', 0, 0, 65_535),
+    },
+    personalData: {
+      retention: r.period('REQUESTER_DATA_RETENTION', 'P90D'),
+      purgeIntervalMs: r.int('REQUESTER_PURGE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
     logLevel: r.string('LOG_LEVEL', 'info'),
   };

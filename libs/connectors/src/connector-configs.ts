@@ -1,5 +1,5 @@
 import { DomainError } from '@drehscheibe/domain';
-import { ConnectorEntity, ConnectorStateEntity, ParticipantEntity, type StoredConnectorAuth } from '@drehscheibe/persistence';
+import { ConnectorEntity, ConnectorStateEntity, ParticipantEntity, type EncryptedColumn, type StoredConnectorAuth } from '@drehscheibe/persistence';
 import type { FieldCipher } from '@drehscheibe/security';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_CONNECTOR_SETTINGS, type ConnectorAuth, type ConnectorConfig, type ConnectorKind, type ConnectorSettings } from './connector-config.js';
@@ -366,3 +366,6 @@ function authShapeViolations(auth: ConnectorAuthInput): Violation[] {
       return [{ pointer: '/body/auth/kind', message: 'must be basic, bearer or api-key' }];
   }
 }
+
+/** Each connector's secret is encrypted with the data key, for `hub-cli rotate-data-key`. */
+export const connectorEncryptedColumns: EncryptedColumn[] = [{ table: 'connectors', key: ['participant_id'], column: 'auth', jsonField: 'secretEnc' }];

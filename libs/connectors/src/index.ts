@@ -11,6 +11,7 @@ export { requestJson, type HttpFetch, type JsonRequest, type JsonResponse } from
 export { ECHO_TICKETS_KEY, RestConnector, type RestConnectorOptions } from './rest/rest-connector.js';
 export {
   ConnectorConfigs,
+  connectorEncryptedColumns,
   connectorHealth,
   FAILING_AFTER_FAILURES,
   STALE_AFTER_POLL_INTERVALS,

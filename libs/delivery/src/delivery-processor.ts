@@ -1,9 +1,9 @@
 import { retryDelayMs } from '@drehscheibe/availability';
-import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
 import type { HubMetrics } from '@drehscheibe/observability';
 import { EndpointPolicy } from '@drehscheibe/security';
 import type { Logger } from 'pino';
 import type { ClaimedDelivery, DeliveryStore } from './delivery-store.js';
+import type { DeliverySigning } from './delivery-signing.js';
 import { endpointAdmission, EndpointVerifier, type ReceiverEndpoints } from './endpoint-verification.js';
 import type { ReceiverCircuit } from './receiver-circuit.js';
 import type { ReceiverHealthStore } from './receiver-health-store.js';
@@ -79,7 +79,8 @@ export class DeliveryProcessor {
 
   constructor(
     private readonly store: DeliveryStore,
-    private readonly signer: WebhookSigner,
+    /** Signs each attempt as its receiver verifies (the hub's key, or the receiver's secret). */
+    private readonly signing: DeliverySigning,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
     private readonly circuit: ReceiverCircuit,
@@ -96,9 +97,9 @@ export class DeliveryProcessor {
     return this.sender.close();
   }
 
-  /** The handshake with new endpoints, over the same connections and signer as deliveries. */
+  /** The handshake with new endpoints, over the same connections and signing as deliveries. */
   verifier(health: ReceiverHealthStore, retryMs: number): EndpointVerifier {
-    return new EndpointVerifier(health, this.sender, this.signer, { timeoutMs: this.settings.timeoutMs, retryMs }, this.logger);
+    return new EndpointVerifier(health, this.sender, this.signing, this.store, { timeoutMs: this.settings.timeoutMs, retryMs }, this.logger);
   }
 
   /** `receiverId` comes with the job; jobs queued before it did cost one lookup. */
@@ -150,8 +151,9 @@ export class DeliveryProcessor {
   private async send(delivery: ClaimedDelivery, body: string): Promise<SendResult> {
     const failed = (error: string): SendResult => ({ ok: false, statusCode: null, latencyMs: 0, error, responseExcerpt: null });
     if (!delivery.deliveryUrl) return failed('the receiver has no delivery endpoint');
+    // Signed now, at each attempt: the timestamp is the send time, so a retry is signed anew.
     const headers = {
-      ...signWebhook({ id: delivery.id, timestamp: Math.floor(Date.now() / 1000), body, signers: [this.signer] }),
+      ...this.signing.headers(delivery.secret, { id: delivery.id, body }),
       'content-type': 'application/json',
       'user-agent': 'Drehscheibe-Hub/1',
     };

@@ -13,6 +13,7 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import { HEALTH_COLUMNS_SQL, toHealthSnapshot, type HealthColumns, type HealthSnapshot } from './receiver-health-store.js';
 import type { SendResult } from './webhook-sender.js';
+import { RECEIVER_SECRET_COLUMNS_SQL, toReceiverSecret, type ReceiverSecret, type ReceiverSecretColumns } from './delivery-signing.js';
 
 /** Everything one delivery attempt needs, read in one statement. */
 export interface ClaimedDelivery {
@@ -31,6 +32,8 @@ export interface ClaimedDelivery {
   blocked: boolean;
   /** The receiver's circuit row; null when it has none yet. */
   health: HealthSnapshot | null;
+  /** The receiver's delivery secret (encrypted); null when deliveries to it are signed with the hub's key. */
+  secret: ReceiverSecret | null;
 }
 
 export interface AttemptRecord {
@@ -43,12 +46,13 @@ export interface AttemptRecord {
 }
 
 const CLAIM: PreparedStatement = {
-  name: 'delivery_claim_v5',
+  name: 'delivery_claim_v6',
   text: `SELECT d.id, d.receiver_id, d.ticket_id, d.status, d.attempts, d.created_at, m.payload, m.request, m.profile_id,
        CASE WHEN m.request IS NOT NULL THEN (
          SELECT tp.external_id FROM ticket_parties tp WHERE tp.ticket_id = d.ticket_id AND tp.participant_id = d.receiver_id) END AS receiver_external_id,
        p.delivery_url,
        ${HEALTH_COLUMNS_SQL},
+       ${RECEIVER_SECRET_COLUMNS_SQL},
        (d.status = 'pending' AND d.ticket_id IS NOT NULL AND EXISTS (
           SELECT 1 FROM deliveries x
            WHERE x.ticket_id = d.ticket_id AND x.receiver_id = d.receiver_id AND x.status = 'pending' AND x.ticket_version < d.ticket_version)) AS blocked
@@ -56,6 +60,7 @@ const CLAIM: PreparedStatement = {
   JOIN participants p ON p.id = d.receiver_id
   JOIN outbox_messages m ON m.id = d.message_id
   LEFT JOIN receiver_health h ON h.receiver_id = d.receiver_id
+  LEFT JOIN delivery_secrets s ON s.participant_id = d.receiver_id
  WHERE d.id = $1`,
 };
 
@@ -84,9 +89,14 @@ const RECORD: PreparedStatement = {
     FROM updated u`,
 };
 
+const RECEIVER_SECRET: PreparedStatement = {
+  name: 'delivery_receiver_secret_v1',
+  text: `SELECT ${RECEIVER_SECRET_COLUMNS_SQL} FROM delivery_secrets s WHERE s.participant_id = $1`,
+};
+
 const RECEIVER_OF: PreparedStatement = { name: 'delivery_receiver_v1', text: 'SELECT receiver_id FROM deliveries WHERE id = $1' };
 
-interface ClaimRow extends Omit<HealthColumns, 'circuit'> {
+interface ClaimRow extends Omit<HealthColumns, 'circuit'>, ReceiverSecretColumns {
   /** Null when the receiver has no health row yet. */
   circuit: HealthColumns['circuit'] | null;
   id: string;
@@ -138,7 +148,14 @@ export class DeliveryStore {
       deliveryUrl: row.delivery_url,
       blocked: row.blocked,
       health: row.circuit === null ? null : toHealthSnapshot(row as HealthColumns),
+      secret: toReceiverSecret(row),
     };
+  }
+
+  /** The receiver's delivery secret, for what is signed outside a delivery (the endpoint handshake). */
+  async receiverSecret(receiverId: string): Promise<ReceiverSecret | null> {
+    const [row] = await runPrepared<ReceiverSecretColumns>(poolOf(this.dataSource), RECEIVER_SECRET, [receiverId]);
+    return row ? toReceiverSecret(row) : null;
   }
 
   /** Returns the successor to release now, if the delivery finished and a later one waits. */
@@ -270,3 +287,20 @@ export class DeliveryStore {
       .getMany();
   }
 }
+
+/**
+ * What a receiver answered may quote the ticket it was sent, with its
+ * requester (an origin's system echoing its ticket): the requester purge
+ * removes those excerpts of a ticket's deliveries (the tickets' port
+ * `RequesterCopies`, wired in the worker).
+ */
+export const deliveryRequesterCopies = {
+  name: 'delivery attempt answers',
+  async forget(em: EntityManager, ticketIds: string[]): Promise<void> {
+    await em.query(
+      `UPDATE delivery_attempts SET response_excerpt = NULL
+        WHERE response_excerpt IS NOT NULL AND delivery_id IN (SELECT id FROM deliveries WHERE ticket_id = ANY($1::uuid[]))`,
+      [ticketIds],
+    );
+  },
+};

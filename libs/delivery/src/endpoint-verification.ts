@@ -1,11 +1,11 @@
 import { retryDelayMs } from '@drehscheibe/availability';
 import type { EndpointChanges } from '@drehscheibe/registry';
-import { signWebhook, type WebhookSigner } from '@drehscheibe/webhooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { DeliveryStore } from './delivery-store.js';
+import type { DeliverySigning } from './delivery-signing.js';
 import type { HealthSnapshot, ReceiverHealthStore } from './receiver-health-store.js';
 import type { WebhookSender } from './webhook-sender.js';
 
@@ -81,15 +81,17 @@ const FIRST_RETRY_MS = 1_000;
 export type VerificationOutcome = 'verified' | 'failed' | 'skipped';
 
 /**
- * The handshake: POSTs a signed `endpoint.verification` challenge (the same
- * Standard Webhooks headers as a delivery) and expects a 2xx answer that
- * echoes it as `{"challenge": "…"}`. One worker claims it at a time.
+ * The handshake: POSTs a signed `endpoint.verification` challenge (signed as
+ * the receiver's deliveries are: Standard Webhooks or FIT-Connect headers)
+ * and expects a 2xx answer that echoes it as `{"challenge": "…"}`. One
+ * worker claims it at a time.
  */
 export class EndpointVerifier {
   constructor(
     private readonly health: ReceiverHealthStore,
     private readonly sender: WebhookSender,
-    private readonly signer: WebhookSigner,
+    private readonly signing: DeliverySigning,
+    private readonly secrets: Pick<DeliveryStore, 'receiverSecret'>,
     private readonly settings: VerificationSettings,
     private readonly logger: Logger,
   ) {}
@@ -102,7 +104,7 @@ export class EndpointVerifier {
     const challenge = randomBytes(24).toString('base64url');
     const body = JSON.stringify({ type: ENDPOINT_VERIFICATION_TYPE, participantId: receiverId, challenge, occurredAt: new Date().toISOString() });
     const headers = {
-      ...signWebhook({ id: randomUUID(), timestamp: Math.floor(Date.now() / 1000), body, signers: [this.signer] }),
+      ...this.signing.headers(await this.secrets.receiverSecret(receiverId), { id: randomUUID(), body }),
       'content-type': 'application/json',
       'user-agent': 'Drehscheibe-Hub/1',
     };

@@ -11,7 +11,8 @@ export {
   type VerificationOutcome,
 } from './endpoint-verification.js';
 export { ReceiverCircuit, type CircuitSettings, type Admission } from './receiver-circuit.js';
-export { DeliveryStore, type ClaimedDelivery } from './delivery-store.js';
+export { DeliveryStore, deliveryRequesterCopies, type ClaimedDelivery } from './delivery-store.js';
 export { ReceiverHealthStore, type HealthSnapshot } from './receiver-health-store.js';
 export { ReceiverSlots } from './receiver-slots.js';
 export { DeliveryAdmin, type DeliveryFilter, type DeliveryRecord, type ReceiverState, type DeliveryDetail } from './delivery-admin.js';
+export { DeliverySigning, type ReceiverSecret, type SignedMessage } from './delivery-signing.js';

@@ -30,6 +30,7 @@ export type DomainErrorCode =
   | 'participant-has-endpoint'
   | 'participant-has-connector'
   | 'not-checkpointed'
+  | 'no-delivery-secret'
   | 'invalid-client-key'
   | 'wrong-auth-method'
   | 'unknown-identity-provider';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
+import { poolOf, runPrepared, type EncryptedColumn, type PreparedStatement } from '@drehscheibe/persistence';
 import type { FieldCipher } from '@drehscheibe/security';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 export interface IdempotencySettings {
   /** A key older than this counts as new; the worker deletes it. */
@@ -63,10 +63,11 @@ const CLAIM: PreparedStatement = {
 };
 
 const TAKE_OVER: PreparedStatement = {
-  name: 'idempotency_take_over_v1',
+  name: 'idempotency_take_over_v2',
   // Atomic: of several retries only one gets the row; the others see the new lease.
+  // $3: the request's digest under each data key of the ring (a key claimed before a rotation still matches).
   text: `UPDATE idempotency_keys SET locked_until = now() + $4 * interval '1 second', lease_token = $5
-          WHERE client_id = $1 AND key = $2 AND request_hash = $3 AND status_code IS NULL AND locked_until < now()
+          WHERE client_id = $1 AND key = $2 AND request_hash = ANY($3::text[]) AND status_code IS NULL AND locked_until < now()
          RETURNING ticket_id, ticket_version`,
 };
 
@@ -125,7 +126,9 @@ export class IdempotencyKeys {
 
   async claim(request: KeyedRequest): Promise<Claim> {
     const { clientId, key } = request;
-    const requestHash = this.cipher.digest(`${request.method} ${request.path}\n`, request.body);
+    // Claimed under the current data key; compared under every key of the ring, so a rotation does not turn retries into reuse.
+    const [requestHash, ...earlierHashes] = this.cipher.digests(`${request.method} ${request.path}\n`, request.body);
+    const sameRequest = (hash: string) => hash === requestHash || earlierHashes.includes(hash);
     const pool = poolOf(this.dataSource);
     // A key deleted between two of these statements (its request failed) is claimed again on the next round.
     for (let round = 0; round < 3; round++) {
@@ -141,14 +144,14 @@ export class IdempotencyKeys {
         this.settings.keyTtlSeconds,
       ]);
       if (claimed.length > 0) return { kind: 'run', lease };
-      const [taken] = await runPrepared<OutcomeRow>(pool, TAKE_OVER, [clientId, key, requestHash, this.settings.leaseSeconds, lease.token]);
+      const [taken] = await runPrepared<OutcomeRow>(pool, TAKE_OVER, [clientId, key, [requestHash, ...earlierHashes], this.settings.leaseSeconds, lease.token]);
       if (taken) {
         const outcome = outcomeOf(taken);
         return outcome ? { kind: 'outcome', lease, outcome } : { kind: 'run', lease };
       }
       const [row] = await runPrepared<KeyRow>(pool, READ, [clientId, key]);
       if (!row) continue;
-      if (row.request_hash !== requestHash) return { kind: 'reused' };
+      if (!sameRequest(row.request_hash)) return { kind: 'reused' };
       if (row.status_code === null) return { kind: 'in-use', retryAfterSeconds: row.retry_after };
       const { headers, body } = this.cipher.decrypt<Omit<StoredReply, 'statusCode'>>(row.response_enc!);
       return { kind: 'replay', reply: { statusCode: row.status_code, headers, body } };
@@ -201,3 +204,19 @@ export async function purgeExpiredIdempotencyKeys(dataSource: DataSource, keyTtl
   }
   return deleted;
 }
+
+/**
+ * A stored answer about a ticket may carry its requester (the origin's and
+ * assignee's view): the requester purge deletes the keys of purged tickets
+ * (the tickets' port `RequesterCopies`, wired in the worker). A retry with
+ * such a key counts as new, as after the key's time-to-live.
+ */
+export const idempotencyRequesterCopies = {
+  name: 'idempotent answers',
+  async forget(em: EntityManager, ticketIds: string[]): Promise<void> {
+    await em.query(`DELETE FROM idempotency_keys WHERE ticket_id = ANY($1::uuid[])`, [ticketIds]);
+  },
+};
+
+/** Stored answers are encrypted with the data key, for `hub-cli rotate-data-key`. */
+export const idempotencyEncryptedColumns: EncryptedColumn[] = [{ table: 'idempotency_keys', key: ['client_id', 'key'], column: 'response_enc' }];

@@ -1,6 +1,8 @@
 export {
   IdempotencyKeys,
   purgeExpiredIdempotencyKeys,
+  idempotencyRequesterCopies,
+  idempotencyEncryptedColumns,
   type Claim,
   type IdempotencySettings,
   type KeyedRequest,

@@ -18,6 +18,7 @@ export {
   MappingProfiles,
   InvalidProfileDocumentError,
   mappingParticipantReferences,
+  mappingEncryptedColumns,
   type MappingBindingView,
   type ProfileVersionSummary,
   type ProfileVersionView,

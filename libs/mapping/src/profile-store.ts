@@ -7,6 +7,7 @@ import {
   ParticipantEntity,
   poolOf,
   runPrepared,
+  type EncryptedColumn,
   type PreparedStatement,
   type StoredInboundAuth,
 } from '@drehscheibe/persistence';
@@ -388,3 +389,8 @@ export const mappingParticipantReferences = {
     await em.delete(MappingProfileEntity, { participantId });
   },
 };
+
+/** An inbound shared secret is encrypted with the data key, for `hub-cli rotate-data-key`. */
+export const mappingEncryptedColumns: EncryptedColumn[] = [
+  { table: 'mapping_bindings', key: ['participant_id'], column: 'inbound_auth', jsonField: 'secretEnc' },
+];

@@ -43,9 +43,12 @@ import { NativeRequests1733900000000 } from './migrations/1733900000000-native-r
 import { Connectors1734000000000 } from './migrations/1734000000000-connectors.js';
 import { AuditChain1734100000000 } from './migrations/1734100000000-audit-chain.js';
 import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
+import { RequesterPurge1734400000000 } from './migrations/1734400000000-requester-purge.js';
 import { ParticipantRateLimit1734500000000 } from './migrations/1734500000000-participant-rate-limit.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
+import { DeliverySecrets1734200000000 } from './migrations/1734200000000-delivery-secrets.js';
+import { DeliverySecretEntity } from './entities/delivery-secret.entity.js';
 import { ClientAuthentication1734300000000 } from './migrations/1734300000000-client-authentication.js';
 import { IdentityProviderEntity } from './entities/identity-provider.entity.js';
 import { OAuthClientKeyEntity } from './entities/oauth-client-key.entity.js';
@@ -75,6 +78,7 @@ export const ENTITIES = [
   ConnectorEntity,
   ConnectorStateEntity,
   AuditCheckpointEntity,
+  DeliverySecretEntity,
   IdentityProviderEntity,
   OAuthClientKeyEntity,
 ];
@@ -97,7 +101,9 @@ export const MIGRATIONS = [
   NativeRequests1733900000000,
   Connectors1734000000000,
   AuditChain1734100000000,
+  DeliverySecrets1734200000000,
   ClientAuthentication1734300000000,
+  RequesterPurge1734400000000,
   ParticipantRateLimit1734500000000,
 ];
 

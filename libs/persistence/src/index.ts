@@ -26,9 +26,11 @@ export { MappingBindingEntity, type StoredInboundAuth } from './entities/mapping
 export { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 export { ConnectorEntity, type StoredConnectorAuth } from './entities/connector.entity.js';
 export { ConnectorStateEntity, type StoredConnectorError, type StoredPendingWrite } from './entities/connector-state.entity.js';
+export { DeliverySecretEntity, type DeliverySignatureScheme, type SecretSignatureScheme } from './entities/delivery-secret.entity.js';
 export { isUniqueViolation } from './pg-errors.js';
 export { rowsOf } from './raw-rows.js';
 export { poolOf, runPrepared, queryPrepared, type PreparedStatement } from './sql.js';
 export { jsonObjectSql, fromJsonRow } from './json-rows.js';
 export { insertColumns, updateColumns, type ColumnWrite } from './entity-writes.js';
 export { schemaDrift } from './schema-drift.js';
+export { countNotCurrent, recryptColumn, type EncryptedColumn, type Recrypter, type RecryptPass } from './encrypted-columns.js';

@@ -16,6 +16,7 @@ export { RegistryDirectory, type RoutingContext } from './registry-directory.js'
 export { PARTICIPANT_REFERENCES, type ParticipantReferences } from './participant-references.js';
 export { ENDPOINT_CHANGES, type EndpointChanges } from './endpoint-changes.js';
 export { HUB_PARTICIPANT_ID } from './hub-participant.js';
+export { DeliverySecrets, DEFAULT_SIGNATURE_SCHEME, deliverySecretEncryptedColumns, type DeliverySignature } from './delivery-secrets.js';
 export { ClientKeyRegistry, MAX_CLIENT_KEYS, type ClientKey } from './client-keys.js';
 export { IdentityProviderRegistry, type IdentityProvider } from './identity-providers.js';
 export { ExternalTokenAuthenticator, mappedScopes } from './external-tokens.js';

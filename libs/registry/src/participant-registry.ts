@@ -8,11 +8,13 @@ import {
   ParticipantEntity,
   RoutingRuleEntity,
   ServiceEntity,
+  type DeliverySignatureScheme,
 } from '@drehscheibe/persistence';
 import { acceptClientKeys } from './client-keys.js';
 import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { DeliverySecrets } from './delivery-secrets.js';
 import type { EndpointChanges } from './endpoint-changes.js';
 import { HUB_PARTICIPANT_ID } from './hub-participant.js';
 import type { ParticipantReferences } from './participant-references.js';
@@ -31,16 +33,30 @@ export class ParticipantRegistry {
     private readonly references: ParticipantReferences[] = [],
     /** Told about every new or changed delivery URL (delivery: circuit, backoff, handshake). */
     private readonly endpointChanges?: EndpointChanges,
+    /** The secrets of participants whose deliveries are signed with one (HMAC, FIT-Connect). */
+    private readonly deliverySecrets?: DeliverySecrets,
   ) {
     this.endpoints = new EndpointPolicy(allowPrivateEndpoints);
   }
 
   async list(): Promise<Participant[]> {
-    return (await this.dataSource.manager.find(ParticipantEntity, { order: { id: 'ASC' } })).map(toParticipantView);
+    const [participants, signing] = await Promise.all([
+      this.dataSource.manager.find(ParticipantEntity, { order: { id: 'ASC' } }),
+      this.deliverySecrets?.rows() ?? new Map<string, never>(),
+    ]);
+    return participants.map((p) => toParticipantView(p, signing.get(p.id) ?? null));
   }
 
-  async get(id: string): Promise<Participant> {
-    return toParticipantView(await this.find(id));
+  async get(id: string, newSecret?: string): Promise<Participant> {
+    const entity = await this.find(id);
+    return toParticipantView(entity, (await this.deliverySecrets?.rowOf(id)) ?? null, newSecret);
+  }
+
+  /** Sets the delivery signature scheme in `em`'s transaction; the secret it generated, if any, is for this one answer. */
+  private async chooseSignature(em: EntityManager, id: string, scheme: DeliverySignatureScheme | undefined): Promise<{ changed: boolean; secret?: string }> {
+    if (scheme === undefined) return { changed: false };
+    if (!this.deliverySecrets) throw new Error('the registry was made without delivery secrets: no signature scheme can be chosen');
+    return this.deliverySecrets.choose(em, id, scheme);
   }
 
   async register(input: Schemas['ParticipantCreate']): Promise<Participant> {
@@ -57,9 +73,11 @@ export class ParticipantRegistry {
       contact: input.contact ?? null,
       rateLimit: input.rateLimit ?? null,
     });
+    let signature: { secret?: string } = {};
     try {
       await this.dataSource.transaction(async (em) => {
         await em.insert(ParticipantEntity, entity);
+        signature = await this.chooseSignature(em, entity.id, input.deliverySignature?.scheme);
         if (entity.deliveryUrl) await this.endpointChanges?.changed(em, entity.id, entity.deliveryUrl);
       });
     } catch (e) {
@@ -67,7 +85,7 @@ export class ParticipantRegistry {
       throw e;
     }
     if (entity.deliveryUrl) await this.endpointChanges?.committed(entity.id, entity.deliveryUrl);
-    return this.get(input.id);
+    return this.get(input.id, signature.secret);
   }
 
   /** JSON Merge Patch: present members replace, null clears. */
@@ -83,14 +101,19 @@ export class ParticipantRegistry {
     if (patch.deliveryUrl !== undefined) entity.deliveryUrl = patch.deliveryUrl;
     if (patch.contact !== undefined) entity.contact = patch.contact;
     if (patch.rateLimit !== undefined) entity.rateLimit = patch.rateLimit;
+    let signature: { changed: boolean; secret?: string } = { changed: false };
+    let restarted = false;
     await this.dataSource.transaction(async (em) => {
       if (urlChanged && entity.deliveryUrl) await this.refuseWithConnector(em, id);
       await em.save(entity);
+      signature = await this.chooseSignature(em, id, patch.deliverySignature?.scheme);
       // A new endpoint starts afresh: no circuit or backoff from the old one, and a handshake before tickets flow.
-      if (urlChanged) await this.endpointChanges?.changed(em, id, entity.deliveryUrl);
+      // So does a new signature scheme: deliveries wait until the receiver verifies it, instead of failing into dead letters.
+      restarted = urlChanged || (signature.changed && entity.deliveryUrl !== null);
+      if (restarted) await this.endpointChanges?.changed(em, id, entity.deliveryUrl);
     });
-    if (urlChanged) await this.endpointChanges?.committed(id, entity.deliveryUrl);
-    return this.get(id);
+    if (restarted) await this.endpointChanges?.committed(id, entity.deliveryUrl);
+    return this.get(id, signature.secret);
   }
 
   /**

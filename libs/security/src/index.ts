@@ -2,7 +2,7 @@ export { SigningKey } from './signing-key.js';
 export { generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret.js';
 export { AccessTokenService, InvalidTokenError, SCOPES, type Principal, type Scope } from './access-token.js';
 export { ReceiptSigner, type ReceiptClaims } from './receipt.js';
-export { FieldCipher } from './field-cipher.js';
+export { FieldCipher, dataKeyId } from './field-cipher.js';
 export { EndpointPolicy, EndpointNotAllowedError, blockedAddressReason, type Resolver } from './endpoint-policy.js';
 export {
   acceptClientPublicKey,

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import {
   AccessTokenService,
+  dataKeyId,
   FieldCipher,
   generateClientSecret,
   hashClientSecret,
@@ -110,5 +111,48 @@ describe('FieldCipher', () => {
     expect(new FieldCipher(key).digest('POST /v1/tickets\n', Buffer.from(body))).toBe(digest);
     expect(new FieldCipher(randomBytes(32).toString('base64')).digest('POST /v1/tickets\n', body)).not.toBe(digest);
     expect(createHash('sha256').update(`POST /v1/tickets\n${body}`).digest('hex')).not.toBe(digest);
+  });
+
+  describe('key ring', () => {
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    /** A value as FieldCipher wrote it before key rings (v1: no key id). */
+    const legacy = (key: string, value: unknown) => {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', Buffer.from(key, 'base64'), iv);
+      const data = Buffer.concat([c.update(JSON.stringify(value), 'utf8'), c.final()]);
+      return ['v1', iv.toString('base64'), c.getAuthTag().toString('base64'), data.toString('base64')].join('.');
+    };
+
+    it('names the key in what it stores, and reads v1 values with whichever key of the ring wrote them', () => {
+      const before = new FieldCipher(oldKey);
+      const stored = before.encrypt('Erika');
+      expect(stored.split('.').slice(0, 2)).toEqual(['v2', dataKeyId(oldKey)]);
+      expect(before.decrypt(legacy(oldKey, 'Erika'))).toBe('Erika');
+      const rotated = new FieldCipher(newKey, [oldKey]);
+      expect(rotated.decrypt(stored)).toBe('Erika');
+      expect(rotated.decrypt(legacy(oldKey, 'Erika'))).toBe('Erika');
+      expect(rotated.decrypt(legacy(newKey, 'Erika'))).toBe('Erika');
+    });
+
+    it('re-encrypts with the current key; without the old key the old value cannot be read', () => {
+      const rotated = new FieldCipher(newKey, [oldKey]);
+      const old = new FieldCipher(oldKey).encrypt({ email: 'e@example.org' });
+      expect(rotated.isCurrent(old)).toBe(false);
+      const moved = rotated.reencrypt(old);
+      expect(rotated.isCurrent(moved)).toBe(true);
+      expect(moved.split('.')[1]).toBe(dataKeyId(newKey));
+      const newOnly = new FieldCipher(newKey);
+      expect(newOnly.decrypt(moved)).toEqual({ email: 'e@example.org' });
+      expect(() => newOnly.decrypt(old)).toThrow(/not in the key ring/);
+      expect(() => newOnly.decrypt(legacy(oldKey, 'x'))).toThrow(/no data key/);
+    });
+
+    it('matches digests made under a previous key, and makes new ones under the current key', () => {
+      const before = new FieldCipher(oldKey).digest('POST /v1/tickets\n', '{}');
+      const rotated = new FieldCipher(newKey, [oldKey]);
+      expect(rotated.digest('POST /v1/tickets\n', '{}')).not.toBe(before);
+      expect(rotated.digests('POST /v1/tickets\n', '{}')).toEqual([rotated.digest('POST /v1/tickets\n', '{}'), before]);
+    });
   });
 });

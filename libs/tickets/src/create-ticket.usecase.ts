@@ -57,6 +57,7 @@ export class CreateTicket {
       supportLevel: input.supportLevel ?? 1,
       channel: input.channel,
       requesterEnc: input.requester ? this.cipher.encrypt(input.requester) : null,
+      requesterPurgedAt: null,
       resolution: null,
       reportedAt: input.reportedAt ? parseInstant(input.reportedAt) : null,
       createdAt: now,
@@ -83,7 +84,7 @@ export class CreateTicket {
     // One statement is one transaction: ticket, parties, event and deliveries (the outbox) commit together.
     await this.store.insertNew(aggregate, recorded);
     await this.dispatcher.dispatch(recorded.outbox.deliveries.map(({ id, receiverId }) => ({ id, receiverId })));
-    return toTicketView(aggregate, originId, input.requester);
+    return toTicketView(aggregate, originId, { requester: input.requester });
   }
 
   /**

@@ -12,7 +12,7 @@ export {
   type SourceRefOutcome,
   type AppliedEvent,
 } from './ticket-command-runner.js';
-export { TicketStore, ticketParticipantReferences, type TicketTransaction, type LoadedTicket } from './ticket-store.js';
+export { TicketStore, ticketParticipantReferences, ticketEncryptedColumns, type TicketTransaction, type LoadedTicket } from './ticket-store.js';
 export { TicketPresenter } from './ticket-presenter.js';
 export { toTicketView } from './ticket-view.js';
 export { TicketList, type TicketFilter, type TicketPage } from './ticket-list.js';
@@ -22,3 +22,4 @@ export { ATTACHMENT_STORE, DatabaseAttachmentStore, DirectoryAttachmentStore, ty
 export { ticketEventFeedSource } from './ticket-feed-source.js';
 export { AutoClose, autoCloseStep, type AutoClosePolicy, type AutoCloseRun } from './auto-close.js';
 export { NativeInbound, type InboundOutcome, type InboundProfiles } from './native-inbound.js';
+export { RequesterPurge, type RequesterCopies, type RequesterPurgePolicy } from './requester-purge.js';

@@ -9,8 +9,11 @@ export class TicketPresenter {
   constructor(private readonly cipher: FieldCipher) {}
 
   present(aggregate: TicketAggregate, viewerId: string): Ticket {
-    const { requesterEnc } = aggregate.ticket;
-    const requester = requesterEnc && mayReadRequester(aggregate.ticket, viewerId) ? this.cipher.decrypt<Requester>(requesterEnc) : undefined;
-    return toTicketView(aggregate, viewerId, requester);
+    const { ticket } = aggregate;
+    if (!mayReadRequester(ticket, viewerId)) return toTicketView(aggregate, viewerId);
+    return toTicketView(aggregate, viewerId, {
+      requester: ticket.requesterEnc ? this.cipher.decrypt<Requester>(ticket.requesterEnc) : undefined,
+      requesterPurgedAt: ticket.requesterPurgedAt?.toISOString(),
+    });
   }
 }

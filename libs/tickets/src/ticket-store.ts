@@ -18,6 +18,7 @@ import {
   TicketPartyEntity,
   TicketSourceRefEntity,
   updateColumns,
+  type EncryptedColumn,
   type PreparedStatement,
 } from '@drehscheibe/persistence';
 import type { ParticipantReferences } from '@drehscheibe/registry';
@@ -140,6 +141,25 @@ export class TicketStore {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Removes the requester's data of up to `limit` tickets closed (or
+   * cancelled) before `cutoff`, with every copy `forgetCopies` knows of, in
+   * one transaction, and marks them purged. Tickets another transaction
+   * holds (a change, another replica's purge) are skipped (SKIP LOCKED) and
+   * found by a later run. The ticket's version and events stay as they were.
+   */
+  async purgeRequesterData(cutoff: Date, limit: number, forgetCopies: (em: EntityManager, ticketIds: string[]) => Promise<void>): Promise<string[]> {
+    return this.dataSource.transaction(async (em) => {
+      const s = this.statements();
+      const due = await queryPrepared<{ id: string }>(em, s.purgeDue, [cutoff, limit]);
+      const ids = due.map((r) => r.id);
+      if (ids.length === 0) return [];
+      await forgetCopies(em, ids);
+      await queryPrepared(em, s.purgeRequester, [ids]);
+      return ids;
+    });
+  }
+
   /** Every event of a ticket, oldest first. */
   events(ticketId: string): Promise<TicketEventEntity[]> {
     return this.dataSource.manager.find(TicketEventEntity, { where: { ticketId }, order: { ticketVersion: 'ASC' } });
@@ -243,6 +263,8 @@ interface Statements {
   byOriginExternalId: PreparedStatement;
   byOwnExternalId: PreparedStatement;
   autoCloseDue: PreparedStatement;
+  purgeDue: PreparedStatement;
+  purgeRequester: PreparedStatement;
   ticketInsert: ReturnType<typeof insertColumns<TicketEntity>>;
   ticketUpdate: ReturnType<typeof updateColumns<TicketEntity>>;
   partyInsert: ReturnType<typeof insertColumns<TicketPartyEntity>>;
@@ -333,6 +355,19 @@ function buildStatements(ds: DataSource): Statements {
        ORDER BY t.resolved_at
        LIMIT $3`,
     },
+    purgeDue: {
+      name: 'ticket_requester_purge_due_v1',
+      // Along tickets_closed_unpurged_idx and tickets_cancelled_unpurged_idx (a cancelled ticket changes no more: its last update is the cancel).
+      text: `WITH closed AS (SELECT id FROM tickets WHERE status = 'closed' AND requester_purged_at IS NULL AND closed_at <= $1
+                              ORDER BY closed_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+                  cancelled AS (SELECT id FROM tickets WHERE status = 'cancelled' AND requester_purged_at IS NULL AND updated_at <= $1
+                                 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+             SELECT id FROM closed UNION ALL SELECT id FROM cancelled`,
+    },
+    purgeRequester: {
+      name: 'ticket_requester_purge_v1',
+      text: `UPDATE tickets SET requester_enc = NULL, requester_purged_at = now() WHERE id = ANY($1::uuid[])`,
+    },
     ticketInsert,
     ticketUpdate,
     partyInsert,
@@ -347,3 +382,6 @@ export const ticketParticipantReferences: ParticipantReferences = {
   name: 'tickets',
   count: (em, participantId) => em.count(TicketPartyEntity, { where: { participantId } }),
 };
+
+/** The ticket aggregate's values encrypted with the data key, for `hub-cli rotate-data-key`. */
+export const ticketEncryptedColumns: EncryptedColumn[] = [{ table: 'tickets', key: ['id'], column: 'requester_enc' }];

@@ -20,13 +20,23 @@ export function toCommentView(c: TicketCommentEntity): Ticket['comments'][number
   return { id: c.id, author: c.authorId, visibility: c.visibility, text: c.text, createdAt: c.createdAt.toISOString() };
 }
 
+/** What a viewer entitled to the requester's data sees of it: the data, or when it was purged. */
+export interface RequesterView {
+  requester?: Requester;
+  requesterPurgedAt?: string;
+}
+
 /**
  * Maps the stored ticket to the canonical contract for one viewer: internal
- * comments only for their author's organisation, `requester` only when passed
- * (viewers entitled to personal data). Event snapshots use no viewer: public
- * comments only, never personal data.
+ * comments only for their author's organisation, `requester` (or when it was
+ * purged) only when passed (viewers entitled to personal data). Event
+ * snapshots use no viewer: public comments only, never personal data.
  */
-export function toTicketView({ ticket: t, parties, service, comments, attachments }: TicketAggregate, viewerId?: string, requester?: Requester): Ticket {
+export function toTicketView(
+  { ticket: t, parties, service, comments, attachments }: TicketAggregate,
+  viewerId?: string,
+  { requester, requesterPurgedAt }: RequesterView = {},
+): Ticket {
   const role = (id: string): 'origin' | 'assignee' | 'watcher' => (id === t.originId ? 'origin' : id === t.assigneeId ? 'assignee' : 'watcher');
   const externalIdOf = (id: string) => parties.find((p) => p.participantId === id)?.externalId ?? undefined;
   const references = [...parties]
@@ -50,6 +60,7 @@ export function toTicketView({ ticket: t, parties, service, comments, attachment
     supportLevel: t.supportLevel as Ticket['supportLevel'],
     channel: t.channel as Ticket['channel'],
     requester,
+    requesterPurgedAt,
     comments: comments.filter((c) => c.visibility === 'public' || c.authorId === viewerId).map(toCommentView),
     attachments: attachments.map(toAttachmentView),
     resolution: t.resolution ?? undefined,

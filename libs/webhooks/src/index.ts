@@ -18,3 +18,11 @@ export {
   jwkToPublicKey,
   type Ed25519Jwk,
 } from './keys.js';
+export {
+  signCallback,
+  verifyCallback,
+  generateCallbackSecret,
+  CallbackVerificationError,
+  CALLBACK_TOLERANCE_SECONDS,
+  type CallbackFailure,
+} from './fit-connect.js';

@@ -117,7 +117,7 @@ export class CoreModule {
         },
         // The one writer of delivery rows: canonical JSON, or what a receiver's active mapping profile renders.
         { provide: OutboxWriter, useFactory: (profiles: MappingProfiles) => new OutboxWriter(new ProfileRenderer(profiles)), inject: [MappingProfiles] },
-        { provide: FieldCipher, useFactory: (config: HubConfig) => new FieldCipher(config.keys.dataKey), inject: [HUB_CONFIG] },
+        { provide: FieldCipher, useFactory: (config: HubConfig) => new FieldCipher(config.keys.dataKey, config.keys.previousDataKeys), inject: [HUB_CONFIG] },
         { provide: TOKEN_SIGNING_KEY, useFactory: (config: HubConfig) => SigningKey.fromSecret(config.keys.tokenSigningKey), inject: [HUB_CONFIG] },
         { provide: WEBHOOK_SIGNING_KEY, useFactory: (config: HubConfig) => SigningKey.fromSecret(config.keys.webhookSigningKey), inject: [HUB_CONFIG] },
         { provide: CodelistRegistry, useFactory: () => CodelistRegistry.fromDirectory(defaultCodelistDirectory()) },

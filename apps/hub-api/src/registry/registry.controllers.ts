@@ -1,15 +1,30 @@
 import type { components } from '@drehscheibe/contracts';
-import { ParticipantRegistry, RoutingRuleBook, ServiceCatalog, type Participant, type RoutingRule, type Service } from '@drehscheibe/registry';
+import {
+  DeliverySecrets,
+  ParticipantRegistry,
+  RoutingRuleBook,
+  ServiceCatalog,
+  type DeliverySignature,
+  type Participant,
+  type RoutingRule,
+  type Service,
+} from '@drehscheibe/registry';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../http/request-context.js';
 
 type Schemas = components['schemas'];
 
+/** The default overlap of a delivery secret's rotation: an hour for the receiver to deploy the new secret. */
+const DEFAULT_DELIVERY_SECRET_OVERLAP_SECONDS = 3600;
+
 @Controller('v1/participants')
 @RequireScope('admin')
 export class ParticipantsController {
-  constructor(private readonly registry: ParticipantRegistry) {}
+  constructor(
+    private readonly registry: ParticipantRegistry,
+    private readonly deliverySecrets: DeliverySecrets,
+  ) {}
 
   @Get()
   async list(): Promise<{ items: Participant[] }> {
@@ -18,7 +33,9 @@ export class ParticipantsController {
 
   @Post()
   @HttpCode(201)
-  register(@Body() body: Schemas['ParticipantCreate']): Promise<Participant> {
+  register(@Body() body: Schemas['ParticipantCreate'], @Res({ passthrough: true }) reply: FastifyReply): Promise<Participant> {
+    // The answer may carry a new delivery secret (shown once).
+    if (body.deliverySignature) void reply.header('cache-control', 'no-store');
     return this.registry.register(body);
   }
 
@@ -28,8 +45,24 @@ export class ParticipantsController {
   }
 
   @Patch(':participantId')
-  update(@Param('participantId') id: string, @Body() body: Schemas['ParticipantUpdate']): Promise<Participant> {
+  update(
+    @Param('participantId') id: string,
+    @Body() body: Schemas['ParticipantUpdate'],
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Participant> {
+    if (body.deliverySignature) void reply.header('cache-control', 'no-store');
     return this.registry.update(id, body);
+  }
+
+  @Post(':participantId/delivery-secret')
+  @HttpCode(200)
+  rotateDeliverySecret(
+    @Param('participantId') id: string,
+    @Body() body: Schemas['SecretRotation'] | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DeliverySignature> {
+    void reply.header('cache-control', 'no-store');
+    return this.deliverySecrets.rotate(id, body?.overlapSeconds ?? DEFAULT_DELIVERY_SECRET_OVERLAP_SECONDS);
   }
 
   @Delete(':participantId')

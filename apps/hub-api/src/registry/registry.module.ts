@@ -3,9 +3,11 @@ import { mappingParticipantReferences } from '@drehscheibe/mapping';
 import type { HubConfig } from '@drehscheibe/config';
 import { DeliveryQueue, DeliveryStore, ReceiverEndpoints, ReceiverHealthStore } from '@drehscheibe/delivery';
 import { noticeParticipantReferences } from '@drehscheibe/notices';
+import { FieldCipher } from '@drehscheibe/security';
 import {
   ClientKeyRegistry,
   ClientRegistry,
+  DeliverySecrets,
   IdentityProviderRegistry,
   ENDPOINT_CHANGES,
   PARTICIPANT_REFERENCES,
@@ -40,11 +42,17 @@ import { ParticipantsController, RoutingRulesController, ServicesController } fr
         new ReceiverEndpoints(new ReceiverHealthStore(dataSource), new DeliveryStore(dataSource), queue, logger.child({ component: 'endpoints' })),
       inject: [DataSource, DeliveryQueue, LOGGER],
     },
+    // Delivery secrets (HMAC, FIT-Connect) are stored encrypted with the data key.
+    {
+      provide: DeliverySecrets,
+      useFactory: (dataSource: DataSource, cipher: FieldCipher) => new DeliverySecrets(dataSource, cipher),
+      inject: [DataSource, FieldCipher],
+    },
     {
       provide: ParticipantRegistry,
-      useFactory: (dataSource: DataSource, config: HubConfig, references: ParticipantReferences[], endpoints: EndpointChanges) =>
-        new ParticipantRegistry(dataSource, config.delivery.allowPrivateEndpoints, references, endpoints),
-      inject: [DataSource, HUB_CONFIG, PARTICIPANT_REFERENCES, ENDPOINT_CHANGES],
+      useFactory: (dataSource: DataSource, config: HubConfig, references: ParticipantReferences[], endpoints: EndpointChanges, secrets: DeliverySecrets) =>
+        new ParticipantRegistry(dataSource, config.delivery.allowPrivateEndpoints, references, endpoints, secrets),
+      inject: [DataSource, HUB_CONFIG, PARTICIPANT_REFERENCES, ENDPOINT_CHANGES, DeliverySecrets],
     },
     { provide: ClientRegistry, useFactory: (dataSource: DataSource) => new ClientRegistry(dataSource), inject: [DataSource] },
     { provide: ClientKeyRegistry, useFactory: (dataSource: DataSource) => new ClientKeyRegistry(dataSource), inject: [DataSource] },

@@ -1223,6 +1223,35 @@ export interface paths {
         patch: operations["updateParticipant"];
         trace?: never;
     };
+    "/v1/participants/{participantId}/delivery-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the secret that signs deliveries to a participant (admin)
+         * @description For a participant whose `deliverySignature` is `standard-webhooks-hmac` or
+         *     `fit-connect`: generates a new secret, shown once in `secret`. For
+         *     `overlapSeconds` (default 3600, at most 7 days) every delivery carries two
+         *     signatures, the new secret's and the previous one's, so the receiver can switch
+         *     whenever it likes within the overlap; then only the new one. `0` drops the
+         *     previous secret at once, e.g. after a leak. The hub keeps one previous secret:
+         *     rotating again during an overlap drops the oldest. A participant signed with the
+         *     hub's key (`standard-webhooks-ed25519`) has no secret: `409 no-delivery-secret`.
+         */
+        post: operations["rotateDeliverySecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/participants/{participantId}/clients": {
         parameters: {
             query?: never;
@@ -2059,8 +2088,14 @@ export interface webhooks {
          *     identical on every retry — use it to drop duplicates), `webhook-timestamp`
          *     (Unix seconds), `webhook-signature` (`v1a,<base64 Ed25519>` over
          *     `<webhook-id>.<webhook-timestamp>.<body>`; `v1,<base64 HMAC-SHA256>` for
-         *     participants configured with a shared secret). Verify `v1a` signatures with the
-         *     keys at `/.well-known/webhook-jwks.json`. Answer any `2xx` as receipt;
+         *     participants whose `deliverySignature` is `standard-webhooks-hmac`, one per
+         *     secret during a rotation's overlap, space-separated). Verify `v1a` signatures with the
+         *     keys at `/.well-known/webhook-jwks.json`. A participant whose `deliverySignature`
+         *     is `fit-connect` gets `callback-timestamp` (Unix seconds, when the attempt was
+         *     sent) and `callback-authentication` (lowercase hex HMAC-SHA512 over
+         *     `<callback-timestamp>.<body>` with its callback secret; during a rotation's overlap
+         *     one per secret, comma-separated) instead of the `webhook-*` headers; refuse a
+         *     timestamp more than 5 minutes off. Every attempt is signed when it is sent. Answer any `2xx` as receipt;
          *     anything else is retried with exponential backoff. Per ticket, events arrive in
          *     `ticketVersion` order.
          */
@@ -2104,7 +2139,8 @@ export interface webhooks {
          * A challenge that proves the endpoint is yours (hub → participant)
          * @description Sent to a new or changed delivery endpoint, and again when an operator asks,
          *     before any ticket goes there. Same endpoint and signature headers as
-         *     `ticketEvent` (`webhook-id`, `webhook-timestamp`, `webhook-signature`): verify
+         *     `ticketEvent` (`webhook-id`, `webhook-timestamp`, `webhook-signature`, or the
+         *     `callback-*` headers for `fit-connect`), signed with the participant's scheme: verify
          *     the signature, then answer `2xx` with `{"challenge": "<the challenge>"}` as JSON
          *     within the delivery timeout. Any other answer fails the verification; deliveries
          *     stay pending and the hub tries again every circuit probe interval.
@@ -2172,7 +2208,7 @@ export interface components {
          *     consumer-leased, lease-not-held,
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
-         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, too-many-requests,
+         *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, no-delivery-secret, too-many-requests,
          *     invalid-client-key, wrong-auth-method, unknown-identity-provider,
          *     internal-error, service-unavailable.
          */
@@ -2312,6 +2348,50 @@ export interface components {
             email?: string;
             phone?: string;
         };
+        /**
+         * @description How the hub signs deliveries to the participant: `standard-webhooks-ed25519`
+         *     (the default: `v1a` with the hub's key, see `/.well-known/webhook-jwks.json`),
+         *     `standard-webhooks-hmac` (`v1`, HMAC-SHA256 with a `whsec_` secret the hub
+         *     generates for the participant) or `fit-connect` (`callback-timestamp` and
+         *     `callback-authentication`, HMAC-SHA512 with a callback secret the hub generates).
+         * @enum {string}
+         */
+        DeliverySignatureScheme: "standard-webhooks-ed25519" | "standard-webhooks-hmac" | "fit-connect";
+        /**
+         * @description Choosing `standard-webhooks-hmac` or `fit-connect` generates a secret, shown once
+         *     in this answer's `deliverySignature.secret`; choosing the scheme the participant
+         *     has already changes nothing. A changed scheme is verified anew (the
+         *     `endpointVerification` challenge) before deliveries go on.
+         */
+        DeliverySignatureChoice: {
+            scheme: components["schemas"]["DeliverySignatureScheme"];
+        };
+        /** @description How deliveries to the participant are signed — never a secret, except once in the answer that generated it. */
+        DeliverySignature: {
+            scheme: components["schemas"]["DeliverySignatureScheme"];
+            /**
+             * @description The new secret, only in the answer that generated it (choosing the scheme,
+             *     rotating); the hub keeps it encrypted and never shows it again.
+             *     `whsec_<base64>` for `standard-webhooks-hmac`, 86 base64url characters for
+             *     `fit-connect` (the HMAC key is the text's UTF-8 bytes).
+             */
+            secret?: string;
+            /**
+             * Format: int32
+             * @description For the secret schemes: 1 for the first secret, +1 per rotation.
+             */
+            secretGeneration?: number;
+            /**
+             * Format: date-time
+             * @description The last rotation; absent if never rotated.
+             */
+            secretRotatedAt?: string;
+            /**
+             * Format: date-time
+             * @description While deliveries also carry the previous secret's signature (rotation overlap), until when; absent otherwise.
+             */
+            previousSecretExpiresAt?: string;
+        };
         /** @enum {string} */
         ParticipantKind: "land_ticket_system" | "service_centre_115" | "municipal_provider" | "vendor" | "portal";
         /** @enum {string} */
@@ -2325,6 +2405,7 @@ export interface components {
             /** @enum {string} */
             status: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
+            deliverySignature?: components["schemas"]["DeliverySignature"];
             contact?: components["schemas"]["Contact"];
             rateLimit?: components["schemas"]["RateLimit"];
             createdAt: components["schemas"]["Timestamp"];
@@ -2344,6 +2425,7 @@ export interface components {
             level?: components["schemas"]["FederalLevel"];
             land?: components["schemas"]["Land"];
             deliveryUrl?: components["schemas"]["DeliveryUrl"];
+            deliverySignature?: components["schemas"]["DeliverySignatureChoice"];
             contact?: components["schemas"]["Contact"];
             rateLimit?: components["schemas"]["RateLimit"];
         };
@@ -2355,6 +2437,7 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "suspended";
             deliveryUrl?: components["schemas"]["DeliveryUrl"] | null;
+            deliverySignature?: components["schemas"]["DeliverySignatureChoice"];
             contact?: components["schemas"]["Contact"] | null;
             /** @description null: back to the hub's default. */
             rateLimit?: components["schemas"]["RateLimit"] | null;
@@ -2899,6 +2982,12 @@ export interface components {
             supportLevel: 1 | 2 | 3;
             channel: components["schemas"]["Channel"];
             requester?: components["schemas"]["Requester"];
+            /**
+             * @description When the hub purged the requester's personal data, the retention period after the ticket
+             *     was closed or cancelled having passed (`REQUESTER_DATA_RETENTION`); the ticket then has no
+             *     `requester`. Shown to those who would see the requester (origin and current assignee).
+             */
+            requesterPurgedAt?: components["schemas"]["Timestamp"];
             comments: components["schemas"]["Comment"][];
             attachments: components["schemas"]["Attachment"][];
             resolution?: components["schemas"]["Resolution"];
@@ -5632,6 +5721,61 @@ export interface operations {
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateDeliverySecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "overlapSeconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["SecretRotation"];
+            };
+        };
+        responses: {
+            /** @description The new secret, and until when the previous one still signs too. */
+            200: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySignature"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The participant's deliveries are signed with the hub's key (`no-delivery-secret`). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -19,6 +19,8 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 @Index('deliveries_pending_due_idx', ['nextAttemptAt'], { where: `status = 'pending'` })
 @Index('deliveries_receiver_idx', ['receiverId', 'status', 'createdAt'])
 @Index('deliveries_dead_idx', ['receiverId'], { where: `status = 'dead'` })
+/** A ticket's deliveries, for the requester purge (their attempts' answers). */
+@Index('deliveries_ticket_idx', ['ticketId'], { where: `ticket_id IS NOT NULL` })
 @Check('deliveries_status_check', `status IN ('pending','delivered','dead')`)
 @Check('deliveries_subject', `(event_id IS NULL) <> (notice_id IS NULL)`)
 export class DeliveryEntity {

@@ -7,6 +7,8 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'idempotency_keys' })
 @Index('idempotency_keys_created_idx', ['createdAt'])
+/** The keys whose stored answer is a ticket's, for the requester purge. */
+@Index('idempotency_keys_ticket_idx', ['ticketId'], { where: `ticket_id IS NOT NULL` })
 @Check('idempotency_keys_applied_once', `changes_applied <= 1`)
 export class IdempotencyKeyEntity {
   @PrimaryColumn({ name: 'client_id', type: 'text', primaryKeyConstraintName: 'idempotency_keys_pkey' })

@@ -19,6 +19,9 @@ export interface ResolutionRecord {
 @Index('tickets_updated_idx', ['updatedAt', 'id'])
 /** The auto-close job's scan: resolved tickets, the longest resolved first. */
 @Index('tickets_resolved_idx', ['resolvedAt'], { where: `status = 'resolved'` })
+/** The requester purge's scans: closed and cancelled tickets whose personal data is still there. */
+@Index('tickets_closed_unpurged_idx', ['closedAt'], { where: `status = 'closed' AND requester_purged_at IS NULL` })
+@Index('tickets_cancelled_unpurged_idx', ['updatedAt'], { where: `status = 'cancelled' AND requester_purged_at IS NULL` })
 @Check('tickets_version_check', `version >= 1`)
 @Check('tickets_impact_check', `impact BETWEEN 1 AND 3`)
 @Check('tickets_urgency_check', `urgency BETWEEN 1 AND 3`)
@@ -89,6 +92,10 @@ export class TicketEntity {
   /** Requester personal data, AES-256-GCM encrypted (never stored in clear). */
   @Column({ name: 'requester_enc', type: 'text', nullable: true })
   requesterEnc: string | null;
+
+  /** When the requester's data was purged after the retention period (REQUESTER_DATA_RETENTION); null: not (yet). */
+  @Column({ name: 'requester_purged_at', type: 'timestamptz', nullable: true })
+  requesterPurgedAt: Date | null;
 
   @Column({ type: 'jsonb', nullable: true })
   resolution: ResolutionRecord | null;
