@@ -23,7 +23,7 @@ async function participantWithClient(): Promise<{ participantId: string; clientI
   expect((await admin('POST', '/v1/participants', { id: participantId, name: 'Lebenszyklus', kind: 'land_ticket_system', land: 'DE-HB' })).status).toBe(201);
   const client = await admin('POST', '/v1/participants/{participantId}/clients', {}, { participantId });
   expect(client.status).toBe(201);
-  return { participantId, clientId: client.data.clientId, clientSecret: client.data.clientSecret };
+  return { participantId, clientId: client.data.clientId, clientSecret: client.data.clientSecret! };
 }
 
 const tokenRequest = (clientId: string, clientSecret: string) =>
@@ -136,6 +136,7 @@ describe('client administration (item 3)', () => {
       enabled: true,
       secretGeneration: 1,
       createdAt: expect.any(String) as string,
+      authMethod: 'client_secret',
     });
     const text = JSON.stringify(list.body);
     expect(text).not.toContain(clientSecret);

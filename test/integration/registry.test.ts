@@ -249,7 +249,7 @@ describe('services and routing', () => {
     const creds = await clientFor(p.id);
     await admin('PATCH', '/v1/participants/{participantId}', { status: 'suspended' }, { participantId: p.id });
     const r = await hub.api.call('POST', '/v1/oauth/token', {
-      rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret }).toString(),
+      rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret! }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(r.status).toBe(401);

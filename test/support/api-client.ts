@@ -120,8 +120,10 @@ export class ApiClient {
     this.tokens = new TokenCache(this.hub);
   }
 
-  addCredentials(as: string, credentials: ClientCredentials): void {
-    this.credentials[as] = credentials;
+  /** Credentials as the admin API issues them; only a client with a secret can be used here. */
+  addCredentials(as: string, credentials: { clientId: string; clientSecret?: string }): void {
+    if (credentials.clientSecret === undefined) throw new Error(`client ${credentials.clientId} has no secret`);
+    this.credentials[as] = { clientId: credentials.clientId, clientSecret: credentials.clientSecret };
   }
 
   async token(as: string): Promise<string> {

@@ -56,7 +56,7 @@ export async function seedDemo(dataSource: DataSource, options: { credentialsFil
     for (const client of CLIENTS) {
       const existing = await em.findOneBy(OAuthClientEntity, { clientId: client.clientId });
       const known = previous[client.clientId]?.clientSecret;
-      const reuse = known && existing && (await verifyClientSecret(known, existing.secretHash));
+      const reuse = known && existing?.secretHash && (await verifyClientSecret(known, existing.secretHash));
       const secret = reuse ? known : generateClientSecret();
       if (!reuse) {
         // A new secret for an existing client ends the old one and its tokens, as a rotation without overlap would.

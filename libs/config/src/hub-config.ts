@@ -33,6 +33,12 @@ export interface HubConfig {
     failuresPerClient: number;
     failuresPerSource: number;
     failureWindowSeconds: number;
+    /** private_key_jwt: the longest a client assertion may be valid (exp − iat). */
+    assertionMaxLifetimeSeconds: number;
+    /** External identity providers: how soon a provider's key set is fetched again for a key it did not have (a rotation). */
+    providerJwksCooldownMs: number;
+    /** …and how long fetched keys are used at most before they are fetched again. */
+    providerJwksMaxAgeMs: number;
   };
   /** API requests per participant and window (all its clients, all replicas); a participant's `rateLimit` overrides `requests`. */
   rateLimit: {
@@ -298,6 +304,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
       failuresPerClient: r.int('AUTH_FAILURES_PER_CLIENT', 10, 1, 100_000),
       failuresPerSource: r.int('AUTH_FAILURES_PER_SOURCE', 30, 1, 100_000),
       failureWindowSeconds: r.int('AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
+      assertionMaxLifetimeSeconds: r.int('AUTH_ASSERTION_MAX_SECONDS', 300, 10, 3600),
+      providerJwksCooldownMs: r.int('AUTH_PROVIDER_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+      providerJwksMaxAgeMs: r.int('AUTH_PROVIDER_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
     },
     rateLimit: {
       requests: r.int('RATE_LIMIT_REQUESTS', 3_000, 1, 1_000_000),

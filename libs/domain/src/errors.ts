@@ -30,7 +30,10 @@ export type DomainErrorCode =
   | 'participant-has-endpoint'
   | 'participant-has-connector'
   | 'not-checkpointed'
-  | 'no-delivery-secret';
+  | 'no-delivery-secret'
+  | 'invalid-client-key'
+  | 'wrong-auth-method'
+  | 'unknown-identity-provider';
 
 export class DomainError extends Error {
   constructor(

@@ -49,6 +49,9 @@ import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
 import { DeliverySecrets1734200000000 } from './migrations/1734200000000-delivery-secrets.js';
 import { DeliverySecretEntity } from './entities/delivery-secret.entity.js';
+import { ClientAuthentication1734300000000 } from './migrations/1734300000000-client-authentication.js';
+import { IdentityProviderEntity } from './entities/identity-provider.entity.js';
+import { OAuthClientKeyEntity } from './entities/oauth-client-key.entity.js';
 
 export const ENTITIES = [
   ParticipantEntity,
@@ -76,6 +79,8 @@ export const ENTITIES = [
   ConnectorStateEntity,
   AuditCheckpointEntity,
   DeliverySecretEntity,
+  IdentityProviderEntity,
+  OAuthClientKeyEntity,
 ];
 
 export const MIGRATIONS = [
@@ -97,6 +102,7 @@ export const MIGRATIONS = [
   Connectors1734000000000,
   AuditChain1734100000000,
   DeliverySecrets1734200000000,
+  ClientAuthentication1734300000000,
   RequesterPurge1734400000000,
   ParticipantRateLimit1734500000000,
 ];

@@ -7,7 +7,9 @@ export { ServiceNoticeEntity, type NoticeKind } from './entities/service-notice.
 export { ServiceSubscriptionEntity } from './entities/service-subscription.entity.js';
 export { NoticeRecipientEntity } from './entities/notice-recipient.entity.js';
 export { ReceiverHealthEntity, type CircuitState, type EndpointVerification } from './entities/receiver-health.entity.js';
-export { OAuthClientEntity } from './entities/oauth-client.entity.js';
+export { OAuthClientEntity, type ClientAuthMethod } from './entities/oauth-client.entity.js';
+export { OAuthClientKeyEntity } from './entities/oauth-client-key.entity.js';
+export { IdentityProviderEntity } from './entities/identity-provider.entity.js';
 export { ServiceEntity } from './entities/service.entity.js';
 export { TicketEntity, type ResolutionRecord } from './entities/ticket.entity.js';
 export { TicketPartyEntity } from './entities/ticket-party.entity.js';

@@ -1,5 +1,6 @@
-import { OAuthClientEntity, ParticipantEntity, poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
-import { verifyClientSecret } from '@drehscheibe/security';
+import { OAuthClientEntity, OAuthClientKeyEntity, ParticipantEntity, poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
+import { InvalidClientAssertionError, verifyClientAssertion, verifyClientSecret, type ClientAssertionRules } from '@drehscheibe/security';
+import { decodeJwt } from 'jose';
 import type { DataSource } from 'typeorm';
 
 /** What decides whether a client may act now; read per client at most once per cache period. */
@@ -18,12 +19,14 @@ export interface ClientStatus {
 /**
  * Why a token obtained with secret generation `tokenGeneration` must be
  * refused now, or null if it may act. `status` null: the client is gone.
+ * `tokenGeneration` null: an external provider's token, which no rotation
+ * at the hub ends.
  */
-export function revocationReason(status: ClientStatus | null, tokenGeneration: number, now = Date.now()): string | null {
+export function revocationReason(status: ClientStatus | null, tokenGeneration: number | null, now = Date.now()): string | null {
   if (!status) return 'its client was deleted';
   if (!status.enabled) return 'its client is disabled';
   if (!status.participantActive) return 'the participant of its client is suspended';
-  if (tokenGeneration === status.secretGeneration) return null;
+  if (tokenGeneration === null || tokenGeneration === status.secretGeneration) return null;
   if (tokenGeneration === status.secretGeneration - 1 && status.previousSecretExpiresAt !== null && status.previousSecretExpiresAt > now) return null;
   return 'the client secret it was obtained with was rotated';
 }
@@ -94,8 +97,24 @@ export type ClientAuthentication =
   | { outcome: 'authenticated'; client: OAuthClientEntity; secretGeneration: number; secretExpiresAt: number | null }
   /** The secret was right, but the client may not act: say so plainly. */
   | { outcome: 'refused'; reason: string }
-  /** Unknown client id or wrong secret: a failed authentication. */
-  | { outcome: 'failed' };
+  /** Unknown client id or wrong secret, or an assertion that is not valid: a failed authentication. `reason` for assertions. */
+  | { outcome: 'failed'; reason?: string };
+
+/**
+ * Remembers a client assertion's jti until it expires; false when it was
+ * seen before. Shared by every API replica.
+ */
+export type AssertionReplayGuard = (clientId: string, jti: string, expiresAt: number) => Promise<boolean>;
+
+/** The client id a client assertion claims to come from (`sub`, RFC 7523 3 B), unverified; null if it names none. */
+export function assertionClientId(assertion: string): string | null {
+  try {
+    const { sub, iss } = decodeJwt(assertion);
+    return typeof sub === 'string' && sub !== '' && sub.length <= 100 ? sub : typeof iss === 'string' && iss !== '' && iss.length <= 100 ? iss : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Client id and secret → the client, as the token endpoint and the queue
@@ -107,7 +126,8 @@ export class ClientAuthenticator {
 
   async authenticate(clientId: string, secret: string): Promise<ClientAuthentication> {
     const client = await this.dataSource.manager.findOneBy(OAuthClientEntity, { clientId });
-    if (!client) return { outcome: 'failed' };
+    // A client without a secret has no secret to guess: any secret fails.
+    if (!client?.secretHash) return { outcome: 'failed' };
     let secretGeneration: number;
     let secretExpiresAt: number | null = null;
     if (await verifyClientSecret(secret, client.secretHash)) {
@@ -123,6 +143,36 @@ export class ClientAuthenticator {
     } else {
       return { outcome: 'failed' };
     }
+    return this.mayAct(client, secretGeneration, secretExpiresAt);
+  }
+
+  /**
+   * A private_key_jwt client assertion (RFC 7523) → the client: signed with
+   * one of its registered keys, addressed to the hub, short-lived, and its
+   * jti never seen before (`replay`, checked last, so that only assertions
+   * with a valid signature take up room there).
+   */
+  async authenticateAssertion(clientId: string, assertion: string, rules: ClientAssertionRules, replay: AssertionReplayGuard): Promise<ClientAuthentication> {
+    const client = await this.dataSource.manager.findOneBy(OAuthClientEntity, { clientId });
+    if (!client) return { outcome: 'failed' };
+    if (client.authMethod !== 'private_key_jwt') return { outcome: 'failed', reason: 'this client does not authenticate with private_key_jwt' };
+    const keys = await this.dataSource.manager.find(OAuthClientKeyEntity, { where: { clientId } });
+    try {
+      const { jti, expiresAt } = await verifyClientAssertion(
+        assertion,
+        clientId,
+        keys.map((k) => k.jwk),
+        rules,
+      );
+      if (!(await replay(clientId, jti, expiresAt))) return { outcome: 'failed', reason: 'the client assertion was used before (jti)' };
+    } catch (e) {
+      if (e instanceof InvalidClientAssertionError) return { outcome: 'failed', reason: e.message };
+      throw e;
+    }
+    return this.mayAct(client, client.secretGeneration, null);
+  }
+
+  private async mayAct(client: OAuthClientEntity, secretGeneration: number, secretExpiresAt: number | null): Promise<ClientAuthentication> {
     if (!client.enabled) return { outcome: 'refused', reason: 'this client is disabled' };
     if (client.participantId) {
       const participant = await this.dataSource.manager.findOneBy(ParticipantEntity, { id: client.participantId });

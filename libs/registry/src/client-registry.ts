@@ -13,7 +13,8 @@ export type RotatedClientSecret = Schemas['RotatedClientSecret'];
 /** The contract's limit too (SecretRotation.overlapSeconds); checked here for callers other than the API. */
 const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
 
-export function toClientView(c: OAuthClientEntity): Client {
+/** `keyCount`: how many keys a private_key_jwt client has (ignored for the others). */
+export function toClientView(c: OAuthClientEntity, keyCount = 0): Client {
   const previousValid = c.previousSecretExpiresAt && c.previousSecretExpiresAt.getTime() > Date.now();
   return omitAbsent({
     clientId: c.clientId,
@@ -24,6 +25,9 @@ export function toClientView(c: OAuthClientEntity): Client {
     secretRotatedAt: c.secretRotatedAt?.toISOString(),
     previousSecretExpiresAt: previousValid ? c.previousSecretExpiresAt!.toISOString() : undefined,
     createdAt: c.createdAt.toISOString(),
+    authMethod: c.authMethod,
+    keyCount: c.authMethod === 'private_key_jwt' ? keyCount : undefined,
+    externalIdentity: c.identityProviderId && c.externalSubject ? { providerId: c.identityProviderId, subject: c.externalSubject } : undefined,
   });
 }
 
@@ -38,13 +42,22 @@ export class ClientRegistry {
   async list(participantId: string): Promise<Client[]> {
     await this.participant(participantId);
     const clients = await this.dataSource.manager.find(OAuthClientEntity, { where: { participantId }, order: { createdAt: 'ASC', clientId: 'ASC' } });
-    return clients.map((c) => toClientView(c));
+    const counts = await this.keyCounts(clients.map((c) => c.clientId));
+    return clients.map((c) => toClientView(c, counts.get(c.clientId)));
   }
 
   async setEnabled(participantId: string, clientId: string, enabled: boolean): Promise<Client> {
     const client = await this.find(participantId, clientId);
     if (client.enabled !== enabled) await this.dataSource.manager.update(OAuthClientEntity, { clientId }, { enabled });
-    return toClientView({ ...client, enabled });
+    return toClientView({ ...client, enabled }, (await this.keyCounts([clientId])).get(clientId));
+  }
+
+  private async keyCounts(clientIds: string[]): Promise<Map<string, number>> {
+    if (clientIds.length === 0) return new Map();
+    const rows = rowsOf<{ client_id: string; n: number }>(
+      await this.dataSource.query(`SELECT client_id, count(*)::int AS n FROM oauth_client_keys WHERE client_id = ANY($1) GROUP BY client_id`, [clientIds]),
+    );
+    return new Map(rows.map((r) => [r.client_id, r.n]));
   }
 
   async remove(participantId: string, clientId: string): Promise<void> {
@@ -62,7 +75,10 @@ export class ClientRegistry {
     if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_SECRET_OVERLAP_SECONDS) {
       throw new RangeError(`overlapSeconds must be between 0 and ${MAX_SECRET_OVERLAP_SECONDS}`);
     }
-    await this.find(participantId, clientId);
+    const client = await this.find(participantId, clientId);
+    if (client.authMethod !== 'client_secret') {
+      throw new DomainError('wrong-auth-method', `client ${clientId} authenticates with ${client.authMethod}: it has no secret to rotate`);
+    }
     const clientSecret = generateClientSecret();
     const secretHash = await hashClientSecret(clientSecret);
     const rows = rowsOf<{ scopes: string[]; secret_generation: number; previous_secret_expires_at: Date | null }>(

@@ -1,13 +1,16 @@
-import type { components } from '@drehscheibe/contracts';
+import { omitAbsent, type components } from '@drehscheibe/contracts';
 import { DomainError } from '@drehscheibe/domain';
 import {
+  IdentityProviderEntity,
   isUniqueViolation,
   OAuthClientEntity,
+  OAuthClientKeyEntity,
   ParticipantEntity,
   RoutingRuleEntity,
   ServiceEntity,
   type DeliverySignatureScheme,
 } from '@drehscheibe/persistence';
+import { acceptClientKeys } from './client-keys.js';
 import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -152,18 +155,57 @@ export class ParticipantRegistry {
     });
   }
 
-  async createClient(participantId: string, scopes: string[]): Promise<Schemas['ClientCredentials']> {
+  /**
+   * A new client: with a secret (shown once), with the public keys it signs
+   * client assertions with (no secret at all), or mapped to an external
+   * identity provider's tokens (no credentials at the hub).
+   */
+  async createClient(participantId: string, input: Partial<Schemas['ClientCreate']> = {}): Promise<Schemas['ClientCredentials']> {
+    const scopes = input.scopes ?? ['tickets'];
+    const authMethod = input.authMethod ?? 'client_secret';
+    const misplaced =
+      authMethod !== 'private_key_jwt' && input.jwks
+        ? '/body/jwks'
+        : authMethod !== 'identity_provider' && input.externalIdentity
+          ? '/body/externalIdentity'
+          : null;
+    if (misplaced) throw new DomainError('wrong-auth-method', `${misplaced.slice(6)} does not go with authMethod ${authMethod}`);
+    if (authMethod === 'private_key_jwt' && !input.jwks)
+      throw new DomainError('invalid-client-key', 'a private_key_jwt client needs jwks with at least one public key');
+    if (authMethod === 'identity_provider' && !input.externalIdentity) {
+      throw new DomainError('unknown-identity-provider', 'an identity_provider client needs externalIdentity (providerId and subject)');
+    }
     await this.find(participantId);
+    const keys = input.jwks ? await acceptClientKeys(input.jwks.keys, '/body/jwks/keys') : [];
     const clientId = `${participantId}-${randomBytes(4).toString('hex')}`;
-    const clientSecret = generateClientSecret();
-    await this.dataSource.manager.insert(OAuthClientEntity, {
-      clientId,
-      participantId,
-      secretHash: await hashClientSecret(clientSecret),
-      scopes,
-      enabled: true,
+    const clientSecret = authMethod === 'client_secret' ? generateClientSecret() : undefined;
+    await this.dataSource.transaction(async (em) => {
+      const external = input.externalIdentity;
+      if (external && !(await em.existsBy(IdentityProviderEntity, { id: external.providerId }))) {
+        throw new DomainError('unknown-identity-provider', `identity provider ${external.providerId} is not registered`);
+      }
+      try {
+        await em.insert(OAuthClientEntity, {
+          clientId,
+          participantId,
+          authMethod,
+          secretHash: clientSecret ? await hashClientSecret(clientSecret) : null,
+          identityProviderId: external?.providerId ?? null,
+          externalSubject: external?.subject ?? null,
+          scopes,
+          enabled: true,
+        });
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new DomainError('already-exists', `a client is mapped to ${external?.subject} of ${external?.providerId} already`);
+        throw e;
+      }
+      if (keys.length > 0)
+        await em.insert(
+          OAuthClientKeyEntity,
+          keys.map((k) => ({ clientId, kid: k.kid, jwk: k.jwk })),
+        );
     });
-    return { clientId, clientSecret, scopes };
+    return omitAbsent({ clientId, clientSecret, scopes, authMethod });
   }
 
   private async find(id: string): Promise<ParticipantEntity> {

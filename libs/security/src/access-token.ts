@@ -11,8 +11,12 @@ export interface Principal {
   /** The participant the client belongs to; null for operator clients. */
   participantId: string | null;
   scopes: Scope[];
-  /** The generation of the client secret the token was obtained with (claim `sgen`). */
-  secretGeneration: number;
+  /**
+   * The generation of the client's credentials the token was obtained with
+   * (claim `sgen`); null for a token of an external identity provider, which
+   * the hub did not issue.
+   */
+  secretGeneration: number | null;
 }
 
 export class InvalidTokenError extends Error {
@@ -38,7 +42,7 @@ export class AccessTokenService {
 
   constructor(
     private readonly key: SigningKey,
-    private readonly issuer: string,
+    readonly issuer: string,
     readonly ttlSeconds: number,
     /** Keys whose tokens are accepted (by `kid`): the signing key and, across a rotation, the published ones (HubKeys.all). */
     private readonly accepted: readonly VerificationKey[] = [key],
@@ -52,7 +56,7 @@ export class AccessTokenService {
   }
 
   /** A token for `principal`, valid for `ttlSeconds` but at most the configured lifetime; `expiresIn` is what it got. */
-  async issue(principal: Principal, ttlSeconds = this.ttlSeconds): Promise<{ token: string; expiresIn: number }> {
+  async issue(principal: Principal & { secretGeneration: number }, ttlSeconds = this.ttlSeconds): Promise<{ token: string; expiresIn: number }> {
     const expiresIn = Math.max(1, Math.min(ttlSeconds, this.ttlSeconds));
     const token = await new SignJWT({
       scope: principal.scopes.join(' '),

@@ -4,3 +4,14 @@ export { AccessTokenService, InvalidTokenError, SCOPES, type Principal, type Sco
 export { ReceiptSigner, type ReceiptClaims } from './receipt.js';
 export { FieldCipher, dataKeyId } from './field-cipher.js';
 export { EndpointPolicy, EndpointNotAllowedError, blockedAddressReason, type Resolver } from './endpoint-policy.js';
+export {
+  acceptClientPublicKey,
+  verifyClientAssertion,
+  InvalidClientKeyError,
+  InvalidClientAssertionError,
+  CLIENT_ASSERTION_ALGORITHMS,
+  type ClientPublicKey,
+  type ClientAssertionRules,
+  type VerifiedClientAssertion,
+} from './client-keys.js';
+export { ExternalIssuer, type ExternalIssuerOptions } from './external-issuer.js';

@@ -1,18 +1,29 @@
 import type { HubConfig } from '@drehscheibe/config';
-import { ClientAuthenticator, ClientStatusCache } from '@drehscheibe/registry';
-import { AccessTokenService, type HubKeys } from '@drehscheibe/security';
-import { Module } from '@nestjs/common';
+import { ClientAuthenticator, ClientStatusCache, ExternalTokenAuthenticator } from '@drehscheibe/registry';
+import { AccessTokenService, EndpointPolicy, type HubKeys } from '@drehscheibe/security';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Logger } from '@drehscheibe/observability';
 import { HUB_CONFIG, LOGGER, REDIS, TOKEN_KEYS } from '../core/tokens.js';
-import { BearerAuthentication, ClientSecretAuthentication } from './client-credentials.js';
+import { redisAssertionReplayGuard } from './assertion-replay.js';
+import { BearerAuthentication, CLIENT_ASSERTIONS, ClientSecretAuthentication, type ClientAssertionPolicy } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
 import { ParticipantRateLimiter } from './participant-rate-limiter.js';
 import { OAuthController } from './oauth.controller.js';
 
-/** Who is calling: the token endpoint, the public keys, the two ways to authenticate (bearer token, client secret), and the participants' rate limit. */
+/** Clock skew allowed on client assertions (exp, iat). */
+const ASSERTION_CLOCK_TOLERANCE_SECONDS = 30;
+/** How long fetching an identity provider's key set may take. */
+const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
+
+/**
+ * Who is calling: the token endpoint, the public keys, and the ways to
+ * authenticate (bearer token of the hub or of a registered identity
+ * provider; client secret or private_key_jwt client assertion), and the
+ * participants' rate limit.
+ */
 @Module({
   controllers: [OAuthController, JwksController],
   providers: [
@@ -27,6 +38,29 @@ import { OAuthController } from './oauth.controller.js';
       inject: [DataSource, HUB_CONFIG],
     },
     { provide: ClientAuthenticator, useFactory: (dataSource: DataSource) => new ClientAuthenticator(dataSource), inject: [DataSource] },
+    {
+      provide: CLIENT_ASSERTIONS,
+      useFactory: (redis: Redis, config: HubConfig): ClientAssertionPolicy => ({
+        rules: {
+          // The token endpoint's URL is what RFC 7523 asks for; the issuer is what many client libraries send.
+          audiences: [`${config.http.publicUrl.replace(/\/$/, '')}/v1/oauth/token`, config.auth.issuer],
+          maxLifetimeSeconds: config.auth.assertionMaxLifetimeSeconds,
+          clockToleranceSeconds: ASSERTION_CLOCK_TOLERANCE_SECONDS,
+        },
+        replay: redisAssertionReplayGuard(redis, config.queuePrefix),
+      }),
+      inject: [REDIS, HUB_CONFIG],
+    },
+    {
+      provide: ExternalTokenAuthenticator,
+      useFactory: (dataSource: DataSource, config: HubConfig) =>
+        new ExternalTokenAuthenticator(dataSource, new EndpointPolicy(config.delivery.allowPrivateEndpoints), config.auth.clientCacheMs, {
+          cooldownMs: config.auth.providerJwksCooldownMs,
+          cacheMaxAgeMs: config.auth.providerJwksMaxAgeMs,
+          timeoutMs: PROVIDER_JWKS_TIMEOUT_MS,
+        }),
+      inject: [DataSource, HUB_CONFIG],
+    },
     {
       provide: FailedAuthLimiter,
       useFactory: (redis: Redis, config: HubConfig) =>
@@ -48,4 +82,10 @@ import { OAuthController } from './oauth.controller.js';
   ],
   exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache],
 })
-export class AuthModule {}
+export class AuthModule implements OnApplicationShutdown {
+  constructor(private readonly external: ExternalTokenAuthenticator) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.external.close();
+  }
+}

@@ -1,8 +1,17 @@
 import { textViolation } from '@drehscheibe/contracts';
-import { ClientAuthenticator, ClientStatusCache, revocationReason, type ClientAuthentication } from '@drehscheibe/registry';
-import { AccessTokenService, InvalidTokenError, type Principal } from '@drehscheibe/security';
+import {
+  assertionClientId,
+  ClientAuthenticator,
+  ClientStatusCache,
+  ExternalTokenAuthenticator,
+  revocationReason,
+  type AssertionReplayGuard,
+  type ClientAuthentication,
+} from '@drehscheibe/registry';
+import { AccessTokenService, InvalidTokenError, type ClientAssertionRules, type Principal } from '@drehscheibe/security';
 import type { OAuthClientEntity } from '@drehscheibe/persistence';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeJwt } from 'jose';
 import { ProblemError } from '../http/problem.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 
@@ -38,10 +47,18 @@ export interface AuthenticatedClient {
   secretExpiresAt: number | null;
 }
 
+/** How the token endpoint checks client assertions: the rules, and the replay check shared by the replicas. */
+export const CLIENT_ASSERTIONS = Symbol('ClientAssertions');
+export interface ClientAssertionPolicy {
+  rules: ClientAssertionRules;
+  replay: AssertionReplayGuard;
+}
+
 /**
  * Client id and secret, the one way in for the token endpoint and the queue
- * board: refuses at once (429) when the client id or the source address
- * failed too often, before any scrypt work; counts failures; refuses
+ * board — or, at the token endpoint, a private_key_jwt client assertion:
+ * refuses at once (429) when the client id or the source address failed too
+ * often, before any scrypt or signature work; counts failures; refuses
  * disabled clients and suspended participants (401).
  */
 @Injectable()
@@ -49,10 +66,32 @@ export class ClientSecretAuthentication {
   constructor(
     private readonly authenticator: ClientAuthenticator,
     private readonly limiter: FailedAuthLimiter,
+    @Inject(CLIENT_ASSERTIONS) private readonly assertions: ClientAssertionPolicy,
   ) {}
 
   /** `basic`: the credentials came in an Authorization header (the 401 then names the scheme). */
-  async authenticate(clientId: string | undefined, secret: string | undefined, source: string, basic: boolean): Promise<AuthenticatedClient> {
+  authenticate(clientId: string | undefined, secret: string | undefined, source: string, basic: boolean): Promise<AuthenticatedClient> {
+    return this.attempt(clientId, source, basic, () =>
+      clientId && secret ? this.authenticator.authenticate(clientId, secret) : Promise.resolve({ outcome: 'failed' as const }),
+    );
+  }
+
+  /** A client assertion (RFC 7523): the client is the one its `sub` names; `clientId`, if the request names one, must be the same. */
+  authenticateAssertion(assertion: string, clientId: string | undefined, source: string): Promise<AuthenticatedClient> {
+    const claimed = assertionClientId(assertion);
+    return this.attempt(claimed ?? clientId, source, false, async () => {
+      if (!claimed) return { outcome: 'failed', reason: 'the client assertion is not a JWT naming the client in sub' };
+      if (clientId !== undefined && clientId !== claimed) return { outcome: 'failed', reason: 'client_id and the client assertion name different clients' };
+      return this.authenticator.authenticateAssertion(claimed, assertion, this.assertions.rules, this.assertions.replay);
+    });
+  }
+
+  private async attempt(
+    clientId: string | undefined,
+    source: string,
+    basic: boolean,
+    check: () => Promise<ClientAuthentication>,
+  ): Promise<AuthenticatedClient> {
     const attempt = await this.limiter.admit(clientId, source);
     if ('retryAfterSeconds' in attempt) {
       throw new ProblemError(
@@ -64,7 +103,7 @@ export class ClientSecretAuthentication {
     }
     let result: ClientAuthentication;
     try {
-      result = clientId && secret ? await this.authenticator.authenticate(clientId, secret) : { outcome: 'failed' };
+      result = await check();
     } catch (e) {
       attempt.abandoned();
       throw e;
@@ -72,7 +111,7 @@ export class ClientSecretAuthentication {
     const challenge: Record<string, string> = basic ? { 'www-authenticate': 'Basic realm="drehscheibe"' } : {};
     if (result.outcome === 'failed') {
       await attempt.failed();
-      throw new ProblemError('invalid-client', 'unknown client or wrong secret', { error: 'invalid_client' }, challenge);
+      throw new ProblemError('invalid-client', result.reason ?? 'unknown client or wrong secret', { error: 'invalid_client' }, challenge);
     }
     // The secret was right: not a failure to count, and the caller may know why the client cannot act.
     attempt.succeeded();
@@ -81,21 +120,38 @@ export class ClientSecretAuthentication {
   }
 }
 
+/** The `iss` of a JWT, unverified (it only picks who verifies it); null if it has none. */
+function issuerOf(token: string): string | null {
+  try {
+    const { iss } = decodeJwt(token);
+    return typeof iss === 'string' ? iss : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A bearer token, as every protected route and the queue board accept it:
- * the signature and claims (AccessTokenService), then whether its client may
- * still act — exists, enabled, participant active, secret not rotated out —
- * from each replica's briefly cached client state.
+ * the signature and claims — the hub's own (AccessTokenService), or, when
+ * its issuer is a registered identity provider, that provider's — then
+ * whether its client may still act — exists, enabled, participant active,
+ * secret or keys not rotated out — from each replica's briefly cached
+ * client state.
  */
 @Injectable()
 export class BearerAuthentication {
   constructor(
     private readonly tokens: AccessTokenService,
     private readonly clients: ClientStatusCache,
+    private readonly external: ExternalTokenAuthenticator,
   ) {}
 
   async authenticate(token: string): Promise<Principal> {
-    const principal = await this.tokens.verify(token);
+    const issuer = issuerOf(token);
+    const principal =
+      issuer !== null && issuer !== this.tokens.issuer && (await this.external.knows(issuer))
+        ? await this.external.authenticate(token, issuer)
+        : await this.tokens.verify(token);
     const reason = revocationReason(await this.clients.get(principal.clientId), principal.secretGeneration);
     if (reason) throw new InvalidTokenError(`the access token was revoked: ${reason}`);
     return principal;

@@ -11,7 +11,11 @@ interface TokenRequest {
   client_id?: string;
   client_secret?: string;
   scope?: string;
+  client_assertion_type?: typeof JWT_BEARER_ASSERTION;
+  client_assertion?: string;
 }
+
+const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /**
  * The scopes a token gets (RFC 6749 §3.3: the server may ignore part or all
@@ -45,9 +49,7 @@ export class OAuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     const basic = basicCredentials(authorization);
-    const clientId = basic?.id ?? body.client_id;
-    const secret = basic?.secret ?? body.client_secret;
-    const { client, secretGeneration, secretExpiresAt } = await this.clients.authenticate(clientId, secret, request.ip, basic !== null);
+    const { client, secretGeneration, secretExpiresAt } = await this.authenticateClient(body, basic, request.ip);
     const scopes = grantedScopes(body.scope, client.scopes);
     // A token obtained with a secret in its rotation overlap ends with it, so the client asks again in time.
     const overlapLeft = secretExpiresAt === null ? undefined : Math.floor((secretExpiresAt - Date.now()) / 1000);
@@ -57,5 +59,21 @@ export class OAuthController {
     );
     void reply.header('cache-control', 'no-store');
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
+  }
+
+  /** A secret (form or Basic) or a client assertion, never both: RFC 6749 2.3 allows one method per request. */
+  private authenticateClient(body: TokenRequest, basic: { id: string; secret: string } | null, source: string) {
+    if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) {
+      if (basic || body.client_secret !== undefined) {
+        throw new ProblemError('validation-failed', 'send either a client secret or a client assertion, not both', { error: 'invalid_request' });
+      }
+      if (body.client_assertion === undefined || body.client_assertion_type !== JWT_BEARER_ASSERTION) {
+        throw new ProblemError('validation-failed', `a client assertion needs client_assertion_type ${JWT_BEARER_ASSERTION} and client_assertion`, {
+          error: 'invalid_request',
+        });
+      }
+      return this.clients.authenticateAssertion(body.client_assertion, body.client_id, source);
+    }
+    return this.clients.authenticate(basic?.id ?? body.client_id, basic?.secret ?? body.client_secret, source, basic !== null);
   }
 }

@@ -75,11 +75,11 @@ export class ParticipantsController {
   @HttpCode(201)
   createClient(
     @Param('participantId') id: string,
-    @Body() body: Schemas['ClientCreate'] | undefined,
+    @Body() body: Partial<Schemas['ClientCreate']> | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Schemas['ClientCredentials']> {
     void reply.header('cache-control', 'no-store');
-    return this.registry.createClient(id, body?.scopes ?? ['tickets']);
+    return this.registry.createClient(id, body ?? {});
   }
 }
 

@@ -5,8 +5,10 @@ import { DeliveryQueue, DeliveryStore, ReceiverEndpoints, ReceiverHealthStore } 
 import { noticeParticipantReferences } from '@drehscheibe/notices';
 import { FieldCipher } from '@drehscheibe/security';
 import {
+  ClientKeyRegistry,
   ClientRegistry,
   DeliverySecrets,
+  IdentityProviderRegistry,
   ENDPOINT_CHANGES,
   PARTICIPANT_REFERENCES,
   ParticipantRegistry,
@@ -16,17 +18,20 @@ import {
   type EndpointChanges,
   type ParticipantReferences,
 } from '@drehscheibe/registry';
+import { EndpointPolicy } from '@drehscheibe/security';
 import { ticketParticipantReferences } from '@drehscheibe/tickets';
 import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { HUB_CONFIG, LOGGER } from '../core/tokens.js';
+import { ClientKeysController } from './client-keys.controller.js';
 import { ClientsController } from './clients.controller.js';
+import { IdentityProvidersController } from './identity-providers.controller.js';
 import { ParticipantsController, RoutingRulesController, ServicesController } from './registry.controllers.js';
 
 /** Who takes part and how tickets find them: participants and their clients, services, routing rules. */
 @Module({
-  controllers: [ParticipantsController, ClientsController, ServicesController, RoutingRulesController],
+  controllers: [ParticipantsController, ClientsController, ClientKeysController, IdentityProvidersController, ServicesController, RoutingRulesController],
   providers: [
     // What tickets and notices keep about a participant: it stays while any of that is history. Mapping profiles go with it.
     { provide: PARTICIPANT_REFERENCES, useValue: [ticketParticipantReferences, noticeParticipantReferences, mappingParticipantReferences] },
@@ -50,6 +55,13 @@ import { ParticipantsController, RoutingRulesController, ServicesController } fr
       inject: [DataSource, HUB_CONFIG, PARTICIPANT_REFERENCES, ENDPOINT_CHANGES, DeliverySecrets],
     },
     { provide: ClientRegistry, useFactory: (dataSource: DataSource) => new ClientRegistry(dataSource), inject: [DataSource] },
+    { provide: ClientKeyRegistry, useFactory: (dataSource: DataSource) => new ClientKeyRegistry(dataSource), inject: [DataSource] },
+    {
+      provide: IdentityProviderRegistry,
+      useFactory: (dataSource: DataSource, config: HubConfig) =>
+        new IdentityProviderRegistry(dataSource, new EndpointPolicy(config.delivery.allowPrivateEndpoints), config.auth.issuer),
+      inject: [DataSource, HUB_CONFIG],
+    },
     { provide: ServiceCatalog, useFactory: (dataSource: DataSource) => new ServiceCatalog(dataSource), inject: [DataSource] },
     {
       provide: RoutingRuleBook,

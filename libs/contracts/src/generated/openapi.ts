@@ -19,6 +19,15 @@ export interface paths {
          *     or as HTTP Basic authentication. Tokens are short-lived JWTs (EdDSA) and carry
          *     the participant id of the client.
          *
+         *     **private_key_jwt** (RFC 7523, OpenID Connect Core 9): a client registered with
+         *     public keys instead of a secret sends `client_assertion_type` =
+         *     `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and `client_assertion`, a
+         *     JWT signed with one of its keys (EdDSA, ES256, RS256 or PS256) with `iss` = `sub` =
+         *     its client id, `aud` = this endpoint's URL (`<public URL>/v1/oauth/token`) or the
+         *     hub's token issuer, `exp` at most 5 minutes ahead (and at most 5 minutes after
+         *     `iat`), and a `jti` never used before. A wrong key, an expired, replayed or
+         *     wrongly addressed assertion answers `401 invalid_client`.
+         *
          *     **Scope** (RFC 6749 §3.3): the token gets the requested scopes that the client
          *     holds; when it holds none of them (e.g. `tickets` asked by an admin client), the
          *     request's scope is ignored and the client's own scopes are granted. `scope` in
@@ -1263,7 +1272,11 @@ export interface paths {
          * Issue client credentials for a participant (admin)
          * @description A new client with its own id and secret; the participant's other clients stay as
          *     they are (disable, delete or rotate them separately). The secret is shown once;
-         *     the hub keeps only a hash. Any scope may be granted, `admin` included; only a
+         *     the hub keeps only a hash. With `authMethod` `private_key_jwt` the client gets no
+         *     secret at all: it registers its public keys (`jwks`) and signs a client assertion
+         *     at the token endpoint. With `identity_provider` it has no credentials at the hub:
+         *     access tokens of the registered identity provider whose mapped claim equals
+         *     `externalIdentity.subject` act as this client. Any scope may be granted, `admin` included; only a
          *     caller that holds `admin` itself may call this (else `403`).
          */
         post: operations["createClient"];
@@ -1323,9 +1336,131 @@ export interface paths {
          *     7 days), then it and its tokens stop by themselves. `0` ends the previous secret
          *     and its tokens at once (within seconds), e.g. after a leak. The hub keeps one
          *     previous secret: rotating again during an overlap ends the oldest at once.
+         *     A client without a secret (`private_key_jwt`, `identity_provider`) answers
+         *     `409 wrong-auth-method`.
          */
         post: operations["rotateClientSecret"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/clients/{clientId}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The public keys of a private_key_jwt client (admin)
+         * @description The keys the client may sign its client assertions with, oldest first. Only public keys are ever stored.
+         */
+        get: operations["listClientKeys"];
+        put?: never;
+        /**
+         * Register another public key for a private_key_jwt client (admin)
+         * @description Adds a public key (JWK: Ed25519, EC P-256 or RSA of at least 2048 bits; no private
+         *     parts) to the client's keys, at most 5. To rotate: add the new key, let the Land
+         *     switch its signer over, then delete the old key. Without `kid` the key's RFC 7638
+         *     thumbprint becomes its id. A key that is not acceptable answers
+         *     `422 invalid-client-key`; a kid the client already has `409 already-exists`.
+         */
+        post: operations["addClientKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{participantId}/clients/{clientId}/keys/{kid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+                /** @description The key's id. */
+                kid: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a public key of a private_key_jwt client (admin)
+         * @description Assertions signed with the key are refused at once. Tokens the client obtained
+         *     before are refused within seconds (they cannot say which key they were obtained
+         *     with): the client gets a new token with a key it still has. Removing the last
+         *     key leaves a client that cannot authenticate until a key is added.
+         */
+        delete: operations["deleteClientKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identity-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * External identity providers whose tokens the hub accepts (admin)
+         * @description Every registered identity provider (e.g. a Land's Keycloak realm), oldest first.
+         */
+        get: operations["listIdentityProviders"];
+        put?: never;
+        /**
+         * Register an external identity provider (admin)
+         * @description From now on the hub accepts access tokens signed by a key of `jwksUrl`, issued by
+         *     `issuer` for `audience`, as the client whose `externalIdentity` names this provider
+         *     and the token's `subjectClaim` value (create such clients with `authMethod`
+         *     `identity_provider`). A token for anyone else answers `401`. The hub's own
+         *     token issuer cannot be registered. The JWKS is fetched
+         *     when first needed, cached, and fetched again when a token names a key it does
+         *     not hold (the provider rotated); the JWKS URL is subject to the endpoint policy
+         *     (`422 endpoint-not-allowed` for loopback, private and link-local addresses unless
+         *     the hub allows them). An issuer already registered answers `409 already-exists`.
+         */
+        post: operations["createIdentityProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identity-providers/{providerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The identity provider's id. */
+                providerId: components["schemas"]["IdentityProviderId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One external identity provider (admin)
+         * @description The provider as registered.
+         */
+        get: operations["getIdentityProvider"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an external identity provider (admin)
+         * @description Its tokens are refused within seconds, and the clients mapped to it are deleted with it.
+         */
+        delete: operations["deleteIdentityProvider"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2074,6 +2209,7 @@ export interface components {
          *     already-exists, participant-in-use, service-in-use, unknown-participant,
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
          *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, no-delivery-secret, too-many-requests,
+         *     invalid-client-key, wrong-auth-method, unknown-identity-provider,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -2137,6 +2273,13 @@ export interface components {
             client_id?: string;
             client_secret?: string;
             scope?: string;
+            /**
+             * @description With `client_assertion`, for clients that authenticate with `private_key_jwt`.
+             * @constant
+             */
+            client_assertion_type?: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            /** @description A JWT signed with one of the client's registered keys (RFC 7523 section 3). */
+            client_assertion?: string;
         };
         TokenResponse: {
             access_token: string;
@@ -2144,7 +2287,7 @@ export interface components {
             token_type: "Bearer";
             /**
              * Format: int32
-             * @description Lifetime in seconds.
+             * @description Lifetime in seconds; less than TOKEN_TTL_SECONDS when the secret it was obtained with ends sooner (rotation overlap).
              */
             expires_in: number;
             scope: string;
@@ -2300,6 +2443,13 @@ export interface components {
             rateLimit?: components["schemas"]["RateLimit"] | null;
         };
         ClientCreate: {
+            authMethod?: components["schemas"]["ClientAuthMethod"];
+            /** @description For `private_key_jwt` (and only then), the client's public keys. */
+            jwks?: {
+                keys: components["schemas"]["PublicJwk"][];
+            };
+            /** @description For `identity_provider` (and only then), whose tokens act as this client. */
+            externalIdentity?: components["schemas"]["ExternalIdentity"];
             /**
              * @description `tickets` to work on tickets as the participant, `admin` to administer the hub (registry, deliveries). Only an `admin` caller can issue clients at all.
              * @default [
@@ -2332,6 +2482,93 @@ export interface components {
             previousSecretExpiresAt?: string;
             /** Format: date-time */
             createdAt: string;
+            authMethod?: components["schemas"]["ClientAuthMethod"];
+            /**
+             * Format: int32
+             * @description For `private_key_jwt`: how many public keys it has.
+             */
+            keyCount?: number;
+            externalIdentity?: components["schemas"]["ExternalIdentity"];
+        };
+        /**
+         * @description How the client proves who it is: `client_secret` (id and secret at the token
+         *     endpoint), `private_key_jwt` (a JWT signed with one of its registered keys, no
+         *     secret), `identity_provider` (access tokens of a registered external identity
+         *     provider; no credentials at the hub).
+         * @default client_secret
+         * @enum {string}
+         */
+        ClientAuthMethod: "client_secret" | "private_key_jwt" | "identity_provider";
+        ExternalIdentity: {
+            providerId: components["schemas"]["IdentityProviderId"];
+            /** @description The value of the provider's `subjectClaim` in its tokens for this client, e.g. the Keycloak client id (`azp`). */
+            subject: string;
+        };
+        /**
+         * @description A public key as JWK (RFC 7517): `OKP`/`Ed25519`, `EC`/`P-256`, or `RSA` with a
+         *     modulus of at least 2048 bits. Private members (`d`, `p`, `q`, …) and symmetric
+         *     keys are refused.
+         */
+        PublicJwk: {
+            /** @enum {string} */
+            kty: "OKP" | "EC" | "RSA";
+            kid?: string;
+            crv?: string;
+            x?: string;
+            y?: string;
+            n?: string;
+            e?: string;
+            /** @enum {string} */
+            alg?: "EdDSA" | "Ed25519" | "ES256" | "RS256" | "PS256";
+            /** @constant */
+            use?: "sig";
+        } & {
+            [key: string]: string;
+        };
+        ClientKey: {
+            kid: string;
+            jwk: components["schemas"]["PublicJwk"];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description An identity provider's hub id, e.g. `keycloak-mv`. */
+        IdentityProviderId: string;
+        IdentityProviderCreate: {
+            id: components["schemas"]["IdentityProviderId"];
+            /** @description The `iss` of its tokens, exactly. */
+            issuer: string;
+            /**
+             * Format: uri
+             * @description Where its public keys are (http or https).
+             */
+            jwksUrl: string;
+            /** @description The `aud` its tokens must name for the hub. */
+            audience: string;
+            /**
+             * @description The claim whose value says which client the token is for (`azp`, `client_id`, `sub`, …).
+             * @default azp
+             */
+            subjectClaim: string;
+            /**
+             * @description The provider's scope names (in the token's `scope` claim) and the hub scope each
+             *     stands for. With a map, a token gets the mapped scopes that its client also holds;
+             *     without one, its client's scopes.
+             */
+            scopeMap?: {
+                [key: string]: "tickets" | "admin";
+            };
+        };
+        IdentityProvider: {
+            id: components["schemas"]["IdentityProviderId"];
+            issuer: string;
+            jwksUrl: string;
+            audience: string;
+            subjectClaim: string;
+            scopeMap?: {
+                [key: string]: "tickets" | "admin";
+            };
+            /** Format: date-time */
+            createdAt: string;
         };
         ClientUpdate: {
             enabled: boolean;
@@ -2359,9 +2596,10 @@ export interface components {
         };
         ClientCredentials: {
             clientId: string;
-            /** @description Shown once. */
-            clientSecret: string;
+            /** @description Shown once; only for `client_secret` clients. */
+            clientSecret?: string;
             scopes: string[];
+            authMethod?: components["schemas"]["ClientAuthMethod"];
         };
         Service: {
             id: components["schemas"]["ServiceId"];
@@ -3472,6 +3710,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The client authenticates another way; the operation does not apply to it (`wrong-auth-method`). */
+        WrongAuthMethod: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The id exists already (`already-exists`), or the entry is still referenced (`participant-in-use`, `service-in-use`, with `references`). */
         RegistryConflict: {
             headers: {
@@ -3688,7 +3937,9 @@ export interface operations {
             /**
              * @description Unknown client or wrong secret, a disabled client, or a client whose participant
              *     is suspended (`invalid-client`, `error` = `invalid_client`; `detail` says which
-             *     when the secret was right).
+             *     when the secret was right). For `private_key_jwt` also: an assertion signed with a
+             *     key the client has not registered, expired, valid for too long, for another
+             *     audience, or replayed.
              */
             401: {
                 headers: {
@@ -5575,13 +5826,6 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                /**
-                 * @example {
-                 *       "scopes": [
-                 *         "tickets"
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["ClientCreate"];
             };
         };
@@ -5602,9 +5846,38 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /**
+             * @description `jwks` or `externalIdentity` with another `authMethod` (`wrong-auth-method`), or
+             *     another client is mapped to the same external identity already (`already-exists`).
+             */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description A key that is not acceptable or `private_key_jwt` without keys (`invalid-client-key`),
+             *     or an identity provider that is not registered or `identity_provider` without
+             *     `externalIdentity` (`unknown-identity-provider`).
+             */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5717,6 +5990,306 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RotatedClientSecret"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["WrongAuthMethod"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listClientKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client's keys. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ClientKey"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["WrongAuthMethod"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addClientKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kty": "EC",
+                 *       "crv": "P-256",
+                 *       "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                 *       "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+                 *       "kid": "mila-2027"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PublicJwk"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The client already has a key with this `kid` or 5 keys (`already-exists`), or authenticates otherwise (`wrong-auth-method`). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Not an acceptable public key (`invalid-client-key`). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteClientKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participantId: components["parameters"]["ParticipantIdParam"];
+                /** @description The client id, as issued. */
+                clientId: components["parameters"]["ClientIdParam"];
+                /** @description The key's id. */
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["WrongAuthMethod"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listIdentityProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The identity providers. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["IdentityProvider"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "keycloak-mv",
+                 *       "issuer": "https://login.mv.example/realms/verwaltung",
+                 *       "jwksUrl": "https://login.mv.example/realms/verwaltung/protocol/openid-connect/certs",
+                 *       "audience": "drehscheibe",
+                 *       "subjectClaim": "azp",
+                 *       "scopeMap": {
+                 *         "drehscheibe-tickets": "tickets"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["IdentityProviderCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["RegistryConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The JWKS URL is not allowed (`endpoint-not-allowed`). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The identity provider's id. */
+                providerId: components["schemas"]["IdentityProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The identity provider's id. */
+                providerId: components["schemas"]["IdentityProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

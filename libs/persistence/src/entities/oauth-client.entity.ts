@@ -1,11 +1,22 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { IdentityProviderEntity } from './identity-provider.entity.js';
 import { ParticipantEntity } from './participant.entity.js';
+
+/** How a client proves who it is; decides which of secret, keys and external identity it has. */
+export type ClientAuthMethod = 'client_secret' | 'private_key_jwt' | 'identity_provider';
 
 /** OAuth2 client-credentials client; a participant may hold several. */
 @Entity({ name: 'oauth_clients' })
 @Index('oauth_clients_participant_idx', ['participantId'])
 @Check('oauth_clients_secret_generation_check', `secret_generation >= 1`)
 @Check('oauth_clients_previous_secret_expires', `(previous_secret_hash IS NULL) = (previous_secret_expires_at IS NULL)`)
+@Check('oauth_clients_auth_method_check', `auth_method IN ('client_secret','private_key_jwt','identity_provider')`)
+@Check('oauth_clients_secret_by_method', `(secret_hash IS NOT NULL) = (auth_method = 'client_secret')`)
+@Check(
+  'oauth_clients_external_by_method',
+  `(identity_provider_id IS NOT NULL) = (auth_method = 'identity_provider') AND (external_subject IS NOT NULL) = (auth_method = 'identity_provider')`,
+)
+@Index('oauth_clients_external_identity_key', ['identityProviderId', 'externalSubject'], { unique: true })
 export class OAuthClientEntity {
   @PrimaryColumn({ name: 'client_id', type: 'text', primaryKeyConstraintName: 'oauth_clients_pkey' })
   clientId: string;
@@ -15,9 +26,21 @@ export class OAuthClientEntity {
   @ForeignKey(() => ParticipantEntity, { name: 'oauth_clients_participant_id_fkey' })
   participantId: string | null;
 
-  /** scrypt hash; the secret itself is never stored. */
-  @Column({ name: 'secret_hash', type: 'text' })
-  secretHash: string;
+  /** scrypt hash; the secret itself is never stored. Null for clients without a secret (private_key_jwt, identity_provider). */
+  @Column({ name: 'secret_hash', type: 'text', nullable: true })
+  secretHash: string | null;
+
+  @Column({ name: 'auth_method', type: 'text', default: 'client_secret' })
+  authMethod: ClientAuthMethod;
+
+  /** For `identity_provider`: the provider whose tokens act as this client… */
+  @Column({ name: 'identity_provider_id', type: 'text', nullable: true })
+  @ForeignKey(() => IdentityProviderEntity, { name: 'oauth_clients_identity_provider_id_fkey', onDelete: 'CASCADE' })
+  identityProviderId: string | null;
+
+  /** …when its subject claim has this value. */
+  @Column({ name: 'external_subject', type: 'text', nullable: true })
+  externalSubject: string | null;
 
   @Column({ type: 'text', array: true })
   scopes: string[];
