@@ -1,6 +1,7 @@
 import type { components } from '@drehscheibe/client';
 import type { TicketActionPath } from '../support/api-client.js';
 import { eventually, Stack } from '../support/stack.js';
+import { addSimulatedVendor } from '../support/participants.js';
 
 /**
  * The full exchange of use cases 2.1 and 2.2 plus multi-hop, through the real
@@ -10,23 +11,7 @@ import { eventually, Stack } from '../support/stack.js';
 let stack: Stack;
 beforeAll(async () => {
   stack = await Stack.start({ SIMULATOR_PARTICIPANTS: 'demo-mila,demo-bela,demo-vendor', SIMULATOR_AUTO_ACKNOWLEDGE: 'false' });
-  const vendor = await stack.api.call('POST', '/v1/participants', {
-    as: 'hub-admin',
-    body: {
-      id: 'demo-vendor',
-      name: 'Fachverfahrenshersteller',
-      kind: 'vendor',
-      level: 'federal',
-      deliveryUrl: `${stack.simulatorUrl}/participants/demo-vendor/webhook`,
-    },
-  });
-  expect(vendor.status).toBe(201);
-  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', {
-    as: 'hub-admin',
-    params: { participantId: 'demo-vendor' },
-    body: {},
-  });
-  stack.api.addCredentials('demo-vendor', client.data);
+  await addSimulatedVendor(stack);
 }, 90_000);
 afterAll(() => stack?.stop());
 

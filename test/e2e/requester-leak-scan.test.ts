@@ -1,6 +1,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { TicketActionPath } from '../support/api-client.js';
 import { eventually, Stack, type AppName } from '../support/stack.js';
+import { addSimulatedVendor } from '../support/participants.js';
 
 /**
  * The requester's personal data goes nowhere it should not (issue 17,
@@ -34,23 +35,7 @@ beforeAll(async () => {
     REQUESTER_PURGE_INTERVAL_MS: '200',
   });
   await stack.startApp('connectors');
-  const vendor = await stack.api.call('POST', '/v1/participants', {
-    as: 'hub-admin',
-    body: {
-      id: 'demo-vendor',
-      name: 'Fachverfahrenshersteller',
-      kind: 'vendor',
-      level: 'federal',
-      deliveryUrl: `${stack.simulatorUrl}/participants/demo-vendor/webhook`,
-    },
-  });
-  expect(vendor.status).toBe(201);
-  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', {
-    as: 'hub-admin',
-    params: { participantId: 'demo-vendor' },
-    body: {},
-  });
-  stack.api.addCredentials('demo-vendor', client.data);
+  await addSimulatedVendor(stack);
 }, 90_000);
 afterAll(() => stack?.stop());
 

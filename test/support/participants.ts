@@ -1,4 +1,5 @@
 import { generateClientSecret, hashClientSecret } from '@drehscheibe/security';
+import type { Stack } from './stack.js';
 import type { ApiClient } from './api-client.js';
 import type { TestDatabase } from './database.js';
 
@@ -15,4 +16,29 @@ export async function addParticipant(db: TestDatabase, api: ApiClient, id: strin
     await hashClientSecret(secret),
   ]);
   api.addCredentials(id, { clientId: id, clientSecret: secret });
+}
+
+/**
+ * Registers the vendor (`demo-vendor`, the Fachverfahrenshersteller the
+ * simulator plays when SIMULATOR_PARTICIPANTS names it) through the admin
+ * API, with a client whose credentials the stack's API client gets.
+ */
+export async function addSimulatedVendor(stack: Stack): Promise<void> {
+  const vendor = await stack.api.call('POST', '/v1/participants', {
+    as: 'hub-admin',
+    body: {
+      id: 'demo-vendor',
+      name: 'Fachverfahrenshersteller',
+      kind: 'vendor',
+      level: 'federal',
+      deliveryUrl: `${stack.simulatorUrl}/participants/demo-vendor/webhook`,
+    },
+  });
+  if (vendor.status !== 201) throw new Error(`registering demo-vendor answered ${vendor.status}`);
+  const client = await stack.api.call('POST', '/v1/participants/{participantId}/clients', {
+    as: 'hub-admin',
+    params: { participantId: 'demo-vendor' },
+    body: {},
+  });
+  stack.api.addCredentials('demo-vendor', client.data);
 }
