@@ -342,6 +342,9 @@ describe('delivery signature schemes', () => {
   });
 
   it('switches a participant back to the hub key, dropping its secret, and re-verifies the endpoint', async () => {
+    // Before the PATCH, every handshake to it was a FIT-Connect one. (Read before it: the
+    // worker may start the new handshake as soon as the PATCH has committed.)
+    expect(arrivals.some((a) => a.participant === ids.fit && a.challenge && a.headers['webhook-signature'] !== undefined)).toBe(false);
     const r = await hub.api.admin(
       'PATCH',
       '/v1/participants/{participantId}',
@@ -352,8 +355,6 @@ describe('delivery signature schemes', () => {
     expect(r.data.deliverySignature).toEqual({ scheme: 'standard-webhooks-ed25519' });
     expect(await hub.db.query(`SELECT 1 FROM delivery_secrets WHERE participant_id = $1`, [ids.fit])).toEqual([]);
     schemeOf[ids.fit] = 'standard-webhooks-ed25519';
-    // Before the PATCH, every handshake to it was a FIT-Connect one.
-    expect(arrivals.some((a) => a.participant === ids.fit && a.challenge && a.headers['webhook-signature'] !== undefined)).toBe(false);
     await eventually('a new handshake, signed with the hub key', () =>
       Promise.resolve(
         arrivals.some((a) => a.participant === ids.fit && a.challenge && a.verified && header(a.headers, 'webhook-signature').startsWith('v1a,')),
