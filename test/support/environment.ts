@@ -23,6 +23,8 @@ export function hubEnvironment(databaseUrl: string, redisUrl: string, overrides:
     HUB_WEBHOOK_SIGNING_KEY: ed25519SecretKey(),
     HUB_DATA_KEY: randomBytes(32).toString('base64'),
     ALLOW_PRIVATE_ENDPOINTS: 'true',
+    // An in-process worker serves no operations port unless a test asks for one: the default 3001 is one port for all parallel test files.
+    WORKER_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     // Tests drive many requests per participant; the rate-limit tests set their own small limits.
     RATE_LIMIT_REQUESTS: '100000',
