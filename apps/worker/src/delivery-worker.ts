@@ -88,7 +88,15 @@ export async function startDeliveryWorker(config: HubConfig, logger: Logger): Pr
     ]);
     return { ready: db === 'up' && redis === 'up', checks: { database: db, redis } };
   };
-  const operations = config.workerPort > 0 ? await serveOperations(config.workerPort, config.http.host, { metrics, readiness }) : undefined;
+  let operations: Awaited<ReturnType<typeof serveOperations>> | undefined;
+  try {
+    operations = config.workerPort > 0 ? await serveOperations(config.workerPort, config.http.host, { metrics, readiness }) : undefined;
+  } catch (e) {
+    // The port is taken: nothing may keep running (Redis reconnecting, the pool) in a process that failed to start.
+    producerRedis.disconnect();
+    await database.close();
+    throw e;
+  }
 
   let consuming: { close(): Promise<void> } | undefined;
   const started = database.connect().then(() => {
