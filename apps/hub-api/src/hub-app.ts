@@ -18,6 +18,7 @@ import { answerClientError, CORRELATION_HEADER, RouteTable, sendProblem } from '
 import { answerFrameworkError } from './http/error-answers.js';
 import { installRequestParsing } from './http/request-parsing.js';
 import { toSpecPath } from './http/spec-path.js';
+import { tlsServerOptions } from './http/tls-server.js';
 import { restarting, unavailableProblem } from './http/unavailable.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -46,7 +47,10 @@ function rawBodyOperations(validator: SpecValidator): Set<string> {
  * route but the health checks answers 503 with Retry-After.
  */
 export async function createHubApp(config: HubConfig, logger: Logger): Promise<HubApp> {
+  // Read before anything starts: unreadable TLS files stop the start (ConfigError).
+  const https = tlsServerOptions(config.tls);
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     loggerInstance: logger,
     disableRequestLogging: true,
     bodyLimit: config.http.bodyLimitBytes,
