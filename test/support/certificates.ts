@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,4 +117,21 @@ export class TestPki {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A fetch over HTTPS that trusts `ca` and, when given, presents `client`'s
+ * certificate (undici's own fetch: the global one does not take an undici
+ * Agent of another version). Shaped like the typed client's `fetch`.
+ */
+export function tlsFetch(ca: IssuedCertificate, client?: IssuedCertificate): { fetch: (request: Request) => Promise<Response>; close(): Promise<void> } {
+  const dispatcher = new Agent({ connect: { ca: ca.cert, ...(client ? { cert: client.cert, key: client.key } : {}) } });
+  return {
+    fetch: async (request: Request) => {
+      const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+      const response = await undiciFetch(request.url, { method: request.method, headers: [...request.headers.entries()], body, dispatcher });
+      return response as unknown as Response;
+    },
+    close: () => dispatcher.close(),
+  };
 }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { HubApiModule } from './hub-api.module.js';
 import { mountQueueBoard } from './admin/queue-board.js';
 import { DeliveryQueue } from '@drehscheibe/delivery';
+import { ClientCertificates } from './auth/client-certificates.js';
 import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
@@ -122,7 +123,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
   app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
-  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), {
+  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), app.get(ClientCertificates), {
     readOnly: config.queueBoardReadOnly,
   });
   await app.init();
