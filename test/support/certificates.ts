@@ -130,7 +130,7 @@ export function tlsFetch(ca: IssuedCertificate, client?: IssuedCertificate): { f
     fetch: async (request: Request) => {
       const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
       const response = await undiciFetch(request.url, { method: request.method, headers: [...request.headers.entries()], body, dispatcher });
-      return response as unknown as Response;
+      return response;
     },
     close: () => dispatcher.close(),
   };
