@@ -283,6 +283,8 @@ describe('behind a TLS-terminating proxy (RFC 9440 Client-Cert)', () => {
     const read = (extra: Record<string, string>) =>
       hub.api.call('GET', '/v1/tickets', { headers: { authorization: `Bearer ${issued.data.access_token}`, ...extra } });
     expect((await read(header(certA))).status).toBe(200);
+    // As nginx passes it ($ssl_client_escaped_cert): URL-encoded PEM.
+    expect((await read({ 'client-cert': encodeURIComponent(certA.cert.toString('utf8')) })).status).toBe(200);
     expect((await read(header(certB))).problem.type).toBe('urn:drehscheibe:problem:certificate-mismatch');
     expect((await read({})).status).toBe(401);
     // A proxy that sends something that is no certificate is told so.

@@ -29,9 +29,25 @@ describe('ClientCertificate', () => {
   it('reads an RFC 9440 Client-Cert byte sequence, and refuses anything else', () => {
     expect(ClientCertificate.fromClientCertHeader(header(mila)).thumbprint).toBe(ClientCertificate.fromDer(mila.der).thumbprint);
     expect(ClientCertificate.fromClientCertHeader(` ${header(mila)} `).thumbprint).toBe(ClientCertificate.fromDer(mila.der).thumbprint);
-    for (const bad of [mila.der.toString('base64'), mila.cert.toString('utf8'), ':%%%:', `:${mila.der.toString('base64url')}:`, '::', ':AAAA:']) {
+    for (const bad of [
+      mila.der.toString('base64'),
+      mila.cert.toString('utf8'),
+      ':%%%:',
+      `:${mila.der.toString('base64url')}:`,
+      '::',
+      ':AAAA:',
+      '-----BEGIN%20CERTIFICATE-----%ZZ',
+      '-----BEGIN%20CERTIFICATE-----%0AAAAA%0A-----END%20CERTIFICATE-----%0A',
+    ]) {
       expect(() => ClientCertificate.fromClientCertHeader(bad)).toThrow(InvalidClientCertificateError);
     }
+  });
+
+  it('reads the URL-encoded PEM that nginx’s $ssl_client_escaped_cert gives', () => {
+    const expected = ClientCertificate.fromDer(mila.der).thumbprint;
+    expect(ClientCertificate.fromClientCertHeader(encodeURIComponent(mila.cert.toString('utf8'))).thumbprint).toBe(expected);
+    // Followed by more of a chain: the first certificate is the client's.
+    expect(ClientCertificate.fromClientCertHeader(encodeURIComponent(mila.cert.toString('utf8') + ca.cert.toString('utf8'))).thumbprint).toBe(expected);
   });
 
   it('compares its subject with a registered RFC 4514 DN: same RDNs in order, case and spacing aside', () => {

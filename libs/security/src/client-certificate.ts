@@ -135,13 +135,34 @@ export class ClientCertificate {
   }
 
   /**
-   * RFC 9440 `Client-Cert`: a structured-field byte sequence (RFC 8941
-   * §3.3.5), the certificate's DER in base64 between colons.
+   * A proxy's certificate header: RFC 9440 `Client-Cert`, a structured-field
+   * byte sequence (RFC 8941 §3.3.5), the DER in base64 between colons — or
+   * the URL-encoded PEM that nginx's `$ssl_client_escaped_cert` gives (nginx
+   * has no variable in the RFC 9440 form).
    */
   static fromClientCertHeader(value: string): ClientCertificate {
-    const match = /^\s*:([A-Za-z0-9+/]*={0,2}):\s*$/.exec(value);
-    if (!match || match[1].length % 4 !== 0) throw new InvalidClientCertificateError('Client-Cert is not a byte sequence (:base64 of the DER certificate:)');
+    const trimmed = value.trim();
+    if (trimmed.startsWith('-----BEGIN%20CERTIFICATE-----')) return ClientCertificate.fromEscapedPem(trimmed);
+    const match = /^:([A-Za-z0-9+/]*={0,2}):$/.exec(trimmed);
+    if (!match || match[1].length % 4 !== 0) {
+      throw new InvalidClientCertificateError(
+        'the header is neither an RFC 9440 byte sequence (:base64 of the DER certificate:) nor a URL-encoded PEM certificate',
+      );
+    }
     return ClientCertificate.fromDer(Buffer.from(match[1], 'base64'));
+  }
+
+  private static fromEscapedPem(escaped: string): ClientCertificate {
+    let pem: string;
+    try {
+      pem = decodeURIComponent(escaped);
+    } catch {
+      throw new InvalidClientCertificateError('the URL-encoded PEM certificate is not URL-encoded');
+    }
+    // Only the first certificate: the client's own, not a chain after it.
+    const first = /^-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----/.exec(pem);
+    if (!first) throw new InvalidClientCertificateError('the URL-encoded PEM certificate is not a PEM certificate');
+    return ClientCertificate.fromDer(Buffer.from(first[1].replace(/\s+/g, ''), 'base64'));
   }
 
   /** Whether the subject is the registered DN (`tls_client_auth`, RFC 8705 §2.1.2). */
