@@ -81,8 +81,10 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     }
   });
   const document = loadOpenApiDocument();
-  // One validator for the whole app (compiling the contract's schemas is the costly part of start-up).
+  // One validator for the whole app. Its request validators are compiled now (a fraction of a second),
+  // so no request pays for compiling its operation's schemas; response schemas only tests check.
   const validator = new SpecValidator(document);
+  validator.compileRequestValidators();
   installRequestParsing(fastify, { operations: rawBodyOperations(validator), bodyLimit: config.attachments.maxBytes });
   let closing = false;
   fastify.addHook('preClose', (done) => {
