@@ -115,8 +115,10 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly credentials: Record<string, ClientCredentials>,
+    /** Another fetch than the global one (e.g. over HTTPS with the test's CA and a client certificate). */
+    fetch?: (request: Request) => Promise<Response>,
   ) {
-    this.hub = createHubClient({ baseUrl, middleware: [validateAgainstSpec] });
+    this.hub = createHubClient({ baseUrl, middleware: [validateAgainstSpec], fetch });
     this.tokens = new TokenCache(this.hub);
   }
 

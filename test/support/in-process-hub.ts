@@ -48,7 +48,7 @@ export async function startInProcessHub(
   await app.listen(0, '127.0.0.1');
   await database.connect();
   const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = `${config.tls.certFile ? 'https' : 'http'}://127.0.0.1:${address.port}`;
   return {
     url,
     metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : undefined,

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { HubApiModule } from './hub-api.module.js';
 import { mountQueueBoard } from './admin/queue-board.js';
 import { DeliveryQueue } from '@drehscheibe/delivery';
+import { ClientCertificates } from './auth/client-certificates.js';
 import { BearerAuthentication, ClientSecretAuthentication } from './auth/client-credentials.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { SWAGGER_UI_OPTIONS } from './docs/swagger-ui.js';
@@ -18,6 +19,7 @@ import { answerClientError, CORRELATION_HEADER, RouteTable, sendProblem } from '
 import { answerFrameworkError } from './http/error-answers.js';
 import { installRequestParsing } from './http/request-parsing.js';
 import { toSpecPath } from './http/spec-path.js';
+import { tlsServerOptions } from './http/tls-server.js';
 import { restarting, unavailableProblem } from './http/unavailable.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -46,7 +48,10 @@ function rawBodyOperations(validator: SpecValidator): Set<string> {
  * route but the health checks answers 503 with Retry-After.
  */
 export async function createHubApp(config: HubConfig, logger: Logger): Promise<HubApp> {
+  // Read before anything starts: unreadable TLS files stop the start (ConfigError).
+  const https = tlsServerOptions(config.tls);
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     loggerInstance: logger,
     disableRequestLogging: true,
     bodyLimit: config.http.bodyLimitBytes,
@@ -122,7 +127,7 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
     app.enableShutdownHooks();
     SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
-    await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), {
+    await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), app.get(ClientCertificates), {
       readOnly: config.queueBoardReadOnly,
     });
     await app.init();

@@ -116,3 +116,43 @@ describe('operations settings', () => {
     expect(problems).toMatch(/METRICS_PORT is no longer read: use WORKER_PORT for the worker, API_METRICS_PORT for the API/);
   });
 });
+
+describe('TLS settings', () => {
+  const files = { HUB_TLS_CERT_FILE: '/etc/hub/tls.crt', HUB_TLS_KEY_FILE: '/etc/hub/tls.key' };
+
+  it('are off by default: plain HTTP, no client certificates, no header believed', () => {
+    expect(loadConfig(valid).tls).toEqual({
+      certFile: null,
+      keyFile: null,
+      clientCaFile: null,
+      clientAuth: 'off',
+      clientCertHeader: null,
+      clientCertProxies: [],
+    });
+  });
+
+  it('reads a server certificate with client certificates, and a proxy header with its proxies', () => {
+    expect(loadConfig({ ...valid, ...files, HUB_TLS_CLIENT_CA_FILE: '/etc/hub/ca.crt', HUB_TLS_CLIENT_AUTH: 'Required' }).tls).toMatchObject({
+      ...{ certFile: '/etc/hub/tls.crt', keyFile: '/etc/hub/tls.key', clientCaFile: '/etc/hub/ca.crt' },
+      clientAuth: 'required',
+    });
+    expect(loadConfig({ ...valid, HUB_TLS_CLIENT_CERT_HEADER: 'Client-Cert', HUB_TLS_CLIENT_CERT_PROXIES: '10.0.0.5, 192.168.0.0/16' }).tls).toMatchObject({
+      clientCertHeader: 'client-cert',
+      clientCertProxies: ['10.0.0.5', '192.168.0.0/16'],
+    });
+  });
+
+  it.each([
+    [{ HUB_TLS_CERT_FILE: '/c' }, /HUB_TLS_CERT_FILE and HUB_TLS_KEY_FILE go together/],
+    [{ HUB_TLS_CLIENT_AUTH: 'sometimes', ...files }, /HUB_TLS_CLIENT_AUTH must be off, optional or required/],
+    [{ HUB_TLS_CLIENT_AUTH: 'optional', HUB_TLS_CLIENT_CA_FILE: '/ca' }, /HUB_TLS_CLIENT_AUTH=optional needs HUB_TLS_CERT_FILE/],
+    [{ HUB_TLS_CLIENT_AUTH: 'required', ...files }, /HUB_TLS_CLIENT_AUTH=required needs HUB_TLS_CLIENT_CA_FILE/],
+    [{ HUB_TLS_CLIENT_CA_FILE: '/ca', ...files }, /HUB_TLS_CLIENT_CA_FILE is set but HUB_TLS_CLIENT_AUTH is off/],
+    [{ HUB_TLS_CLIENT_CERT_HEADER: 'client-cert' }, /HUB_TLS_CLIENT_CERT_HEADER needs HUB_TLS_CLIENT_CERT_PROXIES/],
+    [{ HUB_TLS_CLIENT_CERT_HEADER: 'client cert', HUB_TLS_CLIENT_CERT_PROXIES: '10.0.0.1' }, /HUB_TLS_CLIENT_CERT_HEADER must be a header name/],
+    [{ HUB_TLS_CLIENT_CERT_HEADER: 'client-cert', HUB_TLS_CLIENT_CERT_PROXIES: 'true' }, /must name the proxies/],
+    [{ HUB_TLS_CLIENT_CERT_PROXIES: '10.0.0.1' }, /HUB_TLS_CLIENT_CERT_PROXIES is set but HUB_TLS_CLIENT_CERT_HEADER is not/],
+  ])('refuses settings that do not go together: %j', (env, message) => {
+    expect(() => loadConfig({ ...valid, ...env })).toThrow(message);
+  });
+});

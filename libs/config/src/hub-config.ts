@@ -148,7 +148,25 @@ export interface HubConfig {
     /** How often the worker looks for tickets whose retention passed. */
     purgeIntervalMs: number;
   };
+  /** The API terminating TLS itself, with optional client certificates (mutual TLS, RFC 8705); all null/off by default. */
+  tls: TlsConfig;
   logLevel: string;
+}
+
+/** `off`: no client certificates; `optional`: asked for, verified when sent; `required`: the handshake refuses clients without one from the CA. */
+export type TlsClientAuth = 'off' | 'optional' | 'required';
+
+export interface TlsConfig {
+  /** PEM server certificate (chain) and key; both null: the API speaks plain HTTP (behind a proxy, or locally). */
+  certFile: string | null;
+  keyFile: string | null;
+  /** PEM CA certificates that issue client certificates; needed unless `clientAuth` is off. */
+  clientCaFile: string | null;
+  clientAuth: TlsClientAuth;
+  /** RFC 9440 header in which a TLS-terminating proxy passes the client certificate (e.g. `client-cert`); null: none is read. */
+  clientCertHeader: string | null;
+  /** The proxies whose `clientCertHeader` is believed (addresses, CIDR ranges); from anywhere else it is ignored. */
+  clientCertProxies: string[];
 }
 
 export class ConfigError extends Error {
@@ -276,6 +294,32 @@ function sameKey(a: string, b: string): boolean {
   return Buffer.from(a.slice('whsk_'.length), 'base64').equals(Buffer.from(b.slice('whsk_'.length), 'base64'));
 }
 
+/** Checks how the TLS settings go together; whether the files can be read is checked by the API at start (only it needs them). */
+function readTls(r: Reader, env: Env): TlsConfig {
+  const file = (name: string) => env[name]?.trim() || null;
+  const certFile = file('HUB_TLS_CERT_FILE');
+  const keyFile = file('HUB_TLS_KEY_FILE');
+  const clientCaFile = file('HUB_TLS_CLIENT_CA_FILE');
+  const clientAuth = r.string('HUB_TLS_CLIENT_AUTH', 'off').toLowerCase();
+  if (!['off', 'optional', 'required'].includes(clientAuth)) r.problems.push(`HUB_TLS_CLIENT_AUTH must be off, optional or required (got "${clientAuth}")`);
+  if ((certFile === null) !== (keyFile === null)) r.problems.push('HUB_TLS_CERT_FILE and HUB_TLS_KEY_FILE go together: set both or neither');
+  if (clientAuth !== 'off' && certFile === null) r.problems.push(`HUB_TLS_CLIENT_AUTH=${clientAuth} needs HUB_TLS_CERT_FILE and HUB_TLS_KEY_FILE`);
+  if (clientAuth !== 'off' && clientCaFile === null) r.problems.push(`HUB_TLS_CLIENT_AUTH=${clientAuth} needs HUB_TLS_CLIENT_CA_FILE`);
+  if (clientAuth === 'off' && clientCaFile !== null)
+    r.problems.push('HUB_TLS_CLIENT_CA_FILE is set but HUB_TLS_CLIENT_AUTH is off: set it to optional or required');
+  const header = env.HUB_TLS_CLIENT_CERT_HEADER?.trim().toLowerCase() || null;
+  if (header !== null && !/^[a-z0-9-]{1,64}$/.test(header))
+    r.problems.push(`HUB_TLS_CLIENT_CERT_HEADER must be a header name such as client-cert (got "${header}")`);
+  const proxies = r.trustProxy('HUB_TLS_CLIENT_CERT_PROXIES');
+  // `true` (any sender) would let every client forge its certificate: the proxies must be named.
+  if (proxies === true) r.problems.push('HUB_TLS_CLIENT_CERT_PROXIES must name the proxies (addresses or CIDR ranges), not true');
+  const clientCertProxies = Array.isArray(proxies) ? proxies : [];
+  if (header !== null && clientCertProxies.length === 0)
+    r.problems.push('HUB_TLS_CLIENT_CERT_HEADER needs HUB_TLS_CLIENT_CERT_PROXIES: the proxies whose header is believed');
+  if (header === null && clientCertProxies.length > 0) r.problems.push('HUB_TLS_CLIENT_CERT_PROXIES is set but HUB_TLS_CLIENT_CERT_HEADER is not');
+  return { certFile, keyFile, clientCaFile, clientAuth: clientAuth as TlsClientAuth, clientCertHeader: header, clientCertProxies };
+}
+
 export function loadConfig(env: Env = process.env): HubConfig {
   const r = new Reader(env);
   // Renamed: the worker's port now serves health checks too, and the API may have a metrics port of its own.
@@ -373,6 +417,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       retention: r.period('REQUESTER_DATA_RETENTION', 'P90D'),
       purgeIntervalMs: r.int('REQUESTER_PURGE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
+    tls: readTls(r, env),
     logLevel: r.string('LOG_LEVEL', 'info'),
   };
   if (config.idempotency.leaseSeconds >= config.idempotency.keyTtlSeconds) {

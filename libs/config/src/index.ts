@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError, type HubConfig } from './hub-config.js';
+export { loadConfig, ConfigError, type HubConfig, type TlsConfig, type TlsClientAuth } from './hub-config.js';
 export { PERIOD_PATTERN, isPeriod, periodSeconds } from './duration.js';

@@ -33,7 +33,8 @@ export type DomainErrorCode =
   | 'no-delivery-secret'
   | 'invalid-client-key'
   | 'wrong-auth-method'
-  | 'unknown-identity-provider';
+  | 'unknown-identity-provider'
+  | 'invalid-subject-dn';
 
 export class DomainError extends Error {
   constructor(

@@ -45,6 +45,11 @@ export function runService(name: string, start: (config: HubConfig, logger: Logg
     });
   };
   main().catch((e: unknown) => {
+    // A setting that only the service can check (e.g. the API's TLS files) is a configuration fault too.
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(EXIT_CONFIG);
+    }
     console.error(e);
     process.exit(1);
   });

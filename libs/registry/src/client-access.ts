@@ -1,5 +1,12 @@
 import { OAuthClientEntity, OAuthClientKeyEntity, ParticipantEntity, poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
-import { InvalidClientAssertionError, verifyClientAssertion, verifyClientSecret, type ClientAssertionRules } from '@drehscheibe/security';
+import {
+  InvalidClientAssertionError,
+  InvalidClientCertificateError,
+  verifyClientAssertion,
+  verifyClientSecret,
+  type ClientAssertionRules,
+  type ClientCertificate,
+} from '@drehscheibe/security';
 import { decodeJwt } from 'jose';
 import type { DataSource } from 'typeorm';
 
@@ -167,6 +174,27 @@ export class ClientAuthenticator {
       if (!(await replay(clientId, jti, expiresAt))) return { outcome: 'failed', reason: 'the client assertion was used before (jti)' };
     } catch (e) {
       if (e instanceof InvalidClientAssertionError) return { outcome: 'failed', reason: e.message };
+      throw e;
+    }
+    return this.mayAct(client, client.secretGeneration, null);
+  }
+
+  /**
+   * `tls_client_auth` (RFC 8705 §2.1): the request's client certificate —
+   * verified against the configured CA by the handshake or the proxy — has
+   * the subject DN the client registered.
+   */
+  async authenticateCertificate(clientId: string, certificate: ClientCertificate | null): Promise<ClientAuthentication> {
+    const client = await this.dataSource.manager.findOneBy(OAuthClientEntity, { clientId });
+    if (!client) return { outcome: 'failed' };
+    // Only an id, no secret: for other clients the same answer as a wrong secret.
+    if (client.authMethod !== 'tls_client_auth' || !client.tlsSubjectDn) return { outcome: 'failed' };
+    if (!certificate) return { outcome: 'failed', reason: 'tls_client_auth needs a TLS client certificate from the CA the hub trusts' };
+    try {
+      if (!certificate.hasSubject(client.tlsSubjectDn))
+        return { outcome: 'failed', reason: 'the client certificate has another subject than the client registered' };
+    } catch (e) {
+      if (e instanceof InvalidClientCertificateError) return { outcome: 'failed', reason: e.message };
       throw e;
     }
     return this.mayAct(client, client.secretGeneration, null);

@@ -28,6 +28,8 @@ export function toClientView(c: OAuthClientEntity, keyCount = 0): Client {
     authMethod: c.authMethod,
     keyCount: c.authMethod === 'private_key_jwt' ? keyCount : undefined,
     externalIdentity: c.identityProviderId && c.externalSubject ? { providerId: c.identityProviderId, subject: c.externalSubject } : undefined,
+    tlsClientAuthSubjectDn: c.tlsSubjectDn ?? undefined,
+    tlsClientCertificateBoundAccessTokens: c.tlsBoundAccessTokens || undefined,
   });
 }
 

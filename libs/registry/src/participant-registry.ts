@@ -11,7 +11,14 @@ import {
   type DeliverySignatureScheme,
 } from '@drehscheibe/persistence';
 import { acceptClientKeys } from './client-keys.js';
-import { EndpointNotAllowedError, EndpointPolicy, generateClientSecret, hashClientSecret } from '@drehscheibe/security';
+import {
+  DistinguishedName,
+  EndpointNotAllowedError,
+  EndpointPolicy,
+  generateClientSecret,
+  hashClientSecret,
+  InvalidClientCertificateError,
+} from '@drehscheibe/security';
 import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DeliverySecrets } from './delivery-secrets.js';
@@ -168,13 +175,16 @@ export class ParticipantRegistry {
         ? '/body/jwks'
         : authMethod !== 'identity_provider' && input.externalIdentity
           ? '/body/externalIdentity'
-          : null;
+          : authMethod !== 'tls_client_auth' && input.tlsClientAuthSubjectDn !== undefined
+            ? '/body/tlsClientAuthSubjectDn'
+            : null;
     if (misplaced) throw new DomainError('wrong-auth-method', `${misplaced.slice(6)} does not go with authMethod ${authMethod}`);
     if (authMethod === 'private_key_jwt' && !input.jwks)
       throw new DomainError('invalid-client-key', 'a private_key_jwt client needs jwks with at least one public key');
     if (authMethod === 'identity_provider' && !input.externalIdentity) {
       throw new DomainError('unknown-identity-provider', 'an identity_provider client needs externalIdentity (providerId and subject)');
     }
+    if (authMethod === 'tls_client_auth') checkSubjectDn(input.tlsClientAuthSubjectDn);
     await this.find(participantId);
     const keys = input.jwks ? await acceptClientKeys(input.jwks.keys, '/body/jwks/keys') : [];
     const clientId = `${participantId}-${randomBytes(4).toString('hex')}`;
@@ -192,6 +202,8 @@ export class ParticipantRegistry {
           secretHash: clientSecret ? await hashClientSecret(clientSecret) : null,
           identityProviderId: external?.providerId ?? null,
           externalSubject: external?.subject ?? null,
+          tlsSubjectDn: input.tlsClientAuthSubjectDn ?? null,
+          tlsBoundAccessTokens: input.tlsClientCertificateBoundAccessTokens ?? false,
           scopes,
           enabled: true,
         });
@@ -224,5 +236,20 @@ export class ParticipantRegistry {
       // DNS failures: the name may exist later; the worker checks again before every delivery.
       throw new DomainError('endpoint-not-allowed', `the endpoint's host cannot be resolved (${(e as Error).message})`);
     }
+  }
+}
+
+/** A tls_client_auth client's subject DN must be one the certificate's can be compared with (RFC 4514). */
+function checkSubjectDn(dn: string | undefined): void {
+  const pointer = '/body/tlsClientAuthSubjectDn';
+  if (dn === undefined)
+    throw new DomainError('invalid-subject-dn', 'a tls_client_auth client needs tlsClientAuthSubjectDn', { errors: [{ pointer, message: 'is required' }] });
+  try {
+    DistinguishedName.parse(dn);
+  } catch (e) {
+    if (!(e instanceof InvalidClientCertificateError)) throw e;
+    throw new DomainError('invalid-subject-dn', `tlsClientAuthSubjectDn is not an RFC 4514 distinguished name: ${e.message}`, {
+      errors: [{ pointer, message: e.message }],
+    });
   }
 }

@@ -17,7 +17,15 @@ export interface Principal {
    * the hub did not issue.
    */
   secretGeneration: number | null;
+  /**
+   * RFC 8705 §3.1: the thumbprint (`x5t#S256`) of the client certificate the
+   * token is bound to; it is accepted only with that certificate. Absent: a
+   * bearer token that any holder may use.
+   */
+  certificateThumbprint?: string;
 }
+
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 export class InvalidTokenError extends Error {
   constructor(reason: string) {
@@ -62,6 +70,7 @@ export class AccessTokenService {
       scope: principal.scopes.join(' '),
       sgen: principal.secretGeneration,
       ...(principal.participantId ? { pid: principal.participantId } : {}),
+      ...(principal.certificateThumbprint ? { cnf: { 'x5t#S256': principal.certificateThumbprint } } : {}),
     })
       .setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ: 'at+jwt' })
       .setIssuer(this.issuer)
@@ -90,12 +99,19 @@ export class AccessTokenService {
       if (typeof sgen !== 'number' || !Number.isSafeInteger(sgen) || sgen < 1 || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
         throw new InvalidTokenError('the access token is not valid');
       }
+      // A confirmation the hub cannot check must not turn a bound token into a bearer token.
+      const cnf = payload.cnf as Record<string, unknown> | undefined;
+      const thumbprint = cnf === undefined ? undefined : cnf['x5t#S256'];
+      if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || typeof thumbprint !== 'string' || !THUMBPRINT.test(thumbprint))) {
+        throw new InvalidTokenError('the access token is not valid');
+      }
       const scopes = (typeof payload.scope === 'string' ? payload.scope : '').split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
       const principal: Principal = {
         clientId: payload.sub,
         participantId: typeof payload.pid === 'string' ? payload.pid : null,
         scopes,
         secretGeneration: sgen,
+        ...(typeof thumbprint === 'string' ? { certificateThumbprint: thumbprint } : {}),
       };
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, { principal, expiresAt: payload.exp * 1000 });

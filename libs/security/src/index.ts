@@ -15,3 +15,11 @@ export {
   type VerifiedClientAssertion,
 } from './client-keys.js';
 export { ExternalIssuer, type ExternalIssuerOptions } from './external-issuer.js';
+export {
+  ClientCertificate,
+  ClientCertificateSource,
+  DistinguishedName,
+  InvalidClientCertificateError,
+  type ClientCertificateSourceOptions,
+  type PresentedConnection,
+} from './client-certificate.js';

@@ -69,6 +69,30 @@ describe('AccessTokenService', () => {
     const shorter = decodeJwt((await tokens.issue({ clientId: 'c1', participantId: null, scopes: ['admin'], secretGeneration: 1 }, 10)).token);
     expect(shorter.exp! - shorter.iat!).toBe(10);
   });
+
+  it('carries a certificate binding as cnf x5t#S256 (RFC 8705 §3.1), and refuses a cnf it cannot check', async () => {
+    const key = await SigningKey.fromSecret(secretKey());
+    const tokens = new AccessTokenService(key, 'hub', 60);
+    const certificateThumbprint = createHash('sha256').update('a certificate').digest('base64url');
+    const { token } = await tokens.issue({ clientId: 'c1', participantId: 'p1', scopes: ['tickets'], secretGeneration: 1, certificateThumbprint });
+    expect(decodeJwt(token).cnf).toEqual({ 'x5t#S256': certificateThumbprint });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ clientId: 'c1', certificateThumbprint });
+    const unbound = await tokens.issue({ clientId: 'c1', participantId: 'p1', scopes: ['tickets'], secretGeneration: 1 });
+    expect(decodeJwt(unbound.token).cnf).toBeUndefined();
+    expect(await tokens.verify(unbound.token)).not.toHaveProperty('certificateThumbprint');
+    // Another confirmation method (a key, jkt) or a malformed thumbprint must not pass as a plain bearer token.
+    for (const cnf of [{ jkt: certificateThumbprint }, { 'x5t#S256': 'short' }, 'x5t']) {
+      const jwt = await new SignJWT({ scope: 'tickets', sgen: 1, cnf })
+        .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
+        .setIssuer('hub')
+        .setAudience('hub')
+        .setSubject('c1')
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .sign(key.privateKey);
+      await expect(tokens.verify(jwt)).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
 });
 
 describe('ReceiptSigner', () => {

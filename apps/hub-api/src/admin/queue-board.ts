@@ -3,6 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { DeliveryQueue } from '@drehscheibe/delivery';
 import { InvalidTokenError } from '@drehscheibe/security';
+import type { ClientCertificates } from '../auth/client-certificates.js';
 import { basicCredentials, bearerToken, type BearerAuthentication, type ClientSecretAuthentication } from '../auth/client-credentials.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerError, problemFor } from '../http/error-answers.js';
@@ -51,6 +52,7 @@ export async function mountQueueBoard(
   queue: DeliveryQueue,
   clients: ClientSecretAuthentication,
   bearer: BearerAuthentication,
+  certificates: ClientCertificates,
   options: QueueBoardOptions,
 ): Promise<void> {
   const serverAdapter = new BullBoardFastifyAdapter();
@@ -68,12 +70,15 @@ export async function mountQueueBoard(
     const authorization = request.headers.authorization;
     try {
       const token = bearerToken(authorization);
-      if (token) return (await bearer.authenticate(token)).scopes.includes('admin');
+      if (token) return (await bearer.authenticate(token, request)).scopes.includes('admin');
       const basic = basicCredentials(authorization);
       if (!basic) return false;
-      return (await clients.authenticate(basic.id, basic.secret, request.ip, true)).client.scopes.includes('admin');
+      const { client } = await clients.authenticate(basic.id, basic.secret, request.ip, true);
+      // As at the token endpoint: a client bound to its certificate gets nothing without one.
+      if (client.tlsBoundAccessTokens && !certificates.of(request)) return false;
+      return client.scopes.includes('admin');
     } catch (e) {
-      if (e instanceof InvalidTokenError || (e instanceof ProblemError && e.code === 'invalid-client')) return false;
+      if (e instanceof InvalidTokenError || (e instanceof ProblemError && (e.code === 'invalid-client' || e.code === 'certificate-mismatch'))) return false;
       throw e;
     }
   };

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import type { Logger } from '@drehscheibe/observability';
 import { HUB_CONFIG, LOGGER, REDIS, TOKEN_KEYS } from '../core/tokens.js';
 import { redisAssertionReplayGuard } from './assertion-replay.js';
+import { ClientCertificates } from './client-certificates.js';
 import { BearerAuthentication, CLIENT_ASSERTIONS, ClientSecretAuthentication, type ClientAssertionPolicy } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
@@ -79,8 +80,9 @@ const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
     },
     BearerAuthentication,
     ClientSecretAuthentication,
+    ClientCertificates,
   ],
-  exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache],
+  exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache, ClientCertificates],
 })
 export class AuthModule implements OnApplicationShutdown {
   constructor(private readonly external: ExternalTokenAuthenticator) {}

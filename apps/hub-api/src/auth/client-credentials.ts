@@ -8,11 +8,13 @@ import {
   type AssertionReplayGuard,
   type ClientAuthentication,
 } from '@drehscheibe/registry';
-import { AccessTokenService, InvalidTokenError, type ClientAssertionRules, type Principal } from '@drehscheibe/security';
+import { AccessTokenService, InvalidTokenError, type ClientAssertionRules, type ClientCertificate, type Principal } from '@drehscheibe/security';
 import type { OAuthClientEntity } from '@drehscheibe/persistence';
 import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import { ProblemError } from '../http/problem.js';
+import { ClientCertificates } from './client-certificates.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 
 /** The token of `Authorization: Bearer <token>` (RFC 6750), or null. */
@@ -86,6 +88,13 @@ export class ClientSecretAuthentication {
     });
   }
 
+  /** `tls_client_auth` (RFC 8705 §2.1): only a client id; the request's client certificate is the credential. */
+  authenticateCertificate(clientId: string | undefined, certificate: ClientCertificate | null, source: string): Promise<AuthenticatedClient> {
+    return this.attempt(clientId, source, false, () =>
+      clientId ? this.authenticator.authenticateCertificate(clientId, certificate) : Promise.resolve({ outcome: 'failed' as const }),
+    );
+  }
+
   private async attempt(
     clientId: string | undefined,
     source: string,
@@ -136,7 +145,8 @@ function issuerOf(token: string): string | null {
  * its issuer is a registered identity provider, that provider's — then
  * whether its client may still act — exists, enabled, participant active,
  * secret or keys not rotated out — from each replica's briefly cached
- * client state.
+ * client state; and, for a token bound to a client certificate, that the
+ * request presents that certificate.
  */
 @Injectable()
 export class BearerAuthentication {
@@ -144,9 +154,11 @@ export class BearerAuthentication {
     private readonly tokens: AccessTokenService,
     private readonly clients: ClientStatusCache,
     private readonly external: ExternalTokenAuthenticator,
+    private readonly certificates: ClientCertificates,
   ) {}
 
-  async authenticate(token: string): Promise<Principal> {
+  /** `request`: where a certificate-bound token's certificate must come from (RFC 8705 §3). */
+  async authenticate(token: string, request: FastifyRequest): Promise<Principal> {
     const issuer = issuerOf(token);
     const principal =
       issuer !== null && issuer !== this.tokens.issuer && (await this.external.knows(issuer))
@@ -154,6 +166,14 @@ export class BearerAuthentication {
         : await this.tokens.verify(token);
     const reason = revocationReason(await this.clients.get(principal.clientId), principal.secretGeneration);
     if (reason) throw new InvalidTokenError(`the access token was revoked: ${reason}`);
+    if (principal.certificateThumbprint !== undefined && !this.certificates.of(request)?.matches(principal.certificateThumbprint)) {
+      throw new ProblemError(
+        'certificate-mismatch',
+        'the access token is bound to a TLS client certificate (cnf x5t#S256); send it over a connection with that certificate',
+        {},
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+      );
+    }
     return principal;
   }
 }

@@ -1,5 +1,6 @@
 import type { TokenResponse } from '@drehscheibe/contracts';
-import { AccessTokenService, SCOPES, type Scope } from '@drehscheibe/security';
+import { AccessTokenService, SCOPES, type ClientCertificate, type Scope } from '@drehscheibe/security';
+import { ClientCertificates } from './client-certificates.js';
 import { basicCredentials, ClientSecretAuthentication } from './client-credentials.js';
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -37,6 +38,7 @@ export class OAuthController {
   constructor(
     private readonly clients: ClientSecretAuthentication,
     private readonly tokens: AccessTokenService,
+    private readonly certificates: ClientCertificates,
   ) {}
 
   @Public()
@@ -49,20 +51,38 @@ export class OAuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     const basic = basicCredentials(authorization);
-    const { client, secretGeneration, secretExpiresAt } = await this.authenticateClient(body, basic, request.ip);
+    const certificate = this.certificates.of(request);
+    const { client, secretGeneration, secretExpiresAt } = await this.authenticateClient(body, basic, request.ip, certificate);
+    // RFC 8705 §3: a bound client's token names its certificate; without one it gets no token, not a bearer token.
+    if (client.tlsBoundAccessTokens && !certificate) {
+      throw new ProblemError(
+        'invalid-client',
+        "this client's tokens are bound to its TLS client certificate (RFC 8705): ask over a connection with a certificate from the CA the hub trusts",
+        { error: 'invalid_client' },
+      );
+    }
     const scopes = grantedScopes(body.scope, client.scopes);
     // A token obtained with a secret in its rotation overlap ends with it, so the client asks again in time.
     const overlapLeft = secretExpiresAt === null ? undefined : Math.floor((secretExpiresAt - Date.now()) / 1000);
     const { token, expiresIn } = await this.tokens.issue(
-      { clientId: client.clientId, participantId: client.participantId, scopes, secretGeneration },
+      {
+        clientId: client.clientId,
+        participantId: client.participantId,
+        scopes,
+        secretGeneration,
+        ...(client.tlsBoundAccessTokens && certificate ? { certificateThumbprint: certificate.thumbprint } : {}),
+      },
       overlapLeft,
     );
     void reply.header('cache-control', 'no-store');
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
   }
 
-  /** A secret (form or Basic) or a client assertion, never both: RFC 6749 2.3 allows one method per request. */
-  private authenticateClient(body: TokenRequest, basic: { id: string; secret: string } | null, source: string) {
+  /**
+   * A secret (form or Basic) or a client assertion, never both: RFC 6749 2.3 allows one method per request.
+   * Only a client id, with a client certificate: tls_client_auth (RFC 8705 §2.1).
+   */
+  private authenticateClient(body: TokenRequest, basic: { id: string; secret: string } | null, source: string, certificate: ClientCertificate | null) {
     if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) {
       if (basic || body.client_secret !== undefined) {
         throw new ProblemError('validation-failed', 'send either a client secret or a client assertion, not both', { error: 'invalid_request' });
@@ -73,6 +93,9 @@ export class OAuthController {
         });
       }
       return this.clients.authenticateAssertion(body.client_assertion, body.client_id, source);
+    }
+    if (!basic && body.client_secret === undefined && body.client_id !== undefined) {
+      return this.clients.authenticateCertificate(body.client_id, certificate, source);
     }
     return this.clients.authenticate(basic?.id ?? body.client_id, basic?.secret ?? body.client_secret, source, basic !== null);
   }

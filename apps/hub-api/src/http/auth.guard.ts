@@ -37,7 +37,7 @@ export class AuthGuard implements CanActivate {
         },
       );
     }
-    request.principal = await this.bearer.authenticate(token);
+    request.principal = await this.bearer.authenticate(token, request);
     if (request.principal.participantId) await this.countRequest(request.principal, request.principal.participantId, context);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
     if (scope && !request.principal.scopes.includes(scope)) {

@@ -7,6 +7,7 @@ export type ProblemCode =
   | 'validation-failed'
   | 'unauthorized'
   | 'invalid-client'
+  | 'certificate-mismatch'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'method-not-allowed'
@@ -26,6 +27,7 @@ const STATUS: Record<ProblemCode, number> = {
   'validation-failed': 400,
   unauthorized: 401,
   'invalid-client': 401,
+  'certificate-mismatch': 401,
   forbidden: 403,
   'not-found': 404,
   'method-not-allowed': 405,
@@ -62,6 +64,7 @@ const STATUS: Record<ProblemCode, number> = {
   'invalid-client-key': 422,
   'wrong-auth-method': 409,
   'unknown-identity-provider': 422,
+  'invalid-subject-dn': 422,
   'idempotency-key-reused': 422,
   'idempotency-key-in-use': 409,
   'consumer-leased': 409,
@@ -76,6 +79,7 @@ const TITLE: Record<ProblemCode, string> = {
   'validation-failed': 'The request does not match the API contract',
   unauthorized: 'Authentication required',
   'invalid-client': 'Client authentication failed',
+  'certificate-mismatch': 'The access token is bound to another client certificate',
   forbidden: 'Not allowed',
   'not-found': 'Not found',
   'method-not-allowed': 'Method not allowed',
@@ -112,6 +116,7 @@ const TITLE: Record<ProblemCode, string> = {
   'invalid-client-key': 'The key is not one the hub accepts for client authentication',
   'wrong-auth-method': 'The client authenticates another way',
   'unknown-identity-provider': 'No identity provider with this id is registered',
+  'invalid-subject-dn': 'The subject distinguished name cannot be read',
   'idempotency-key-reused': 'The Idempotency-Key was used for another request',
   'idempotency-key-in-use': 'A request with this Idempotency-Key is still being processed',
   'consumer-leased': 'Another reader holds this consumer',

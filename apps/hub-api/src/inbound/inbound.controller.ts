@@ -34,7 +34,7 @@ export class InboundController {
       rawBody: request.rawBody ?? Buffer.alloc(0),
       bearer: async () => {
         const token = bearerToken(request.headers.authorization);
-        return token ? this.bearer.authenticate(token) : undefined;
+        return token ? this.bearer.authenticate(token, request) : undefined;
       },
     });
     if (!profile?.profile.reads) throw new DomainError('not-found', `participant ${participantId} has no active mapping profile that reads native messages`);

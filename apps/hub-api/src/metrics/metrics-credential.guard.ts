@@ -31,7 +31,8 @@ export class MetricsCredentialGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const token = bearerToken(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const token = bearerToken(request.headers.authorization);
     if (!token) {
       throw new ProblemError(
         'unauthorized',
@@ -42,7 +43,7 @@ export class MetricsCredentialGuard implements CanActivate {
     }
     if (this.metricsToken !== null && sameSecret(token, this.metricsToken)) return true;
     // The same check as every other route: a revoked or disabled admin client's token is refused within seconds.
-    const principal = await this.bearer.authenticate(token);
+    const principal = await this.bearer.authenticate(token, request);
     if (!principal.scopes.includes('admin')) throw new ProblemError('forbidden', 'metrics need the metrics token or the admin scope');
     return true;
   }

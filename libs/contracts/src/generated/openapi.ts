@@ -28,6 +28,14 @@ export interface paths {
          *     `iat`), and a `jti` never used before. A wrong key, an expired, replayed or
          *     wrongly addressed assertion answers `401 invalid_client`.
          *
+         *     **Mutual TLS** (RFC 8705; only where the hub asks for client certificates, see
+         *     docs/security.md): a client registered with `tls_client_auth` sends only `client_id`
+         *     over a TLS connection with its client certificate, issued by the CA the hub trusts and
+         *     with the registered subject DN (RFC 8705 §2.1). A client with
+         *     `tlsClientCertificateBoundAccessTokens` gets a token bound to the certificate of the
+         *     request (`cnf` claim with `x5t#S256`, RFC 8705 §3.1), and without a certificate none
+         *     at all (`401 invalid_client`); the token is then accepted only with that certificate.
+         *
          *     **Scope** (RFC 6749 §3.3): the token gets the requested scopes that the client
          *     holds; when it holds none of them (e.g. `tickets` asked by an admin client), the
          *     request's scope is ignored and the client's own scopes are granted. `scope` in
@@ -1276,7 +1284,10 @@ export interface paths {
          *     secret at all: it registers its public keys (`jwks`) and signs a client assertion
          *     at the token endpoint. With `identity_provider` it has no credentials at the hub:
          *     access tokens of the registered identity provider whose mapped claim equals
-         *     `externalIdentity.subject` act as this client. Any scope may be granted, `admin` included; only a
+         *     `externalIdentity.subject` act as this client. With `tls_client_auth` it authenticates with
+         *     its TLS client certificate, by the subject DN given in `tlsClientAuthSubjectDn` (RFC 8705
+         *     §2.1). `tlsClientCertificateBoundAccessTokens` (any method) binds its tokens to the
+         *     client certificate they were obtained with (RFC 8705 §3). Any scope may be granted, `admin` included; only a
          *     caller that holds `admin` itself may call this (else `403`).
          */
         post: operations["createClient"];
@@ -2210,6 +2221,7 @@ export interface components {
          *     endpoint-not-allowed, invalid-rule, attachment-type-not-allowed,
          *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, no-delivery-secret, too-many-requests,
          *     invalid-client-key, wrong-auth-method, unknown-identity-provider,
+         *     certificate-mismatch, invalid-subject-dn,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -2450,6 +2462,14 @@ export interface components {
             };
             /** @description For `identity_provider` (and only then), whose tokens act as this client. */
             externalIdentity?: components["schemas"]["ExternalIdentity"];
+            /** @description For `tls_client_auth` (and only then), the subject DN its client certificate must have. */
+            tlsClientAuthSubjectDn?: components["schemas"]["SubjectDn"];
+            /**
+             * @description RFC 8705 `tls_client_certificate_bound_access_tokens`: its tokens are bound to the TLS
+             *     client certificate they were obtained with, and it gets none without one.
+             * @default false
+             */
+            tlsClientCertificateBoundAccessTokens: boolean;
             /**
              * @description `tickets` to work on tickets as the participant, `admin` to administer the hub (registry, deliveries). Only an `admin` caller can issue clients at all.
              * @default [
@@ -2489,16 +2509,26 @@ export interface components {
              */
             keyCount?: number;
             externalIdentity?: components["schemas"]["ExternalIdentity"];
+            tlsClientAuthSubjectDn?: components["schemas"]["SubjectDn"];
+            /** @description true: its tokens are bound to its TLS client certificate (RFC 8705 §3); absent: they are not. */
+            tlsClientCertificateBoundAccessTokens?: boolean;
         };
+        /**
+         * @description A subject distinguished name as RFC 4514 writes it, most specific first, e.g.
+         *     `CN=mila-tickets,O=Land Mecklenburg-Vorpommern,C=DE`; compared with the certificate's
+         *     RDN by RDN, case and repeated spaces aside.
+         */
+        SubjectDn: string;
         /**
          * @description How the client proves who it is: `client_secret` (id and secret at the token
          *     endpoint), `private_key_jwt` (a JWT signed with one of its registered keys, no
          *     secret), `identity_provider` (access tokens of a registered external identity
-         *     provider; no credentials at the hub).
+         *     provider; no credentials at the hub), `tls_client_auth` (its TLS client certificate,
+         *     from the CA the hub trusts, with the registered subject DN; RFC 8705 §2.1).
          * @default client_secret
          * @enum {string}
          */
-        ClientAuthMethod: "client_secret" | "private_key_jwt" | "identity_provider";
+        ClientAuthMethod: "client_secret" | "private_key_jwt" | "identity_provider" | "tls_client_auth";
         ExternalIdentity: {
             providerId: components["schemas"]["IdentityProviderId"];
             /** @description The value of the provider's `subjectClaim` in its tokens for this client, e.g. the Keycloak client id (`azp`). */
@@ -3636,6 +3666,8 @@ export interface components {
          * @description Missing, invalid or expired access token, or one that was revoked: its client was
          *     disabled or deleted, its participant suspended, or the secret it was obtained with
          *     rotated out (`WWW-Authenticate: Bearer error="invalid_token"`, `detail` says which).
+         *     A token bound to a client certificate (RFC 8705) sent without that certificate
+         *     answers `certificate-mismatch` with the same header.
          */
         Unauthorized: {
             headers: {
@@ -3939,7 +3971,8 @@ export interface operations {
              *     is suspended (`invalid-client`, `error` = `invalid_client`; `detail` says which
              *     when the secret was right). For `private_key_jwt` also: an assertion signed with a
              *     key the client has not registered, expired, valid for too long, for another
-             *     audience, or replayed.
+             *     audience, or replayed. For `tls_client_auth`: no client certificate, or one with
+             *     another subject. For a client with certificate-bound tokens: no client certificate.
              */
             401: {
                 headers: {
@@ -5847,7 +5880,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /**
-             * @description `jwks` or `externalIdentity` with another `authMethod` (`wrong-auth-method`), or
+             * @description `jwks`, `externalIdentity` or `tlsClientAuthSubjectDn` with another `authMethod` (`wrong-auth-method`), or
              *     another client is mapped to the same external identity already (`already-exists`).
              */
             409: {
@@ -5866,7 +5899,8 @@ export interface operations {
             /**
              * @description A key that is not acceptable or `private_key_jwt` without keys (`invalid-client-key`),
              *     or an identity provider that is not registered or `identity_provider` without
-             *     `externalIdentity` (`unknown-identity-provider`).
+             *     `externalIdentity` (`unknown-identity-provider`), or `tls_client_auth` without a
+             *     readable `tlsClientAuthSubjectDn` (`invalid-subject-dn`).
              */
             422: {
                 headers: {

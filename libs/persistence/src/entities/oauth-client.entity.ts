@@ -3,14 +3,15 @@ import { IdentityProviderEntity } from './identity-provider.entity.js';
 import { ParticipantEntity } from './participant.entity.js';
 
 /** How a client proves who it is; decides which of secret, keys and external identity it has. */
-export type ClientAuthMethod = 'client_secret' | 'private_key_jwt' | 'identity_provider';
+export type ClientAuthMethod = 'client_secret' | 'private_key_jwt' | 'identity_provider' | 'tls_client_auth';
 
 /** OAuth2 client-credentials client; a participant may hold several. */
 @Entity({ name: 'oauth_clients' })
 @Index('oauth_clients_participant_idx', ['participantId'])
 @Check('oauth_clients_secret_generation_check', `secret_generation >= 1`)
 @Check('oauth_clients_previous_secret_expires', `(previous_secret_hash IS NULL) = (previous_secret_expires_at IS NULL)`)
-@Check('oauth_clients_auth_method_check', `auth_method IN ('client_secret','private_key_jwt','identity_provider')`)
+@Check('oauth_clients_auth_method_check', `auth_method IN ('client_secret','private_key_jwt','identity_provider','tls_client_auth')`)
+@Check('oauth_clients_subject_dn_by_method', `(tls_subject_dn IS NOT NULL) = (auth_method = 'tls_client_auth')`)
 @Check('oauth_clients_secret_by_method', `(secret_hash IS NOT NULL) = (auth_method = 'client_secret')`)
 @Check(
   'oauth_clients_external_by_method',
@@ -41,6 +42,14 @@ export class OAuthClientEntity {
   /** …when its subject claim has this value. */
   @Column({ name: 'external_subject', type: 'text', nullable: true })
   externalSubject: string | null;
+
+  /** For `tls_client_auth` (RFC 8705 §2.1): the subject DN (RFC 4514) its client certificate must have. */
+  @Column({ name: 'tls_subject_dn', type: 'text', nullable: true })
+  tlsSubjectDn: string | null;
+
+  /** RFC 8705 §3: its tokens are bound to the client certificate it got them with (`cnf.x5t#S256`); it gets none without one. */
+  @Column({ name: 'tls_bound_access_tokens', type: 'boolean', default: false })
+  tlsBoundAccessTokens: boolean;
 
   @Column({ type: 'text', array: true })
   scopes: string[];
