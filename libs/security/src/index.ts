@@ -15,3 +15,12 @@ export {
   type VerifiedClientAssertion,
 } from './client-keys.js';
 export { ExternalIssuer, type ExternalIssuerOptions } from './external-issuer.js';
+export {
+  RequestSignatureVerifier,
+  RequestSignatureError,
+  REQUEST_SIGNATURE_TYPE,
+  type SignedRequest,
+  type SignatureReplayGuard,
+  type RequestSignatureRules,
+  type VerifiedRequestSignature,
+} from './request-signature.js';
