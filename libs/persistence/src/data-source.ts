@@ -45,6 +45,7 @@ import { AuditChain1734100000000 } from './migrations/1734100000000-audit-chain.
 import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 import { RequesterPurge1734400000000 } from './migrations/1734400000000-requester-purge.js';
 import { ParticipantRateLimit1734500000000 } from './migrations/1734500000000-participant-rate-limit.js';
+import { RequestSignatures1734600000000 } from './migrations/1734600000000-request-signatures.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
 import { DeliverySecrets1734200000000 } from './migrations/1734200000000-delivery-secrets.js';
@@ -105,6 +106,7 @@ export const MIGRATIONS = [
   ClientAuthentication1734300000000,
   RequesterPurge1734400000000,
   ParticipantRateLimit1734500000000,
+  RequestSignatures1734600000000,
 ];
 
 export interface DataSourceOptions {

@@ -77,7 +77,7 @@ export class RequestSignatureVerifier {
     if (parts[1] !== '') throw invalid('the payload must be detached (empty between the dots): it is the request body');
     let header: Record<string, unknown>;
     try {
-      header = decodeProtectedHeader(jws) as Record<string, unknown>;
+      header = decodeProtectedHeader(jws);
     } catch {
       throw invalid('the protected header is not base64url-encoded JSON');
     }
@@ -94,7 +94,8 @@ export class RequestSignatureVerifier {
     const now = Math.floor((this.rules.now ?? Date.now)() / 1000);
     if (typeof iat !== 'number' || !Number.isInteger(iat)) throw invalid('iat must be the signing time in seconds since the epoch');
     if (Math.abs(now - iat) > this.rules.maxSkewSeconds) throw invalid(`iat must be within ${this.rules.maxSkewSeconds} s of the hub's clock`);
-    if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) throw invalid(`jti must be a unique string of at most ${MAX_JTI_LENGTH} characters`);
+    if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH)
+      throw invalid(`jti must be a unique string of at most ${MAX_JTI_LENGTH} characters`);
 
     const jwk = await request.key(kid);
     if (!jwk) throw invalid(`kid ${kid} is not a key registered for your client`);

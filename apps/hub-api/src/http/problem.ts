@@ -7,6 +7,9 @@ export type ProblemCode =
   | 'validation-failed'
   | 'unauthorized'
   | 'invalid-client'
+  | 'signature-invalid'
+  | 'signature-replayed'
+  | 'signature-required'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'method-not-allowed'
@@ -26,6 +29,9 @@ const STATUS: Record<ProblemCode, number> = {
   'validation-failed': 400,
   unauthorized: 401,
   'invalid-client': 401,
+  'signature-invalid': 401,
+  'signature-replayed': 401,
+  'signature-required': 401,
   forbidden: 403,
   'not-found': 404,
   'method-not-allowed': 405,
@@ -76,6 +82,9 @@ const TITLE: Record<ProblemCode, string> = {
   'validation-failed': 'The request does not match the API contract',
   unauthorized: 'Authentication required',
   'invalid-client': 'Client authentication failed',
+  'signature-invalid': 'The request signature is not valid',
+  'signature-replayed': 'The request signature was used before',
+  'signature-required': 'This participant must sign its requests',
   forbidden: 'Not allowed',
   'not-found': 'Not found',
   'method-not-allowed': 'Method not allowed',
