@@ -111,8 +111,17 @@ const eventsOf = async (ticketId: string): Promise<string[]> =>
     (e: { type: string; actor: { participantId: string } }) => `${e.type} by ${e.actor.participantId}`,
   );
 
-/** Forward, acknowledge, question, answer, resolve, reopen, resolve, close; and a second ticket rejected late. */
-async function journey(tag: string): Promise<Journey> {
+/**
+ * Forward, acknowledge, question, answer, resolve, reopen, resolve, close; and a second ticket rejected late.
+ * `afterChange` runs after each person's change has arrived on the other side (the fault-injection tests
+ * wait there for their kills, so that a fast run cannot end before enough of them happened).
+ */
+async function journey(tag: string, afterChange: (changes: number) => Promise<unknown> = () => Promise.resolve()): Promise<Journey> {
+  let changes = 0;
+  const change = async (...args: Parameters<typeof changeAndArrive>) => {
+    await changeAndArrive(...args);
+    await afterChange(++changes);
+  };
   const created = Date.now();
   const milaTicket = await mila.create(`${tag}: Wohngeld-Antrag hängt`, 'Der Antrag lässt sich nicht absenden.', SERVICE);
   const ticketId = await eventually(
@@ -180,7 +189,14 @@ async function both(ticketId: string, hubStatus: string, rtTicket: number, rtSta
 }
 
 /** A change by a person in one RT, then `both`. */
-async function change(act: () => Promise<void>, ticketId: string, hubStatus: string, rtTicket: number, rtStatus: string, agent: Person): Promise<void> {
+async function changeAndArrive(
+  act: () => Promise<void>,
+  ticketId: string,
+  hubStatus: string,
+  rtTicket: number,
+  rtStatus: string,
+  agent: Person,
+): Promise<void> {
   const since = Date.now();
   await act();
   await both(ticketId, hubStatus, rtTicket, rtStatus, agent, since);
@@ -329,7 +345,8 @@ it('the same while the connectors process is killed with kill -9 at random momen
   })();
   let j: Journey;
   try {
-    j = await journey('B');
+    // At least one kill per two changes (7 changes: at least 4 kills), however fast the systems answer.
+    j = await journey('B', (changes) => until('the next kill', () => Promise.resolve(kills.length >= Math.ceil(changes / 2))));
   } finally {
     running = false;
     await killer;
@@ -371,7 +388,7 @@ it('the same with two connectors replicas, the one holding a system killed with 
   })();
   let j: Journey;
   try {
-    j = await journey('C');
+    j = await journey('C', (changes) => until('the next kill', () => Promise.resolve(kills.length >= Math.ceil(changes / 2))));
   } finally {
     running = false;
     await Promise.all([killer, watcher]);

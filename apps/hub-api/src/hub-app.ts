@@ -81,8 +81,10 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     }
   });
   const document = loadOpenApiDocument();
-  // One validator for the whole app (compiling the contract's schemas is the costly part of start-up).
+  // One validator for the whole app. Its request validators are compiled now (a fraction of a second),
+  // so no request pays for compiling its operation's schemas; response schemas only tests check.
   const validator = new SpecValidator(document);
+  validator.compileRequestValidators();
   installRequestParsing(fastify, { operations: rawBodyOperations(validator), bodyLimit: config.attachments.maxBytes });
   let closing = false;
   fastify.addHook('preClose', (done) => {
@@ -109,19 +111,28 @@ export async function createHubApp(config: HubConfig, logger: Logger): Promise<H
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot({ config, logger, metrics, database, validator }), adapter, {
-    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
-    // Bodies are parsed by installRequestParsing alone; Nest would add its own JSON and form parsers.
-    bodyParser: false,
-    bufferLogs: false,
-  });
-  app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
-  app.enableShutdownHooks();
-  SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
-  await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), {
-    readOnly: config.queueBoardReadOnly,
-  });
-  await app.init();
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(HubApiModule.forRoot({ config, logger, metrics, database, validator }), adapter, {
+      logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+      // Bodies are parsed by installRequestParsing alone; Nest would add its own JSON and form parsers.
+      bodyParser: false,
+      bufferLogs: false,
+    });
+    app.useGlobalFilters(new ProblemFilter(logger, new RouteTable(routes)));
+    app.enableShutdownHooks();
+    SwaggerModule.setup('docs', app, document as unknown as OpenAPIObject, SWAGGER_UI_OPTIONS);
+    await mountQueueBoard(fastify, app.get(DeliveryQueue), app.get(ClientSecretAuthentication), app.get(BearerAuthentication), {
+      readOnly: config.queueBoardReadOnly,
+    });
+    await app.init();
+  } catch (error) {
+    // A start that fails halfway leaves nothing running: in a test process or a supervisor's retry, a
+    // listening metrics port or the app's Redis connections would outlive the failed start.
+    await app?.close().catch(() => undefined);
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    throw error;
+  }
   // A fault that waiting cannot mend is reported by main(). Once connected, the mapping profiles are read
   // before the first change needs them (the outbox's lookup then never waits for a connection).
   const profiles = app.get(MappingProfiles);

@@ -33,6 +33,14 @@ const viewOf = (r: CheckpointRow): CheckpointView => ({
 
 export type AuditProof = TicketAuditProof & { checkpoint: CheckpointView };
 
+/**
+ * Who may see a ticket's proof is the tickets' rule, not this library's:
+ * the port throws `not-found` for anyone who is not party to the ticket.
+ */
+export interface TicketPartyCheck {
+  assertParty(participantId: string, ticketId: string): Promise<void>;
+}
+
 /** No checkpoint covers the ticket yet: the next one is due within `retryAfterSeconds`. */
 export interface NotCheckpointed {
   notCheckpointed: true;
@@ -49,6 +57,7 @@ export class AuditProofs {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly parties: TicketPartyCheck,
     /** How often checkpoints are made: the `Retry-After` of a ticket that no checkpoint covers yet. */
     private readonly checkpointIntervalMs: number,
   ) {}
@@ -64,11 +73,7 @@ export class AuditProofs {
 
   /** The proof for a ticket the caller is party to (`not-found` otherwise). */
   async forTicket(ticketId: string, participantId: string, checkpointSeq?: number): Promise<AuditProof | NotCheckpointed> {
-    const party = await this.dataSource.query<unknown[]>('SELECT 1 FROM ticket_parties WHERE ticket_id = $1 AND participant_id = $2', [
-      ticketId,
-      participantId,
-    ]);
-    if (party.length === 0) throw new DomainError('not-found', `ticket ${ticketId} does not exist or you are not party to it`);
+    await this.parties.assertParty(participantId, ticketId);
     const [row] = await this.dataSource.query<Array<CheckpointRow & { leaves: Buffer | null }>>(
       `SELECT seq, created_at, tree_size, root, previous, jws, leaves FROM audit_checkpoints
         WHERE leaves IS NOT NULL AND ($1::bigint IS NULL OR seq = $1) ORDER BY seq DESC LIMIT 1`,

@@ -92,7 +92,11 @@ export class AuditVerifier {
         [tickets.map((t) => t.id)],
       );
       const byTicket = new Map<string, EventRow[]>();
-      for (const e of events) byTicket.set(e.ticket_id, [...(byTicket.get(e.ticket_id) ?? []), e]);
+      for (const e of events) {
+        const chain = byTicket.get(e.ticket_id);
+        if (chain) chain.push(e);
+        else byTicket.set(e.ticket_id, [e]);
+      }
       for (const t of tickets) {
         const chain = this.verifyChain(t.id, byTicket.get(t.id) ?? []);
         const head = chain[chain.length - 1] ?? null;

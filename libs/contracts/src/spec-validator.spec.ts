@@ -34,6 +34,23 @@ describe('SpecValidator', () => {
     expect(violations.map((v) => v.pointer)).toEqual(['/path/ticketId', '/header/if-match']);
   });
 
+  it('compiles every request and response schema of the document (they are compiled lazily at run time)', () => {
+    // Strict mode throws on a schema it cannot compile; here, not at an operation's first use.
+    const fresh = new SpecValidator(loadOpenApiDocument());
+    expect(() => fresh.compileRequestValidators()).not.toThrow();
+    const document = loadOpenApiDocument();
+    let statuses = 0;
+    for (const key of fresh.operationKeys()) {
+      const [method, path] = key.split(' ');
+      const responses = (document.paths[path] as Record<string, { responses: Record<string, unknown> }>)[method.toLowerCase()].responses;
+      for (const status of Object.keys(responses).filter((s) => /^\d{3}$/.test(s))) {
+        expect(() => fresh.validateResponse(method, path, Number(status), 'application/json', {})).not.toThrow();
+        statuses++;
+      }
+    }
+    expect(statuses).toBeGreaterThan(fresh.operationKeys().length);
+  });
+
   it('checks responses against the documented status and media type', () => {
     expect(validator.validateResponse('GET', '/health/live', 200, 'application/json', { status: 'ok' })).toEqual([]);
     expect(validator.validateResponse('GET', '/health/live', 200, 'application/json', { status: 'fine' })).not.toEqual([]);

@@ -22,11 +22,18 @@ interface ParameterSpec {
 
 type ParameterLocation = 'path' | 'query' | 'header';
 
-interface OperationValidators {
+interface RequestValidators {
   body?: { required: boolean; byMediaType: Map<string, ValidateFunction> };
   /** One object schema per location; query strings are coerced to their types in place. */
   parameters: Partial<Record<ParameterLocation, ValidateFunction>>;
-  responses: Map<string, Map<string, ValidateFunction>>;
+}
+
+/** An operation of the document; its validators are compiled on first use and kept. */
+interface Operation {
+  item: Record<string, unknown>;
+  op: Record<string, unknown>;
+  request?: RequestValidators;
+  responses?: Map<string, Map<string, ValidateFunction>>;
 }
 
 const SPEC_ID = 'https://drehscheibe.invalid/openapi.json';
@@ -51,12 +58,17 @@ function describe(error: ErrorObject, prefix: string): Violation {
 /**
  * Validates requests and responses against the OpenAPI document with ajv —
  * the same schemas Swagger UI shows and the TypeScript types come from.
+ *
+ * Compiling every schema of the document takes seconds of CPU, most of it for
+ * responses, which only tests check. So an operation's validators are compiled
+ * when it is first used; `compileRequestValidators` compiles every request
+ * validator up front, for a server that wants no first-request cost.
  */
 export class SpecValidator {
   private readonly ajv: Ajv2020;
   /** Parameters arrive as strings; this instance coerces them to the declared types. */
   private readonly parameterAjv: Ajv2020;
-  private readonly operations = new Map<string, OperationValidators>();
+  private readonly operations = new Map<string, Operation>();
 
   constructor(private readonly document: OpenApiDocument) {
     this.ajv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: false, useDefaults: true });
@@ -73,9 +85,14 @@ export class SpecValidator {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const method of HTTP_METHODS) {
         const op = item[method] as Record<string, unknown> | undefined;
-        if (op) this.operations.set(`${method.toUpperCase()} ${path}`, this.compileOperation(item, op));
+        if (op) this.operations.set(`${method.toUpperCase()} ${path}`, { item, op });
       }
     }
+  }
+
+  /** Compiles the request validators of every operation now rather than on first use. */
+  compileRequestValidators(): void {
+    for (const operation of this.operations.values()) this.requestValidators(operation);
   }
 
   /** `METHOD /path/{param}` for every operation in the document. */
@@ -87,8 +104,16 @@ export class SpecValidator {
     return this.operations.has(`${method.toUpperCase()} ${path}`);
   }
 
+  /** By schema object: the shared responses (problems) name the same schema in every operation. */
+  private readonly compiled = new Map<unknown, ValidateFunction>();
+
   private compile(schema: unknown): ValidateFunction {
-    return this.ajv.compile(this.rebase(schema) as object);
+    let validate = this.compiled.get(schema);
+    if (!validate) {
+      validate = this.ajv.compile(this.rebase(schema) as object);
+      this.compiled.set(schema, validate);
+    }
+    return validate;
   }
 
   /** Points `#/components/schemas/X` refs at the registered `$defs`. */
@@ -114,9 +139,14 @@ export class SpecValidator {
     return this.deref(resolved as T);
   }
 
-  private compileOperation(item: Record<string, unknown>, op: Record<string, unknown>): OperationValidators {
+  private requestValidators(operation: Operation): RequestValidators {
+    operation.request ??= this.compileRequest(operation.item, operation.op);
+    return operation.request;
+  }
+
+  private compileRequest(item: Record<string, unknown>, op: Record<string, unknown>): RequestValidators {
     const params = [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])].map((p) => this.deref(p) as ParameterSpec);
-    const result: OperationValidators = { parameters: {}, responses: new Map() };
+    const result: RequestValidators = { parameters: {} };
     for (const location of ['path', 'query', 'header'] as const) {
       const here = params.filter((p) => p.in === location);
       if (here.length === 0) continue;
@@ -138,16 +168,23 @@ export class SpecValidator {
         result.body.byMediaType.set(mediaType, this.compile(content.schema));
       }
     }
-    for (const [status, response] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
-      const content = (this.deref(response) as { content?: Record<string, { schema: unknown }> }).content ?? {};
-      const byType = new Map<string, ValidateFunction>();
-      for (const [mediaType, c] of Object.entries(content)) byType.set(mediaType, this.compile(c.schema));
-      result.responses.set(status, byType);
-    }
     return result;
   }
 
-  private operation(method: string, path: string): OperationValidators {
+  private responseValidators(operation: Operation): Map<string, Map<string, ValidateFunction>> {
+    if (!operation.responses) {
+      operation.responses = new Map();
+      for (const [status, response] of Object.entries((operation.op.responses as Record<string, unknown>) ?? {})) {
+        const content = (this.deref(response) as { content?: Record<string, { schema: unknown }> }).content ?? {};
+        const byType = new Map<string, ValidateFunction>();
+        for (const [mediaType, c] of Object.entries(content)) byType.set(mediaType, this.compile(c.schema));
+        operation.responses.set(status, byType);
+      }
+    }
+    return operation.responses;
+  }
+
+  private operation(method: string, path: string): Operation {
     const op = this.operations.get(`${method.toUpperCase()} ${path}`);
     if (!op) throw new Error(`no operation ${method} ${path} in the OpenAPI document`);
     return op;
@@ -162,7 +199,7 @@ export class SpecValidator {
     path: string,
     request: { body?: unknown; mediaType?: string; query?: Record<string, unknown>; params?: Record<string, unknown>; headers?: Record<string, unknown> },
   ): Violation[] {
-    const op = this.operation(method, path);
+    const op = this.requestValidators(this.operation(method, path));
     const violations: Violation[] = [];
     const sources: Record<ParameterLocation, Record<string, unknown> | undefined> = { path: request.params, query: request.query, header: request.headers };
     for (const [location, validate] of Object.entries(op.parameters) as Array<[ParameterLocation, ValidateFunction]>) {
@@ -183,13 +220,14 @@ export class SpecValidator {
 
   /** Media types the operation accepts as a body, or none. */
   requestMediaTypes(method: string, path: string): string[] {
-    return [...(this.operation(method, path).body?.byMediaType.keys() ?? [])];
+    const body = this.deref(this.operation(method, path).op.requestBody as { content: Record<string, unknown> } | undefined);
+    return Object.keys(body?.content ?? {});
   }
 
   /** For tests: does a response match what the document promises? */
   validateResponse(method: string, path: string, status: number, mediaType: string | undefined, body: unknown): Violation[] {
-    const op = this.operation(method, path);
-    const byType = op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('default');
+    const responses = this.responseValidators(this.operation(method, path));
+    const byType = responses.get(String(status)) ?? responses.get(`${String(status)[0]}XX`) ?? responses.get('default');
     if (!byType) return [{ pointer: '/status', message: `status ${status} is not documented for ${method} ${path}` }];
     if (byType.size === 0) return [];
     const type = mediaType?.split(';')[0].trim() ?? '';

@@ -17,6 +17,11 @@ export class TicketQueries {
     return this.presenter.present(await this.store.load(ticketId, viewerId), viewerId);
   }
 
+  /** Throws `not-found` unless the participant is party to the ticket (the same answer as for a ticket that does not exist). */
+  async assertParty(participantId: string, ticketId: string): Promise<void> {
+    await this.store.load(ticketId, participantId);
+  }
+
   /** The one ticket on which the participant's own ticket number is `externalId` (a native system names tickets so). */
   async idByOwnExternalId(participantId: string, externalId: string): Promise<string> {
     const ids = await this.store.idsByOwnExternalId(participantId, externalId);
