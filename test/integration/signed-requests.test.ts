@@ -202,6 +202,30 @@ describe('a signed write', () => {
     expect(last.map((e) => e.type)).toEqual(['ticket.comment_added', 'ticket.status_changed']);
     for (const event of last) expect(event.requestSignature).toEqual({ kid: origin.key.kid, alg: 'EdDSA', jws: answered.jws, bodySha256: sha256(body) });
   });
+
+  it('of an attachment signs its raw bytes, with the query in htu', async () => {
+    const ticketId = await newTicket();
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(512, 7), Buffer.from('\n%%EOF\n')]);
+    const path = `/v1/tickets/${ticketId}/attachments?filename=Bescheid.pdf`;
+    const header = { alg: 'EdDSA', kid: origin.key.kid, typ: TYP, iat: Math.floor(Date.now() / 1000), jti: randomUUID(), htm: 'POST' };
+    const signWith = async (htu: string) => {
+      const signed = await new FlattenedSign(pdf).setProtectedHeader({ ...header, jti: randomUUID(), htu }).sign(origin.key.privateKey);
+      return `${signed.protected}..${signed.signature}`;
+    };
+    const post = async (signature: string) =>
+      fetch(`${hub.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${origin.token}`, 'content-type': 'application/pdf', 'drehscheibe-signature': signature },
+        body: pdf,
+      });
+    // Without its query the signature is for another request.
+    expect((await post(await signWith(path.split('?')[0]))).status).toBe(401);
+    const jws = await signWith(path);
+    expect((await post(jws)).status).toBe(201);
+    const added = (await events(ticketId)).at(-1)!;
+    expect(added.type).toBe('ticket.attachment_added');
+    expect(added.requestSignature).toEqual({ kid: origin.key.kid, alg: 'EdDSA', jws, bodySha256: createHash('sha256').update(pdf).digest('hex') });
+  });
 });
 
 describe('a signature that does not hold is refused, and nothing changes', () => {
