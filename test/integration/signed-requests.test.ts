@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { AuditVerifier, CheckpointWriter } from '@drehscheibe/audit';
-import type { PublicJwk } from '@drehscheibe/evidence';
+import { verifyTicketHistory, type DeliveredEvent, type PublicJwk, type TicketAuditProof } from '@drehscheibe/evidence';
 import { createDataSource } from '@drehscheibe/persistence';
 import { SigningKey } from '@drehscheibe/security';
 import { compactVerify, createLocalJWKSet, FlattenedSign, flattenedVerify, type CryptoKey, type JWK } from 'jose';
@@ -375,15 +375,30 @@ describe("the participant's policy", () => {
 });
 
 describe('the audit with signed events', () => {
-  it('verifies, and names an event whose proof was changed', async () => {
+  it('verifies (the whole database, and a participant its own history), and names an event whose proof was changed', async () => {
     const ticketId = await newTicket();
     const signed = await sendSigned(origin, 'POST', `/v1/tickets/${ticketId}/comments`, JSON.stringify({ text: 'Für das Protokoll.' }));
     expect(signed.status).toBe(200);
     await new CheckpointWriter(ds, await SigningKey.fromSecret(KEY), 'drehscheibe').runOnce();
+    // The assignee's own check of what it was shown (the feed: the events with their snapshots and proofs).
+    const feed = await hub.api.call('GET', '/v1/events', { headers: { authorization: `Bearer ${assignee.token}` }, query: { limit: 200 } });
+    expect(feed.status).toBe(200);
+    const shown = (feed.data.items as unknown as DeliveredEvent[]).filter((e) => e.ticketId === ticketId);
+    expect(shown.some((e) => 'requestSignature' in e)).toBe(true);
+    const proof = await hub.api.call('GET', '/v1/tickets/{ticketId}/audit-proof', {
+      headers: { authorization: `Bearer ${assignee.token}` },
+      params: { ticketId },
+    });
+    expect(proof.status).toBe(200);
+    expect(verifyTicketHistory(shown, proof.data as unknown as TicketAuditProof, hubKeys)).toMatchObject({ ok: true });
+    const forged = shown.map((e) => ('requestSignature' in e ? { ...e, requestSignature: { ...(e.requestSignature as object), kid: 'forged' } } : e));
+    expect(verifyTicketHistory(forged, proof.data as unknown as TicketAuditProof, hubKeys)).toMatchObject({ ok: false });
+
     const verifier = new AuditVerifier(ds, hubKeys);
     const report = await verifier.verify();
     expect(report.broken).toBeNull();
-    expect(report.events).toBeGreaterThan(10);
+    const [{ n }] = await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket_events');
+    expect(report.events).toBe(n);
 
     const [event] = await hub.db.query<{ id: string; request_signature: object }>(
       'SELECT id, request_signature FROM ticket_events WHERE ticket_id = $1 AND request_signature IS NOT NULL',
