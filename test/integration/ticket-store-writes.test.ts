@@ -106,6 +106,7 @@ function eventFor(t: TicketEntity, type: string): TicketEventEntity {
     occurredAt: t.updatedAt,
     data: {},
     snapshot: {},
+    requestSignature: { kid: 'k1', alg: 'EdDSA', jws: 'e30..c2ln', bodySha256: 'e'.repeat(64) },
     prevHash: 'c'.repeat(64),
     hash: 'd'.repeat(64),
   };

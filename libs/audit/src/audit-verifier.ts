@@ -7,6 +7,7 @@ import {
   MerkleTree,
   verifyCheckpoint,
   type PublicJwk,
+  type RequestSignatureProof,
 } from '@drehscheibe/evidence';
 import type { DataSource } from 'typeorm';
 import { decodeLeaves } from './leaves.js';
@@ -37,6 +38,7 @@ interface EventRow {
   occurred_at: Date;
   data: Record<string, unknown>;
   snapshot: Record<string, unknown>;
+  request_signature: RequestSignatureProof | null;
   prev_hash: string | null;
   hash: string;
 }
@@ -85,7 +87,7 @@ export class AuditVerifier {
       );
       if (tickets.length === 0) return;
       const events = await this.dataSource.query<EventRow[]>(
-        `SELECT id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot, prev_hash, hash FROM ticket_events
+        `SELECT id, ticket_id, ticket_version, type, actor_id, occurred_at, data, snapshot, request_signature, prev_hash, hash FROM ticket_events
           WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, ticket_version`,
         [tickets.map((t) => t.id)],
       );
@@ -138,6 +140,7 @@ export class AuditVerifier {
         occurredAt: e.occurred_at,
         data: e.data,
         snapshot: e.snapshot,
+        requestSignature: e.request_signature,
       };
       if (chainHash(prev, eventDocument(stored)) !== e.hash) {
         throw new Broken({

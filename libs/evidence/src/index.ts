@@ -1,4 +1,4 @@
-export { eventDocument, type StoredEvent } from './event-document.js';
+export { eventDocument, type RequestSignatureProof, type StoredEvent } from './event-document.js';
 export { canonicalJson } from './canonical-json.js';
 export { chainHash, HEX256, sha256, type Hex256 } from './hashes.js';
 export { leafHash, MerkleTree, verifyInclusion, type ChainHead } from './merkle-tree.js';

@@ -45,6 +45,7 @@ import { AuditChain1734100000000 } from './migrations/1734100000000-audit-chain.
 import { AuditCheckpointEntity } from './entities/audit-checkpoint.entity.js';
 import { RequesterPurge1734400000000 } from './migrations/1734400000000-requester-purge.js';
 import { ParticipantRateLimit1734500000000 } from './migrations/1734500000000-participant-rate-limit.js';
+import { RequestSignatures1734600000000 } from './migrations/1734600000000-request-signatures.js';
 import { TlsClientCertificates1734700000000 } from './migrations/1734700000000-tls-client-certificates.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import { ConnectorStateEntity } from './entities/connector-state.entity.js';
@@ -106,6 +107,7 @@ export const MIGRATIONS = [
   ClientAuthentication1734300000000,
   RequesterPurge1734400000000,
   ParticipantRateLimit1734500000000,
+  RequestSignatures1734600000000,
   TlsClientCertificates1734700000000,
 ];
 

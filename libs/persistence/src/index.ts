@@ -1,6 +1,13 @@
 export { createDataSource, connectDataSource, runMigrations, ENTITIES, MIGRATIONS, type DataSourceOptions } from './data-source.js';
 export { DatabaseConnection } from './database-connection.js';
-export { ParticipantEntity, type ParticipantKind, type ParticipantStatus, type FederalLevel, type ParticipantContact } from './entities/participant.entity.js';
+export {
+  ParticipantEntity,
+  type ParticipantKind,
+  type ParticipantStatus,
+  type RequestSigningPolicy,
+  type FederalLevel,
+  type ParticipantContact,
+} from './entities/participant.entity.js';
 export { RoutingRuleEntity } from './entities/routing-rule.entity.js';
 export { TicketAttachmentEntity } from './entities/ticket-attachment.entity.js';
 export { ServiceNoticeEntity, type NoticeKind } from './entities/service-notice.entity.js';

@@ -7,6 +7,7 @@ const active: ClientStatus = {
   secretGeneration: 3,
   previousSecretExpiresAt: null,
   rateLimit: null,
+  requestSigning: 'optional',
 };
 const now = Date.parse('2026-12-01T10:00:00Z');
 

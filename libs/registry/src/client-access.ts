@@ -1,4 +1,12 @@
-import { OAuthClientEntity, OAuthClientKeyEntity, ParticipantEntity, poolOf, runPrepared, type PreparedStatement } from '@drehscheibe/persistence';
+import {
+  OAuthClientEntity,
+  OAuthClientKeyEntity,
+  ParticipantEntity,
+  poolOf,
+  runPrepared,
+  type PreparedStatement,
+  type RequestSigningPolicy,
+} from '@drehscheibe/persistence';
 import {
   InvalidClientAssertionError,
   InvalidClientCertificateError,
@@ -21,6 +29,8 @@ export interface ClientStatus {
   previousSecretExpiresAt: number | null;
   /** The participant's own API rate limit (requests per window); null: the hub's default, or an operator client. */
   rateLimit: number | null;
+  /** `required`: the participant's writes must carry a request signature; `optional` for operator clients. */
+  requestSigning: RequestSigningPolicy;
 }
 
 /**
@@ -40,7 +50,8 @@ export function revocationReason(status: ClientStatus | null, tokenGeneration: n
 
 const CLIENT_STATUS: PreparedStatement = {
   name: 'client_status',
-  text: `SELECT c.participant_id, c.enabled, c.secret_generation, c.previous_secret_expires_at, p.status AS participant_status, p.rate_limit
+  text: `SELECT c.participant_id, c.enabled, c.secret_generation, c.previous_secret_expires_at, p.status AS participant_status, p.rate_limit,
+                p.request_signing
            FROM oauth_clients c LEFT JOIN participants p ON p.id = c.participant_id
           WHERE c.client_id = $1`,
 };
@@ -52,6 +63,7 @@ interface StatusRow {
   previous_secret_expires_at: Date | null;
   participant_status: string | null;
   rate_limit: number | null;
+  request_signing: RequestSigningPolicy | null;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -96,6 +108,7 @@ export class ClientStatusCache {
       secretGeneration: row.secret_generation,
       previousSecretExpiresAt: row.previous_secret_expires_at?.getTime() ?? null,
       rateLimit: row.rate_limit,
+      requestSigning: row.request_signing ?? 'optional',
     };
   }
 }

@@ -49,6 +49,12 @@ export class ClientKeyRegistry {
     return keys.map(toClientKeyView);
   }
 
+  /** The client's registered public key with this kid (to verify a request signature), or null. */
+  async publicKey(clientId: string, kid: string): Promise<Record<string, string> | null> {
+    const key = await this.dataSource.manager.findOneBy(OAuthClientKeyEntity, { clientId, kid });
+    return key?.jwk ?? null;
+  }
+
   async add(participantId: string, clientId: string, jwk: unknown): Promise<ClientKey> {
     const key = await acceptClientKey(jwk, '/body');
     return this.dataSource.transaction(async (em) => {

@@ -79,6 +79,7 @@ export class ParticipantRegistry {
       deliveryUrl: input.deliveryUrl ?? null,
       contact: input.contact ?? null,
       rateLimit: input.rateLimit ?? null,
+      requestSigning: input.requestSigning ?? 'optional',
     });
     let signature: { secret?: string } = {};
     try {
@@ -108,6 +109,7 @@ export class ParticipantRegistry {
     if (patch.deliveryUrl !== undefined) entity.deliveryUrl = patch.deliveryUrl;
     if (patch.contact !== undefined) entity.contact = patch.contact;
     if (patch.rateLimit !== undefined) entity.rateLimit = patch.rateLimit;
+    if (patch.requestSigning !== undefined) entity.requestSigning = patch.requestSigning;
     let signature: { changed: boolean; secret?: string } = { changed: false };
     let restarted = false;
     await this.dataSource.transaction(async (em) => {

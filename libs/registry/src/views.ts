@@ -20,6 +20,7 @@ export function toParticipantView(p: ParticipantEntity, signing: DeliverySecretE
     deliverySignature: toDeliverySignatureView(signing, secret),
     contact: p.contact ?? undefined,
     rateLimit: p.rateLimit ?? undefined,
+    requestSigning: p.requestSigning,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   });

@@ -27,6 +27,8 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 /** The algorithms a key of each type may sign assertions with; the first is assumed when `alg` is absent. */
 const ALGORITHMS: Record<string, readonly string[]> = { OKP: ['EdDSA', 'Ed25519'], EC: ['ES256'], RSA: ['RS256', 'PS256'] };
 export const CLIENT_ASSERTION_ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256', 'RS256', 'PS256'];
+/** The algorithms a registered key of this type signs with (none for an unknown type). */
+export const keyAlgorithms = (kty: string): readonly string[] => (Object.hasOwn(ALGORITHMS, kty) ? ALGORITHMS[kty] : []);
 const MIN_RSA_BITS = 2048;
 
 export interface ClientPublicKey {

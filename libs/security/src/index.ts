@@ -23,3 +23,12 @@ export {
   type ClientCertificateSourceOptions,
   type PresentedConnection,
 } from './client-certificate.js';
+export {
+  RequestSignatureVerifier,
+  RequestSignatureError,
+  REQUEST_SIGNATURE_TYPE,
+  type SignedRequest,
+  type SignatureReplayGuard,
+  type RequestSignatureRules,
+  type VerifiedRequestSignature,
+} from './request-signature.js';

@@ -8,6 +8,8 @@ export interface ReceiptClaims {
   externalId: string;
   /** The exact request body the hub accepted. */
   body: string | Buffer;
+  /** The participant's verified signature over that request, if it signed it: the receipt names it. */
+  requestSignature?: { kid: string; jws: string };
 }
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
@@ -37,6 +39,9 @@ export class ReceiptSigner {
         origin: claims.origin,
         externalId: claims.externalId,
         bodySha256: createHash('sha256').update(claims.body).digest('hex'),
+        ...(claims.requestSignature
+          ? { requestSignature: { kid: claims.requestSignature.kid, jwsSha256: createHash('sha256').update(claims.requestSignature.jws).digest('hex') } }
+          : {}),
         iss: this.issuer,
         iat: Math.floor(Date.now() / 1000),
       }),

@@ -1,6 +1,7 @@
 import type { Ticket, TicketCreate } from '@drehscheibe/contracts';
 import { CodelistRegistry } from '@drehscheibe/codelists';
 import { derivePriority, DomainError, parseInstant } from '@drehscheibe/domain';
+import type { RequestSignatureProof } from '@drehscheibe/evidence';
 import { DELIVERY_DISPATCHER, OutboxWriter, type DeliveryDispatcher } from '@drehscheibe/outbox';
 import type { TicketEntity, TicketPartyEntity } from '@drehscheibe/persistence';
 import { RegistryDirectory } from '@drehscheibe/registry';
@@ -27,7 +28,8 @@ export class CreateTicket {
     @Inject(DELIVERY_DISPATCHER) private readonly dispatcher: DeliveryDispatcher,
   ) {}
 
-  async execute(originId: string, input: TicketCreate): Promise<Ticket> {
+  /** `requestSignature`: the origin's verified signature over this request, recorded in the first event. */
+  async execute(originId: string, input: TicketCreate, requestSignature?: RequestSignatureProof): Promise<Ticket> {
     if (input.category !== undefined && !this.codelists.has('category', input.category)) {
       throw new DomainError('unknown-code', `category ${input.category} is not in codelist category`, {
         errors: [{ pointer: '/body/category', message: 'is not in codelist category' }],
@@ -80,6 +82,7 @@ export class CreateTicket {
       { status: 'forwarded', previousStatus: 'new', assignee: { participantId: assigneeId }, ...(via.kind === 'rule' ? { routingRule: via.ruleId } : {}) },
       now,
       endpoints,
+      requestSignature ?? null,
     );
     // One statement is one transaction: ticket, parties, event and deliveries (the outbox) commit together.
     await this.store.insertNew(aggregate, recorded);

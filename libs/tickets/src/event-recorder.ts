@@ -2,7 +2,7 @@ import type { TicketEventType } from '@drehscheibe/contracts';
 import type { OutboxBatch, OutboxWriter } from '@drehscheibe/outbox';
 import type { TicketEventEntity } from '@drehscheibe/persistence';
 import { v7 as uuidv7 } from 'uuid';
-import { chainHash, eventDocument } from '@drehscheibe/evidence';
+import { chainHash, eventDocument, type RequestSignatureProof } from '@drehscheibe/evidence';
 import { ticketEventMessage } from './ticket-events.js';
 import { toTicketView, type TicketAggregate } from './ticket-view.js';
 
@@ -28,6 +28,8 @@ export async function prepareEvent(
   now: Date,
   /** Every party's delivery endpoint (null: none), as read with the ticket or the routing. */
   endpoints: Map<string, string | null>,
+  /** The participant's signature over the request that makes this event, if it signed it: part of the chained document. */
+  requestSignature: RequestSignatureProof | null = null,
 ): Promise<RecordedEvent> {
   const { ticket, parties } = aggregate;
   const unchained = {
@@ -39,6 +41,7 @@ export async function prepareEvent(
     occurredAt: now,
     data,
     snapshot: toTicketView(aggregate) as unknown as Record<string, unknown>,
+    requestSignature,
   };
   // The ticket's hash chain (tamper-evident audit): the link covers the event as delivered.
   const prevHash = ticket.chainHead ?? null;

@@ -1,5 +1,6 @@
 import type { Ticket, TicketEventType } from '@drehscheibe/contracts';
 import { DomainError, type ActorRoles } from '@drehscheibe/domain';
+import type { RequestSignatureProof } from '@drehscheibe/evidence';
 import { DELIVERY_DISPATCHER, OutboxWriter, type DeliveryDispatcher, type DeliveryRef } from '@drehscheibe/outbox';
 import { HUB_PARTICIPANT_ID } from '@drehscheibe/registry';
 import { Inject, Injectable } from '@nestjs/common';
@@ -47,6 +48,8 @@ export interface WriteConditions {
   ifMatch?: ExpectedVersions;
   /** From `Source-Ref`: the source system's own id of this change, applied once per participant and ticket. */
   sourceRef?: string;
+  /** From `Drehscheibe-Signature`, verified: the proof every event of this write carries. */
+  requestSignature?: RequestSignatureProof;
 }
 
 /** `applied`: the source reference is new and this write was applied; `already-applied`: an earlier write named it, nothing was done. */
@@ -103,7 +106,7 @@ export class TicketCommandRunner {
     /** Whose party check the load makes; null: none (the hub). */
     partyId: string | null,
   ): Promise<CommandResult> {
-    const { ifMatch, sourceRef } = conditions ?? {};
+    const { ifMatch, sourceRef, requestSignature } = conditions ?? {};
     const { aggregate, recorded, sourceRefOutcome } = await this.store.transaction(async (tx) => {
       const aggregate = await tx.load(ticketId, partyId);
       const { ticket } = aggregate;
@@ -124,7 +127,7 @@ export class TicketCommandRunner {
       const emit = (outcome: ChangeOutcome) => {
         ticket.version += 1;
         ticket.updatedAt = now;
-        pending.push(prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints));
+        pending.push(prepareEvent(this.outbox, aggregate, actorId, outcome.type, outcome.data, now, aggregate.endpoints, requestSignature ?? null));
       };
       const outcome = await apply({ ...aggregate, tx, actorId, roles, now, emit });
       if (outcome) emit(outcome);

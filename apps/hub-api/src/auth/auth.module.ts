@@ -1,13 +1,14 @@
 import type { HubConfig } from '@drehscheibe/config';
-import { ClientAuthenticator, ClientStatusCache, ExternalTokenAuthenticator } from '@drehscheibe/registry';
-import { AccessTokenService, EndpointPolicy, type HubKeys } from '@drehscheibe/security';
+import { ClientAuthenticator, ClientKeyRegistry, ClientStatusCache, ExternalTokenAuthenticator } from '@drehscheibe/registry';
+import { AccessTokenService, EndpointPolicy, RequestSignatureVerifier, type HubKeys } from '@drehscheibe/security';
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Logger } from '@drehscheibe/observability';
 import { HUB_CONFIG, LOGGER, REDIS, TOKEN_KEYS } from '../core/tokens.js';
-import { redisAssertionReplayGuard } from './assertion-replay.js';
+import { redisAssertionReplayGuard, redisSignatureReplayGuard } from './assertion-replay.js';
 import { ClientCertificates } from './client-certificates.js';
+import { RequestSignatures } from './request-signatures.js';
 import { BearerAuthentication, CLIENT_ASSERTIONS, ClientSecretAuthentication, type ClientAssertionPolicy } from './client-credentials.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { JwksController } from './jwks.controller.js';
@@ -16,6 +17,8 @@ import { OAuthController } from './oauth.controller.js';
 
 /** Clock skew allowed on client assertions (exp, iat). */
 const ASSERTION_CLOCK_TOLERANCE_SECONDS = 30;
+/** How far a request signature's iat may be from the hub's clock. */
+const SIGNATURE_MAX_SKEW_SECONDS = 300;
 /** How long fetching an identity provider's key set may take. */
 const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
 
@@ -78,11 +81,20 @@ const PROVIDER_JWKS_TIMEOUT_MS = 5_000;
         new ParticipantRateLimiter(redis, config.queuePrefix, config.rateLimit, logger.child({ component: 'rate-limit' })),
       inject: [REDIS, HUB_CONFIG, LOGGER],
     },
+    {
+      provide: RequestSignatureVerifier,
+      useFactory: (redis: Redis, config: HubConfig) =>
+        new RequestSignatureVerifier({ maxSkewSeconds: SIGNATURE_MAX_SKEW_SECONDS, replay: redisSignatureReplayGuard(redis, config.queuePrefix) }),
+      inject: [REDIS, HUB_CONFIG],
+    },
+    // Its own instance (stateless): the registry module's belongs to the admin API.
+    { provide: ClientKeyRegistry, useFactory: (dataSource: DataSource) => new ClientKeyRegistry(dataSource), inject: [DataSource] },
+    RequestSignatures,
     BearerAuthentication,
     ClientSecretAuthentication,
     ClientCertificates,
   ],
-  exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache, ClientCertificates],
+  exports: [BearerAuthentication, ClientSecretAuthentication, ParticipantRateLimiter, ClientStatusCache, ClientCertificates, RequestSignatures],
 })
 export class AuthModule implements OnApplicationShutdown {
   constructor(private readonly external: ExternalTokenAuthenticator) {}

@@ -2,6 +2,7 @@ import type { Principal, Scope } from '@drehscheibe/security';
 import { ClientStatusCache } from '@drehscheibe/registry';
 import { BearerAuthentication, bearerToken } from '../auth/client-credentials.js';
 import { ParticipantRateLimiter, rateLimitHeaders } from '../auth/participant-rate-limiter.js';
+import { RequestSignatures } from '../auth/request-signatures.js';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
@@ -12,7 +13,8 @@ import { PUBLIC_ROUTE, REQUIRED_SCOPE, type AuthenticatedRequest } from './reque
  * Every route needs a valid, unrevoked bearer token unless marked @Public().
  * A participant's requests are then counted against its rate limit (before
  * the scope check: a refused request costs the hub too); operator clients
- * are not limited.
+ * are not limited. Last, a participant's write must pass its request
+ * signature check (`RequestSignatures`).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -21,6 +23,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly rateLimiter: ParticipantRateLimiter,
     private readonly clients: ClientStatusCache,
+    private readonly signatures: RequestSignatures,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,6 +46,7 @@ export class AuthGuard implements CanActivate {
     if (scope && !request.principal.scopes.includes(scope)) {
       throw new ProblemError('forbidden', `this operation needs the ${scope} scope`);
     }
+    await this.signatures.check(request, request.principal);
     return true;
   }
 

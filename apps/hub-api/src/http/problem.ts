@@ -8,6 +8,9 @@ export type ProblemCode =
   | 'unauthorized'
   | 'invalid-client'
   | 'certificate-mismatch'
+  | 'signature-invalid'
+  | 'signature-replayed'
+  | 'signature-required'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'method-not-allowed'
@@ -28,6 +31,9 @@ const STATUS: Record<ProblemCode, number> = {
   unauthorized: 401,
   'invalid-client': 401,
   'certificate-mismatch': 401,
+  'signature-invalid': 401,
+  'signature-replayed': 401,
+  'signature-required': 401,
   forbidden: 403,
   'not-found': 404,
   'method-not-allowed': 405,
@@ -80,6 +86,9 @@ const TITLE: Record<ProblemCode, string> = {
   unauthorized: 'Authentication required',
   'invalid-client': 'Client authentication failed',
   'certificate-mismatch': 'The access token is bound to another client certificate',
+  'signature-invalid': 'The request signature is not valid',
+  'signature-replayed': 'The request signature was used before',
+  'signature-required': 'This participant must sign its requests',
   forbidden: 'Not allowed',
   'not-found': 'Not found',
   'method-not-allowed': 'Method not allowed',

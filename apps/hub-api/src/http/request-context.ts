@@ -1,10 +1,11 @@
+import type { RequestSignatureProof } from '@drehscheibe/evidence';
 import type { Principal, Scope } from '@drehscheibe/security';
 import type { ExpectedVersions, WriteConditions } from '@drehscheibe/tickets';
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from './problem.js';
 
-export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; requestSignature?: RequestSignatureProof };
 
 export const PUBLIC_ROUTE = 'drehscheibe:public';
 export const REQUIRED_SCOPE = 'drehscheibe:scope';
@@ -65,13 +66,23 @@ export const IfMatchVersion = createParamDecorator((_: unknown, ctx: ExecutionCo
 
 /**
  * What a ticket write says about itself in headers: `If-Match` (see
- * `parseIfMatch`) and `Source-Ref` (its source system's own id of the
- * change; the spec validation has checked its form).
+ * `parseIfMatch`), `Source-Ref` (its source system's own id of the
+ * change; the spec validation has checked its form) and the verified
+ * `Drehscheibe-Signature` (see `RequestSignatures`).
  */
 export const WriteHeaders = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteConditions => {
-  const { headers } = ctx.switchToHttp().getRequest<FastifyRequest>();
+  const { headers, requestSignature } = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
   const sourceRef = headers['source-ref'];
-  return { ifMatch: parseIfMatch(headers['if-match']), ...(typeof sourceRef === 'string' ? { sourceRef } : {}) };
+  return {
+    ifMatch: parseIfMatch(headers['if-match']),
+    ...(typeof sourceRef === 'string' ? { sourceRef } : {}),
+    ...(requestSignature ? { requestSignature } : {}),
+  };
 });
+
+/** The request's verified `Drehscheibe-Signature`, if it carried one (see `RequestSignatures`). */
+export const RequestSignature = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): RequestSignatureProof | undefined => ctx.switchToHttp().getRequest<AuthenticatedRequest>().requestSignature,
+);
 
 export const etag = (version: number) => `"${version}"`;

@@ -17,6 +17,7 @@ export function creationHeaders(
   ticket: Ticket,
   createdVersion: number,
   body: string | Buffer,
+  requestSignature?: { kid: string; jws: string },
 ): { location: string; etag: string; 'drehscheibe-receipt': string } {
   return {
     location: `/v1/tickets/${ticket.id}`,
@@ -27,6 +28,7 @@ export function creationHeaders(
       origin: ticket.origin.participantId,
       externalId: ticket.origin.externalId,
       body,
+      requestSignature,
     }),
   };
 }
@@ -46,7 +48,13 @@ export class TicketOutcomeReplies {
   async reply(route: string, callerId: string, outcome: Outcome, body: string | Buffer): Promise<StoredReply> {
     const ticket = await this.queries.get(callerId, outcome.ticketId);
     if (route === CREATE_ROUTE) {
-      return { statusCode: 201, headers: creationHeaders(this.receipts, ticket, outcome.ticketVersion, body), body: ticket };
+      // The receipt names the signature the creating request carried, as its first answer would have.
+      const created = (await this.queries.events(callerId, ticket.id)).find((e) => e.ticketVersion === outcome.ticketVersion);
+      return {
+        statusCode: 201,
+        headers: creationHeaders(this.receipts, ticket, outcome.ticketVersion, body, created?.requestSignature),
+        body: ticket,
+      };
     }
     if (route === ATTACH_ROUTE) {
       const event = (await this.queries.events(callerId, ticket.id)).find((e) => e.ticketVersion === outcome.ticketVersion);

@@ -14,6 +14,7 @@ import type {
   TicketStateInput,
   TicketStateResult,
 } from '@drehscheibe/contracts';
+import type { RequestSignatureProof } from '@drehscheibe/evidence';
 import { ReceiptSigner } from '@drehscheibe/security';
 import {
   CreateTicket,
@@ -28,7 +29,7 @@ import {
 } from '@drehscheibe/tickets';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { CallerParticipant, etag, WriteHeaders } from '../http/request-context.js';
+import { CallerParticipant, etag, RequestSignature, WriteHeaders } from '../http/request-context.js';
 import { DEFAULT_PAGE_SIZE, queryChoice, queryInteger, queryText, type QueryOf, type RawQuery } from '../http/query.js';
 import type { RequestWithRawBody } from '../http/request-parsing.js';
 import { creationHeaders } from './ticket-replies.js';
@@ -78,11 +79,12 @@ export class TicketsController {
   async create(
     @CallerParticipant() caller: string,
     @Body() body: TicketCreate,
+    @RequestSignature() signature: RequestSignatureProof | undefined,
     @Req() request: RequestWithRawBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ticket> {
-    const ticket = await this.createTicket.execute(caller, body);
-    void reply.headers(creationHeaders(this.receipts, ticket, ticket.version, request.rawBody ?? JSON.stringify(body)));
+    const ticket = await this.createTicket.execute(caller, body, signature);
+    void reply.headers(creationHeaders(this.receipts, ticket, ticket.version, request.rawBody ?? JSON.stringify(body), signature));
     return ticket;
   }
 

@@ -2222,6 +2222,7 @@ export interface components {
          *     attachment-too-large, invalid-attachment, invalid-period, state-input-required, invalid-profile, mapping-failed, invalid-connector, participant-has-endpoint, participant-has-connector, not-checkpointed, no-delivery-secret, too-many-requests,
          *     invalid-client-key, wrong-auth-method, unknown-identity-provider,
          *     certificate-mismatch, invalid-subject-dn,
+         *     signature-invalid, signature-replayed, signature-required,
          *     internal-error, service-unavailable.
          */
         Problem: {
@@ -2420,8 +2421,31 @@ export interface components {
             deliverySignature?: components["schemas"]["DeliverySignature"];
             contact?: components["schemas"]["Contact"];
             rateLimit?: components["schemas"]["RateLimit"];
+            requestSigning?: components["schemas"]["RequestSigningPolicy"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description Whether the participant's writes (POST, PUT, PATCH with its clients' tokens) must carry a
+         *     `Drehscheibe-Signature`: `required` refuses unsigned writes (`401 signature-required`);
+         *     `optional` (the default for a new participant) accepts them. A signature sent is verified
+         *     either way. Takes effect within the client cache period.
+         * @enum {string}
+         */
+        RequestSigningPolicy: "optional" | "required";
+        /**
+         * @description The participant's verified signature over the request that made this event: re-verify
+         *     `jws` with the key `kid` (the participant's registered public key) and the request body,
+         *     which the signer keeps; `bodySha256` ties that body to the event. Absent when the request
+         *     was not signed. Part of the event's hash-chain link.
+         */
+        RequestSignatureProof: {
+            kid: string;
+            /** @enum {string} */
+            alg: "EdDSA" | "Ed25519" | "ES256" | "RS256" | "PS256";
+            /** @description Compact JWS with detached payload: `<protected header>..<signature>`. */
+            jws: string;
+            bodySha256: components["schemas"]["Sha256Hex"];
         };
         /**
          * Format: int32
@@ -2440,6 +2464,7 @@ export interface components {
             deliverySignature?: components["schemas"]["DeliverySignatureChoice"];
             contact?: components["schemas"]["Contact"];
             rateLimit?: components["schemas"]["RateLimit"];
+            requestSigning?: components["schemas"]["RequestSigningPolicy"];
         };
         ParticipantUpdate: {
             name?: string;
@@ -2453,6 +2478,7 @@ export interface components {
             contact?: components["schemas"]["Contact"] | null;
             /** @description null: back to the hub's default. */
             rateLimit?: components["schemas"]["RateLimit"] | null;
+            requestSigning?: components["schemas"]["RequestSigningPolicy"];
         };
         ClientCreate: {
             authMethod?: components["schemas"]["ClientAuthMethod"];
@@ -3156,6 +3182,7 @@ export interface components {
             actor: {
                 participantId: components["schemas"]["ParticipantId"];
             };
+            requestSignature?: components["schemas"]["RequestSignatureProof"];
             /**
              * @description What changed: `status` and `previousStatus` for every status change; `assignee`
              *     for `ticket.forwarded`, `ticket.rejected` and `ticket.reopened`; `comment` for
@@ -3668,6 +3695,9 @@ export interface components {
          *     rotated out (`WWW-Authenticate: Bearer error="invalid_token"`, `detail` says which).
          *     A token bound to a client certificate (RFC 8705) sent without that certificate
          *     answers `certificate-mismatch` with the same header.
+         *     For a participant's write: a `Drehscheibe-Signature` that does not hold
+         *     (`signature-invalid`, `detail` says why), one used before (`signature-replayed`), or
+         *     none where the participant must sign (`signature-required`). Nothing was done.
          */
         Unauthorized: {
             headers: {
@@ -3904,6 +3934,23 @@ export interface components {
          * @example rt-transaction-48211
          */
         SourceRef: string;
+        /**
+         * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+         *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+         *     (empty for a request without one), signed with a key registered for your OAuth client
+         *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+         *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+         *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+         *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+         *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+         *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+         *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+         *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+         *     Every event the request makes carries the proof as `requestSignature`, and a new
+         *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+         *     new signature (new `jti`) over the same body.
+         */
+        RequestSignature: string;
         /**
          * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
          *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
@@ -4294,6 +4341,23 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
+                /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
                  *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
@@ -4320,7 +4384,9 @@ export interface operations {
                     /**
                      * @description Signed receipt (compact JWS, EdDSA, key in `/.well-known/jwks.json`) proving
                      *     that the hub accepted this ticket: claims `ticketId`, `version`,
-                     *     `origin`, `externalId`, `bodySha256`, `iat`.
+                     *     `origin`, `externalId`, `bodySha256`, `iat`; for a signed request also
+                     *     `requestSignature`: `{kid, jwsSha256}`, the key and the SHA-256 (hex) of the
+                     *     `Drehscheibe-Signature` the hub verified.
                      */
                     "Drehscheibe-Receipt"?: string;
                     RateLimit: components["headers"]["RateLimit"];
@@ -4545,6 +4611,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4609,6 +4692,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4673,6 +4773,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4738,6 +4855,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4802,6 +4936,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4866,6 +5017,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4930,6 +5098,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -4995,6 +5180,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -5059,6 +5261,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -5116,6 +5335,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -5196,6 +5432,23 @@ export interface operations {
                  * @example rt-transaction-48211
                  */
                 "Source-Ref"?: components["parameters"]["SourceRef"];
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
             };
             path: {
                 /** @description The hub id of the ticket. */
@@ -5390,7 +5643,25 @@ export interface operations {
     putFeedConsumer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
+            };
             path: {
                 /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
                 consumerName: components["parameters"]["ConsumerName"];
@@ -5516,7 +5787,25 @@ export interface operations {
     acknowledgeConsumerFeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
+            };
             path: {
                 /** @description Your name for one reader role, e.g. `rt-bridge`; each participant has its own names. */
                 consumerName: components["parameters"]["ConsumerName"];
@@ -6560,6 +6849,23 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
+                /**
                  * @description A unique key per intended change (e.g. a UUID). A retry with the same key and the
                  *     same body replays the first successful answer (with `Idempotent-Replayed: true`);
                  *     the same key with another body answers `422 idempotency-key-reused`. Keys expire
@@ -6615,7 +6921,25 @@ export interface operations {
     subscribeToService: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Your signature over this request: a compact JWS with detached payload (RFC 7515
+                 *     Appendix F, `<protected header>..<signature>`) whose payload is the exact request body
+                 *     (empty for a request without one), signed with a key registered for your OAuth client
+                 *     (`POST /v1/participants/{participantId}/clients/{clientId}/keys`). Protected header:
+                 *     `alg` (EdDSA, ES256, RS256 or PS256, as the key signs), `kid`, `typ`
+                 *     `drehscheibe-request+jws`, `iat` (seconds; within 5 minutes of the hub's clock), `jti`
+                 *     (unique: the same signature twice is refused), `htm` (the method) and `htu` (the path
+                 *     and query exactly as sent, e.g. `/v1/tickets/…/comments`); no other members. A signature
+                 *     that is sent is always verified: a wrong one answers `401 signature-invalid` or
+                 *     `signature-replayed` and nothing is done, even where signing is optional. Without one,
+                 *     a participant whose `requestSigning` is `required` is refused (`401 signature-required`).
+                 *     Every event the request makes carries the proof as `requestSignature`, and a new
+                 *     ticket's `Drehscheibe-Receipt` names it. A retry under the same `Idempotency-Key` needs a
+                 *     new signature (new `jti`) over the same body.
+                 */
+                "Drehscheibe-Signature"?: components["parameters"]["RequestSignature"];
+            };
             path: {
                 serviceId: components["parameters"]["ServiceIdParam"];
             };

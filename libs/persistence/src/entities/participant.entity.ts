@@ -2,6 +2,8 @@ import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColum
 
 export type ParticipantKind = 'land_ticket_system' | 'service_centre_115' | 'municipal_provider' | 'vendor' | 'portal';
 export type ParticipantStatus = 'active' | 'suspended';
+/** Whether the participant's writes must carry a `Drehscheibe-Signature`. */
+export type RequestSigningPolicy = 'optional' | 'required';
 export type FederalLevel = 'federal' | 'state' | 'municipal';
 export interface ParticipantContact {
   name?: string;
@@ -15,6 +17,7 @@ export interface ParticipantContact {
 @Check('participants_status_check', `status IN ('active','suspended')`)
 @Check('participants_level_check', `level IN ('federal','state','municipal')`)
 @Check('participants_rate_limit_check', `rate_limit BETWEEN 1 AND 1000000`)
+@Check('participants_request_signing_check', `request_signing IN ('optional','required')`)
 export class ParticipantEntity {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participants_pkey' })
   id: string;
@@ -46,6 +49,10 @@ export class ParticipantEntity {
   /** API requests per rate-limit window for this participant's clients; null: the hub's default. */
   @Column({ name: 'rate_limit', type: 'integer', nullable: true })
   rateLimit: number | null;
+
+  /** `required`: every write of the participant's clients must be signed (`Drehscheibe-Signature`). */
+  @Column({ name: 'request_signing', type: 'text', default: 'optional' })
+  requestSigning: RequestSigningPolicy;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

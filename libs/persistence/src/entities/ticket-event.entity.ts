@@ -1,3 +1,4 @@
+import type { RequestSignatureProof } from '@drehscheibe/evidence';
 import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique, type ColumnType } from 'typeorm';
 import { TicketEntity } from './ticket.entity.js';
 
@@ -40,6 +41,10 @@ export class TicketEventEntity {
    */
   @Column({ type: 'jsonb' })
   snapshot: Record<string, unknown>;
+
+  /** The participant's signature over the request that made this event; null when it was not signed. Covered by `hash`. */
+  @Column({ name: 'request_signature', type: 'jsonb', nullable: true })
+  requestSignature: RequestSignatureProof | null;
 
   /** The previous event's `hash` (null for the first): the link to the chain before it. */
   @Column({ name: 'prev_hash', type: 'text', nullable: true })
