@@ -7,10 +7,10 @@ import { eventually } from '../support/stack.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
- * The replay check of request signatures lives in Redis. While Redis is
- * unreachable a signed write answers 503 rather than skip the check, and
- * changes nothing; its jti was not recorded, so the same signed request
- * works once Redis is back, and only once.
+ * The replay checks of client assertions and of request signatures live in
+ * Redis. While Redis is unreachable the hub answers 503 rather than skip
+ * them, and changes nothing; what was refused that way was not recorded, so
+ * it works once Redis is back, and only once.
  */
 let hub: InProcessHub;
 let redis: TcpProxy;
@@ -22,6 +22,31 @@ afterAll(async () => {
   redis?.setMode('forward');
   await hub?.close();
   await redis?.close();
+});
+
+it('answers 503 while Redis is unreachable, never a token; the same assertion works once afterwards', async () => {
+  const key = await clientKeyPair();
+  const created = await hub.api.admin(
+    'POST',
+    '/v1/participants/{participantId}/clients',
+    { authMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk as never] } },
+    { participantId: 'demo-bela' },
+  );
+  expect(created.status).toBe(201);
+  const assertion = await clientAssertion(created.data.clientId, key, 'drehscheibe');
+
+  redis.setMode('refuse');
+  try {
+    const during = await hub.api.call('POST', '/v1/oauth/token', assertionForm(assertion));
+    expect(during.status).toBe(503);
+    expect(during.problem.type).toBe('urn:drehscheibe:problem:service-unavailable');
+  } finally {
+    redis.setMode('forward');
+  }
+  await eventually('the assertion to be accepted', async () => (await hub.api.call('POST', '/v1/oauth/token', assertionForm(assertion))).status === 200);
+  const replay = await hub.api.call('POST', '/v1/oauth/token', assertionForm(assertion));
+  expect(replay.status).toBe(401);
+  expect(replay.problem.detail).toMatch(/used before/);
 });
 
 it('answers 503 while Redis is unreachable and creates nothing; the same signed request works once afterwards', async () => {
