@@ -3,7 +3,7 @@
 // drain of deliveries to one and to three receivers, end-to-end latency, and
 // optional CPU profiles. Each returns its raw figures; report.mjs takes medians.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { closedLoop, newAgent, now, openLoop, send, summarize } from './load.mjs';
@@ -353,11 +353,13 @@ export function scenarios(bench, opt, { drainSample, resultsDir, profileFile }) 
    */
   async function profileRuns() {
     /**
-     * @param {string} name
+     * @param {string} name the profiled process
      * @param {() => Promise<unknown>} work
+     * @param {string} [saveAs] the name of the saved profile, when one process is profiled twice
      */
-    const capture = async (name, work) => {
+    const capture = async (name, work, saveAs = name) => {
       const file = profileFile(name);
+      rmSync(file, { force: true });
       writeFileSync(`${file}.start`, '');
       while (existsSync(`${file}.start`)) await sleep(20);
       await work();
@@ -366,7 +368,7 @@ export function scenarios(bench, opt, { drainSample, resultsDir, profileFile }) 
       while (!existsSync(file) && Date.now() < deadline) await sleep(100);
       await sleep(300);
       const analysis = analyzeProfile(JSON.parse(readFileSync(file, 'utf8')));
-      writeFileSync(join(resultsDir, `${name}.cpuprofile`), readFileSync(file));
+      writeFileSync(join(resultsDir, `${saveAs}.cpuprofile`), readFileSync(file));
       return analysis;
     };
     await hubQueue.pause();
@@ -389,6 +391,26 @@ export function scenarios(bench, opt, { drainSample, resultsDir, profileFile }) 
       }),
     );
     perUnit.hubPerCreate = await statements.since(hubDbName, created);
+    await discardBacklog();
+    await hubQueue.pause();
+    await statements.reset();
+    let changed = 0;
+    profiles['hub-api (status changes)'] = await capture(
+      'hub-api',
+      () =>
+        closedLoop({
+          url: hubUrl,
+          concurrency: opt.concurrency,
+          durationMs: opt.durationMs,
+          total: poolSize,
+          request: statusChange,
+          onResponse: (_, res) => res.status === 200 && changed++,
+        }),
+      'hub-api-status',
+    );
+    perUnit.hubPerStatusChange = await statements.since(hubDbName, changed);
+    await discardBacklog();
+    await hubQueue.pause();
     let baseCreated = 0;
     profiles['bare-fastify (ingest)'] = await capture('bare-fastify', () =>
       closedLoop({
