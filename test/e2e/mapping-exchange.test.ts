@@ -137,12 +137,32 @@ type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 async function settle(id: string, znunyId: string, events: number): Promise<Snapshot> {
   const quiet = async () =>
     znuny.idle() && servicenow.idle() && (await deliveries(id, { status: 'pending' })).length === 0 && znuny.idle() && servicenow.idle();
+  /** Why it is not at rest yet: named in the timeout's message. */
+  const restless = async (first?: Snapshot) =>
+    new Error(
+      JSON.stringify({
+        znunyIdle: znuny.idle(),
+        servicenowIdle: servicenow.idle(),
+        // Whether each waiting delivery was rendered by the receiver's profile (else it waits for a handshake).
+        pending: await Promise.all(
+          (await deliveries(id, { status: 'pending' })).map(async (d) => ({
+            receiver: d.receiverId,
+            version: d.ticketVersion,
+            attempts: d.attempts,
+            next: d.nextAttemptAt,
+            lastError: d.lastError,
+            native: !!(await stack.api.call('GET', '/v1/deliveries/{deliveryId}', { as: 'hub-admin', params: { deliveryId: d.id } })).data.message?.request,
+          })),
+        ),
+        ...(first && { picture: first }),
+      }),
+    );
   return eventually(
     `the exchange to come to rest with ${events} hub events`,
     async () => {
-      if (!(await quiet())) return false;
+      if (!(await quiet())) throw await restless();
       const first = await snapshot(id, znunyId);
-      if (first.hub.events.length < events || !(await quiet())) return false;
+      if (first.hub.events.length < events || !(await quiet())) throw await restless(first);
       const second = await snapshot(id, znunyId);
       return JSON.stringify(second) === JSON.stringify(first) && second;
     },
