@@ -14,6 +14,9 @@ export interface IssuedCertificate {
   der: Buffer;
 }
 
+/** openssl req's arguments for a new unencrypted P-256 key written to `<name>.key`. */
+const newKey = (name: string) => ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`];
+
 /**
  * Certificates made for one test run with the `openssl` CLI (P-256 keys,
  * valid for two days): CAs, a server certificate for 127.0.0.1/localhost,
@@ -47,13 +50,7 @@ export class TestPki {
     this.openssl(
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
+      ...newKey(name),
       '-out',
       `${name}.crt`,
       '-days',
@@ -70,22 +67,7 @@ export class TestPki {
 
   /** A certificate issued by `ca`: for a server (127.0.0.1 and localhost) or a client with the given subject. */
   issue(ca: IssuedCertificate, name: string, subject: string, usage: 'server' | 'client', utf8 = false): IssuedCertificate {
-    this.openssl(
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subject,
-      ...(utf8 ? ['-utf8'] : []),
-    );
+    this.openssl('req', '-new', ...newKey(name), '-out', `${name}.csr`, '-subj', subject, ...(utf8 ? ['-utf8'] : []));
     const extensions = join(this.dir, `${name}.ext`);
     writeFileSync(
       extensions,
